@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Models;
+
+/// <summary>Runs a forward function with gradients off, chunking large inputs and checking what comes back.</summary>
+internal static class ModelRunner
+{
+    public static ModelOutput Run(Tensor inputs, ModelOptions options, string model, Func<Tensor, (Tensor Logits, Tensor? Features)> forward)
+    {
+        Preconditions.Tensor(inputs, nameof(inputs), 1, 8);
+        using var noGrad = torch.no_grad();
+        var count = inputs.shape[0];
+        var chunk = options.MaxBatchSize ?? count;
+        if (count <= chunk)
+        {
+            return RunChunk(inputs, options, model, forward);
+        }
+
+        var logits = new List<Tensor>();
+        var features = new List<Tensor>();
+        try
+        {
+            for (long start = 0; start < count; start += chunk)
+            {
+                using var slice = inputs.narrow(0, start, Math.Min(chunk, count - start));
+                var output = RunChunk(slice, options, model, forward);
+                logits.Add(output.Logits);
+                if (output.Features is not null)
+                {
+                    features.Add(output.Features);
+                }
+            }
+
+            if (features.Count != 0 && features.Count != logits.Count)
+            {
+                throw new InvalidOperationException($"{model} returned features for some chunks but not for others.");
+            }
+
+            return new ModelOutput(torch.cat(logits, 0), features.Count == 0 ? null : torch.cat(features, 0));
+        }
+        finally
+        {
+            foreach (var tensor in logits)
+            {
+                tensor.Dispose();
+            }
+
+            foreach (var tensor in features)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    private static ModelOutput RunChunk(Tensor inputs, ModelOptions options, string model, Func<Tensor, (Tensor Logits, Tensor? Features)> forward)
+    {
+        var moved = options.Device is null ? inputs : inputs.to(options.Device);
+        try
+        {
+            var (logits, features) = forward(moved);
+            if (logits is null)
+            {
+                throw new InvalidOperationException($"{model} returned no logits.");
+            }
+
+            // A forward function that hands back its input must not let the caller's tensor be disposed with the output.
+            logits = ReferenceEquals(logits, moved) ? logits.alias() : logits;
+            features = features is not null && ReferenceEquals(features, moved) ? features.alias() : features;
+            CheckRows(logits, inputs.shape[0], model, "logits");
+            if (features is not null)
+            {
+                CheckRows(features, inputs.shape[0], model, "features");
+            }
+
+            return new ModelOutput(logits, features);
+        }
+        finally
+        {
+            if (!ReferenceEquals(moved, inputs))
+            {
+                moved.Dispose();
+            }
+        }
+    }
+
+    private static void CheckRows(Tensor output, long expected, string model, string what)
+    {
+        if (output.dim() == 0 || output.shape[0] != expected)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"{model} returned {what} of shape {Preconditions.ShapeText(output)} for a batch of {expected} samples; dimension 0 must be the batch."));
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Models;
+
+/// <summary>A TorchSharp module as a model, run in evaluation mode without gradients, with features taken from a named layer by a forward hook.</summary>
+/// <remarks>
+/// The module is not changed: evaluation mode is set for each forward pass and the previous mode restored; the hook lives only
+/// during the pass. Hooks fire when a layer is invoked with <c>call</c>, TorchSharp's convention. The caller keeps ownership of the module.
+/// Not thread-safe: one forward pass at a time.
+/// </remarks>
+public sealed class TorchModuleModel : IModel
+{
+    private readonly nn.Module<Tensor, Tensor> module;
+    private readonly nn.Module<Tensor, Tensor>? featureLayer;
+    private readonly ModelOptions options;
+
+    /// <summary>Initializes a new instance of the <see cref="TorchModuleModel"/> class.</summary>
+    /// <param name="module">The trained module.</param>
+    /// <param name="outputKind">How the module's output becomes probabilities.</param>
+    /// <param name="featureLayer">The name of the submodule whose output is the latent feature (as in <c>named_modules()</c>, e.g. <c>"fc1"</c> or <c>"encoder.pool"</c>), or <see langword="null"/> for no features.</param>
+    /// <param name="options">Chunking and device options, or <see langword="null"/> for <see cref="ModelOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="module"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">No submodule has the name <paramref name="featureLayer"/>, it does not map a tensor to a tensor, or an option is out of range.</exception>
+    public TorchModuleModel(nn.Module<Tensor, Tensor> module, OutputKind outputKind, string? featureLayer = null, ModelOptions? options = null)
+    {
+        this.module = Preconditions.NotNull(module, nameof(module));
+        if (!Enum.IsDefined(outputKind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outputKind), outputKind, "outputKind must be a defined OutputKind.");
+        }
+
+        this.options = options ?? ModelOptions.Default;
+        this.options.Validate();
+        OutputKind = outputKind;
+        if (featureLayer is not null)
+        {
+            this.featureLayer = FindLayer(module, featureLayer);
+        }
+    }
+
+    /// <inheritdoc />
+    public OutputKind OutputKind { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="inputs"/> is empty or has rank 0.</exception>
+    /// <exception cref="InvalidOperationException">The module returned a tensor whose dimension 0 is not the batch, or the feature layer did not run.</exception>
+    public ModelOutput Forward(Tensor inputs)
+    {
+        var wasTraining = module.training;
+        module.eval();
+        try
+        {
+            return ModelRunner.Run(inputs, options, nameof(TorchModuleModel), ForwardOnce);
+        }
+        finally
+        {
+            module.train(wasTraining);
+        }
+    }
+
+    private (Tensor Logits, Tensor? Features) ForwardOnce(Tensor inputs)
+    {
+        if (featureLayer is null)
+        {
+            return (module.call(inputs), null);
+        }
+
+        Tensor? captured = null;
+        var hook = featureLayer.register_forward_hook((_, _, output) =>
+        {
+            captured?.Dispose();
+            captured = output.alias().DetachFromDisposeScope();
+            return null!;
+        });
+        Tensor logits;
+        try
+        {
+            logits = module.call(inputs);
+        }
+        catch
+        {
+            captured?.Dispose();
+            throw;
+        }
+        finally
+        {
+            hook.remove();
+        }
+
+        if (captured is null)
+        {
+            logits.Dispose();
+            throw new InvalidOperationException(
+                "The feature layer did not run during the forward pass: it must be invoked with call(), not forward().");
+        }
+
+        return (logits, captured);
+    }
+
+    private static nn.Module<Tensor, Tensor> FindLayer(nn.Module<Tensor, Tensor> module, string name)
+    {
+        var names = new List<string>();
+        foreach (var (layerName, layer) in module.named_modules())
+        {
+            if (layerName == name)
+            {
+                return layer as nn.Module<Tensor, Tensor> ?? throw new ArgumentException(
+                    $"featureLayer '{name}' must be a module mapping a tensor to a tensor; found {layer.GetType().Name}.", "featureLayer");
+            }
+
+            names.Add(layerName);
+        }
+
+        throw new ArgumentException(
+            $"featureLayer '{name}' is not a submodule; the submodules are: {string.Join(", ", names)}.", "featureLayer");
+    }
+}

@@ -1,0 +1,152 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Models;
+
+/// <summary>A TorchScript file (e.g. traced or scripted in PyTorch) as a model; its forward returns logits, or a tuple (logits, features).</summary>
+/// <remarks>Owns the loaded script module: dispose the model to free it. Not thread-safe: one forward pass at a time.</remarks>
+public sealed class TorchScriptModel : IModel, IDisposable
+{
+    private readonly jit.ScriptModule module;
+    private readonly ModelOptions options;
+    private readonly string source;
+
+    private TorchScriptModel(jit.ScriptModule module, OutputKind outputKind, ModelOptions? options, string source)
+    {
+        this.module = module;
+        this.options = options ?? ModelOptions.Default;
+        this.source = source;
+        OutputKind = outputKind;
+        module.eval();
+    }
+
+    /// <inheritdoc />
+    public OutputKind OutputKind { get; }
+
+    /// <summary>Loads a TorchScript file.</summary>
+    /// <param name="path">The <c>.pt</c> file written by <c>torch.jit.save</c>.</param>
+    /// <param name="outputKind">How the module's output becomes probabilities.</param>
+    /// <param name="options">Chunking and device options; with a device, the module is loaded onto it. <see langword="null"/> for <see cref="ModelOptions.Default"/>.</param>
+    /// <returns>The model; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a TorchScript module.</exception>
+    public static TorchScriptModel Load(string path, OutputKind outputKind, ModelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"The TorchScript file '{full}' does not exist.", full);
+        }
+
+        CheckKind(outputKind);
+        (options ?? ModelOptions.Default).Validate();
+        var device = options?.Device ?? torch.CPU;
+        return new TorchScriptModel(Read(() => jit.load(full, device), full), outputKind, options, full);
+    }
+
+    /// <summary>Loads a TorchScript module from bytes (e.g. an embedded resource).</summary>
+    /// <param name="bytes">The content of a file written by <c>torch.jit.save</c>.</param>
+    /// <param name="outputKind">How the module's output becomes probabilities.</param>
+    /// <param name="options">Chunking and device options, or <see langword="null"/> for <see cref="ModelOptions.Default"/>.</param>
+    /// <returns>The model; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="bytes"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not a TorchScript module.</exception>
+    public static TorchScriptModel Load(byte[] bytes, OutputKind outputKind, ModelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        CheckKind(outputKind);
+        (options ?? ModelOptions.Default).Validate();
+        var device = options?.Device ?? torch.CPU;
+        return new TorchScriptModel(Read(() => jit.load(bytes, device), "the given bytes"), outputKind, options, "TorchScript bytes");
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="inputs"/> is empty or has rank 0.</exception>
+    /// <exception cref="InvalidOperationException">The module failed, or returned something other than a tensor or a (logits, features) tuple, or a tensor whose dimension 0 is not the batch.</exception>
+    public ModelOutput Forward(Tensor inputs)
+    {
+        return ModelRunner.Run(inputs, options, source, ForwardOnce);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        module.Dispose();
+    }
+
+    private (Tensor Logits, Tensor? Features) ForwardOnce(Tensor inputs)
+    {
+        object result;
+        try
+        {
+            result = module.forward(inputs);
+        }
+        catch (ExternalException exception)
+        {
+            throw new InvalidOperationException(
+                $"The TorchScript module {source} failed on inputs of shape {Preconditions.ShapeText(inputs)} and dtype {inputs.dtype}: {FirstLine(exception.Message)}",
+                exception);
+        }
+
+        switch (result)
+        {
+            case Tensor logits:
+                return (logits, null);
+            case ValueTuple<Tensor, Tensor> pair:
+                return (pair.Item1, pair.Item2);
+            default:
+                DisposeTensors(result);
+                throw new InvalidOperationException(
+                    $"The TorchScript module {source} must return a tensor of logits or a tuple (logits, features); it returned {result?.GetType().Name ?? "nothing"}.");
+        }
+    }
+
+    private static jit.ScriptModule Read(Func<jit.ScriptModule> load, string what)
+    {
+        try
+        {
+            return load();
+        }
+        catch (ExternalException exception)
+        {
+            throw new InvalidDataException($"{what} is not a TorchScript module: {FirstLine(exception.Message)}", exception);
+        }
+    }
+
+    private static void CheckKind(OutputKind outputKind)
+    {
+        if (!Enum.IsDefined(outputKind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outputKind), outputKind, "outputKind must be a defined OutputKind.");
+        }
+    }
+
+    private static void DisposeTensors(object? result)
+    {
+        if (result is System.Runtime.CompilerServices.ITuple tuple)
+        {
+            for (var i = 0; i < tuple.Length; i++)
+            {
+                (tuple[i] as IDisposable)?.Dispose();
+            }
+        }
+        else if (result is Tensor[] array)
+        {
+            foreach (var tensor in array)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOf('\n', StringComparison.Ordinal);
+        return end < 0 ? message : message[..end];
+    }
+}

@@ -1,0 +1,88 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using FluentAssertions;
+using TorchSharp;
+using Uqlib.Calibration;
+using Uqlib.Models;
+using Uqlib.Scores;
+using Uqlib.Tests.TestSupport;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Uqlib.Tests;
+
+public sealed class UncertaintyEstimatorExtensionsTests
+{
+    private static readonly DelegateModel Identity = new(x => x.alias(), OutputKind.MulticlassLogits);
+
+    /// <summary>Makes batches lazily and disposes each once the consumer moves on, as a streaming data loader would.</summary>
+    private static IEnumerable<Batch> Batches(int count, int size, int classes)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            using var inputs = torch.randn(size, classes, generator: torch.manual_seed(i));
+            yield return new Batch(inputs);
+        }
+    }
+
+    [Fact]
+    public void EstimateAll_ConcatenatesBatchesInOrder()
+    {
+        var estimator = new SoftmaxEstimator(Identity, SoftmaxScore.Entropy);
+        using var all = torch.randn(8, 4, generator: torch.manual_seed(0));
+        using var first = all[..3];
+        using var second = all[3..];
+        using var estimate = estimator.EstimateAll(new[] { new Batch(first), new Batch(second) });
+        using var expected = SoftmaxScores.Compute(SoftmaxScore.Entropy, all, OutputKind.MulticlassLogits);
+        estimate.Scores.allclose(expected).Should().BeTrue();
+        estimate.Probabilities.shape.Should().Equal(8, 4);
+    }
+
+    [Fact]
+    public void EstimateAll_ReportsProgressAfterEachBatch()
+    {
+        var estimator = new SoftmaxEstimator(Identity);
+        var reports = new List<EstimationProgress>();
+        using var estimate = estimator.EstimateAll(Batches(3, 4, 2), new SynchronousProgress(reports.Add));
+        reports.Should().Equal(new EstimationProgress(1, 4), new EstimationProgress(2, 8), new EstimationProgress(3, 12));
+    }
+
+    [Fact]
+    public void EstimateAll_WhenCancelled_Throws()
+    {
+        var estimator = new SoftmaxEstimator(Identity);
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        var act = () => estimator.EstimateAll(Batches(3, 4, 2), cancellationToken: cancellation.Token);
+        act.Should().Throw<OperationCanceledException>();
+    }
+
+    [Fact]
+    public void EstimateAll_OfNoBatch_Throws()
+    {
+        var estimator = new SoftmaxEstimator(Identity);
+        var act = () => estimator.EstimateAll(Array.Empty<Batch>());
+        act.Should().Throw<ArgumentException>().WithParameterName("batches");
+    }
+
+    [Fact]
+    public void EstimateAll_Over1000Batches_KeepsOnlyTheResults()
+    {
+        var estimator = new SoftmaxEstimator(Identity, SoftmaxScore.Margin);
+        estimator.EstimateAll(Batches(10, 16, 10)).Dispose();
+        var before = LiveTensors.Count;
+        using (var estimate = estimator.EstimateAll(Batches(1000, 16, 10)))
+        {
+            estimate.Count.Should().Be(16_000);
+            LiveTensors.Count.Should().Be(before + 2, "only the concatenated probabilities and scores may outlive the batches");
+        }
+
+        LiveTensors.Count.Should().Be(before);
+    }
+
+    private sealed class SynchronousProgress(Action<EstimationProgress> report) : IProgress<EstimationProgress>
+    {
+        public void Report(EstimationProgress value) => report(value);
+    }
+}
