@@ -50,7 +50,8 @@ internal static class Preconditions
         }
 
         using var scope = torch.NewDisposeScope();
-        if (double.IsFinite(value.sum(type: ScalarType.Float64).ToDouble()))
+        // One reduction in the tensor's own dtype: a finite sum proves every value finite; otherwise (or on overflow) count.
+        if (double.IsFinite(value.sum().ToDouble()))
         {
             return;
         }

@@ -7,7 +7,6 @@ namespace Uqlib.Benchmarks;
 
 /// <summary>Softmax scores from (100,000 × 1,000) float32 logits, one libtorch thread; the peer is Peers/softmax_scores_peer.py.</summary>
 [MemoryDiagnoser]
-[SimpleJob(warmupCount: 2, iterationCount: 10)]
 public class SoftmaxScoresBenchmarks
 {
     private Tensor logits = null!;

@@ -108,6 +108,8 @@ public static class SoftmaxScores
         using var scope = torch.NewDisposeScope();
         Tensor result = score switch
         {
+            SoftmaxScore.MaxProbability when kind == OutputKind.MulticlassLogits => MaxProbabilityFromLogits(output),
+            SoftmaxScore.Entropy when kind == OutputKind.MulticlassLogits => EntropyFromLogits(output),
             SoftmaxScore.MaxLogit => ProbabilityConversion.ToLogits(output, kind).amax(1).neg_(),
             SoftmaxScore.Energy => EnergyCore(ProbabilityConversion.ToLogits(output, kind), 1.0),
             _ => FromProbabilities(score, ProbabilityConversion.ToProbabilities(output, kind)),
@@ -134,6 +136,23 @@ public static class SoftmaxScores
     {
         using var scope = torch.NewDisposeScope();
         return probabilities.amax(1).neg_().add_(1.0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>1 − max p without materialising the softmax: max p = exp(max z − logsumexp z), so the score is −expm1(max z − logsumexp z).</summary>
+    private static Tensor MaxProbabilityFromLogits(Tensor logits)
+    {
+        CheckLogits(logits);
+        using var scope = torch.NewDisposeScope();
+        return logits.amax(1).sub_(logits.logsumexp(1)).expm1_().neg_().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The entropy from log-probabilities, −Σ exp(log p)·log p: no per-element logarithm, exact for p = 0.</summary>
+    private static Tensor EntropyFromLogits(Tensor logits)
+    {
+        CheckLogits(logits);
+        using var scope = torch.NewDisposeScope();
+        var logp = logits.log_softmax(1);
+        return logp.exp().mul_(logp).sum(1).neg_().clamp_min_(0.0).MoveToOuterDisposeScope();
     }
 
     private static Tensor EntropyCore(Tensor probabilities)
