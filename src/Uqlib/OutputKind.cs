@@ -14,4 +14,11 @@ public enum OutputKind
 
     /// <summary>Real-valued predictions <c>(N)</c> or <c>(N, D)</c>; there are no class probabilities.</summary>
     Regression,
+
+    /// <summary>
+    /// A Gaussian head: a mean and a log-variance per target, <c>(N, 2)</c> for one target (column 0 the mean, column 1 the
+    /// log-variance) or <c>(N, 2, D)</c> for D targets (channel 0 the means, channel 1 the log-variances); there are no class
+    /// probabilities. <see cref="Regression.GaussianPrediction.FromOutput"/> splits it into a mean and a variance.
+    /// </summary>
+    GaussianRegression,
 }

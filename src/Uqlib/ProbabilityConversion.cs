@@ -39,8 +39,9 @@ public static class ProbabilityConversion
                     return output.dim() == 1 ? TwoColumns(output) : output.alias();
                 }
 
-            case OutputKind.Regression:
-                throw new ArgumentException("A regression output has no class probabilities.", nameof(kind));
+            case OutputKind.Regression or OutputKind.GaussianRegression:
+                throw new ArgumentException(
+                    $"A regression output has no class probabilities; found kind {kind}. Use the Uqlib.Regression metrics for regression models.", nameof(kind));
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, $"kind must be a defined OutputKind; found {kind}.");
         }

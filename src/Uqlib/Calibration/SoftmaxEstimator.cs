@@ -22,7 +22,7 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
     public SoftmaxEstimator(IModel model, SoftmaxScore score = SoftmaxScore.MaxProbability)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
-        if (model.OutputKind == OutputKind.Regression)
+        if (model.OutputKind is OutputKind.Regression or OutputKind.GaussianRegression)
         {
             throw new ArgumentException("A softmax score needs a classification or segmentation model; found a regression model.", nameof(model));
         }
