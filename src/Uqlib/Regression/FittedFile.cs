@@ -76,6 +76,30 @@ internal static class FittedFile
         return result;
     }
 
+    /// <summary>Reads a non-empty array of finite numbers.</summary>
+    public static double[] Doubles(JsonElement root, string name, string path, string format)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0)
+        {
+            throw new InvalidDataException($"{path} is a corrupt {format} file: field \"{name}\" is missing or not a non-empty array.");
+        }
+
+        var result = new double[value.GetArrayLength()];
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out result[i]) || !double.IsFinite(result[i]))
+            {
+                throw new InvalidDataException(
+                    string.Create(CultureInfo.InvariantCulture, $"{path} is a corrupt {format} file: field \"{name}\" item {i} is not a finite number."));
+            }
+
+            i++;
+        }
+
+        return result;
+    }
+
     /// <summary>Reads a 32-bit integer field.</summary>
     public static int Int32(JsonElement root, string name, string path, string format)
     {
