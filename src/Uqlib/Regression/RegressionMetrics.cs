@@ -250,8 +250,23 @@ public static class RegressionMetrics
             order[i] = i;
         }
 
-        // Sorting (variance, position) pairs makes the order stable, as numpy.argsort(kind="stable").
-        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
+        // Sort by variance, then put each run of equal variances back in position order: a stable order, as numpy.argsort(kind="stable").
+        Array.Sort(keys, order);
+        for (var run = 0; run < n;)
+        {
+            var end = run + 1;
+            while (end < n && keys[end] == keys[run])
+            {
+                end++;
+            }
+
+            if (end - run > 1)
+            {
+                Array.Sort(order, run, end - run);
+            }
+
+            run = end;
+        }
         var baseSize = n / bins;
         var larger = n % bins;
         var start = 0;

@@ -122,5 +122,11 @@ for name, n, sigma_factor in [("calibrated", 200, 1.0), ("overconfident", 150, 0
         "conformalNormalized": {str(a): conformal_quantile(norm_scores, a) for a in [0.05, 0.1, 0.2]},
     })
 
+# Tied variances (three distinct values), so that the stable order inside ties decides which values share an ENCE bin.
+mu = rng.normal(0.0, 1.0, size=50)
+var = rng.choice([0.5, 1.0, 2.0], size=50)
+y = mu + rng.normal(0.0, 1.0, size=50) * np.sqrt(var) * rng.uniform(0.5, 2.0, size=50)
+tied = {"mean": mu.tolist(), "variance": var.tolist(), "targets": y.tolist(), "ence7": ence(mu, var, y, 7), "ence4": ence(mu, var, y, 4)}
+
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "regression.json"), "w") as f:
-    json.dump({"cases": cases}, f, indent=1)
+    json.dump({"cases": cases, "tied": tied}, f, indent=1)

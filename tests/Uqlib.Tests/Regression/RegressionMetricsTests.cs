@@ -55,6 +55,17 @@ public sealed class RegressionMetricsTests
     }
 
     [Fact]
+    public void Ence_WithTiedVariances_KeepsPositionOrderInsideTies()
+    {
+        var tied = Reference.GetProperty("tied");
+        var mean = Golden.Vector(tied.GetProperty("mean"));
+        var variance = Golden.Vector(tied.GetProperty("variance"));
+        var targets = Golden.Vector(tied.GetProperty("targets"));
+        RegressionMetrics.Ence(mean, variance, targets, 7).Should().BeApproximately(tied.GetProperty("ence7").GetDouble(), 1e-12);
+        RegressionMetrics.Ence(mean, variance, targets, 4).Should().BeApproximately(tied.GetProperty("ence4").GetDouble(), 1e-12);
+    }
+
+    [Fact]
     public void Metrics_OfNByDTensors_TreatEveryValueAsAPrediction()
     {
         var golden = Reference.GetProperty("cases")[0];
