@@ -7,6 +7,7 @@ namespace Uqlib.Benchmarks;
 
 /// <summary>Regression calibration metrics and split conformal fitting on 10⁶ float64 Gaussian predictions; the peer is Peers/regression_metrics_peer.py.</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class RegressionMetricsBenchmarks
 {
     private Tensor mean = null!;

@@ -36,7 +36,10 @@ public static class RegressionMetrics
     public static double GaussianNll(Tensor mean, Tensor variance, Tensor targets)
     {
         RegressionPreconditions.Gaussian(mean, variance, targets);
-        return GaussianNllCore(Arr(mean), Arr(variance), Arr(targets));
+        using var scope = torch.NewDisposeScope();
+        var v = variance.to(ScalarType.Float64);
+        var r = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64));
+        return HalfLogTwoPi + 0.5 * r.mul_(r).div_(v).add_(v.log()).mean().ToDouble();
     }
 
     /// <summary>The mean Gaussian negative log-likelihood, mean over values of ½ log(2πσ²) + (y − μ)² / (2σ²), in nats.</summary>
