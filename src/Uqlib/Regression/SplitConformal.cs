@@ -1,4 +1,5 @@
 using System;
+using Uqlib.Persistence;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;

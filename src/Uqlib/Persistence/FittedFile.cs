@@ -3,10 +3,10 @@ using System.Globalization;
 using System.IO;
 using System.Text.Json;
 
-namespace Uqlib.Regression;
+namespace Uqlib.Persistence;
 
 /// <summary>
-/// The small versioned JSON format of the fitted regression values: an object whose first two properties are <c>"format"</c> (a fixed
+/// The small versioned JSON format of every fitted value: an object whose first two properties are <c>"format"</c> (a fixed
 /// name acting as the magic header) and <c>"version"</c>, followed by the value's fields.
 /// </summary>
 internal static class FittedFile
