@@ -35,8 +35,8 @@ public sealed class OnnxModel : IModel, IDisposable
         expectedInputs = string.Join("; ", session.InputMetadata.Select(p => OnnxTensors.Describe(p.Key, p.Value)));
         InputName = ChooseInput(options);
         input = session.InputMetadata[InputName];
-        inputType = OnnxTensors.ToTorch(input.ElementDataType)
-            ?? throw new NotSupportedException($"The ONNX model {source} takes input {OnnxTensors.Describe(InputName, input)}, whose element type has no TorchSharp counterpart.");
+        inputType = (input.IsTensor ? OnnxTensors.ToTorch(input.ElementDataType) : null)
+            ?? throw new NotSupportedException($"The ONNX model {source} takes input {OnnxTensors.Describe(InputName, input)}, which is not a tensor of a type TorchSharp has.");
         (LogitsOutputName, FeaturesOutputName) = ChooseOutputs(options);
         outputNames = FeaturesOutputName is null ? [LogitsOutputName] : [LogitsOutputName, FeaturesOutputName];
         FixedBatchSize = input.Dimensions.Length > 0 && input.Dimensions[0] > 0 ? input.Dimensions[0] : null;
@@ -71,7 +71,7 @@ public sealed class OnnxModel : IModel, IDisposable
     /// <exception cref="ArgumentException">An option is out of range, or a configured input or output name is not in the model, or a name cannot be discovered (the message lists the model's inputs and outputs).</exception>
     /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not an ONNX model ONNX Runtime can load.</exception>
-    /// <exception cref="NotSupportedException">The CUDA execution provider was asked for but the ONNX Runtime native library in use has none, or the model's input type has no TorchSharp counterpart.</exception>
+    /// <exception cref="NotSupportedException">The CUDA execution provider was asked for but the ONNX Runtime native library in use has none, or the model's input or a chosen output is not a tensor of a type TorchSharp has.</exception>
     public static OnnxModel Load(string path, OutputKind outputKind, OnnxModelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -93,7 +93,7 @@ public sealed class OnnxModel : IModel, IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputKind"/> is not a defined value.</exception>
     /// <exception cref="ArgumentException">An option is out of range, or a configured input or output name is not in the model, or a name cannot be discovered (the message lists the model's inputs and outputs).</exception>
     /// <exception cref="InvalidDataException">The bytes are not an ONNX model ONNX Runtime can load.</exception>
-    /// <exception cref="NotSupportedException">The CUDA execution provider was asked for but the ONNX Runtime native library in use has none, or the model's input type has no TorchSharp counterpart.</exception>
+    /// <exception cref="NotSupportedException">The CUDA execution provider was asked for but the ONNX Runtime native library in use has none, or the model's input or a chosen output is not a tensor of a type TorchSharp has.</exception>
     public static OnnxModel Load(byte[] bytes, OutputKind outputKind, OnnxModelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(bytes);
@@ -249,9 +249,27 @@ public sealed class OnnxModel : IModel, IDisposable
                 nameof(options));
         }
 
-        var logits = options.FeaturesOutputName is null ? names[0] : names.First(n => n != options.FeaturesOutputName);
+        var logits = options.FeaturesOutputName is null ? names[0] : names.FirstOrDefault(n => n != options.FeaturesOutputName)
+            ?? throw new ArgumentException(
+                $"FeaturesOutputName '{options.FeaturesOutputName}' is the only output of the ONNX model {source}; it has no output left for the logits.", nameof(options));
         var features = options.FeaturesOutputName ?? (names.Count == 2 ? names[1] : null);
+        CheckOutput(logits, outputs);
+        if (features is not null)
+        {
+            CheckOutput(features, outputs);
+        }
+
         return (logits, features);
+    }
+
+    private void CheckOutput(string name, string outputs)
+    {
+        var node = session.OutputMetadata[name];
+        if (!node.IsTensor || OnnxTensors.ToTorch(node.ElementDataType) is null)
+        {
+            throw new NotSupportedException(
+                $"Output '{name}' of the ONNX model {source} is not a numeric tensor, so it cannot be read as logits or features; its outputs are {outputs}.");
+        }
     }
 
     private void CheckInputs(Tensor inputs)

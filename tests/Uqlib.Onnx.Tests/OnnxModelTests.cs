@@ -257,6 +257,14 @@ public sealed class OnnxModelTests
     }
 
     [Fact]
+    public void Load_WithFeaturesNameOfTheOnlyOutput_Throws()
+    {
+        var act = () => OnnxModel.Load(Golden.PathOf("tiny_cnn_logits_only.onnx"), OutputKind.MulticlassLogits, new OnnxModelOptions { FeaturesOutputName = "scores" });
+
+        act.Should().Throw<ArgumentException>().WithMessage("FeaturesOutputName 'scores' is the only output*no output left for the logits.*");
+    }
+
+    [Fact]
     public void Load_OfMissingFile_ThrowsFileNotFound()
     {
         var act = () => OnnxModel.Load("no/such/model.onnx", OutputKind.MulticlassLogits);
