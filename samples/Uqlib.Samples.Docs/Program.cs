@@ -1,0 +1,8 @@
+using System;
+using Uqlib.Samples.Docs;
+
+// Runs every snippet shown in docs/; CI runs this sample so the documentation cannot drift from the API.
+// The snippets open "classifier.pt" and "classifier.onnx", copied beside the executable.
+Environment.CurrentDirectory = AppContext.BaseDirectory;
+GettingStarted.Run();
+ModelAdapters.Run();
