@@ -1,0 +1,236 @@
+using System;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace Uqlib.Imaging;
+
+/// <summary>The checked decoding path shared by <see cref="ImageLoader"/> and <see cref="ImageFolderDataset"/>.</summary>
+internal static class ImageReader
+{
+    /// <summary>Bytes per pixel granted to the decoder's allocator per allocation: generous for 16-bit RGB plus decoder buffers.</summary>
+    private const long AllocatorBytesPerPixel = 32;
+
+    private static readonly ConcurrentDictionary<long, Configuration> Configurations = new();
+
+    /// <summary>An ImageSharp configuration that knows only PNG, JPEG, BMP and TIFF, with an allocator bounded for <paramref name="maxPixels"/>.</summary>
+    public static Configuration ConfigurationFor(long maxPixels)
+    {
+        return Configurations.GetOrAdd(maxPixels, static pixels =>
+        {
+            var configuration = new Configuration(
+                new PngConfigurationModule(), new JpegConfigurationModule(), new BmpConfigurationModule(), new TiffConfigurationModule());
+            var megabytes = Math.Min(int.MaxValue, 64 + (pixels * AllocatorBytesPerPixel / (1024 * 1024)));
+            configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = (int)megabytes });
+            return configuration;
+        });
+    }
+
+    /// <summary>Reads a file whole (refusing files larger than an image of the allowed size can be) and decodes it.</summary>
+    public static DecodedImage ReadFile(string path, ImageLoadOptions options)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new FileNotFoundException($"{path}: the image file does not exist.", path);
+        }
+
+        var largest = (options.MaxPixels * 8) + (16L * 1024 * 1024);
+        if (info.Length > largest)
+        {
+            throw new InvalidImageException(path, Invariant(
+                $"it is {info.Length} bytes long, more than an image of at most {options.MaxPixels} pixels can need ({largest} bytes); raise ImageLoadOptions.MaxPixels to accept it."),
+                null);
+        }
+
+        return Decode(File.ReadAllBytes(path), path, options);
+    }
+
+    /// <summary>Identifies, checks and decodes one encoded image, naming <paramref name="name"/> in every error.</summary>
+    public static DecodedImage Decode(byte[] bytes, string name, ImageLoadOptions options)
+    {
+        if (bytes.Length == 0)
+        {
+            throw new InvalidImageException(name, "the file is empty.", null);
+        }
+
+        var configuration = ConfigurationFor(options.MaxPixels);
+        IImageInfo? info;
+        IImageFormat? format;
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            info = Image.Identify(configuration, stream, out format);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new InvalidImageException(name, $"its header cannot be read ({ex.Message}).", ex);
+        }
+
+        if (info is null || format is null)
+        {
+            throw new InvalidImageException(name, "it is not a PNG, JPEG, BMP or TIFF image (its first bytes match none of them).", null);
+        }
+
+        var pixels = (long)info.Width * info.Height;
+        if (info.Width < 1 || info.Height < 1 || pixels > options.MaxPixels)
+        {
+            throw new InvalidImageException(name, Invariant(
+                $"its header claims {info.Width} × {info.Height} = {pixels} pixels, more than the limit of {options.MaxPixels} (ImageLoadOptions.MaxPixels); it was not decoded."),
+                null);
+        }
+
+        var problem = format switch
+        {
+            PngFormat => ImageFileChecks.CheckPng(bytes),
+            JpegFormat => ImageFileChecks.CheckJpeg(bytes),
+            BmpFormat => ImageFileChecks.CheckBmp(bytes),
+            TiffFormat => ImageFileChecks.CheckTiff(bytes),
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new InvalidImageException(name, problem, null);
+        }
+
+        try
+        {
+            var decoded = options.ColorMode == ImageColorMode.Rgb
+                ? DecodeRgb(configuration, bytes, name, options)
+                : DecodeGray(configuration, bytes, name, options);
+            Normalize(decoded, options);
+            return decoded;
+        }
+        catch (InvalidImageException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new InvalidImageException(name, $"its {format.Name} data cannot be decoded ({ex.Message}).", ex);
+        }
+    }
+
+    private static DecodedImage DecodeGray(Configuration configuration, byte[] bytes, string name, ImageLoadOptions options)
+    {
+        using var image = Image.Load<L16>(configuration, bytes);
+        Transform(image, name, options);
+        var width = image.Width;
+        var height = image.Height;
+        var pixels = new float[width * height];
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                var target = pixels.AsSpan(y * width, width);
+                for (var x = 0; x < row.Length; x++)
+                {
+                    target[x] = row[x].PackedValue / 65535f;
+                }
+            }
+        });
+        return new DecodedImage(pixels, 1, width, height);
+    }
+
+    private static DecodedImage DecodeRgb(Configuration configuration, byte[] bytes, string name, ImageLoadOptions options)
+    {
+        using var image = Image.Load<Rgb48>(configuration, bytes);
+        Transform(image, name, options);
+        var width = image.Width;
+        var height = image.Height;
+        var plane = width * height;
+        var pixels = new float[3 * plane];
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                var red = pixels.AsSpan(y * width, width);
+                var green = pixels.AsSpan(plane + (y * width), width);
+                var blue = pixels.AsSpan((2 * plane) + (y * width), width);
+                for (var x = 0; x < row.Length; x++)
+                {
+                    red[x] = row[x].R / 65535f;
+                    green[x] = row[x].G / 65535f;
+                    blue[x] = row[x].B / 65535f;
+                }
+            }
+        });
+        return new DecodedImage(pixels, 3, width, height);
+    }
+
+    private static void Transform<TPixel>(Image<TPixel> image, string name, ImageLoadOptions options)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        if (options.Resize is { } size && (size.Width != image.Width || size.Height != image.Height))
+        {
+            image.Mutate(context => context.Resize(size.Width, size.Height, KnownResamplers.Bicubic));
+        }
+
+        if (options.CenterCrop is { } crop)
+        {
+            if (crop.Width > image.Width || crop.Height > image.Height)
+            {
+                throw new InvalidImageException(name, Invariant(
+                    $"it is {image.Width} × {image.Height} pixels, smaller than the centre crop of {crop.Width} × {crop.Height} (ImageLoadOptions.CenterCrop)."),
+                    null);
+            }
+
+            var x = (image.Width - crop.Width) / 2;
+            var y = (image.Height - crop.Height) / 2;
+            image.Mutate(context => context.Crop(new Rectangle(x, y, crop.Width, crop.Height)));
+        }
+    }
+
+    private static void Normalize(DecodedImage image, ImageLoadOptions options)
+    {
+        var pixels = image.Pixels.AsSpan();
+        switch (options.Normalization)
+        {
+            case ImageNormalization.MinMax:
+                var min = float.PositiveInfinity;
+                var max = float.NegativeInfinity;
+                foreach (var value in pixels)
+                {
+                    min = Math.Min(min, value);
+                    max = Math.Max(max, value);
+                }
+
+                var range = max - min;
+                for (var i = 0; i < pixels.Length; i++)
+                {
+                    pixels[i] = range > 0 ? (pixels[i] - min) / range : 0f;
+                }
+
+                break;
+            case ImageNormalization.MeanStd:
+                var plane = image.Width * image.Height;
+                for (var c = 0; c < image.Channels; c++)
+                {
+                    var mean = options.Mean![c];
+                    var std = options.Std![c];
+                    var channel = pixels.Slice(c * plane, plane);
+                    for (var i = 0; i < channel.Length; i++)
+                    {
+                        channel[i] = (float)((channel[i] - mean) / std);
+                    }
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
