@@ -63,6 +63,20 @@ internal static class ImageReader
             throw new InvalidImageException(name, "the file is empty.", null);
         }
 
+        // Damage that decoders forgive (or report vaguely) is found first, by the file's own signature.
+        var problem = Sniff(bytes) switch
+        {
+            Signature.Png => ImageFileChecks.CheckPng(bytes),
+            Signature.Jpeg => ImageFileChecks.CheckJpeg(bytes),
+            Signature.Bmp => ImageFileChecks.CheckBmp(bytes),
+            Signature.Tiff => ImageFileChecks.CheckTiff(bytes),
+            _ => "it is not a PNG, JPEG, BMP or TIFF image (its first bytes match none of them).",
+        };
+        if (problem is not null)
+        {
+            throw new InvalidImageException(name, problem, null);
+        }
+
         var configuration = ConfigurationFor(options.MaxPixels);
         IImageInfo? info;
         IImageFormat? format;
@@ -78,7 +92,7 @@ internal static class ImageReader
 
         if (info is null || format is null)
         {
-            throw new InvalidImageException(name, "it is not a PNG, JPEG, BMP or TIFF image (its first bytes match none of them).", null);
+            throw new InvalidImageException(name, "it is not a PNG, JPEG, BMP or TIFF image that can be identified.", null);
         }
 
         var pixels = (long)info.Width * info.Height;
@@ -87,19 +101,6 @@ internal static class ImageReader
             throw new InvalidImageException(name, Invariant(
                 $"its header claims {info.Width} × {info.Height} = {pixels} pixels, more than the limit of {options.MaxPixels} (ImageLoadOptions.MaxPixels); it was not decoded."),
                 null);
-        }
-
-        var problem = format switch
-        {
-            PngFormat => ImageFileChecks.CheckPng(bytes),
-            JpegFormat => ImageFileChecks.CheckJpeg(bytes),
-            BmpFormat => ImageFileChecks.CheckBmp(bytes),
-            TiffFormat => ImageFileChecks.CheckTiff(bytes),
-            _ => null,
-        };
-        if (problem is not null)
-        {
-            throw new InvalidImageException(name, problem, null);
         }
 
         try
@@ -118,6 +119,35 @@ internal static class ImageReader
         {
             throw new InvalidImageException(name, $"its {format.Name} data cannot be decoded ({ex.Message}).", ex);
         }
+    }
+
+    private enum Signature
+    {
+        Unknown,
+        Png,
+        Jpeg,
+        Bmp,
+        Tiff,
+    }
+
+    private static Signature Sniff(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        {
+            return Signature.Png;
+        }
+
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
+        {
+            return Signature.Jpeg;
+        }
+
+        if (bytes.StartsWith("BM"u8))
+        {
+            return Signature.Bmp;
+        }
+
+        return bytes.StartsWith("II*\0"u8) || bytes.StartsWith("MM\0*"u8) ? Signature.Tiff : Signature.Unknown;
     }
 
     private static DecodedImage DecodeGray(Configuration configuration, byte[] bytes, string name, ImageLoadOptions options)
