@@ -142,7 +142,8 @@ public static class UncertaintyMaps
         }
 
         Preconditions.Finite(map, name);
-        using var cpu = map.detach().to(ScalarType.Float64).cpu().contiguous();
+        using var scope = torch.NewDisposeScope();
+        var cpu = map.detach().to(ScalarType.Float64).cpu().contiguous();
         return (cpu.data<double>().ToArray(), height, width);
     }
 
