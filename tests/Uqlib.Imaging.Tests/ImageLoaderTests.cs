@@ -322,6 +322,27 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void ImageSharp_PngTruncatedInsideImageData_DecodesWithoutError()
+    {
+        // The premise of the IEND check: ImageSharp 2.1.13 alone accepts a PNG cut after part of its image data
+        // (here inside the second of its IDAT chunks) and returns an image whose missing rows are zeros.
+        var whole = TestImages.SplitImageData(TestImages.Gray8(256, 256, (x, y) => (byte)(1 + ((x * 7) ^ (y * 13)) % 255)), 4096);
+        var second = TestImages.FindChunk(whole, "IDAT") + 12 + 4096;
+        var cut = whole[..(second + 8 + 1000)];
+        using (var intact = SixLabors.ImageSharp.Image.Load<L8>(whole))
+        {
+            intact[255, 255].PackedValue.Should().BeGreaterThan(0);
+        }
+
+        using var image = SixLabors.ImageSharp.Image.Load<L8>(cut);
+
+        image[0, 0].PackedValue.Should().BeGreaterThan(0);
+        image[255, 255].PackedValue.Should().Be(0, "the missing rows are silently zero");
+        var path = folder.Write("silently-cut.png", cut);
+        FluentActions.Invoking(() => ImageLoader.Load(path)).Should().Throw<InvalidImageException>().WithMessage("*truncated inside the image data*");
+    }
+
+    [Fact]
     public void Load_PngWithoutEndChunk_ThrowsNamingTheFile()
     {
         var whole = TestImages.Gray8(8, 8, (x, y) => (byte)(x ^ y));

@@ -173,9 +173,12 @@ public sealed class UncertaintyMapsTests : IDisposable
         pixels[(3 * 5) + 0] = 0.5f;
         using var input = torch.tensor(pixels, [1, 1, 4, 5]);
         using var stream = new MemoryStream();
+        var before = LiveTensors.Count;
 
         UncertaintyMaps.SaveOverlay(input, map, stream, new HeatMapOptions { Opacity = 0.25, ColorBar = false });
 
+        LiveTensors.Count.Should().Be(before, "no temporary tensor outlives the call");
+        input.IsInvalid.Should().BeFalse();
         using var image = Png.Decode(stream);
         static byte Blend(double gray, byte heat) => (byte)Math.Round((0.75 * 255 * gray) + (0.25 * heat));
         image[2, 1].Should().Be(new Rgb24(Blend(1, 253), Blend(1, 231), Blend(1, 37)));

@@ -110,6 +110,23 @@ internal static class TestImages
         return png.ToArray();
     }
 
+    /// <summary>The same PNG with its image data split over IDAT chunks of at most <paramref name="piece"/> bytes, as libpng writes them.</summary>
+    public static byte[] SplitImageData(byte[] png, int piece)
+    {
+        var idat = FindChunk(png, "IDAT");
+        var length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat));
+        var data = png.AsSpan(idat + 8, length).ToArray();
+        using var result = new MemoryStream();
+        result.Write(png, 0, idat);
+        for (var start = 0; start < data.Length; start += piece)
+        {
+            WriteChunk(result, "IDAT", data[start..Math.Min(data.Length, start + piece)]);
+        }
+
+        result.Write(png, idat + 12 + length, png.Length - (idat + 12 + length));
+        return result.ToArray();
+    }
+
     /// <summary>The byte offset of the first chunk of <paramref name="type"/> in a PNG (its length field).</summary>
     public static int FindChunk(byte[] png, string type)
     {
