@@ -159,7 +159,7 @@ internal static class ImageFileChecks
         }
 
         int entries = ReadUInt16(file, (int)ifd, little);
-        if (ifd + 2L + (entries * 12L) > file.Length)
+        if (ifd + 2L + (entries * 12L) + 4 > file.Length)
         {
             return "its first image directory runs past the end of the file: the file is truncated.";
         }
@@ -170,6 +170,12 @@ internal static class ImageFileChecks
         {
             var entry = (int)ifd + 2 + (e * 12);
             var tag = ReadUInt16(file, entry, little);
+            var bytes = (long)ReadUInt32(file, entry + 4, little) * TypeSize(ReadUInt16(file, entry + 2, little));
+            if (bytes > 4 && ReadUInt32(file, entry + 8, little) + bytes > file.Length)
+            {
+                return Invariant($"the value of its tag {tag} lies beyond the end of the file ({file.Length} bytes): the file is truncated.");
+            }
+
             if (tag is 273 or 324)
             {
                 offsets = ReadValues(file, entry, little);
@@ -237,6 +243,14 @@ internal static class ImageFileChecks
 
         return values;
     }
+
+    private static int TypeSize(int type) => type switch
+    {
+        3 or 8 => 2,
+        4 or 9 or 11 => 4,
+        5 or 10 or 12 or 16 or 17 or 18 => 8,
+        _ => 1,
+    };
 
     private static ushort ReadUInt16(ReadOnlySpan<byte> file, int at, bool little) =>
         little ? BinaryPrimitives.ReadUInt16LittleEndian(file[at..]) : BinaryPrimitives.ReadUInt16BigEndian(file[at..]);
