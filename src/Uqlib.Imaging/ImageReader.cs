@@ -2,6 +2,8 @@ using System;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -105,9 +107,7 @@ internal static class ImageReader
 
         try
         {
-            var decoded = options.ColorMode == ImageColorMode.Rgb
-                ? DecodeRgb(configuration, bytes, name, options)
-                : DecodeGray(configuration, bytes, name, options);
+            var decoded = DecodePixels(configuration, bytes, name, options, info, format);
             Normalize(decoded, options);
             return decoded;
         }
@@ -150,53 +150,57 @@ internal static class ImageReader
         return bytes.StartsWith("II*\0"u8) || bytes.StartsWith("MM\0*"u8) ? Signature.Tiff : Signature.Unknown;
     }
 
-    private static DecodedImage DecodeGray(Configuration configuration, byte[] bytes, string name, ImageLoadOptions options)
+    /// <summary>
+    /// Decodes into the narrowest pixel type that loses nothing: sources known to hold 8 bits per channel (8-bit grayscale PNG and
+    /// JPEG as L8; JPEG, BMP and 8-bit PNG as Rgb24) give v / 255, everything else is decoded at 16 bits and gives v / 65535, the
+    /// same floats for 8-bit values since v / 255 = 257 v / 65535. Images to be resized are always decoded at 16 bits.
+    /// </summary>
+    private static DecodedImage DecodePixels(
+        Configuration configuration, byte[] bytes, string name, ImageLoadOptions options, IImageInfo info, IImageFormat format)
     {
-        using var image = Image.Load<L16>(configuration, bytes);
-        Transform(image, name, options);
-        var width = image.Width;
-        var height = image.Height;
-        var pixels = new float[width * height];
-        image.ProcessPixelRows(rows =>
+        var png = format is PngFormat ? info.Metadata.GetPngMetadata() : null;
+        // Resampling is computed in the pixel type: a resized image is decoded at 16 bits so that its interpolated values keep their precision.
+        var pngEightBit = png is not null && png.BitDepth is not PngBitDepth.Bit16 && options.Resize is null;
+        if (options.ColorMode == ImageColorMode.Rgb)
         {
-            for (var y = 0; y < rows.Height; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                var target = pixels.AsSpan(y * width, width);
-                for (var x = 0; x < row.Length; x++)
-                {
-                    target[x] = row[x].PackedValue / 65535f;
-                }
-            }
-        });
-        return new DecodedImage(pixels, 1, width, height);
+            return (format is JpegFormat or BmpFormat && options.Resize is null) || pngEightBit
+                ? Decode<Rgb24, byte>(configuration, bytes, name, options, 3, 255f)
+                : Decode<Rgb48, ushort>(configuration, bytes, name, options, 3, 65535f);
+        }
+
+        var grayEightBit = (format is JpegFormat && info.PixelType.BitsPerPixel == 8 && options.Resize is null) || (pngEightBit && png!.ColorType == PngColorType.Grayscale);
+        return grayEightBit
+            ? Decode<L8, byte>(configuration, bytes, name, options, 1, 255f)
+            : Decode<L16, ushort>(configuration, bytes, name, options, 1, 65535f);
     }
 
-    private static DecodedImage DecodeRgb(Configuration configuration, byte[] bytes, string name, ImageLoadOptions options)
+    /// <summary>Decodes as <typeparamref name="TPixel"/>, whose memory is <paramref name="channels"/> values of <typeparamref name="TValue"/> per pixel, into channel-major floats.</summary>
+    private static DecodedImage Decode<TPixel, TValue>(
+        Configuration configuration, byte[] bytes, string name, ImageLoadOptions options, int channels, float max)
+        where TPixel : unmanaged, IPixel<TPixel>
+        where TValue : unmanaged, INumberBase<TValue>
     {
-        using var image = Image.Load<Rgb48>(configuration, bytes);
+        using var image = Image.Load<TPixel>(configuration, bytes);
         Transform(image, name, options);
         var width = image.Width;
-        var height = image.Height;
-        var plane = width * height;
-        var pixels = new float[3 * plane];
+        var plane = width * image.Height;
+        var pixels = new float[channels * plane];
         image.ProcessPixelRows(rows =>
         {
             for (var y = 0; y < rows.Height; y++)
             {
-                var row = rows.GetRowSpan(y);
-                var red = pixels.AsSpan(y * width, width);
-                var green = pixels.AsSpan(plane + (y * width), width);
-                var blue = pixels.AsSpan((2 * plane) + (y * width), width);
-                for (var x = 0; x < row.Length; x++)
+                var values = MemoryMarshal.Cast<TPixel, TValue>(rows.GetRowSpan(y));
+                for (var c = 0; c < channels; c++)
                 {
-                    red[x] = row[x].R / 65535f;
-                    green[x] = row[x].G / 65535f;
-                    blue[x] = row[x].B / 65535f;
+                    var target = pixels.AsSpan((c * plane) + (y * width), width);
+                    for (var x = 0; x < target.Length; x++)
+                    {
+                        target[x] = float.CreateTruncating(values[(x * channels) + c]) / max;
+                    }
                 }
             }
         });
-        return new DecodedImage(pixels, 3, width, height);
+        return new DecodedImage(pixels, channels, width, image.Height);
     }
 
     private static void Transform<TPixel>(Image<TPixel> image, string name, ImageLoadOptions options)

@@ -40,6 +40,35 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_SixteenBitRgbPng_KeepsEveryLevel()
+    {
+        using var source = new SixLabors.ImageSharp.Image<Rgb48>(2, 1);
+        source[0, 0] = new Rgb48(1, 2, 65534);
+        source[1, 0] = new Rgb48(40000, 12345, 3);
+        var path = folder.Write("deep-rgb.png", TestImages.Encode(source, new SixLabors.ImageSharp.Formats.Png.PngEncoder
+        {
+            ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Rgb,
+            BitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit16,
+        }));
+
+        using var tensor = ImageLoader.Load(path, new ImageLoadOptions { ColorMode = ImageColorMode.Rgb });
+
+        tensor.data<float>().ToArray().Should().Equal(new[] { 1f, 40000, 2, 12345, 65534, 3 }.Select(v => v / 65535f));
+    }
+
+    [Fact]
+    public void Load_ResizedEightBitImage_KeepsInterpolatedPrecision()
+    {
+        var path = folder.Write("two.png", TestImages.Gray8(2, 1, (x, _) => (byte)(x == 0 ? 0 : 1)));
+
+        using var tensor = ImageLoader.Load(path, new ImageLoadOptions { Resize = new ImageSize(7, 1) });
+
+        var values = tensor.data<float>().ToArray();
+        values.Should().HaveCount(7);
+        values.Select(v => v * 255).Should().Contain(v => Math.Abs(v - Math.Round(v)) > 1e-3, "interpolation between 0 and 1 of 255 keeps fractions of a level");
+    }
+
+    [Fact]
     public void Load_EightBitGrayscalePng_GivesValueOver255()
     {
         var path = folder.Write("gray.png", TestImages.Gray8(16, 16, (x, y) => (byte)((y * 16) + x)));
