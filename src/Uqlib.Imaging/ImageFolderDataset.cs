@@ -130,7 +130,7 @@ public sealed class ImageFolderDataset
                 cancellationToken.ThrowIfCancellationRequested();
                 try
                 {
-                    ImageReader.ReadFile(samples[i].Path, options.Load);
+                    ImageReader.ReadFile(samples[i].Path, options.Load).Release();
                     good.Add(samples[i]);
                 }
                 catch (InvalidImageException ex)

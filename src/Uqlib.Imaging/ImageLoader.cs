@@ -28,8 +28,7 @@ public static class ImageLoader
     {
         Preconditions.NotNull(path, nameof(path));
         options = Checked(options);
-        var image = ImageReader.ReadFile(path, options);
-        return torch.tensor(image.Pixels, [1, image.Channels, image.Height, image.Width]);
+        return ToTensor(ImageReader.ReadFile(path, options));
     }
 
     /// <summary>Loads one encoded image from a stream as a tensor of shape (1, C, H, W).</summary>
@@ -47,8 +46,7 @@ public static class ImageLoader
         options = Checked(options);
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
-        var image = ImageReader.Decode(buffer.ToArray(), name, options);
-        return torch.tensor(image.Pixels, [1, image.Channels, image.Height, image.Width]);
+        return ToTensor(ImageReader.Decode(buffer.ToArray(), name, options));
     }
 
     /// <summary>Loads several image files of one size (after resizing and cropping) as one tensor of shape (N, C, H, W).</summary>
@@ -74,28 +72,58 @@ public static class ImageLoader
     /// <summary>Reads files into one contiguous buffer and makes one tensor; sizes must agree.</summary>
     internal static Tensor ReadBatch(IReadOnlyList<string> paths, ImageLoadOptions options)
     {
-        float[]? pixels = null;
+        Tensor? batch = null;
         var first = default(DecodedImage);
-        for (var i = 0; i < paths.Count; i++)
+        try
         {
-            var path = paths[i] ?? throw new ArgumentNullException(nameof(paths), string.Create(CultureInfo.InvariantCulture, $"paths[{i}] is null."));
-            var image = ImageReader.ReadFile(path, options);
-            if (pixels is null)
+            for (var i = 0; i < paths.Count; i++)
             {
-                first = image;
-                pixels = new float[(long)paths.Count * image.Pixels.Length];
-            }
-            else if (image.Width != first.Width || image.Height != first.Height)
-            {
-                throw new InvalidImageException(path, string.Create(CultureInfo.InvariantCulture,
-                    $"it is {image.Width} × {image.Height} pixels but {paths[0]} is {first.Width} × {first.Height}; set ImageLoadOptions.Resize or CenterCrop to batch images of different sizes."),
-                    null);
+                var path = paths[i] ?? throw new ArgumentNullException(nameof(paths), string.Create(CultureInfo.InvariantCulture, $"paths[{i}] is null."));
+                var image = ImageReader.ReadFile(path, options);
+                try
+                {
+                    if (batch is null)
+                    {
+                        first = image;
+                        batch = torch.empty([paths.Count, image.Channels, image.Height, image.Width], ScalarType.Float32);
+                    }
+                    else if (image.Width != first.Width || image.Height != first.Height)
+                    {
+                        throw new InvalidImageException(path, string.Create(CultureInfo.InvariantCulture,
+                            $"it is {image.Width} × {image.Height} pixels but {paths[0]} is {first.Width} × {first.Height}; set ImageLoadOptions.Resize or CenterCrop to batch images of different sizes."),
+                            null);
+                    }
+
+                    using var row = batch[i];
+                    image.CopyTo(row);
+                }
+                finally
+                {
+                    image.Release();
+                }
             }
 
-            image.Pixels.CopyTo(pixels, (long)i * first.Pixels.Length);
+            return batch!;
         }
+        catch
+        {
+            batch?.Dispose();
+            throw;
+        }
+    }
 
-        return torch.tensor(pixels!, [paths.Count, first.Channels, first.Height, first.Width]);
+    private static Tensor ToTensor(DecodedImage image)
+    {
+        try
+        {
+            var tensor = torch.empty([1, image.Channels, image.Height, image.Width], ScalarType.Float32);
+            image.CopyTo(tensor);
+            return tensor;
+        }
+        finally
+        {
+            image.Release();
+        }
     }
 
     private static ImageLoadOptions Checked(ImageLoadOptions? options)

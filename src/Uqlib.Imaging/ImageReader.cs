@@ -184,7 +184,8 @@ internal static class ImageReader
         Transform(image, name, options);
         var width = image.Width;
         var plane = width * image.Height;
-        var pixels = new float[channels * plane];
+        var decoded = DecodedImage.Rent(channels, width, image.Height);
+        var pixels = decoded.Buffer;
         image.ProcessPixelRows(rows =>
         {
             for (var y = 0; y < rows.Height; y++)
@@ -200,7 +201,7 @@ internal static class ImageReader
                 }
             }
         });
-        return new DecodedImage(pixels, channels, width, image.Height);
+        return decoded;
     }
 
     private static void Transform<TPixel>(Image<TPixel> image, string name, ImageLoadOptions options)
@@ -228,7 +229,7 @@ internal static class ImageReader
 
     private static void Normalize(DecodedImage image, ImageLoadOptions options)
     {
-        var pixels = image.Pixels.AsSpan();
+        var pixels = image.Values;
         switch (options.Normalization)
         {
             case ImageNormalization.MinMax:
