@@ -14,6 +14,7 @@ namespace Uqlib.Benchmarks;
 /// the peer is Peers/image_loader_peer.py (Pillow + NumPy) on files written the same way.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class ImageLoaderBenchmarks
 {
     private string folder = null!;
@@ -48,4 +49,14 @@ public class ImageLoaderBenchmarks
 
     [Benchmark]
     public void LoadBatch() => ImageLoader.LoadBatch(paths).Dispose();
+
+    /// <summary>ImageSharp's decoding alone (no checks, no conversion to floats), the floor under <see cref="LoadBatch"/>.</summary>
+    [Benchmark]
+    public void ImageSharpDecodeOnly()
+    {
+        foreach (var path in paths)
+        {
+            using var image = Image.Load<L8>(path);
+        }
+    }
 }
