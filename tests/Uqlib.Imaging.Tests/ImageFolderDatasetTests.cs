@@ -176,6 +176,27 @@ public sealed class ImageFolderDatasetTests : IDisposable
         estimate.Scores.shape.Should().Equal(5);
     }
 
+    [Fact]
+    public void GetBatches_MixedSizesAndFormatsWithResize_BatchAsRgb()
+    {
+        folder.Write("a/1.png", TestImages.Gray8(5, 7, (_, _) => 10));
+        folder.Write("a/2.jpg", TestImages.Noise(9, 4, 1, TestImages.EncoderFor("jpeg")));
+        folder.Write("b/3.bmp", TestImages.Noise(3, 3, 2, TestImages.EncoderFor("bmp")));
+        folder.Write("b/4.tiff", TestImages.Noise(6, 6, 3, TestImages.EncoderFor("tiff")));
+        var options = new ImageFolderOptions { Load = new ImageLoadOptions { ColorMode = ImageColorMode.Rgb, Resize = new ImageSize(8, 8) } };
+
+        var dataset = ImageFolderDataset.Open(folder.Path, options);
+        var batches = 0;
+        foreach (var batch in dataset.GetBatches(4))
+        {
+            batches++;
+            batch.Inputs.shape.Should().Equal(4, 3, 8, 8);
+            batch.Labels!.data<long>().ToArray().Should().Equal(0, 0, 1, 1);
+        }
+
+        batches.Should().Be(1);
+    }
+
     [Theory]
     [InlineData("random")]
     [InlineData("half")]
