@@ -1,0 +1,279 @@
+using System;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+
+namespace Uqlib.Imaging;
+
+/// <summary>
+/// Structural checks that catch the damage decoders forgive: ImageSharp 2.1 decodes a PNG cut inside its image data
+/// without error and fills the missing rows with zeros, and similar leniency applies to other formats.
+/// Each check returns the problem as a sentence, or <see langword="null"/> when the file looks complete.
+/// </summary>
+internal static class ImageFileChecks
+{
+    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    private static readonly uint[] CrcTable = MakeCrcTable();
+
+    /// <summary>Walks every PNG chunk: lengths inside the file, CRCs correct, IHDR first, an IDAT, IEND present.</summary>
+    public static string? CheckPng(ReadOnlySpan<byte> file)
+    {
+        if (file.Length < PngSignature.Length || !file[..PngSignature.Length].SequenceEqual(PngSignature))
+        {
+            return "it does not start with the PNG signature.";
+        }
+
+        var position = PngSignature.Length;
+        var index = 0;
+        var sawImageData = false;
+        while (true)
+        {
+            if (position == file.Length)
+            {
+                return "it has no IEND chunk: the file is truncated" + (sawImageData ? " after its image data." : " inside or before its image data.");
+            }
+
+            if (file.Length - position < 12)
+            {
+                return Invariant($"it ends inside a chunk header at byte {position} of {file.Length}: the file is truncated.");
+            }
+
+            var length = BinaryPrimitives.ReadUInt32BigEndian(file[position..]);
+            var type = Encoding.ASCII.GetString(file.Slice(position + 4, 4));
+            if (length > (uint)(file.Length - position - 12))
+            {
+                return Invariant($"its {type} chunk at byte {position} declares {length} bytes but the file ends {file.Length - position - 12} bytes later: the file is truncated inside the {(type == "IDAT" ? "image data" : type + " chunk")}.");
+            }
+
+            var body = file.Slice(position + 4, 4 + (int)length);
+            var stored = BinaryPrimitives.ReadUInt32BigEndian(file[(position + 8 + (int)length)..]);
+            var computed = Crc32(body);
+            if (stored != computed)
+            {
+                return Invariant($"CRC error in its {type} chunk at byte {position} (stored 0x{stored:X8}, computed 0x{computed:X8}): the file is corrupt.");
+            }
+
+            if (index == 0 && type != "IHDR")
+            {
+                return $"its first chunk is {type}, not IHDR.";
+            }
+
+            sawImageData |= type == "IDAT";
+            position += 12 + (int)length;
+            index++;
+            if (type == "IEND")
+            {
+                return sawImageData ? null : "it has no IDAT chunk: there is no image data.";
+            }
+        }
+    }
+
+    /// <summary>Checks that a JPEG has an end-of-image marker after its first start-of-scan segment.</summary>
+    public static string? CheckJpeg(ReadOnlySpan<byte> file)
+    {
+        var position = 2;
+        while (position + 4 <= file.Length && file[position] == 0xFF)
+        {
+            var marker = file[position + 1];
+            if (marker == 0xFF)
+            {
+                position++;
+                continue;
+            }
+
+            if (marker == 0xDA)
+            {
+                break;
+            }
+
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD8))
+            {
+                position += 2;
+                continue;
+            }
+
+            position += 2 + BinaryPrimitives.ReadUInt16BigEndian(file[(position + 2)..]);
+        }
+
+        // Inside entropy-coded data every 0xFF byte is stuffed with 0x00, so FF D9 after the scan can only be the end marker.
+        for (var i = file.Length - 2; i >= position; i--)
+        {
+            if (file[i] == 0xFF && file[i + 1] == 0xD9)
+            {
+                return null;
+            }
+        }
+
+        return "it has no end-of-image marker (FF D9) after its scan data: the file is truncated.";
+    }
+
+    /// <summary>Checks that a BMP file holds as many bytes as its headers declare.</summary>
+    public static string? CheckBmp(ReadOnlySpan<byte> file)
+    {
+        if (file.Length < 34)
+        {
+            return Invariant($"it is {file.Length} bytes long, shorter than the BMP headers: the file is truncated.");
+        }
+
+        var declared = BinaryPrimitives.ReadUInt32LittleEndian(file[2..]);
+        if (declared > file.Length)
+        {
+            return Invariant($"its header declares {declared} bytes but the file has {file.Length}: the file is truncated.");
+        }
+
+        var pixelOffset = (long)BinaryPrimitives.ReadUInt32LittleEndian(file[10..]);
+        var headerSize = BinaryPrimitives.ReadUInt32LittleEndian(file[14..]);
+        if (headerSize >= 40)
+        {
+            long width = BinaryPrimitives.ReadInt32LittleEndian(file[18..]);
+            long height = Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(file[22..]));
+            int bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(file[28..]);
+            var compression = BinaryPrimitives.ReadUInt32LittleEndian(file[30..]);
+            if (compression is 0 or 3 && width > 0)
+            {
+                var rowBytes = ((bitsPerPixel * width) + 31) / 32 * 4;
+                var needed = pixelOffset + (rowBytes * height);
+                if (needed > file.Length)
+                {
+                    return Invariant($"its pixel data needs {needed} bytes but the file has {file.Length}: the file is truncated.");
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Checks that every strip or tile of a TIFF's first image lies inside the file.</summary>
+    public static string? CheckTiff(ReadOnlySpan<byte> file)
+    {
+        if (file.Length < 8)
+        {
+            return "it is shorter than a TIFF header: the file is truncated.";
+        }
+
+        var little = file[0] == (byte)'I';
+        var ifd = ReadUInt32(file, 4, little);
+        if (ifd + 2L > file.Length)
+        {
+            return Invariant($"its first image directory at byte {ifd} lies beyond the end of the file ({file.Length} bytes): the file is truncated.");
+        }
+
+        int entries = ReadUInt16(file, (int)ifd, little);
+        if (ifd + 2L + (entries * 12L) + 4 > file.Length)
+        {
+            return "its first image directory runs past the end of the file: the file is truncated.";
+        }
+
+        long[]? offsets = null;
+        long[]? counts = null;
+        for (var e = 0; e < entries; e++)
+        {
+            var entry = (int)ifd + 2 + (e * 12);
+            var tag = ReadUInt16(file, entry, little);
+            var bytes = (long)ReadUInt32(file, entry + 4, little) * TypeSize(ReadUInt16(file, entry + 2, little));
+            if (bytes > 4 && ReadUInt32(file, entry + 8, little) + bytes > file.Length)
+            {
+                return Invariant($"the value of its tag {tag} lies beyond the end of the file ({file.Length} bytes): the file is truncated.");
+            }
+
+            if (tag is 273 or 324)
+            {
+                offsets = ReadValues(file, entry, little);
+            }
+            else if (tag is 279 or 325)
+            {
+                counts = ReadValues(file, entry, little);
+            }
+        }
+
+        if (offsets is null || counts is null || offsets.Length != counts.Length)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < offsets.Length; i++)
+        {
+            if (offsets[i] < 0 || counts[i] < 0 || offsets[i] + counts[i] > file.Length)
+            {
+                return Invariant($"its strip {i} spans bytes {offsets[i]} to {offsets[i] + counts[i]} but the file has {file.Length}: the file is truncated.");
+            }
+        }
+
+        return null;
+    }
+
+    internal static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        }
+
+        return crc ^ 0xFFFFFFFFu;
+    }
+
+    private static long[]? ReadValues(ReadOnlySpan<byte> file, int entry, bool little)
+    {
+        var type = ReadUInt16(file, entry + 2, little);
+        var count = ReadUInt32(file, entry + 4, little);
+        var size = type switch { 3 => 2, 4 => 4, 16 => 8, _ => 0 };
+        if (size == 0 || count > int.MaxValue / 8)
+        {
+            return null;
+        }
+
+        var start = count * size <= 4 ? entry + 8L : ReadUInt32(file, entry + 8, little);
+        if (start + (count * size) > file.Length)
+        {
+            return [long.MaxValue / 2];
+        }
+
+        var values = new long[count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var at = (int)start + (i * size);
+            values[i] = size switch
+            {
+                2 => ReadUInt16(file, at, little),
+                4 => ReadUInt32(file, at, little),
+                _ => (long)(little ? BinaryPrimitives.ReadUInt64LittleEndian(file[at..]) : BinaryPrimitives.ReadUInt64BigEndian(file[at..])),
+            };
+        }
+
+        return values;
+    }
+
+    private static int TypeSize(int type) => type switch
+    {
+        3 or 8 => 2,
+        4 or 9 or 11 => 4,
+        5 or 10 or 12 or 16 or 17 or 18 => 8,
+        _ => 1,
+    };
+
+    private static ushort ReadUInt16(ReadOnlySpan<byte> file, int at, bool little) =>
+        little ? BinaryPrimitives.ReadUInt16LittleEndian(file[at..]) : BinaryPrimitives.ReadUInt16BigEndian(file[at..]);
+
+    private static uint ReadUInt32(ReadOnlySpan<byte> file, int at, bool little) =>
+        little ? BinaryPrimitives.ReadUInt32LittleEndian(file[at..]) : BinaryPrimitives.ReadUInt32BigEndian(file[at..]);
+
+    private static uint[] MakeCrcTable()
+    {
+        var table = new uint[256];
+        for (var n = 0u; n < 256; n++)
+        {
+            var c = n;
+            for (var k = 0; k < 8; k++)
+            {
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            }
+
+            table[n] = c;
+        }
+
+        return table;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
