@@ -54,3 +54,71 @@ internal static class LatentCases
         return (features.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
     }
 }
+
+/// <summary>A synthetic model and data for the estimator tests: the inputs are the features; logits are the first two features.</summary>
+internal static class SyntheticLatent
+{
+    public const int Dimension = 8;
+
+    public static IModel Model() => new Uqlib.Models.DelegateModel(x => (x.narrow(1, 0, 2).clone(), x.clone()), OutputKind.MulticlassLogits);
+
+    public static IModel ModelWithoutFeatures() => new Uqlib.Models.DelegateModel(x => x.narrow(1, 0, 2).clone(), OutputKind.MulticlassLogits);
+
+    /// <summary>Training batches of two Gaussian classes; the caller disposes the tensors.</summary>
+    public static Batch[] Training(int batches, int size, long seed)
+    {
+        var result = new Batch[batches];
+        for (var i = 0; i < batches; i++)
+        {
+            var (x, y) = LatentCases.TwoClasses(size, Dimension, seed + i);
+            result[i] = new Batch(x, y);
+        }
+
+        return result;
+    }
+
+    /// <summary>An out-of-distribution cluster: the class structure shifted to (−4, −4, 0, …).</summary>
+    public static Tensor OutOfDistribution(int n, long seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var x = torch.randn(new long[] { n, Dimension }, generator: generator);
+        x.narrow(1, 0, 2).sub_(4.0);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    public static void Dispose(Batch[] batches)
+    {
+        foreach (var batch in batches)
+        {
+            batch.Inputs.Dispose();
+            batch.Labels?.Dispose();
+        }
+    }
+
+    /// <summary>Fits the estimator on 5 × 200 training samples and returns (AUROC OOD vs hold-out, AUROC hold-out vs second hold-out).</summary>
+    public static (double OutOfDistribution, double InDistribution) Evaluate(IUncertaintyEstimator estimator)
+    {
+        var training = Training(5, 200, 100);
+        try
+        {
+            estimator.Fit(new FitData { Training = training });
+            var (holdOut, _) = LatentCases.TwoClasses(400, Dimension, 900);
+            var (secondHoldOut, _) = LatentCases.TwoClasses(400, Dimension, 901);
+            using var ood = OutOfDistribution(400, 902);
+            using (holdOut)
+            using (secondHoldOut)
+            using (var a = estimator.Estimate(holdOut))
+            using (var b = estimator.Estimate(secondHoldOut))
+            using (var c = estimator.Estimate(ood))
+            {
+                var idScores = Golden.ToArray(a.Scores);
+                return (LatentCases.Auroc(idScores, Golden.ToArray(c.Scores)), LatentCases.Auroc(idScores, Golden.ToArray(b.Scores)));
+            }
+        }
+        finally
+        {
+            Dispose(training);
+        }
+    }
+}
