@@ -48,8 +48,8 @@ internal static class LatentCases
         using var generator = new Generator((ulong)seed);
         var labels = torch.arange(n, dtype: ScalarType.Int64).remainder(2);
         var centres = torch.zeros(2, f);
-        centres[0, 0] = torch.tensor(4.0f);
-        centres[1, 1] = torch.tensor(4.0f);
+        centres[0, 0] = torch.tensor(10.0f);
+        centres[1, 1] = torch.tensor(10.0f);
         var features = torch.randn(new long[] { n, f }, generator: generator).add_(centres.index_select(0, labels)).add_(shift);
         return (features.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
     }
@@ -77,13 +77,19 @@ internal static class SyntheticLatent
         return result;
     }
 
-    /// <summary>An out-of-distribution cluster: the class structure shifted to (−4, −4, 0, …).</summary>
+    /// <summary>An out-of-distribution cluster centred at (12, −12, 0, …), off the line through the class means (10, 0, …) and (0, 10, …).</summary>
+    /// <remarks>
+    /// Along the direction of (1, 1, 0, …) or any axis beyond the second, the background Gaussian is as wide as the classes, so the
+    /// relative Mahalanobis score stays bounded there (Ren et al. 2021 subtract exactly those directions); (12, −12) is far along the
+    /// direction in which the classes are tighter than the background.
+    /// </remarks>
     public static Tensor OutOfDistribution(int n, long seed)
     {
         using var scope = torch.NewDisposeScope();
         using var generator = new Generator((ulong)seed);
         var x = torch.randn(new long[] { n, Dimension }, generator: generator);
-        x.narrow(1, 0, 2).sub_(4.0);
+        x.narrow(1, 0, 1).add_(12.0);
+        x.narrow(1, 1, 1).sub_(12.0);
         return x.MoveToOuterDisposeScope();
     }
 
