@@ -64,7 +64,7 @@ internal static class LatentFile
             var length = input.ReadInt64();
             if (length < 0 || length > file.Length)
             {
-                throw Invalid(path, string.Create(CultureInfo.InvariantCulture, $"its payload length {length} exceeds the file"));
+                throw Invalid(path, string.Create(CultureInfo.InvariantCulture, $"it is truncated: its payload length {length} exceeds the file"));
             }
 
             var hash = input.ReadBytes(32);

@@ -93,6 +93,15 @@ internal static class SyntheticLatent
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>An out-of-distribution cluster off the class subspace: hold-out-like samples shifted by 4 along every axis beyond the second.</summary>
+    public static Tensor OffSubspace(int n, long seed)
+    {
+        var (x, labels) = LatentCases.TwoClasses(n, Dimension, seed);
+        labels.Dispose();
+        x.narrow(1, 2, Dimension - 2).add_(4.0);
+        return x;
+    }
+
     public static void Dispose(Batch[] batches)
     {
         foreach (var batch in batches)
@@ -103,15 +112,16 @@ internal static class SyntheticLatent
     }
 
     /// <summary>Fits the estimator on 5 × 200 training samples and returns (AUROC OOD vs hold-out, AUROC hold-out vs second hold-out).</summary>
-    public static (double OutOfDistribution, double InDistribution) Evaluate(IUncertaintyEstimator estimator)
+    public static (double OutOfDistribution, double InDistribution) Evaluate(IUncertaintyEstimator estimator, Func<int, long, Tensor>? outOfDistribution = null)
     {
+        outOfDistribution ??= OutOfDistribution;
         var training = Training(5, 200, 100);
         try
         {
             estimator.Fit(new FitData { Training = training });
             var (holdOut, _) = LatentCases.TwoClasses(400, Dimension, 900);
             var (secondHoldOut, _) = LatentCases.TwoClasses(400, Dimension, 901);
-            using var ood = OutOfDistribution(400, 902);
+            using var ood = outOfDistribution(400, 902);
             using (holdOut)
             using (secondHoldOut)
             using (var a = estimator.Estimate(holdOut))
