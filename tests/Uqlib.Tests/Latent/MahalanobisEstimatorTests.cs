@@ -96,6 +96,48 @@ public sealed class MahalanobisEstimatorTests
     }
 
     [Fact]
+    public void DocsExample_RunsAsWritten()
+    {
+        // docs/latent-ood.md, "Use": keep the two in step.
+        using var network = new ConvNet();
+        using var generator = new Generator(12);
+        using var images = torch.randn(new long[] { 90, 1, 5, 5 }, generator: generator);
+        using var imageLabels = torch.arange(90, dtype: ScalarType.Int64).remainder(3);
+        var training = new[] { new Batch(images.narrow(0, 0, 60), imageLabels.narrow(0, 0, 60)), new Batch(images.narrow(0, 60, 30), imageLabels.narrow(0, 60, 30)) };
+        var test = new[] { new Batch(images.narrow(0, 0, 10)) };
+        var path = Path.GetTempFileName();
+        var (trainFeatures, trainLabels) = LatentCases.TwoClasses(60, 4, 1);
+        using var testFeatures = torch.randn(new long[] { 5, 4 }, generator: generator);
+        try
+        {
+            IModel model = new TorchModuleModel(network, OutputKind.MulticlassLogits, featureLayer: "conv");
+            using var mahalanobis = new MahalanobisEstimator(model);
+            using var knn = new KnnEstimator(model, new KnnOptions { K = 5, BankSize = 50, Seed = 1 });
+            mahalanobis.Fit(new FitData { Training = training });
+            knn.Fit(new FitData { Training = training });
+            using var estimate = mahalanobis.EstimateAll(test);
+            mahalanobis.Save(path);
+
+            using var detector = RelativeMahalanobisDetector.Fit(trainFeatures, trainLabels, classes: 2);
+            using var scores = detector.Score(testFeatures);
+
+            estimate.Scores.shape.Should().Equal(10);
+            scores.shape.Should().Equal(5);
+        }
+        finally
+        {
+            File.Delete(path);
+            trainFeatures.Dispose();
+            trainLabels.Dispose();
+            foreach (var batch in training.Concat(test))
+            {
+                batch.Inputs.Dispose();
+                batch.Labels?.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void Estimate_BeforeFit_ThrowsNamingFit()
     {
         using var estimator = new MahalanobisEstimator(SyntheticLatent.Model());

@@ -39,7 +39,7 @@ public sealed class VimEstimatorTests
             using var estimate = estimator.Estimate(queries);
             using var expected = oneShot.Score(queries);
 
-            estimator.Detector!.Alpha.Should().BeApproximately(oneShot.Alpha, 1e-9 * oneShot.Alpha);
+            estimator.Detector!.Alpha.Should().BeApproximately(oneShot.Alpha, 1e-9 * Math.Abs(oneShot.Alpha));
             estimate.Scores.allclose(expected, rtol: 1e-8, atol: 1e-8).Should().BeTrue();
         }
         finally
