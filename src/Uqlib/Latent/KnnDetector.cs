@@ -11,7 +11,8 @@ namespace Uqlib.Latent;
 /// Sun et al. 2022, "Out-of-distribution detection with deep nearest neighbors": score(x) = |z − z_(k)| with z = x/|x| and z_(k) the
 /// k-th nearest normalised training feature. For unit vectors |z − b|² = 2 − 2 z·b, so the score is computed as a chunked
 /// matrix product with the bank and a running top-k of the similarities, holding at most <see cref="KnnOptions.ChunkElements"/>
-/// similarities at a time. The bank is float32; a zero feature vector is left at zero. Higher is more uncertain. Thread-safe for reading.
+/// similarities at a time. The bank is float32; a zero feature vector is left at zero. With <see cref="KnnOptions.BankSize"/> the bank is a
+/// uniform sample without replacement, drawn in a streaming way that does not depend on how the training set was batched. Higher is more uncertain. Thread-safe for reading.
 /// </remarks>
 public sealed class KnnDetector : IDisposable
 {
@@ -51,9 +52,13 @@ public sealed class KnnDetector : IDisposable
         options.Validate();
         Preconditions.Tensor(features, nameof(features), 2, 2);
         Preconditions.Finite(features, nameof(features));
-        using var scope = torch.NewDisposeScope();
-        var bank = Normalise(features);
-        return FromNormalised(bank, options);
+        using var builder = new KnnBankBuilder(options);
+        using (var scope = torch.NewDisposeScope())
+        {
+            builder.Add(Normalise(features));
+        }
+
+        return FromBuilder(builder, options);
     }
 
     /// <summary>Loads a detector saved by <see cref="Save"/>.</summary>
@@ -136,30 +141,19 @@ public sealed class KnnDetector : IDisposable
         return nn.functional.normalize(features.to(ScalarType.Float32), 2.0, 1, 1e-12).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Builds a detector from an already normalised bank (not disposed), sub-sampling it as the options say.</summary>
-    internal static KnnDetector FromNormalised(Tensor bank, KnnOptions options)
+    /// <summary>Builds a detector from a bank builder, checking that it holds at least k rows.</summary>
+    internal static KnnDetector FromBuilder(KnnBankBuilder builder, KnnOptions options)
     {
-        var size = bank.shape[0];
-        if (options.K > size)
+        var bank = builder.ToBank();
+        var size = bank?.shape[0] ?? 0;
+        if (bank is null || options.K > size)
         {
+            bank?.Dispose();
             throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"K = {options.K} needs at least {options.K} training features; found {size}."), "features");
+                string.Create(CultureInfo.InvariantCulture, $"K = {options.K} needs at least {options.K} training features; found {builder.Count}."), "features");
         }
 
-        using var scope = torch.NewDisposeScope();
-        Tensor kept;
-        if (options.BankSize is { } wanted && wanted < size)
-        {
-            using var generator = new Generator(unchecked((ulong)options.Seed));
-            var chosen = torch.randperm(size, generator: generator, dtype: ScalarType.Int64).narrow(0, 0, wanted).sort().Values;
-            kept = bank.index_select(0, chosen.to(bank.device));
-        }
-        else
-        {
-            kept = bank.clone();
-        }
-
-        return new KnnDetector(kept.contiguous().DetachFromDisposeScope(), options.K, options.ChunkElements);
+        return new KnnDetector(bank.DetachFromDisposeScope(), options.K, options.ChunkElements);
     }
 
     internal Tensor ScoreCore(Tensor features)

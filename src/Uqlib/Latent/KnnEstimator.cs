@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using TorchSharp;
@@ -11,8 +10,8 @@ namespace Uqlib.Latent;
 /// <remarks>
 /// Sun et al. 2022, "Out-of-distribution detection with deep nearest neighbors". Fitting streams the model over
 /// <see cref="FitData.Training"/> (labels are not needed) and keeps the normalised features as a float32 bank, sub-sampled with
-/// <see cref="KnnOptions.Seed"/> when <see cref="KnnOptions.BankSize"/> is set: the bank of N × F features is held in memory
-/// once, the inputs never are. See <see cref="KnnDetector"/> for the pure core. Not thread-safe.
+/// <see cref="KnnOptions.Seed"/> when <see cref="KnnOptions.BankSize"/> is set; the sub-sampling streams, so memory holds
+/// the bank and one batch, never the whole training set. See <see cref="KnnDetector"/> for the pure core. Not thread-safe.
 /// </remarks>
 public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
 {
@@ -64,33 +63,24 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     {
         ArgumentNullException.ThrowIfNull(data);
         var batches = data.RequireTraining(Name);
-        var parts = new List<Tensor>();
-        try
+        using var builder = new KnnBankBuilder(Options);
+        var dimension = 0L;
+        LatentFeatures.Stream(model, batches, Options.GlobalAveragePooling, Name, progress, cancellationToken, (features, _, _) =>
         {
-            LatentFeatures.Stream(model, batches, Options.GlobalAveragePooling, Name, progress, cancellationToken, (features, _, _) =>
+            Preconditions.Finite(features, "features");
+            if (dimension != 0 && features.shape[1] != dimension)
             {
-                Preconditions.Finite(features, "features");
-                if (parts.Count > 0 && features.shape[1] != parts[0].shape[1])
-                {
-                    throw new ArgumentException(
-                        $"{Name}: batch {parts.Count} has features of shape {Preconditions.ShapeText(features)}; earlier batches had dimension {parts[0].shape[1]}.", nameof(data));
-                }
-
-                parts.Add(KnnDetector.Normalise(features).DetachFromDisposeScope());
-            });
-
-            using var bank = parts.Count == 1 ? parts[0].alias() : torch.cat(parts, 0);
-            var fitted = KnnDetector.FromNormalised(bank, Options);
-            detector?.Dispose();
-            detector = fitted;
-        }
-        finally
-        {
-            foreach (var part in parts)
-            {
-                part.Dispose();
+                throw new ArgumentException(
+                    $"{Name}: a batch has features of shape {Preconditions.ShapeText(features)}; earlier batches had dimension {dimension}.", nameof(data));
             }
-        }
+
+            dimension = features.shape[1];
+            builder.Add(KnnDetector.Normalise(features));
+        });
+
+        var fitted = KnnDetector.FromBuilder(builder, Options);
+        detector?.Dispose();
+        detector = fitted;
     }
 
     /// <inheritdoc />

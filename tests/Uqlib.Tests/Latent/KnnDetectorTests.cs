@@ -90,6 +90,30 @@ public sealed class KnnDetectorTests
     }
 
     [Fact]
+    public void Fit_BankSize_DrawsEveryRowWithEqualProbability()
+    {
+        // 200 distinguishable rows, banks of 50 under 400 seeds: each row's inclusion count is Binomial(400, 1/4), mean 100, sd 8.66.
+        using var index = torch.arange(1, 201, dtype: ScalarType.Float32).unsqueeze(1);
+        using var ones = torch.ones(200, 1);
+        using var x = torch.cat(new[] { index, ones }, 1);
+        var counts = new int[200];
+        for (var seed = 0; seed < 400; seed++)
+        {
+            using var detector = KnnDetector.Fit(x, new KnnOptions { K = 1, BankSize = 50, Seed = seed });
+            using var ratio = detector.Bank.select(1, 0).div(detector.Bank.select(1, 1)).round();
+            foreach (var row in Golden.ToArray(ratio))
+            {
+                counts[(int)row - 1]++;
+            }
+        }
+
+        counts.Sum().Should().Be(400 * 50);
+        counts.Should().OnlyContain(c => c > 100 - (5 * 8.66) && c < 100 + (5 * 8.66));
+        var chiSquare = counts.Sum(c => (c - 100.0) * (c - 100.0) / 75.0);   // variance 400·¼·¾ = 75; 199 degrees of freedom
+        chiSquare.Should().BeLessThan(280);                                    // P(χ²₁₉₉ > 280) < 2e-4
+    }
+
+    [Fact]
     public void Fit_KLargerThanBank_Throws()
     {
         using var x = torch.randn(4, 3, generator: new Generator(1));
