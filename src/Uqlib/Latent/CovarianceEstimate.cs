@@ -1,0 +1,162 @@
+using System;
+using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Latent;
+
+/// <summary>A fitted covariance matrix, empirical or Ledoit–Wolf shrunk, in float64. Immutable; owns its tensor.</summary>
+/// <remarks>
+/// The empirical covariance is S / N for the scatter S of N samples (scikit-learn's <c>EmpiricalCovariance</c>). Ledoit–Wolf
+/// (Ledoit &amp; Wolf 2004, "A well-conditioned estimator for large-dimensional covariance matrices") returns
+/// (1 − s)·S/N + s·(tr(S/N)/F)·I with the shrinkage s of scikit-learn's <c>LedoitWolf</c>, computed from the scatter and
+/// the fourth moment Σ|x − μ|⁴ so that it can be fitted by streaming. Thread-safe for reading.
+/// </remarks>
+public sealed class CovarianceEstimate : IDisposable
+{
+    private CovarianceEstimate(Tensor matrix, double shrinkage, CovarianceMethod method, long count)
+    {
+        Matrix = matrix;
+        Shrinkage = shrinkage;
+        Method = method;
+        Count = count;
+    }
+
+    /// <summary>Gets the covariance matrix <c>(F, F)</c>, float64.</summary>
+    public Tensor Matrix { get; }
+
+    /// <summary>Gets the Ledoit–Wolf shrinkage in [0, 1] (0 for the empirical covariance).</summary>
+    public double Shrinkage { get; }
+
+    /// <summary>Gets the method used (never <see cref="CovarianceMethod.Auto"/>).</summary>
+    public CovarianceMethod Method { get; }
+
+    /// <summary>Gets the number of samples it was fitted on.</summary>
+    public long Count { get; }
+
+    /// <summary>Fits the covariance of features, centred on their mean unless <paramref name="assumeCentered"/>.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="method">The estimate; <see cref="CovarianceMethod.Auto"/> picks Ledoit–Wolf when N &lt; 10·F.</param>
+    /// <param name="assumeCentered">Whether the features are already centred (scikit-learn's <c>assume_centered</c>).</param>
+    /// <returns>The estimate; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, or not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
+    public static CovarianceEstimate Fit(Tensor features, CovarianceMethod method = CovarianceMethod.Auto, bool assumeCentered = false)
+    {
+        Preconditions.Tensor(features, nameof(features), 2, 2);
+        Preconditions.Finite(features, nameof(features));
+        CheckMethod(method);
+        Tensor scatter;
+        double fourth;
+        using (var scope = torch.NewDisposeScope())
+        {
+            var x = features.to(ScalarType.Float64);
+            if (!assumeCentered)
+            {
+                x = x.sub(x.mean(new long[] { 0 }));
+            }
+
+            var squared = x.mul(x).sum(new long[] { 1 });
+            fourth = squared.dot(squared).ToDouble();
+            scatter = x.t().matmul(x).DetachFromDisposeScope();
+        }
+
+        using (scatter)
+        {
+            return FromScatter(scatter, fourth, features.shape[0], method);
+        }
+    }
+
+    /// <summary>Builds the estimate from a scatter matrix and the fourth moment of the centred samples.</summary>
+    /// <param name="scatter">The scatter Σ (x − μ)(x − μ)ᵀ, <c>(F, F)</c>, float64; not disposed.</param>
+    /// <param name="fourthMoment">Σ |x − μ|⁴ over the samples (used by Ledoit–Wolf only).</param>
+    /// <param name="count">The number of samples N, at least 1.</param>
+    /// <param name="method">The estimate; <see cref="CovarianceMethod.Auto"/> picks Ledoit–Wolf when N &lt; 10·F.</param>
+    /// <returns>The estimate; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="scatter"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The scatter is not square or not finite, or the fourth moment is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1 or <paramref name="method"/> is undefined.</exception>
+    public static CovarianceEstimate FromScatter(Tensor scatter, double fourthMoment, long count, CovarianceMethod method)
+    {
+        ArgumentNullException.ThrowIfNull(scatter);
+        if (scatter.dim() != 2 || scatter.shape[0] != scatter.shape[1] || scatter.shape[0] == 0)
+        {
+            throw new ArgumentException($"scatter must be a non-empty square matrix (F, F); found shape {Preconditions.ShapeText(scatter)}.", nameof(scatter));
+        }
+
+        Preconditions.Finite(scatter, nameof(scatter));
+        if (!double.IsFinite(fourthMoment))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"fourthMoment must be finite; found {fourthMoment}."), nameof(fourthMoment));
+        }
+
+        if (count < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, string.Create(CultureInfo.InvariantCulture, $"count must be at least 1; found {count}."));
+        }
+
+        CheckMethod(method);
+        var features = scatter.shape[0];
+        var chosen = Resolve(method, count, features);
+        using var scope = torch.NewDisposeScope();
+        var empirical = scatter.to(ScalarType.Float64).div(count);
+        if (chosen == CovarianceMethod.Empirical)
+        {
+            return new CovarianceEstimate(empirical.DetachFromDisposeScope(), 0.0, chosen, count);
+        }
+
+        var shrinkage = LedoitWolfShrinkage(empirical, fourthMoment, count);
+        var mu = empirical.trace().ToDouble() / features;
+        var shrunk = empirical.mul(1.0 - shrinkage);
+        shrunk.diagonal().add_(shrinkage * mu);
+        return new CovarianceEstimate(shrunk.DetachFromDisposeScope(), shrinkage, chosen, count);
+    }
+
+    /// <summary>Resolves <see cref="CovarianceMethod.Auto"/>: Ledoit–Wolf when the samples are fewer than ten times the dimension.</summary>
+    internal static CovarianceMethod Resolve(CovarianceMethod method, long count, long features)
+    {
+        return method == CovarianceMethod.Auto
+            ? (count < 10 * features ? CovarianceMethod.LedoitWolf : CovarianceMethod.Empirical)
+            : method;
+    }
+
+    /// <summary>Rebuilds an estimate read from a file, taking ownership of the matrix.</summary>
+    internal static CovarianceEstimate FromStored(Tensor matrix, double shrinkage, CovarianceMethod method, long count)
+    {
+        return new CovarianceEstimate(matrix, shrinkage, method, count);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Matrix.Dispose();
+    }
+
+    /// <summary>scikit-learn's <c>ledoit_wolf_shrinkage</c> for centred X with X ᵀX / N = <paramref name="empirical"/> and Σ_k |x_k|⁴ = <paramref name="fourthMoment"/>.</summary>
+    private static double LedoitWolfShrinkage(Tensor empirical, double fourthMoment, long count)
+    {
+        var p = (double)empirical.shape[0];
+        if (p == 1)
+        {
+            return 0.0;
+        }
+
+        double n = count;
+        var trace = empirical.trace().ToDouble();
+        var mu = trace / p;
+        var frobenius = empirical.mul(empirical).sum().ToDouble();   // Σ (XᵀX)² / N²
+        var beta = (fourthMoment / n - frobenius) / (p * n);
+        var delta = (frobenius - (2.0 * mu * trace) + (p * mu * mu)) / p;
+        beta = Math.Min(beta, delta);
+        return beta == 0 ? 0.0 : Math.Clamp(beta / delta, 0.0, 1.0);
+    }
+
+    private static void CheckMethod(CovarianceMethod method)
+    {
+        if (!Enum.IsDefined(method))
+        {
+            throw new ArgumentOutOfRangeException(nameof(method), method, $"method must be a defined CovarianceMethod; found {method}.");
+        }
+    }
+}

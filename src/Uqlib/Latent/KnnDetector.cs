@@ -1,0 +1,186 @@
+using System;
+using System.Globalization;
+using System.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Latent;
+
+/// <summary>A bank of L2-normalised training features, scoring a sample by the distance of its normalised feature to the k-th nearest one. Immutable; owns its bank.</summary>
+/// <remarks>
+/// Sun et al. 2022, "Out-of-distribution detection with deep nearest neighbors": score(x) = |z − z_(k)| with z = x/|x| and z_(k) the
+/// k-th nearest normalised training feature. For unit vectors |z − b|² = 2 − 2 z·b, so the score is computed as a chunked
+/// matrix product with the bank and a running top-k of the similarities, holding at most <see cref="KnnOptions.ChunkElements"/>
+/// similarities at a time. The bank is float32; a zero feature vector is left at zero. With <see cref="KnnOptions.BankSize"/> the bank is a
+/// uniform sample without replacement, drawn in a streaming way that does not depend on how the training set was batched. Higher is more uncertain. Thread-safe for reading.
+/// </remarks>
+public sealed class KnnDetector : IDisposable
+{
+    private const string Kind = "KnnDetector";
+
+    private KnnDetector(Tensor bank, int k, long chunkElements)
+    {
+        Bank = bank;
+        K = k;
+        ChunkElements = chunkElements;
+    }
+
+    /// <summary>Gets the bank of normalised training features <c>(M, F)</c>, float32.</summary>
+    public Tensor Bank { get; }
+
+    /// <summary>Gets the rank k of the neighbour whose distance is the score.</summary>
+    public int K { get; }
+
+    /// <summary>Gets the largest number of similarities held at once while scoring.</summary>
+    public long ChunkElements { get; }
+
+    /// <summary>Gets the number of features in the bank.</summary>
+    public long BankSize => Bank.shape[0];
+
+    /// <summary>Gets the feature dimension F.</summary>
+    public long Dimension => Bank.shape[1];
+
+    /// <summary>Builds the bank from training features.</summary>
+    /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="options">The options, or <see langword="null"/> for <see cref="KnnOptions.Default"/>.</param>
+    /// <returns>The fitted detector; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; fewer than k features would be kept; an option is out of range.</exception>
+    public static KnnDetector Fit(Tensor features, KnnOptions? options = null)
+    {
+        options ??= KnnOptions.Default;
+        options.Validate();
+        Preconditions.Tensor(features, nameof(features), 2, 2);
+        Preconditions.Finite(features, nameof(features));
+        using var builder = new KnnBankBuilder(options);
+        using (var scope = torch.NewDisposeScope())
+        {
+            builder.Add(Normalise(features));
+        }
+
+        return FromBuilder(builder, options);
+    }
+
+    /// <summary>Loads a detector saved by <see cref="Save"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The detector, giving identical scores; the caller disposes it.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is corrupt, truncated, of another version or of another kind.</exception>
+    public static KnnDetector Load(string path)
+    {
+        return LatentFile.Read(path, Kind, reader =>
+        {
+            var k = reader.ReadInt32();
+            var chunk = reader.ReadInt64();
+            var bank = LatentFile.ReadTensor(reader, 2);
+            if (k < 1 || k > bank.shape[0] || chunk < 1 || bank.dtype != ScalarType.Float32)
+            {
+                bank.Dispose();
+                throw new InvalidDataException("the header does not match the bank");
+            }
+
+            try
+            {
+                LatentFile.End(reader);
+            }
+            catch
+            {
+                bank.Dispose();
+                throw;
+            }
+
+            return new KnnDetector(bank, k, chunk);
+        });
+    }
+
+    /// <summary>The score: the Euclidean distance of each normalised feature to its k-th nearest bank feature.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <returns>Distances <c>(N)</c> in [0, 2], float32; higher is more uncertain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the bank, or not finite.</exception>
+    public Tensor Score(Tensor features)
+    {
+        Preconditions.Tensor(features, nameof(features), 2, 2);
+        if (features.shape[1] != Dimension)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"features must have dimension {Dimension}, as the bank has; found shape {Preconditions.ShapeText(features)}."),
+                nameof(features));
+        }
+
+        Preconditions.Finite(features, nameof(features));
+        return ScoreCore(features);
+    }
+
+    /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
+    /// <param name="path">The file; overwritten.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public void Save(string path)
+    {
+        LatentFile.Write(path, Kind, writer =>
+        {
+            writer.Write(K);
+            writer.Write(ChunkElements);
+            LatentFile.WriteTensor(writer, Bank);
+        });
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Bank.Dispose();
+    }
+
+    /// <summary>Normalises rows to unit length in float32 (a zero row stays zero).</summary>
+    internal static Tensor Normalise(Tensor features)
+    {
+        using var scope = torch.NewDisposeScope();
+        return nn.functional.normalize(features.to(ScalarType.Float32), 2.0, 1, 1e-12).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Builds a detector from a bank builder, checking that it holds at least k rows.</summary>
+    internal static KnnDetector FromBuilder(KnnBankBuilder builder, KnnOptions options)
+    {
+        var bank = builder.ToBank();
+        var size = bank?.shape[0] ?? 0;
+        if (bank is null || options.K > size)
+        {
+            bank?.Dispose();
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"K = {options.K} needs at least {options.K} training features; found {builder.Count}."), "features");
+        }
+
+        return new KnnDetector(bank.DetachFromDisposeScope(), options.K, options.ChunkElements);
+    }
+
+    internal Tensor ScoreCore(Tensor features)
+    {
+        using var scope = torch.NewDisposeScope();
+        var queries = Normalise(features.to(Bank.device));
+        var n = queries.shape[0];
+        var m = Bank.shape[0];
+        var queryChunk = Math.Min(n, Math.Max(256L, ChunkElements / m));
+        var bankChunk = Math.Min(m, Math.Max(K, ChunkElements / queryChunk));
+        var results = new Tensor[(n + queryChunk - 1) / queryChunk];
+        for (long start = 0, i = 0; start < n; start += queryChunk, i++)
+        {
+            var block = queries.narrow(0, start, Math.Min(queryChunk, n - start));
+            Tensor? best = null;
+            for (long from = 0; from < m; from += bankChunk)
+            {
+                var part = Bank.narrow(0, from, Math.Min(bankChunk, m - from));
+                var similarities = block.matmul(part.t());
+                var top = similarities.topk((int)Math.Min(K, part.shape[0]), 1, largest: true, sorted: false).values;
+                best = best is null ? top : torch.cat(new[] { best, top }, 1).topk(K, 1, largest: true, sorted: false).values;
+            }
+
+            // The k-th largest similarity is the smallest of the top k; |z − b| = sqrt(2 − 2 z·b).
+            results[i] = best!.amin(new long[] { 1 }).mul_(-2.0).add_(2.0).clamp_min_(0.0).sqrt_();
+        }
+
+        return (results.Length == 1 ? results[0] : torch.cat(results, 0)).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace Uqlib.Latent;
+
+/// <summary>Options of the k-nearest-neighbour detector (Sun et al. 2022).</summary>
+public sealed record KnnOptions
+{
+    /// <summary>Gets the default options.</summary>
+    public static KnnOptions Default { get; } = new();
+
+    /// <summary>Gets the rank k of the neighbour whose distance is the score, at least 1 and at most the bank size.</summary>
+    /// <value>The default value is 50, as in Sun et al. 2022 for CIFAR-10.</value>
+    public int K { get; init; } = 50;
+
+    /// <summary>Gets the number of training features kept in the bank, drawn uniformly without replacement with <see cref="Seed"/>, or <see langword="null"/> to keep all.</summary>
+    /// <value>The default value is <see langword="null"/> (keep every training feature).</value>
+    public int? BankSize { get; init; }
+
+    /// <summary>Gets the seed of the bank's sub-sampling.</summary>
+    /// <value>The default value is 0.</value>
+    public long Seed { get; init; }
+
+    /// <summary>Gets the largest number of similarity values held at once while scoring (queries × bank features per chunk), which bounds the scoring memory at four bytes each.</summary>
+    /// <value>The default value is 16,777,216 (64 MiB of float32).</value>
+    public long ChunkElements { get; init; } = 1L << 24;
+
+    /// <summary>Gets a value indicating whether feature maps <c>(N, C, H, W[, D])</c> are averaged over space to <c>(N, C)</c>; otherwise they are flattened.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool GlobalAveragePooling { get; init; } = true;
+
+    /// <summary>Checks every option, reporting every problem in one exception.</summary>
+    /// <exception cref="ArgumentException">One or more options are out of range; the message lists them all.</exception>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        if (K < 1)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"K must be at least 1; found {K}"));
+        }
+
+        if (BankSize is { } size && size < K)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"BankSize must be at least K ({K}); found {size}"));
+        }
+
+        if (ChunkElements < 1)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"ChunkElements must be at least 1; found {ChunkElements}"));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid KnnOptions: " + string.Join("; ", problems) + ".", "options");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Latent;
+
+/// <summary>Takes latent features out of a model's output, pools feature maps, and streams a model over batches for fitting.</summary>
+internal static class LatentFeatures
+{
+    /// <summary>The features of an output as <c>(N, F)</c>: rank 2 as they are, feature maps <c>(N, C, …)</c> averaged over space or flattened. A new tensor.</summary>
+    public static Tensor Take(ModelOutput output, bool globalAveragePooling, string estimator)
+    {
+        var features = output.Features ?? throw new InvalidOperationException(
+            $"{estimator} needs latent features but the model returned none: use a model that exposes them (a TorchModuleModel with a featureLayer, or a TorchScript/ONNX model returning (logits, features)).");
+        if (features.dim() < 2)
+        {
+            throw new InvalidOperationException(
+                $"{estimator} needs features of shape (N, F) or (N, C, H, W[, D]); the model returned shape {Preconditions.ShapeText(features)}.");
+        }
+
+        if (features.dim() == 2)
+        {
+            return features.alias();
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var pooled = globalAveragePooling ? features.flatten(2).mean(new long[] { 2 }) : features.flatten(1);
+        return pooled.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The number of classes a model's output describes (2 for a binary logit, 1 for regression).</summary>
+    public static int ClassesOf(Tensor output, OutputKind kind)
+    {
+        return kind switch
+        {
+            OutputKind.BinaryLogit => 2,
+            OutputKind.Regression => 1,
+            _ when output.dim() >= 2 && output.shape[1] > 1 => checked((int)output.shape[1]),
+            _ => 2,
+        };
+    }
+
+    /// <summary>Class probabilities of an output (for regression, the predicted values).</summary>
+    public static Tensor Probabilities(Tensor output, OutputKind kind)
+    {
+        return kind == OutputKind.Regression ? output.alias() : ProbabilityConversion.ToProbabilities(output, kind);
+    }
+
+    /// <summary>Runs the model over the batches and hands each batch's (N, F) features, labels and output to <paramref name="consume"/>; memory stays flat.</summary>
+    public static void Stream(
+        IModel model,
+        IEnumerable<Batch> batches,
+        bool globalAveragePooling,
+        string estimator,
+        IProgress<EstimationProgress>? progress,
+        CancellationToken cancellationToken,
+        Action<Tensor, Tensor?, ModelOutput> consume)
+    {
+        var done = 0;
+        var samples = 0L;
+        foreach (var batch in batches)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (batch is null)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"{estimator}: training batch {done} is null."), "data");
+            }
+
+            using (var scope = torch.NewDisposeScope())
+            {
+                using var output = model.Forward(batch.Inputs);
+                var features = Take(output, globalAveragePooling, estimator);
+                consume(features, batch.Labels, output);
+            }
+
+            done++;
+            samples += batch.Count;
+            progress?.Report(new EstimationProgress(done, samples));
+        }
+
+        if (done == 0)
+        {
+            throw new ArgumentException($"{estimator} needs training data: FitData.Training holds no batches.", "data");
+        }
+    }
+
+    /// <summary>Throws unless the estimator has been fitted.</summary>
+    public static T Fitted<T>(T? detector, string estimator)
+        where T : class
+    {
+        return detector ?? throw new InvalidOperationException(
+            $"{estimator} has not been fitted: call Fit with training data (or Load a saved fit) before Estimate.");
+    }
+}

@@ -1,0 +1,275 @@
+using System;
+using System.Globalization;
+using System.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Latent;
+
+/// <summary>A fitted Gaussian model of training features — class means and one shared covariance — scoring a sample by its squared Mahalanobis distance to the nearest class mean. Immutable; owns its tensors.</summary>
+/// <remarks>
+/// Lee et al. 2018, "A simple unified framework for detecting out-of-distribution samples and adversarial attacks": score(x) =
+/// min_c (x − μ_c)ᵀ Σ⁻¹ (x − μ_c), with Σ the covariance of the class-centred training features. The class-agnostic variant
+/// fits one Gaussian to all features and needs no labels. Scores are computed in float64 as |Ax|² − 2 (Ax)·(Aμ_c) + |Aμ_c|²
+/// with A = L⁻¹ for the Cholesky factor L of Σ: one (N × F × F) matrix product per batch. Higher is more uncertain.
+/// Thread-safe for reading.
+/// </remarks>
+public sealed class MahalanobisDetector : IDisposable
+{
+    private const string Kind = "MahalanobisDetector";
+    private readonly Tensor whitenT;         // Aᵀ, (F, F)
+    private readonly Tensor whitenedMeans;   // μ Aᵀ, (C, F)
+    private readonly Tensor meanNorms;       // |Aμ_c|², (C)
+
+    private MahalanobisDetector(Tensor means, CovarianceEstimate covariance, bool classAgnostic)
+    {
+        using var scope = torch.NewDisposeScope();
+        var matrix = covariance.Matrix;
+        var (factor, info) = torch.linalg.cholesky_ex(matrix);
+        var eigenvalues = torch.linalg.eigvalsh(matrix);
+        var smallest = eigenvalues.min().ToDouble();
+        var largest = eigenvalues.max().ToDouble();
+        if (info.ToInt64() != 0 || !(smallest > largest * 1e-12) || !(largest > 0))
+        {
+            var advice = covariance.Method == CovarianceMethod.Empirical
+                ? "use CovarianceMethod.LedoitWolf (shrinkage) or more training samples"
+                : "the features are degenerate (constant or duplicated dimensions)";
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"The {covariance.Method} covariance of {covariance.Count} samples in {matrix.shape[0]} dimensions is singular (eigenvalues from {smallest:G4} to {largest:G4}): {advice}."),
+                "features");
+        }
+
+        var identity = torch.eye(matrix.shape[0], dtype: ScalarType.Float64, device: matrix.device);
+        var whiten = torch.linalg.solve_triangular(factor, identity, upper: false);
+        whitenT = whiten.t().contiguous().DetachFromDisposeScope();
+        whitenedMeans = means.matmul(whitenT).DetachFromDisposeScope();
+        meanNorms = whitenedMeans.mul(whitenedMeans).sum(new long[] { 1 }).DetachFromDisposeScope();
+        ClassMeans = means;
+        Covariance = covariance;
+        IsClassAgnostic = classAgnostic;
+    }
+
+    /// <summary>Gets the class means <c>(C, F)</c>, float64 (one row for the class-agnostic variant).</summary>
+    public Tensor ClassMeans { get; }
+
+    /// <summary>Gets the shared covariance.</summary>
+    public CovarianceEstimate Covariance { get; }
+
+    /// <summary>Gets a value indicating whether this is the class-agnostic variant (one Gaussian of all features).</summary>
+    public bool IsClassAgnostic { get; }
+
+    /// <summary>Gets the number of class means.</summary>
+    public long Classes => ClassMeans.shape[0];
+
+    /// <summary>Gets the feature dimension F.</summary>
+    public long Dimension => ClassMeans.shape[1];
+
+    /// <summary>Fits class means and the shared covariance of class-centred features in one call.</summary>
+    /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="labels">Class indices <c>(N)</c> in [0, <paramref name="classes"/> − 1]; every class needs a sample.</param>
+    /// <param name="classes">The number of classes, at least 1.</param>
+    /// <param name="method">The covariance estimate.</param>
+    /// <returns>The fitted detector; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; the covariance is singular.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 1 or <paramref name="method"/> is undefined.</exception>
+    public static MahalanobisDetector Fit(Tensor features, Tensor labels, int classes, CovarianceMethod method = CovarianceMethod.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        using var statistics = FeatureStatistics.Compute(features, labels, classes);
+        return FromStatistics(statistics, method);
+    }
+
+    /// <summary>Fits the class-agnostic variant: one Gaussian of all features, no labels.</summary>
+    /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="method">The covariance estimate.</param>
+    /// <returns>The fitted detector; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the covariance is singular.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
+    public static MahalanobisDetector FitClassAgnostic(Tensor features, CovarianceMethod method = CovarianceMethod.Auto)
+    {
+        using var statistics = FeatureStatistics.Compute(features, null, 1);
+        return FromStatistics(statistics, method, classAgnostic: true);
+    }
+
+    /// <summary>Builds the detector from accumulated statistics (streaming fit).</summary>
+    /// <param name="statistics">The statistics; not disposed.</param>
+    /// <param name="method">The covariance estimate.</param>
+    /// <param name="classAgnostic">Whether to use the mean and total covariance of all features instead of class means and the within-class covariance.</param>
+    /// <returns>The fitted detector; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="statistics"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A class has no sample (class-conditional only), or the covariance is singular.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
+    public static MahalanobisDetector FromStatistics(FeatureStatistics statistics, CovarianceMethod method = CovarianceMethod.Auto, bool classAgnostic = false)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        if (!classAgnostic)
+        {
+            statistics.RequireEveryClass();
+        }
+
+        var covariance = classAgnostic
+            ? CovarianceEstimate.FromScatter(statistics.TotalScatter, statistics.TotalFourthMoment, statistics.Count, method)
+            : CovarianceEstimate.FromScatter(statistics.WithinScatter, statistics.WithinFourthMoment, statistics.Count, method);
+        Tensor means;
+        using (var scope = torch.NewDisposeScope())
+        {
+            means = (classAgnostic ? statistics.Mean.unsqueeze(0).clone() : statistics.ClassMeans.clone()).DetachFromDisposeScope();
+        }
+
+        return Create(means, covariance, classAgnostic);
+    }
+
+    /// <summary>Loads a detector saved by <see cref="Save"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The detector, giving identical scores; the caller disposes it.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is corrupt, truncated, of another version or of another kind.</exception>
+    public static MahalanobisDetector Load(string path)
+    {
+        return LatentFile.Read(path, Kind, reader =>
+        {
+            var detector = Read(reader);
+            try
+            {
+                LatentFile.End(reader);
+                return detector;
+            }
+            catch
+            {
+                detector.Dispose();
+                throw;
+            }
+        });
+    }
+
+    /// <summary>Squared Mahalanobis distances to every class mean.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <returns>Distances <c>(N, C)</c>, float64.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    public Tensor ClassDistances(Tensor features)
+    {
+        Check(features);
+        return ClassDistancesCore(features);
+    }
+
+    /// <summary>The score: the squared Mahalanobis distance to the nearest class mean.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <returns>Scores <c>(N)</c>, float64, ≥ 0; higher is more uncertain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    public Tensor Score(Tensor features)
+    {
+        Check(features);
+        return ScoreCore(features);
+    }
+
+    /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
+    /// <param name="path">The file; overwritten.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public void Save(string path)
+    {
+        LatentFile.Write(path, Kind, Write);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        ClassMeans.Dispose();
+        Covariance.Dispose();
+        whitenT.Dispose();
+        whitenedMeans.Dispose();
+        meanNorms.Dispose();
+    }
+
+    internal static MahalanobisDetector Create(Tensor means, CovarianceEstimate covariance, bool classAgnostic)
+    {
+        try
+        {
+            return new MahalanobisDetector(means, covariance, classAgnostic);
+        }
+        catch
+        {
+            means.Dispose();
+            covariance.Dispose();
+            throw;
+        }
+    }
+
+    internal static MahalanobisDetector Read(BinaryReader reader)
+    {
+        var classAgnostic = reader.ReadBoolean();
+        var method = (CovarianceMethod)reader.ReadInt32();
+        var shrinkage = reader.ReadDouble();
+        var count = reader.ReadInt64();
+        if (method is not (CovarianceMethod.Empirical or CovarianceMethod.LedoitWolf) || !(shrinkage is >= 0 and <= 1) || count < 1)
+        {
+            throw new InvalidDataException("the covariance header is out of range");
+        }
+
+        var means = LatentFile.ReadTensor(reader, 2);
+        Tensor? matrix = null;
+        try
+        {
+            matrix = LatentFile.ReadTensor(reader, 2);
+            if (matrix.shape[0] != matrix.shape[1] || matrix.shape[0] != means.shape[1])
+            {
+                throw new InvalidDataException("the covariance does not match the means");
+            }
+
+            var covariance = CovarianceEstimate.FromStored(matrix, shrinkage, method, count);
+            matrix = null;
+            return Create(means, covariance, classAgnostic);
+        }
+        catch
+        {
+            matrix?.Dispose();
+            means.Dispose();
+            throw;
+        }
+    }
+
+    internal void Write(BinaryWriter writer)
+    {
+        writer.Write(IsClassAgnostic);
+        writer.Write((int)Covariance.Method);
+        writer.Write(Covariance.Shrinkage);
+        writer.Write(Covariance.Count);
+        LatentFile.WriteTensor(writer, ClassMeans);
+        LatentFile.WriteTensor(writer, Covariance.Matrix);
+    }
+
+    internal void Check(Tensor features)
+    {
+        Preconditions.Tensor(features, nameof(features), 2, 2);
+        if (features.shape[1] != Dimension)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"features must have dimension {Dimension}, as the training features had; found shape {Preconditions.ShapeText(features)}."),
+                nameof(features));
+        }
+
+        Preconditions.Finite(features, nameof(features));
+    }
+
+    internal Tensor ClassDistancesCore(Tensor features)
+    {
+        using var scope = torch.NewDisposeScope();
+        var z = features.to(ScalarType.Float64, whitenT.device).matmul(whitenT);
+        var norms = z.mul(z).sum(new long[] { 1 }, keepdim: true);
+        var distances = z.matmul(whitenedMeans.t()).mul_(-2.0).add_(norms).add_(meanNorms).clamp_min_(0.0);
+        return distances.MoveToOuterDisposeScope();
+    }
+
+    internal Tensor ScoreCore(Tensor features)
+    {
+        using var scope = torch.NewDisposeScope();
+        return ClassDistancesCore(features).amin(new long[] { 1 }).MoveToOuterDisposeScope();
+    }
+}

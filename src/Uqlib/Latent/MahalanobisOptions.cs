@@ -1,0 +1,32 @@
+using System;
+
+namespace Uqlib.Latent;
+
+/// <summary>Options of the Mahalanobis estimators (Lee et al. 2018; Ren et al. 2021).</summary>
+public sealed record MahalanobisOptions
+{
+    /// <summary>Gets the default options.</summary>
+    public static MahalanobisOptions Default { get; } = new();
+
+    /// <summary>Gets the covariance estimate.</summary>
+    /// <value>The default value is <see cref="CovarianceMethod.Auto"/>: Ledoit–Wolf when the training samples are fewer than ten times the feature dimension.</value>
+    public CovarianceMethod Covariance { get; init; } = CovarianceMethod.Auto;
+
+    /// <summary>Gets a value indicating whether one Gaussian of all training features is used instead of class means (no labels needed).</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ClassAgnostic { get; init; }
+
+    /// <summary>Gets a value indicating whether feature maps <c>(N, C, H, W[, D])</c> are averaged over space to <c>(N, C)</c>; otherwise they are flattened.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool GlobalAveragePooling { get; init; } = true;
+
+    /// <summary>Checks every option, reporting every problem in one exception.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Covariance))
+        {
+            throw new ArgumentException($"Invalid MahalanobisOptions: Covariance must be a defined CovarianceMethod; found {Covariance}.", "options");
+        }
+    }
+}

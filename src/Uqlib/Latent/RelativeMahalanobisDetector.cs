@@ -1,0 +1,137 @@
+using System;
+using System.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Latent;
+
+/// <summary>The relative Mahalanobis distance: the class-conditional Mahalanobis score minus that of one background Gaussian fitted to all training features. Immutable; owns its detectors.</summary>
+/// <remarks>
+/// Ren et al. 2021, "A simple fix to Mahalanobis distance for improving near-OOD detection": RMD_c(x) = MD_c(x) − MD_0(x), score
+/// = min_c RMD_c(x) = min_c MD_c(x) − MD_0(x), where MD_0 uses the mean and covariance of all training features. Both
+/// covariances use the same <see cref="CovarianceMethod"/>. The score may be negative; higher is more uncertain. Thread-safe for reading.
+/// </remarks>
+public sealed class RelativeMahalanobisDetector : IDisposable
+{
+    private const string Kind = "RelativeMahalanobisDetector";
+
+    private RelativeMahalanobisDetector(MahalanobisDetector classes, MahalanobisDetector background)
+    {
+        ClassConditional = classes;
+        Background = background;
+    }
+
+    /// <summary>Gets the class-conditional detector (class means, shared within-class covariance).</summary>
+    public MahalanobisDetector ClassConditional { get; }
+
+    /// <summary>Gets the background detector (one Gaussian of all training features).</summary>
+    public MahalanobisDetector Background { get; }
+
+    /// <summary>Gets the feature dimension F.</summary>
+    public long Dimension => ClassConditional.Dimension;
+
+    /// <summary>Fits both Gaussians in one call.</summary>
+    /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="labels">Class indices <c>(N)</c> in [0, <paramref name="classes"/> − 1]; every class needs a sample.</param>
+    /// <param name="classes">The number of classes, at least 1.</param>
+    /// <param name="method">The covariance estimate of both Gaussians.</param>
+    /// <returns>The fitted detector; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; a covariance is singular.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 1 or <paramref name="method"/> is undefined.</exception>
+    public static RelativeMahalanobisDetector Fit(Tensor features, Tensor labels, int classes, CovarianceMethod method = CovarianceMethod.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        using var statistics = FeatureStatistics.Compute(features, labels, classes);
+        return FromStatistics(statistics, method);
+    }
+
+    /// <summary>Builds the detector from accumulated statistics (streaming fit).</summary>
+    /// <param name="statistics">The statistics; not disposed.</param>
+    /// <param name="method">The covariance estimate of both Gaussians.</param>
+    /// <returns>The fitted detector; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="statistics"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A class has no sample, or a covariance is singular.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
+    public static RelativeMahalanobisDetector FromStatistics(FeatureStatistics statistics, CovarianceMethod method = CovarianceMethod.Auto)
+    {
+        var classes = MahalanobisDetector.FromStatistics(statistics, method);
+        try
+        {
+            return new RelativeMahalanobisDetector(classes, MahalanobisDetector.FromStatistics(statistics, method, classAgnostic: true));
+        }
+        catch
+        {
+            classes.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads a detector saved by <see cref="Save"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The detector, giving identical scores; the caller disposes it.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is corrupt, truncated, of another version or of another kind.</exception>
+    public static RelativeMahalanobisDetector Load(string path)
+    {
+        return LatentFile.Read(path, Kind, reader =>
+        {
+            var classes = MahalanobisDetector.Read(reader);
+            try
+            {
+                var background = MahalanobisDetector.Read(reader);
+                if (background.Dimension != classes.Dimension || background.Classes != 1)
+                {
+                    background.Dispose();
+                    throw new InvalidDataException("the background Gaussian does not match the class-conditional one");
+                }
+
+                LatentFile.End(reader);
+                return new RelativeMahalanobisDetector(classes, background);
+            }
+            catch
+            {
+                classes.Dispose();
+                throw;
+            }
+        });
+    }
+
+    /// <summary>The score min_c MD_c(x) − MD_0(x).</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <returns>Scores <c>(N)</c>, float64; higher is more uncertain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    public Tensor Score(Tensor features)
+    {
+        ClassConditional.Check(features);
+        return ScoreCore(features);
+    }
+
+    /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
+    /// <param name="path">The file; overwritten.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public void Save(string path)
+    {
+        LatentFile.Write(path, Kind, writer =>
+        {
+            ClassConditional.Write(writer);
+            Background.Write(writer);
+        });
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        ClassConditional.Dispose();
+        Background.Dispose();
+    }
+
+    internal Tensor ScoreCore(Tensor features)
+    {
+        using var scope = torch.NewDisposeScope();
+        return ClassConditional.ScoreCore(features).sub_(Background.ScoreCore(features)).MoveToOuterDisposeScope();
+    }
+}

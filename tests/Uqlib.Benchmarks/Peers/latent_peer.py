@@ -1,0 +1,67 @@
+"""Peer timing for LatentBenchmarks: the same scores in PyTorch, one thread.
+
+kNN (Sun et al. 2022): 1,000 float32 queries (10,000 with --full) against a 50,000 x 512 normalised bank, k = 50, as matmul + topk over query
+chunks of 1,024 rows. Mahalanobis (Lee et al. 2018): 10,000 x 512 float64 features, 10 classes, (a) the same whitened
+expansion as Uqlib (one N x F x F matmul), (b) the per-class form (x - mu_c) P (x - mu_c) common in published code.
+
+Run: OMP_NUM_THREADS=1 python3 latent_peer.py [repeats] [--full]   (prints medians in ms and the peak RSS)
+"""
+import resource
+import statistics
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(1)
+repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+full = "--full" in sys.argv
+g = torch.Generator().manual_seed(0)
+
+bank = torch.nn.functional.normalize(torch.randn(50_000, 512, generator=g), dim=1)
+queries = torch.randn(10_000 if full else 1_000, 512, generator=g)
+
+
+def knn(k=50, chunk=1024):
+    q = torch.nn.functional.normalize(queries, dim=1)
+    out = []
+    for start in range(0, q.shape[0], chunk):
+        sims = q[start:start + chunk] @ bank.T
+        kth = sims.topk(k, dim=1, sorted=False).values.amin(dim=1)
+        out.append((2.0 - 2.0 * kth).clamp_min(0.0).sqrt())
+    return torch.cat(out)
+
+
+train = torch.randn(10_000, 512, generator=g, dtype=torch.float64)
+labels = torch.arange(10_000) % 10
+means = torch.stack([train[labels == c].mean(0) for c in range(10)])
+centred = train - means[labels]
+cov = centred.T @ centred / train.shape[0]
+precision = torch.linalg.inv(cov)
+whiten_t = torch.linalg.solve_triangular(torch.linalg.cholesky(cov), torch.eye(512, dtype=torch.float64), upper=False).T.contiguous()
+w_means = means @ whiten_t
+w_norms = (w_means * w_means).sum(1)
+test = torch.randn(10_000, 512, generator=g).to(torch.float64)
+
+
+def mahalanobis_whitened():
+    z = test @ whiten_t
+    d = (z * z).sum(1, keepdim=True) - 2.0 * z @ w_means.T + w_norms
+    return d.clamp_min(0.0).amin(1)
+
+
+def mahalanobis_per_class():
+    return torch.stack([((test - m) @ precision * (test - m)).sum(1) for m in means], 1).amin(1)
+
+
+for name, fn in [("Mahalanobis (whitened)", mahalanobis_whitened), ("Mahalanobis (per class)", mahalanobis_per_class),
+                 ("kNN k=50", knn)]:
+    fn()
+    times, cpu = [], []
+    for _ in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    print(f"{name}: median {statistics.median(times):.0f} ms wall, {statistics.median(cpu):.0f} ms CPU over {repeats} (torch {torch.__version__})")
+print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

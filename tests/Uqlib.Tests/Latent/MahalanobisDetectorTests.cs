@@ -1,0 +1,250 @@
+using System;
+using System.IO;
+using FluentAssertions;
+using TorchSharp;
+using Uqlib.Latent;
+using Uqlib.Tests.TestSupport;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Uqlib.Tests.Latent;
+
+public sealed class MahalanobisDetectorTests
+{
+    public static TheoryData<int, string> GoldenCases => new()
+    {
+        { 0, "empirical" },
+        { 0, "ledoitWolf" },
+        { 1, "ledoitWolf" },
+    };
+
+    [Theory]
+    [MemberData(nameof(GoldenCases))]
+    public void Score_MatchesScipyMahalanobis(int index, string kind)
+    {
+        var golden = LatentCases.Case(index);
+        var method = kind == "empirical" ? CovarianceMethod.Empirical : CovarianceMethod.LedoitWolf;
+        using var x = LatentCases.Features(golden);
+        using var y = LatentCases.Labels(golden);
+        using var q = LatentCases.Queries(golden);
+        using var detector = MahalanobisDetector.Fit(x, y, LatentCases.Classes(golden), method);
+        using var scores = detector.Score(q);
+        using var distances = detector.ClassDistances(q);
+        var expected = golden.GetProperty(kind);
+
+        Golden.ToArray(scores).Should().Equal(Golden.Vector(expected.GetProperty("mahalanobis")), (a, b) => LatentCases.CloseRelative(a, b, 1e-8));
+        Golden.ToArray(distances.flatten()).Should().Equal(
+            Golden.ToArray(Golden.MatrixTensor(expected.GetProperty("classDistances")).flatten()), (a, b) => LatentCases.CloseRelative(a, b, 1e-8));
+    }
+
+    [Theory]
+    [MemberData(nameof(GoldenCases))]
+    public void ScoreClassAgnostic_MatchesScikitLearn(int index, string kind)
+    {
+        var golden = LatentCases.Case(index);
+        var method = kind == "empirical" ? CovarianceMethod.Empirical : CovarianceMethod.LedoitWolf;
+        using var x = LatentCases.Features(golden);
+        using var q = LatentCases.Queries(golden);
+        using var detector = MahalanobisDetector.FitClassAgnostic(x, method);
+        using var scores = detector.Score(q);
+
+        detector.IsClassAgnostic.Should().BeTrue();
+        Golden.ToArray(scores).Should().Equal(
+            Golden.Vector(golden.GetProperty(kind).GetProperty("classAgnostic")), (a, b) => LatentCases.CloseRelative(a, b, 1e-8));
+    }
+
+    [Fact]
+    public void Score_Float32Features_WithinGoldenTolerance()
+    {
+        var golden = LatentCases.Case(0);
+        using var x = LatentCases.Features(golden);
+        using var x32 = x.to(ScalarType.Float32);
+        using var y = LatentCases.Labels(golden);
+        using var q = LatentCases.Queries(golden);
+        using var q32 = q.to(ScalarType.Float32);
+        using var detector = MahalanobisDetector.Fit(x32, y, 3, CovarianceMethod.LedoitWolf);
+        using var scores = detector.Score(q32);
+
+        Golden.ToArray(scores).Should().Equal(
+            Golden.Vector(golden.GetProperty("ledoitWolf").GetProperty("mahalanobis")), (a, b) => LatentCases.CloseRelative(a, b, 1e-4));
+    }
+
+    [Fact]
+    public void Fit_SingularEmpirical_ThrowsSuggestingShrinkage()
+    {
+        var golden = LatentCases.Case(1); // 24 samples in 30 dimensions
+        using var x = LatentCases.Features(golden);
+        using var y = LatentCases.Labels(golden);
+
+        var act = () => MahalanobisDetector.Fit(x, y, 2, CovarianceMethod.Empirical);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*24 samples in 30 dimensions is singular*LedoitWolf*");
+    }
+
+    [Fact]
+    public void Fit_ClassWithoutSamples_Throws()
+    {
+        using var x = torch.randn(10, 2, generator: new Generator(1));
+        using var y = torch.zeros(10, dtype: ScalarType.Int64);
+
+        var act = () => MahalanobisDetector.Fit(x, y, 2);
+
+        act.Should().Throw<ArgumentException>().WithMessage("Class 1 has no training samples*");
+    }
+
+    [Fact]
+    public void Score_DimensionMismatch_Throws()
+    {
+        using var detector = FitSmall();
+        using var q = torch.ones(3, 5);
+
+        var act = () => detector.Score(q);
+
+        act.Should().Throw<ArgumentException>().WithParameterName("features").WithMessage("*dimension 6*(3, 5)*");
+    }
+
+    [Fact]
+    public void Score_NaN_Throws()
+    {
+        using var detector = FitSmall();
+        using var q = torch.ones(3, 6);
+        q[1, 4] = torch.tensor(float.NaN);
+
+        var act = () => detector.Score(q);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*NaN*row 1*");
+    }
+
+    [Fact]
+    public void Score_Infinite_Throws()
+    {
+        using var detector = FitSmall();
+        using var q = torch.ones(3, 6);
+        q[0, 0] = torch.tensor(float.PositiveInfinity);
+
+        var act = () => detector.Score(q);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*infinite*");
+    }
+
+    [Fact]
+    public void Score_Empty_Throws()
+    {
+        using var detector = FitSmall();
+        using var q = torch.ones(0, 6);
+
+        var act = () => detector.Score(q);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*empty*");
+    }
+
+    [Fact]
+    public void Fit_LabelLengthMismatch_Throws()
+    {
+        using var x = torch.ones(5, 2);
+        using var y = torch.zeros(4, dtype: ScalarType.Int64);
+
+        var act = () => MahalanobisDetector.Fit(x, y, 1);
+
+        act.Should().Throw<ArgumentException>().WithParameterName("labels");
+    }
+
+    [Fact]
+    public void Score_IsInvariantUnderInvertibleAffineMaps()
+    {
+        // Mahalanobis distances with the empirical covariance do not change when every feature goes through x ↦ Mx + b.
+        using var scope = torch.NewDisposeScope();
+        var golden = LatentCases.Case(0);
+        var x = LatentCases.Features(golden);
+        var y = LatentCases.Labels(golden);
+        var q = LatentCases.Queries(golden);
+        var m = torch.randn(new long[] { 6, 6 }, dtype: ScalarType.Float64, generator: new Generator(5)).add_(torch.eye(6, dtype: ScalarType.Float64).mul(3));
+        var b = torch.randn(new long[] { 6 }, dtype: ScalarType.Float64, generator: new Generator(6));
+        using var plain = MahalanobisDetector.Fit(x, y, 3, CovarianceMethod.Empirical);
+        using var mapped = MahalanobisDetector.Fit(x.matmul(m.t()).add(b), y, 3, CovarianceMethod.Empirical);
+
+        plain.Score(q).allclose(mapped.Score(q.matmul(m.t()).add(b)), rtol: 1e-8, atol: 1e-8).Should().BeTrue();
+    }
+
+    [Fact]
+    public void SaveLoad_RoundTrip_GivesIdenticalScores()
+    {
+        var golden = LatentCases.Case(0);
+        using var x = LatentCases.Features(golden);
+        using var y = LatentCases.Labels(golden);
+        using var q = LatentCases.Queries(golden);
+        using var detector = MahalanobisDetector.Fit(x, y, 3, CovarianceMethod.LedoitWolf);
+        var path = Path.GetTempFileName();
+        try
+        {
+            detector.Save(path);
+            using var loaded = MahalanobisDetector.Load(path);
+            using var expected = detector.Score(q);
+            using var actual = loaded.Score(q);
+
+            actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
+            loaded.Covariance.Shrinkage.Should().Be(detector.Covariance.Shrinkage);
+            loaded.Covariance.Method.Should().Be(CovarianceMethod.LedoitWolf);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Load_CorruptTruncatedOrForeignFile_ThrowsInvalidData()
+    {
+        using var detector = FitSmall();
+        var path = Path.GetTempFileName();
+        try
+        {
+            detector.Save(path);
+            var bytes = File.ReadAllBytes(path);
+
+            File.WriteAllBytes(path, bytes[..(bytes.Length - 9)]);
+            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*truncated*");
+
+            var flipped = (byte[])bytes.Clone();
+            flipped[^5] ^= 0x40;
+            File.WriteAllBytes(path, flipped);
+            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*checksum*");
+
+            File.WriteAllText(path, "not a detector at all");
+            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*header*");
+
+            using var knn = KnnDetector.Fit(torch.randn(10, 6, generator: new Generator(2)), new KnnOptions { K = 3 });
+            knn.Save(path);
+            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*KnnDetector*");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void FitAndScore_LeakNoTensors()
+    {
+        var golden = LatentCases.Case(0);
+        using var x = LatentCases.Features(golden);
+        using var y = LatentCases.Labels(golden);
+        using var q = LatentCases.Queries(golden);
+        var before = LiveTensors.Count;
+        using (var detector = MahalanobisDetector.Fit(x, y, 3))
+        {
+            detector.Score(q).Dispose();
+            detector.ClassDistances(q).Dispose();
+        }
+
+        LiveTensors.Count.Should().Be(before);
+    }
+
+    private static MahalanobisDetector FitSmall()
+    {
+        var golden = LatentCases.Case(0);
+        using var x = LatentCases.Features(golden);
+        using var y = LatentCases.Labels(golden);
+        return MahalanobisDetector.Fit(x, y, 3);
+    }
+}
