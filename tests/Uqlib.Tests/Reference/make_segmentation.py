@@ -12,6 +12,10 @@ Definitions, written from their publications (not from any library's segmentatio
 - Pairwise Dice disagreement (Roy et al. 2019): 1 - mean over member pairs i < j of 2|A_i & A_j| / (|A_i| + |A_j|),
   with Dice(empty, empty) = 1; written as an explicit double loop.
 
+Per-pixel maps of SegmentationScores (NumPy/SciPy, not PyTorch): probabilities p = scipy.special.softmax(z, axis=1)
+(multiclass) or (1 - expit(z), expit(z)) (binary sigmoid); entropy -sum p log p over classes (scipy.special.entr);
+max-probability score 1 - max p; predicted labels argmax over classes (first of ties), foreground = label != 0.
+
 Run: python3 make_segmentation.py  (writes segmentation.json beside this script)
 """
 import itertools
@@ -19,7 +23,7 @@ import json
 import os
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, special
 
 rng = np.random.default_rng(20261126)
 WIDTHS = [1, 2, 3]
@@ -91,7 +95,29 @@ def member_case(shape):
     }
 
 
+def scores_case(shape, binary):
+    z = rng.normal(0.0, 2.0, shape)
+    z.flat[0] = 0.0                      # a tie: sigmoid 0.5, background
+    if binary:
+        q = special.expit(z)
+        p = np.concatenate([1 - q, q], axis=1)
+    else:
+        z[:, :, 0, 0] = 1.5              # every class tied at the first pixel: entropy log C, label 0
+        p = special.softmax(z, axis=1)
+    labels = p.argmax(1)
+    return {
+        "shape": list(shape),
+        "binary": binary,
+        "logits": z.ravel().tolist(),
+        "entropy": special.entr(p).sum(1).ravel().tolist(),
+        "maxProbability": (1 - p.max(1)).ravel().tolist(),
+        "labels": labels.ravel().tolist(),
+        "foreground": (labels != 0).astype(int).ravel().tolist(),
+    }
+
+
 out = {
+    "scores": [scores_case((2, 3, 4, 5), False), scores_case((2, 1, 3, 4, 5), True), scores_case((1, 4, 3, 3, 2), False)],
     "maps": [map_case((4, 9, 11)), map_case((3, 5, 6, 7))],
     "members": [member_case((4, 3, 8, 9)), member_case((3, 3, 4, 5, 6))],
 }
