@@ -81,6 +81,80 @@ public sealed class MapAggregationTests
     }
 
     [Fact]
+    public void ImageScores_OfModelWrongExactlyWhereUncertain_RankFailedImagesFirst()
+    {
+        // A synthetic binary segmentation "model" over 24 images of 32 × 32: the truth is a square of side 10–16 in the left half;
+        // the model is confident (|z| ≈ 5) everywhere, less so on the true boundary (|z| ≈ 2.5, still right), and in every other
+        // image adds a spurious square of side 8–10 in the right half where it is wrong and uncertain (|z| ≈ 0.2).
+        const int images = 24, size = 32;
+        var random = new Random(2026);
+        var truth = new float[images, size, size];
+        var logits = new float[images, 1, size, size];
+        var failed = new bool[images];
+        for (var n = 0; n < images; n++)
+        {
+            var side = random.Next(10, 17);
+            var (top, left) = (random.Next(0, size - side), random.Next(0, 16 - side + 1));
+            var wrong = n % 2 == 1;
+            var patch = random.Next(8, 11);
+            var (patchTop, patchLeft) = (random.Next(0, size - patch), random.Next(18, size - patch + 1));
+            for (var y = 0; y < size; y++)
+            {
+                for (var x = 0; x < size; x++)
+                {
+                    var inside = y >= top && y < top + side && x >= left && x < left + side;
+                    var edge = inside && (y == top || y == top + side - 1 || x == left || x == left + side - 1);
+                    var inPatch = wrong && y >= patchTop && y < patchTop + patch && x >= patchLeft && x < patchLeft + patch;
+                    var magnitude = (inPatch ? 0.2 : edge ? 2.5 : 5.0) * (1 + (0.2 * random.NextDouble()));
+                    truth[n, y, x] = inside ? 1 : 0;
+                    logits[n, 0, y, x] = (float)(inside || inPatch ? magnitude : -magnitude);
+                }
+            }
+        }
+
+        using var output = torch.tensor(logits);
+        using var truthMasks = torch.tensor(truth).gt(0.5);
+        using var predicted = SegmentationScores.PredictedMask(output, OutputKind.BinaryLogit);
+        using var entropy = SegmentationScores.EntropyMap(output, OutputKind.BinaryLogit);
+        using var maxProbability = SegmentationScores.MaxProbabilityMap(output, OutputKind.BinaryLogit);
+
+        // Failures: Dice(predicted, truth) below 0.9 (the evaluation branch will provide this label; computed here by hand).
+        using var intersection = predicted.logical_and(truthMasks).flatten(1).sum(1).to(ScalarType.Float64);
+        using var volumes = predicted.flatten(1).sum(1).add(truthMasks.flatten(1).sum(1)).to(ScalarType.Float64);
+        var dice = Golden.ToArray(intersection.mul(2).div(volumes));
+        for (var n = 0; n < images; n++)
+        {
+            failed[n] = dice[n] < 0.9;
+            failed[n].Should().Be(n % 2 == 1, $"image {n} has Dice {dice[n]}");
+        }
+
+        // Members: the model's logits plus seeded N(0, 1) noise, thresholded; only uncertain pixels flip.
+        using var noise = torch.randn(new long[] { 6, images, size, size }, generator: torch.manual_seed(17));
+        using var members = noise.add(output.squeeze(1)).gt(0);
+
+        var scores = new (string Name, Tensor Value)[]
+        {
+            ("mean entropy", MapAggregation.Mean(entropy)),
+            ("mean max-probability score", MapAggregation.Mean(maxProbability)),
+            ("foreground mean", MapAggregation.ForegroundMean(entropy, predicted)),
+            ("boundary mean", MapAggregation.BoundaryMean(entropy, predicted, 2)),
+            ("99th percentile", MapAggregation.Percentile(entropy, 99)),
+            ("volume CV", MapAggregation.VolumeCoefficientOfVariation(members)),
+            ("Dice disagreement", MapAggregation.PairwiseDiceDisagreement(members)),
+        };
+        foreach (var (name, value) in scores)
+        {
+            using (value)
+            {
+                var v = Golden.ToArray(value);
+                var lowestFailed = Enumerable.Range(0, images).Where(n => failed[n]).Min(n => v[n]);
+                var highestGood = Enumerable.Range(0, images).Where(n => !failed[n]).Max(n => v[n]);
+                lowestFailed.Should().BeGreaterThan(highestGood, $"the {name} ranks every failed image above every good one");
+            }
+        }
+    }
+
+    [Fact]
     public void Mean_OfSmallMap_IsHandComputed()
     {
         using var map = torch.tensor(new double[] { 1, 2, 3, 4, 0, 0, 0, 8 }).reshape(2, 2, 2);
