@@ -62,7 +62,7 @@ public static class MapAggregation
     /// <exception cref="ArgumentException">The mask is empty, of rank other than 3 or 4, or holds a value other than 0 and 1.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> is below 1.</exception>
     /// <remarks>
-    /// Dilation and erosion are batched max-pool operations (erosion = 1 − dilation of 1 − mask); pixels outside the image count neither as
+    /// Dilation and erosion are batched (separable) max-pool operations (erosion = 1 − dilation of 1 − mask); pixels outside the image count neither as
     /// foreground for the dilation nor as background for the erosion, so the image edge is not a boundary. This equals SciPy's
     /// <c>binary_dilation(m, ones((3,)*d), iterations=width) &amp; ~binary_erosion(m, ones((3,)*d), iterations=width, border_value=1)</c>.
     /// </remarks>
@@ -204,12 +204,33 @@ public static class MapAggregation
         return dilated.sub_(eroded).squeeze(1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>A max-pool of stride 1 and kernel 2·width + 1 with −∞ padding of width, so the output has the input's shape.</summary>
+    /// <summary>
+    /// A max-pool over a square (cube) of side 2·width + 1 with stride 1 and −∞ padding, so the output has the input's shape; done as one
+    /// 1-D max-pool per spatial axis (the cube is separable), 3·(2w + 1) comparisons per voxel instead of (2w + 1)³.
+    /// </summary>
     private static Tensor MaxPool(Tensor planes, int width)
     {
+        using var scope = torch.NewDisposeScope();
         var kernel = 2L * width + 1;
-        return planes.dim() == 4
-            ? nn.functional.max_pool2d(planes, new[] { kernel, kernel }, new[] { 1L, 1L }, new long[] { width, width })
-            : nn.functional.max_pool3d(planes, new[] { kernel, kernel, kernel }, new[] { 1L, 1L, 1L }, new long[] { width, width, width });
+        var spatial = (int)planes.dim() - 2;
+        var result = planes;
+        for (var axis = 0; axis < spatial; axis++)
+        {
+            var size = new long[spatial];
+            var stride = new long[spatial];
+            var padding = new long[spatial];
+            for (var i = 0; i < spatial; i++)
+            {
+                size[i] = i == axis ? kernel : 1;
+                stride[i] = 1;
+                padding[i] = i == axis ? width : 0;
+            }
+
+            result = spatial == 2
+                ? nn.functional.max_pool2d(result, size, stride, padding)
+                : nn.functional.max_pool3d(result, size, stride, padding);
+        }
+
+        return result.MoveToOuterDisposeScope();
     }
 }

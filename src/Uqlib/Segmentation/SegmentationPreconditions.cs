@@ -45,6 +45,11 @@ internal static class SegmentationPreconditions
                 name);
         }
 
+        if (mask.device_type != map.device_type || mask.device_index != map.device_index)
+        {
+            throw new ArgumentException($"{name} is on {mask.device} but {mapName} is on {map.device}; they must be on one device.", name);
+        }
+
         Binary(mask, name);
     }
 
