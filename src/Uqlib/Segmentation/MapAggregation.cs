@@ -41,7 +41,7 @@ public static class MapAggregation
     /// <param name="predictedMask">The predicted foreground, of the map's shape: bool, or values 0 and 1.</param>
     /// <returns>Scores <c>(N)</c>, never NaN.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="map"/> is empty, of rank other than 3 or 4, or holds NaN or infinite values; the shapes differ; or the mask holds a value other than 0 and 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="map"/> is empty, of rank other than 3 or 4, or holds NaN or infinite values; the shapes or devices differ; or the mask holds a value other than 0 and 1.</exception>
     /// <remarks>
     /// The foreground aggregation of Jungo &amp; Reyes 2019. With no foreground there is no region to average over; falling back to the
     /// whole-image mean keeps the score comparable and lets an image whose target was missed, but whose map is uncertain, still rank high.
@@ -83,7 +83,7 @@ public static class MapAggregation
     /// <param name="width">The band's half-width in pixels, at least 1 (see <see cref="BoundaryBand(Tensor, int)"/>).</param>
     /// <returns>Scores <c>(N)</c>, never NaN.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="map"/> is empty, of rank other than 3 or 4, or holds NaN or infinite values; the shapes differ; or the mask holds a value other than 0 and 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="map"/> is empty, of rank other than 3 or 4, or holds NaN or infinite values; the shapes or devices differ; or the mask holds a value other than 0 and 1.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> is below 1.</exception>
     /// <remarks>
     /// Segmentation errors concentrate on object boundaries, where uncertainty is highest even for a good segmentation; averaging over the
