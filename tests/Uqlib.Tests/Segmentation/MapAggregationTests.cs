@@ -224,6 +224,15 @@ public sealed class MapAggregationTests
     }
 
     [Fact]
+    public void BoundaryBand_WiderThanTheImage_CoversTheImageOutsideTheErodedCore()
+    {
+        using var mask = torch.zeros(1, 5, 5, dtype: ScalarType.Bool);
+        mask[0, 2, 2] = torch.tensor(true);
+        using var band = MapAggregation.BoundaryBand(mask, 10);
+        band.all().item<bool>().Should().BeTrue("the dilation by a 21 × 21 square covers the image and the erosion is empty");
+    }
+
+    [Fact]
     public void BoundaryMean_OfVolume_UsesTheCubeNeighbourhood()
     {
         using var mask = torch.zeros(1, 5, 5, 5, dtype: ScalarType.Bool);
