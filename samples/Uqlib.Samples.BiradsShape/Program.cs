@@ -2,8 +2,8 @@ using System;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading;
 using TorchSharp;
+using Uqlib.Samples.BiradsShape;
 using Uqlib.Samples.BiradsShape.Study;
 
 // The BI-RADS tumour-shape study on synthetic patients, end to end. `--help` lists the options.

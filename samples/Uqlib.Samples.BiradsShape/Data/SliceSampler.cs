@@ -43,7 +43,7 @@ public static class SliceSampler
             throw new ArgumentOutOfRangeException(nameof(minimumArea), minimumArea, $"minimumArea must be at least 1; found {minimumArea}.");
         }
 
-        var random = new Random(seed);
+        var random = new Random(SeedMixer.Mix(seed));
         var size = volumes.Size;
         using var scope = NewDisposeScope();
         var plane = PlaneGrid(size, slicesPerRotation);

@@ -44,7 +44,7 @@ public static class TumourGenerator
             throw new ArgumentOutOfRangeException(nameof(irregularFraction), irregularFraction, $"irregularFraction must be in [0, 1]; found {irregularFraction}.");
         }
 
-        var random = new Random(seed);
+        var random = new Random(SeedMixer.Mix(seed));
         using var generator = new Generator((ulong)(uint)seed);
         var shapes = AssignShapes(patients, irregularFraction, random);
         using var scope = NewDisposeScope();

@@ -10,7 +10,7 @@ public static class ClassBalancer
     public const double DefaultTolerance = 2.0 / 3.0;
 
     /// <summary>Chooses the samples to keep: all of them when the minority is at least <paramref name="tolerance"/> times the
-    /// majority, otherwise the whole minority and a seeded random subset of the majority of the same size.</summary>
+    /// majority or one class is absent, otherwise the whole minority and a seeded random subset of the majority of the same size.</summary>
     /// <param name="labels">Class indices, each 0 or 1.</param>
     /// <param name="seed">The seed of the random subset.</param>
     /// <param name="tolerance">The smallest minority-to-majority ratio left alone, in (0, 1].</param>
@@ -41,7 +41,7 @@ public static class ClassBalancer
         var minority = byClass[0].Count <= byClass[1].Count ? 0 : 1;
         var majority = 1 - minority;
         var kept = new List<int>(labels.Count);
-        if (byClass[majority].Count == 0 || byClass[minority].Count >= tolerance * byClass[majority].Count)
+        if (byClass[minority].Count == 0 || byClass[minority].Count >= tolerance * byClass[majority].Count)
         {
             for (var i = 0; i < labels.Count; i++)
             {
@@ -52,7 +52,7 @@ public static class ClassBalancer
         }
 
         var pool = byClass[majority].ToArray();
-        new Random(seed).Shuffle(pool);
+        new Random(SeedMixer.Mix(seed)).Shuffle(pool);
         kept.AddRange(byClass[minority]);
         kept.AddRange(pool.AsSpan(0, byClass[minority].Count).ToArray());
         kept.Sort();

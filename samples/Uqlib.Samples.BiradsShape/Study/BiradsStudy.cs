@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
-using Uqlib.Models;
 using Uqlib.Samples.BiradsShape.Data;
 using Uqlib.Samples.BiradsShape.Evaluation;
 using Uqlib.Samples.BiradsShape.Labelling;
@@ -116,6 +115,9 @@ public static class BiradsStudy
             method, set, scores.Count, failed, correct == 0 ? double.NaN : correctSum / correct, failed == 0 ? double.NaN : failedSum / failed);
     }
 
+    /// <summary>Trains the fold models of one configuration, then scores each on its held-out fold and on the external set.</summary>
+    /// <remarks>Methods that need all fold models at once (the deep ensemble of the 5 fold models, on the external set) take
+    /// <see cref="FoldModels.Models"/> from here, before the models are disposed.</remarks>
     private static ConfigurationResult RunConfiguration(
         bool augmented,
         LabelledSlices internalSet,
@@ -128,33 +130,29 @@ public static class BiradsStudy
         CancellationToken cancellationToken)
     {
         var name = augmented ? "with augmentation" : "without augmentation";
+        var trainingOptions = new TrainingOptions { Epochs = options.Epochs, Augment = augmented, Seed = options.Seed + (augmented ? 1000 : 100) };
+        var epochProgress = progress is null
+            ? null
+            : new InlineProgress<(int Fold, TrainingProgress Epoch)>(p => progress.Report(string.Create(CultureInfo.InvariantCulture,
+                $"  {name}, fold {p.Fold + 1}/{options.Folds}: epoch {p.Epoch.Epoch}/{p.Epoch.Epochs}, loss {p.Epoch.MeanLoss:F4}")));
+        using var foldModels = CrossValidation.Train(
+            internalSet.Slices.Images, internalSet.Labels, sliceFolds, options.Folds, trainingOptions, device, epochProgress, cancellationToken);
+
         var internalFolds = new List<BinaryMetrics>();
         var externalFolds = new List<BinaryMetrics>();
         var scoreSets = new Dictionary<(string Method, string Set), (List<double> Scores, List<bool> Failures)>();
         var methodOrder = new List<string>();
         using var externalImages = externalSet.Slices.Images.to(device);
-        for (var fold = 0; fold < options.Folds; fold++)
+        for (var fold = 0; fold < foldModels.Count; fold++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var model = foldModels.Models[fold];
             var (trainRows, validationRows) = SplitByFold(sliceFolds, fold);
             using var scope = NewDisposeScope();
             var trainImages = Rows(internalSet.Slices.Images, trainRows).to(device);
             var trainLabels = LabelTensor(internalSet.Labels, trainRows).to(device);
             var validationImages = Rows(internalSet.Slices.Images, validationRows).to(device);
             var validationLabels = LabelTensor(internalSet.Labels, validationRows).to(device);
-            var foldName = string.Create(CultureInfo.InvariantCulture, $"{name}, fold {fold + 1}/{options.Folds}");
-            var trainingProgress = progress is null
-                ? null
-                : new InlineProgress<TrainingProgress>(p => progress.Report(string.Create(CultureInfo.InvariantCulture,
-                    $"  {foldName}: epoch {p.Epoch}/{p.Epochs}, loss {p.MeanLoss:F4}")));
-            var trainingOptions = new TrainingOptions
-            {
-                Epochs = options.Epochs,
-                Augment = augmented,
-                Seed = options.Seed + (1000 * (augmented ? 1 : 0)) + (10 * (fold + 1)),
-            };
-            using var network = ShapeTrainer.Train(trainImages, trainLabels, trainingOptions, trainingProgress, cancellationToken);
-            var model = new TorchModuleModel(network, OutputKind.MulticlassLogits, ShapeNet.FeatureLayer, new ModelOptions { MaxBatchSize = 256, Device = device });
 
             var validationTruth = Subset(internalSet.Labels, validationRows);
             var validationPatients = Subset(internalSet.Slices.Patients, validationRows);
@@ -190,9 +188,8 @@ public static class BiradsStudy
 
             predictions.Add(name, "internal", fold, validationPatients, validationTruth, validationProbabilities, internalScores);
             predictions.Add(name, "external", fold, externalSet.Slices.Patients, externalSet.Labels, externalProbabilities, externalScores);
-            var last = internalFolds[^1];
             progress?.Report(string.Create(CultureInfo.InvariantCulture,
-                $"{foldName}: held-out accuracy {last.Accuracy:F3}, external accuracy {externalFolds[^1].Accuracy:F3}"));
+                $"{name}, fold {fold + 1}/{options.Folds}: held-out accuracy {internalFolds[^1].Accuracy:F3}, external accuracy {externalFolds[^1].Accuracy:F3}"));
         }
 
         var uncertainty = new List<UncertaintySummary>();
@@ -291,24 +288,21 @@ public static class BiradsStudy
 
     private static Device ResolveDevice(string name)
     {
-        Device device;
-        try
-        {
-            device = torch.device(name);
-        }
-        catch (Exception exception) when (exception is ArgumentException or FormatException)
-        {
-            throw new ArgumentException($"Device must be cpu, cuda or cuda:N; found '{name}'.", nameof(name), exception);
-        }
-
-        if (device.type == DeviceType.CUDA && !torch.cuda.is_available())
+        if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !torch.cuda.is_available())
         {
             throw new ArgumentException(
                 $"Device '{name}' needs CUDA, which this build cannot reach: the sample references TorchSharp-cpu. Use --device cpu, or reference a CUDA runtime package.",
                 nameof(name));
         }
 
-        return device;
+        try
+        {
+            return torch.device(name);
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidOperationException)
+        {
+            throw new ArgumentException($"Device must be cpu, cuda or cuda:N; found '{name}'.", nameof(name), exception);
+        }
     }
 
     private static void RequireBothClasses(LabelledSlices set, string name)

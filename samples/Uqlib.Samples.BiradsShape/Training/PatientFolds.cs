@@ -22,7 +22,7 @@ public static class PatientFolds
             throw new ArgumentOutOfRangeException(nameof(folds), folds, $"folds must be in [2, {shapes.Count}] (the number of patients); found {folds}.");
         }
 
-        var random = new Random(seed);
+        var random = new Random(SeedMixer.Mix(seed));
         var assignment = new int[shapes.Count];
         var next = 0;
         foreach (var shape in new[] { TumourShape.Irregular, TumourShape.Round })

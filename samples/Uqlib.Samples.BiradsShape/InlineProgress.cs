@@ -1,6 +1,6 @@
 using System;
 
-namespace Uqlib.Samples.BiradsShape.Study;
+namespace Uqlib.Samples.BiradsShape;
 
 /// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the calling thread (unlike <see cref="Progress{T}"/>, which
 /// posts to the thread pool and may reorder lines).</summary>
