@@ -39,14 +39,14 @@ public static class BiradsStudy
         var device = ResolveDevice(options.Device);
 
         progress?.Report($"Generating {options.Patients} internal patients ({options.VolumeSize}³ voxels) and labelling their slices");
-        using var internalSet = PrepareData(options.Patients, ScannerProfile.Internal, options, options.Seed, balance: true);
+        using var labelledInternal = PrepareData(options.Patients, ScannerProfile.Internal, options, options.Seed);
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report($"Generating {options.ExternalPatients} external patients (another scanner) and labelling their slices");
-        using var externalSet = PrepareData(options.ExternalPatients, ScannerProfile.External, options, options.Seed + 7919, balance: false);
+        using var externalSet = PrepareData(options.ExternalPatients, ScannerProfile.External, options, options.Seed + 7919);
+        var patientFolds = PatientFolds.Assign(labelledInternal.PatientShapes, options.Folds, options.Seed + 2);
+        using var internalSet = BalancePerFold(labelledInternal, patientFolds, options.Folds, options.Seed + 3);
         RequireBothClasses(internalSet, "internal");
         RequireBothClasses(externalSet, "external");
-
-        var patientFolds = PatientFolds.Assign(internalSet.PatientShapes, options.Folds, options.Seed + 2);
         var sliceFolds = new int[internalSet.Slices.Count];
         for (var i = 0; i < sliceFolds.Length; i++)
         {
@@ -216,7 +216,7 @@ public static class BiradsStudy
             uncertainty);
     }
 
-    private static LabelledSlices PrepareData(int patients, ScannerProfile profile, StudyOptions options, int seed, bool balance)
+    private static LabelledSlices PrepareData(int patients, ScannerProfile profile, StudyOptions options, int seed)
     {
         using var volumes = TumourGenerator.Generate(patients, options.VolumeSize, profile, seed);
         using var all = SliceSampler.Sample(volumes, options.RotationsPerPatient, options.SlicesPerRotation, seed + 1);
@@ -256,15 +256,6 @@ public static class BiradsStudy
             binary.Add(labels[i] == SliceShapeLabel.Irregular ? ShapeLabeller.IrregularClass : ShapeLabeller.RoundClass);
         }
 
-        var keptOfClear = balance ? ClassBalancer.DownSample(binary, seed + 3) : Range(binary.Count);
-        var used = new int[keptOfClear.Length];
-        var usedLabels = new int[keptOfClear.Length];
-        for (var i = 0; i < used.Length; i++)
-        {
-            used[i] = clear[keptOfClear[i]];
-            usedLabels[i] = binary[keptOfClear[i]];
-        }
-
         var roundPatients = 0;
         foreach (var shape in volumes.Shapes)
         {
@@ -279,11 +270,44 @@ public static class BiradsStudy
             mips,
             Count(binary),
             ambiguous,
-            Count(usedLabels),
+            Count(binary),
             roundSlices == 0 ? double.NaN : roundDice / roundSlices,
             irregularSlices == 0 ? double.NaN : irregularDice / irregularSlices,
             Array.Empty<ClassCounts>());
-        return new LabelledSlices(all.Select(used), usedLabels, volumes.Shapes, summary);
+        return new LabelledSlices(all.Select(clear), binary.ToArray(), volumes.Shapes, summary);
+    }
+
+    /// <summary>Down-samples the majority class within each fold where its imbalance exceeds 2:3, as the seed did per fold.</summary>
+    private static LabelledSlices BalancePerFold(LabelledSlices set, int[] patientFolds, int folds, int seed)
+    {
+        var kept = new List<int>();
+        for (var fold = 0; fold < folds; fold++)
+        {
+            var rows = new List<int>();
+            var labels = new List<int>();
+            for (var i = 0; i < set.Labels.Length; i++)
+            {
+                if (patientFolds[set.Slices.Patients[i]] == fold)
+                {
+                    rows.Add(i);
+                    labels.Add(set.Labels[i]);
+                }
+            }
+
+            foreach (var index in ClassBalancer.DownSample(labels, seed + fold))
+            {
+                kept.Add(rows[index]);
+            }
+        }
+
+        kept.Sort();
+        var keptLabels = new int[kept.Count];
+        for (var i = 0; i < keptLabels.Length; i++)
+        {
+            keptLabels[i] = set.Labels[kept[i]];
+        }
+
+        return new LabelledSlices(set.Slices.Select(kept), keptLabels, set.PatientShapes, set.Summary with { Used = Count(keptLabels) });
     }
 
     private static Device ResolveDevice(string name)
@@ -452,16 +476,5 @@ public static class BiradsStudy
         }
 
         return new ClassCounts(labels.Count - irregular, irregular);
-    }
-
-    private static int[] Range(int count)
-    {
-        var range = new int[count];
-        for (var i = 0; i < count; i++)
-        {
-            range[i] = i;
-        }
-
-        return range;
     }
 }

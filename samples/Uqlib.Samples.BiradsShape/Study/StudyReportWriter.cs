@@ -90,7 +90,7 @@ public static class StudyReportWriter
         md.AppendLine();
         md.AppendLine("## Data and auto-labelling");
         md.AppendLine();
-        md.AppendLine("Slices are labelled by the Dice between the slice mask and the ellipse from a PCA of the mask: irregular < 0.8 ≤ ambiguous < 0.9 ≤ round. Ambiguous slices are set aside; in the internal set the majority class is down-sampled when the imbalance exceeds 2:3.");
+        md.AppendLine("Slices are labelled by the Dice between the slice mask and the ellipse from a PCA of the mask: irregular < 0.8 ≤ ambiguous < 0.9 ≤ round. Ambiguous slices are set aside; in the internal set the majority class is down-sampled within each fold where the imbalance exceeds 2:3.");
         md.AppendLine();
         md.AppendLine("| | internal | external |");
         md.AppendLine("|---|---|---|");
