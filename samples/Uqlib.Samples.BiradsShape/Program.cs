@@ -50,6 +50,11 @@ root.SetAction((parseResult, cancellationToken) =>
         Console.Error.WriteLine(exception.Message);
         return System.Threading.Tasks.Task.FromResult(2);
     }
+    catch (OperationCanceledException)
+    {
+        Console.Error.WriteLine("Cancelled.");
+        return System.Threading.Tasks.Task.FromResult(130);
+    }
 });
 
 return await root.Parse(args).InvokeAsync();

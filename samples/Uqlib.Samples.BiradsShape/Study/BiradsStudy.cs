@@ -316,7 +316,7 @@ public static class BiradsStudy
         {
             throw new ArgumentException(
                 $"Device '{name}' needs CUDA, which this build cannot reach: the sample references TorchSharp-cpu. Use --device cpu, or reference a CUDA runtime package.",
-                nameof(name));
+                nameof(StudyOptions.Device));
         }
 
         try
@@ -325,7 +325,7 @@ public static class BiradsStudy
         }
         catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidOperationException)
         {
-            throw new ArgumentException($"Device must be cpu, cuda or cuda:N; found '{name}'.", nameof(name), exception);
+            throw new ArgumentException($"Device must be cpu, cuda or cuda:N; found '{name}'.", nameof(StudyOptions.Device), exception);
         }
     }
 

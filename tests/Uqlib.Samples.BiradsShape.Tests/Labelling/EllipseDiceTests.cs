@@ -1,4 +1,7 @@
 using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
 using FluentAssertions;
 using TorchSharp;
 using Uqlib.Samples.BiradsShape.Labelling;
@@ -20,6 +23,31 @@ public sealed class EllipseDiceTests
         using var mask = Shapes.Ellipse(size, cx, cy, a, b, angle);
         using var dice = EllipseDice.Compute(mask);
         dice[0].ToDouble().Should().BeGreaterThan(0.95);
+    }
+
+    [Fact]
+    public void Compute_ReferenceMasks_MatchNumpyEigenPca()
+    {
+        // Reference/ellipse_dice.py: PCA by numpy.cov + numpy.linalg.eigh, the same ellipse convention, Dice.
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Reference", "ellipse_dice.json")));
+        var size = json.RootElement.GetProperty("size").GetInt32();
+        var cases = json.RootElement.GetProperty("cases").EnumerateArray().ToArray();
+        var values = new float[cases.Length * size * size];
+        var offset = 0;
+        foreach (var row in cases.SelectMany(c => c.GetProperty("mask").EnumerateArray()))
+        {
+            foreach (var pixel in row.EnumerateArray())
+            {
+                values[offset++] = pixel.GetInt32();
+            }
+        }
+
+        using var masks = tensor(values).reshape(cases.Length, size, size);
+        using var dice = EllipseDice.Compute(masks);
+        for (var i = 0; i < cases.Length; i++)
+        {
+            dice[i].ToDouble().Should().BeApproximately(cases[i].GetProperty("dice").GetDouble(), 1e-12, cases[i].GetProperty("name").GetString());
+        }
     }
 
     [Fact]
