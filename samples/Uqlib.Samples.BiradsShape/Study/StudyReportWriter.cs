@@ -11,6 +11,8 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <summary>Writes a study's <c>report.md</c>, <c>results.json</c> and <c>predictions.csv</c>, and renders the console summary.</summary>
 public static class StudyReportWriter
 {
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
     /// <summary>The name of the Markdown report in the output folder.</summary>
     public const string ReportFile = "report.md";
 
@@ -40,9 +42,9 @@ public static class StudyReportWriter
         ArgumentNullException.ThrowIfNull(predictionLines);
         ArgumentNullException.ThrowIfNull(directory);
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, ResultsFile), JsonSerializer.Serialize(result, JsonOptions), Encoding.UTF8);
-        File.WriteAllText(Path.Combine(directory, ReportFile), Markdown(result), Encoding.UTF8);
-        File.WriteAllLines(Path.Combine(directory, PredictionsFile), predictionLines, Encoding.UTF8);
+        File.WriteAllText(Path.Combine(directory, ResultsFile), JsonSerializer.Serialize(result, JsonOptions), Utf8NoBom);
+        File.WriteAllText(Path.Combine(directory, ReportFile), Markdown(result), Utf8NoBom);
+        File.WriteAllLines(Path.Combine(directory, PredictionsFile), predictionLines, Utf8NoBom);
     }
 
     /// <summary>Renders the seed's table (accuracy, sensitivity, specificity; internal held-out folds and external set) as plain text.</summary>
