@@ -10,7 +10,7 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <param name="Mips">Of which axial maximum-intensity projections.</param>
 /// <param name="Labelled">Slices per class after labelling, before setting ambiguous ones aside and balancing.</param>
 /// <param name="Ambiguous">Slices set aside as ambiguous.</param>
-/// <param name="Used">Slices per class used by the study (after balancing, for the internal set).</param>
+/// <param name="Used">Slices per class used by the study (for the internal set, after balancing within each fold).</param>
 /// <param name="MeanDiceRoundPatients">Mean ellipse Dice of the slices of round tumours.</param>
 /// <param name="MeanDiceIrregularPatients">Mean ellipse Dice of the slices of irregular tumours.</param>
 /// <param name="Folds">Slices per class in each cross-validation fold (empty for the external set).</param>
