@@ -1,0 +1,10 @@
+using System.Collections.Generic;
+
+namespace Uqlib.Samples.BiradsShape.Study;
+
+/// <summary>Every number of one run of the study; serialised to <c>results.json</c> and rendered into <c>report.md</c>.</summary>
+/// <param name="Options">The settings of the run.</param>
+/// <param name="Internal">The internal data set, as labelled and split.</param>
+/// <param name="External">The external (domain-shifted) data set, as labelled.</param>
+/// <param name="Configurations">The results without and with training augmentation.</param>
+public sealed record StudyResult(StudyOptions Options, DatasetSummary Internal, DatasetSummary External, IReadOnlyList<ConfigurationResult> Configurations);
