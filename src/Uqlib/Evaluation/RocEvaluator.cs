@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using static TorchSharp.torch;
 
 namespace Uqlib.Evaluation;
@@ -53,6 +54,54 @@ public static class RocEvaluator
             atThreshold,
             ForSensitivity(thresholds, tps, fps, options.TargetSensitivity, p, n),
             Youden(thresholds, tps, fps, p, n));
+    }
+
+    /// <summary>Compares several methods' scores on the same cases: AUROC with DeLong's CI, AUPR, FPR@95%TPR, AURC, E-AURC and DeLong's paired test against the best AUROC.</summary>
+    /// <param name="scores">One score tensor <c>(N)</c> per method name, same N for all, finite; higher means more likely failure.</param>
+    /// <param name="failures">Failure labels <c>(N)</c>: booleans or 0/1; both classes must occur.</param>
+    /// <param name="options">The options (only <see cref="RocOptions.ConfidenceLevel"/> is used), or <see langword="null"/> for the defaults.</param>
+    /// <returns>The table, one row per method in the dictionary's order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="scores"/>, one of its tensors or <paramref name="failures"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The dictionary is empty, a tensor is invalid, the lengths differ, the failures hold one class only, or the options are invalid.</exception>
+    public static MethodComparison Compare(IReadOnlyDictionary<string, Tensor> scores, Tensor failures, RocOptions? options = null)
+    {
+        Preconditions.NotNull(scores, nameof(scores));
+        options ??= new RocOptions();
+        options.Validate();
+        if (scores.Count == 0)
+        {
+            throw new ArgumentException("scores is empty: at least one method is needed.", nameof(scores));
+        }
+
+        var labels = CaseData.Failures(failures, nameof(failures));
+        var names = new List<string>(scores.Count);
+        var values = new List<double[]>(scores.Count);
+        foreach (var (name, tensor) in scores)
+        {
+            var label = $"scores[\"{name}\"]";
+            var array = CaseData.Scores(tensor ?? throw new ArgumentNullException(nameof(scores), $"{label} is null."), label);
+            CaseData.Check(array, label, labels, nameof(failures));
+            names.Add(name);
+            values.Add(array);
+        }
+
+        var metrics = values.Select(v => RankedCases.Create(v, labels).Metrics(default, default)).ToArray();
+        var best = 0;
+        for (var m = 1; m < metrics.Length; m++)
+        {
+            best = metrics[m].Auroc > metrics[best].Auroc ? m : best;
+        }
+
+        var rows = new MethodComparisonRow[names.Count];
+        for (var m = 0; m < rows.Length; m++)
+        {
+            double? p = m == best ? null : DeLong.PairedTest(values[best], values[m], labels).PValue;
+            rows[m] = new MethodComparisonRow(
+                names[m], metrics[m].Auroc, DeLong.AurocCiCore(values[m], labels, options.ConfidenceLevel),
+                metrics[m].AveragePrecision, metrics[m].FprAt95Tpr, metrics[m].Aurc, metrics[m].EAurc, p);
+        }
+
+        return new MethodComparison(rows, labels.Length, labels.Count(f => f));
     }
 
     /// <summary>Computes the AUROC alone, identical to scikit-learn's <c>roc_auc_score</c>.</summary>
