@@ -21,9 +21,8 @@ public static class DeLong
     public static double Variance(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
     {
         CaseData.Check(scores, nameof(scores), failures, nameof(failures));
-        var (auc, failurePlacements, successPlacements) = Placements(scores, failures);
-        return (SampleCovariance(failurePlacements, failurePlacements, auc, auc) / failurePlacements.Length)
-            + (SampleCovariance(successPlacements, successPlacements, auc, auc) / successPlacements.Length);
+        var ranked = RankedCases.Create(scores, failures);
+        return ranked.DeLongVariance(ranked.Metrics(default, default).Auroc);
     }
 
     /// <summary>Computes DeLong's confidence interval of the AUROC: the normal quantiles around it, clipped to [0, 1].</summary>
@@ -37,7 +36,8 @@ public static class DeLong
     {
         CheckLevel(level);
         CaseData.Check(scores, nameof(scores), failures, nameof(failures));
-        return AurocCiCore(scores, failures, level);
+        var ranked = RankedCases.Create(scores, failures);
+        return AurocCiCore(ranked, ranked.Metrics(default, default).Auroc, level);
     }
 
     /// <summary>Computes DeLong's confidence interval of the AUROC from tensors.</summary>
@@ -108,11 +108,9 @@ public static class DeLong
     }
 
     /// <summary>The DeLong interval of already validated cases.</summary>
-    internal static ConfidenceInterval AurocCiCore(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures, double level)
+    internal static ConfidenceInterval AurocCiCore(RankedCases ranked, double auc, double level)
     {
-        var (auc, x, y) = Placements(scores, failures);
-        var variance = (SampleCovariance(x, x, auc, auc) / x.Length) + (SampleCovariance(y, y, auc, auc) / y.Length);
-        var sd = Math.Sqrt(variance);
+        var sd = Math.Sqrt(ranked.DeLongVariance(auc));
         var q = Normal.InvCDF(0, 1, 1 - ((1 - level) / 2));
         return new ConfidenceInterval(Math.Clamp(auc - (q * sd), 0, 1), Math.Clamp(auc + (q * sd), 0, 1), level);
     }

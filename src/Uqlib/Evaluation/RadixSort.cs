@@ -3,12 +3,14 @@ using System.Buffers;
 
 namespace Uqlib.Evaluation;
 
-/// <summary>An LSD radix sort of doubles by their IEEE-754 bit patterns (16-bit digits, constant digits skipped): O(N), no comparisons.</summary>
+/// <summary>An LSD radix sort of doubles by their IEEE-754 bit patterns (11-bit digits, constant digits skipped): O(N), no comparisons.</summary>
 internal static class RadixSort
 {
     private const int SmallArray = 2048;
-    private const int Digits = 4;
-    private const int Buckets = 1 << 16;
+    private const int Bits = 11;
+    private const int Digits = 6;
+    private const int Buckets = 1 << Bits;
+    private const ulong Mask = Buckets - 1;
 
     /// <summary>Sorts finite values ascending in place; −0 is first turned into +0 so that equal values have equal keys.</summary>
     public static void Ascending(double[] values)
@@ -34,10 +36,12 @@ internal static class RadixSort
             {
                 var key = ToKey(values[i] + 0.0);
                 keys[i] = key;
-                counts[(int)(key & 0xFFFF)]++;
-                counts[Buckets + (int)((key >> 16) & 0xFFFF)]++;
-                counts[(2 * Buckets) + (int)((key >> 32) & 0xFFFF)]++;
-                counts[(3 * Buckets) + (int)(key >> 48)]++;
+                counts[(int)(key & Mask)]++;
+                counts[Buckets + (int)((key >> Bits) & Mask)]++;
+                counts[(2 * Buckets) + (int)((key >> (2 * Bits)) & Mask)]++;
+                counts[(3 * Buckets) + (int)((key >> (3 * Bits)) & Mask)]++;
+                counts[(4 * Buckets) + (int)((key >> (4 * Bits)) & Mask)]++;
+                counts[(5 * Buckets) + (int)(key >> (5 * Bits))]++;
             }
 
             var source = keys;
@@ -45,8 +49,8 @@ internal static class RadixSort
             for (var digit = 0; digit < Digits; digit++)
             {
                 var histogram = counts.AsSpan(digit * Buckets, Buckets);
-                var shift = 16 * digit;
-                if (histogram[(int)((source[0] >> shift) & 0xFFFF)] == n)
+                var shift = Bits * digit;
+                if (histogram[(int)((source[0] >> shift) & Mask)] == n)
                 {
                     continue;
                 }
@@ -62,7 +66,7 @@ internal static class RadixSort
                 for (var i = 0; i < n; i++)
                 {
                     var key = source[i];
-                    target[histogram[(int)((key >> shift) & 0xFFFF)]++] = key;
+                    target[histogram[(int)((key >> shift) & Mask)]++] = key;
                 }
 
                 (source, target) = (target, source);

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 
 namespace Uqlib.Evaluation;
 
@@ -115,14 +114,57 @@ internal sealed class RankedCases
             aurc - OptimalAurc(rate));
     }
 
+    /// <summary>
+    /// DeLong's variance of the AUROC from one walk: every failure in a group of equal scores has the same placement (successes below +
+    /// half the tied successes) / N, every success (failures above + half the tied failures) / P, so the sums of squares go by group.
+    /// </summary>
+    public double DeLongVariance(double auroc)
+    {
+        var fa = FailureScores;
+        var su = SuccessScores;
+        double p = fa.Length, n = su.Length;
+        long tps = 0, fps = 0;
+        double failureSquares = 0, successSquares = 0;
+        int i = fa.Length - 1, j = su.Length - 1;
+        while (i >= 0 || j >= 0)
+        {
+            var key = i < 0 ? su[j] : j < 0 ? fa[i] : Math.Max(fa[i], su[j]);
+            long tpGroup = 0, fpGroup = 0;
+            while (i >= 0 && fa[i] == key)
+            {
+                tpGroup++;
+                i--;
+            }
+
+            while (j >= 0 && su[j] == key)
+            {
+                fpGroup++;
+                j--;
+            }
+
+            var failurePlacement = (n - fps - fpGroup + (0.5 * fpGroup)) / n;
+            var successPlacement = (tps + (0.5 * tpGroup)) / p;
+            failureSquares += tpGroup * (failurePlacement - auroc) * (failurePlacement - auroc);
+            successSquares += fpGroup * (successPlacement - auroc) * (successPlacement - auroc);
+            tps += tpGroup;
+            fps += fpGroup;
+        }
+
+        var failureVariance = p > 1 ? failureSquares / (p - 1) : 0;
+        var successVariance = n > 1 ? successSquares / (n - 1) : 0;
+        return (failureVariance / p) + (successVariance / n);
+    }
+
     /// <summary>Materialises scikit-learn's binary classification curve: distinct scores descending with cumulative failure and success counts.</summary>
     public (double[] Thresholds, long[] Tps, long[] Fps) Curve()
     {
         var fa = FailureScores;
         var su = SuccessScores;
-        var thresholds = new List<double>();
-        var tpsList = new List<long>();
-        var fpsList = new List<long>();
+        var capacity = fa.Length + su.Length;
+        var thresholds = new double[capacity];
+        var tpsList = new long[capacity];
+        var fpsList = new long[capacity];
+        var count = 0;
         long tps = 0, fps = 0;
         int i = fa.Length - 1, j = su.Length - 1;
         while (i >= 0 || j >= 0)
@@ -140,12 +182,20 @@ internal sealed class RankedCases
                 j--;
             }
 
-            thresholds.Add(key);
-            tpsList.Add(tps);
-            fpsList.Add(fps);
+            thresholds[count] = key;
+            tpsList[count] = tps;
+            fpsList[count] = fps;
+            count++;
         }
 
-        return (thresholds.ToArray(), tpsList.ToArray(), fpsList.ToArray());
+        if (count < capacity)
+        {
+            Array.Resize(ref thresholds, count);
+            Array.Resize(ref tpsList, count);
+            Array.Resize(ref fpsList, count);
+        }
+
+        return (thresholds, tpsList, fpsList);
     }
 
     /// <summary>Counts the failures and the successes with a score at or above <paramref name="threshold"/>.</summary>

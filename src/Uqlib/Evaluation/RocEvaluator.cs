@@ -47,7 +47,7 @@ public static class RocEvaluator
             scores.Length,
             (int)p,
             metrics,
-            DeLong.AurocCiCore(scores, failures, options.ConfidenceLevel),
+            DeLong.AurocCiCore(ranked, metrics.Auroc, options.ConfidenceLevel),
             Roc(thresholds, tps, fps),
             PrecisionRecall(thresholds, tps, fps),
             RiskCoverage(tps, fps),
@@ -85,7 +85,8 @@ public static class RocEvaluator
             values.Add(array);
         }
 
-        var metrics = values.Select(v => RankedCases.Create(v, labels).Metrics(default, default)).ToArray();
+        var ranked = values.Select(v => RankedCases.Create(v, labels)).ToArray();
+        var metrics = ranked.Select(r => r.Metrics(default, default)).ToArray();
         var best = 0;
         for (var m = 1; m < metrics.Length; m++)
         {
@@ -97,7 +98,7 @@ public static class RocEvaluator
         {
             double? p = m == best ? null : DeLong.PairedTest(values[best], values[m], labels).PValue;
             rows[m] = new MethodComparisonRow(
-                names[m], metrics[m].Auroc, DeLong.AurocCiCore(values[m], labels, options.ConfidenceLevel),
+                names[m], metrics[m].Auroc, DeLong.AurocCiCore(ranked[m], metrics[m].Auroc, options.ConfidenceLevel),
                 metrics[m].AveragePrecision, metrics[m].FprAt95Tpr, metrics[m].Aurc, metrics[m].EAurc, p);
         }
 
