@@ -29,6 +29,9 @@ public class RocEvaluatorBenchmarks
     }
 
     [Benchmark]
+    public double Auroc_1e7() => RocEvaluator.Auroc(largeScores, largeFailures);
+
+    [Benchmark]
     public double AurocAndAp_1e7()
     {
         var metrics = RocEvaluator.Metrics(largeScores, largeFailures);
