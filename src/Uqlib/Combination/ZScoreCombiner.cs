@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Combination;
+
+/// <summary>Combines methods by standardising each score with its validation mean and standard deviation, then taking the (weighted) mean.</summary>
+/// <remarks>
+/// combined = Σ_m w_m (s_m − μ_m) / σ_m / Σ_m w_m, with μ_m and σ_m (population standard deviation, ddof = 0) from the validation set.
+/// The combination of the uncertainty-quantification seed study; see DESIGN.md, "Z-score combination". Immutable and thread-safe.
+/// </remarks>
+public sealed class ZScoreCombiner : ICombiner
+{
+    private const string Kind = "ZScoreCombiner";
+    private readonly string[] methods;
+    private readonly double[] means;
+    private readonly double[] deviations;
+    private readonly double[] weights;
+
+    private ZScoreCombiner(string[] methods, double[] means, double[] deviations, double[] weights)
+    {
+        this.methods = methods;
+        this.means = means;
+        this.deviations = deviations;
+        this.weights = weights;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Methods => methods;
+
+    /// <summary>Gets each method's validation mean, by name.</summary>
+    public IReadOnlyDictionary<string, double> Means => ToDictionary(means);
+
+    /// <summary>Gets each method's validation standard deviation (ddof = 0), by name.</summary>
+    public IReadOnlyDictionary<string, double> StandardDeviations => ToDictionary(deviations);
+
+    /// <summary>Gets each method's weight, by name.</summary>
+    public IReadOnlyDictionary<string, double> Weights => ToDictionary(weights);
+
+    /// <summary>Fits the standardisation of every method on validation scores.</summary>
+    /// <param name="validationScores">One score tensor <c>(N)</c> per method name, N ≥ 2, same N for all, finite.</param>
+    /// <param name="weights">One non-negative weight per method, not all 0; <see langword="null"/> for equal weights.</param>
+    /// <returns>The fitted combiner.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="validationScores"/> or one of its tensors is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The dictionary is empty, a tensor is invalid, lengths differ, a method has zero variance, or the weights are invalid.</exception>
+    public static ZScoreCombiner Fit(IReadOnlyDictionary<string, Tensor> validationScores, IReadOnlyDictionary<string, double>? weights = null)
+    {
+        var (methods, values) = MethodScores.ForFit(validationScores, nameof(validationScores), 2);
+        var w = MethodScores.Weights(weights, methods, nameof(weights));
+        var means = new double[methods.Length];
+        var deviations = new double[methods.Length];
+        for (var m = 0; m < methods.Length; m++)
+        {
+            (means[m], deviations[m]) = MeanAndDeviation(values[m]);
+            if (!(deviations[m] > 0))
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"validationScores[\"{methods[m]}\"] has zero variance (every score is {values[m][0]}): it cannot be standardised."),
+                    nameof(validationScores));
+            }
+        }
+
+        return new ZScoreCombiner(methods, means, deviations, w);
+    }
+
+    /// <summary>Loads a combiner saved by <see cref="Save"/>.</summary>
+    /// <param name="path">The file to read.</param>
+    /// <returns>The combiner, giving output identical to the saved one.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid z-score combiner file (corrupt, truncated, other kind or version).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static ZScoreCombiner Load(string path)
+    {
+        var root = CombinerFile.Read(path, Kind);
+        var methods = CombinerFile.Strings(root, "methods", path);
+        var means = CombinerFile.Numbers(root, "means", path, methods.Length);
+        var deviations = CombinerFile.Numbers(root, "standardDeviations", path, methods.Length);
+        var weights = CombinerFile.Numbers(root, "weights", path, methods.Length);
+        if (methods.Length == 0 || deviations.Any(d => d <= 0) || weights.Any(w => w < 0) || weights.Sum() <= 0)
+        {
+            throw new InvalidDataException($"'{path}' holds an invalid z-score combiner (no method, a non-positive deviation or invalid weights).");
+        }
+
+        return new ZScoreCombiner(methods, means, deviations, weights);
+    }
+
+    /// <inheritdoc/>
+    public Tensor Combine(IReadOnlyDictionary<string, Tensor> scores)
+    {
+        var tensors = MethodScores.ForCombine(scores, methods, nameof(scores));
+        using var scope = torch.NewDisposeScope();
+        var result = torch.zeros(tensors[0].shape[0], dtype: ScalarType.Float64, device: tensors[0].device);
+        for (var m = 0; m < methods.Length; m++)
+        {
+            result.add_(tensors[m].to(ScalarType.Float64).sub(means[m]).mul_(weights[m] / deviations[m]));
+        }
+
+        return result.div_(weights.Sum()).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public void Save(string path)
+    {
+        CombinerFile.Write(path, Kind, new JsonObject
+        {
+            ["methods"] = CombinerFile.Array(methods),
+            ["means"] = CombinerFile.Array(means),
+            ["standardDeviations"] = CombinerFile.Array(deviations),
+            ["weights"] = CombinerFile.Array(weights),
+        });
+    }
+
+    internal static (double Mean, double Deviation) MeanAndDeviation(double[] values)
+    {
+        double sum = 0;
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
+        var mean = sum / values.Length;
+        double squares = 0;
+        foreach (var v in values)
+        {
+            squares += (v - mean) * (v - mean);
+        }
+
+        return (mean, Math.Sqrt(squares / values.Length));
+    }
+
+    private Dictionary<string, double> ToDictionary(double[] values)
+    {
+        return methods.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => values[p.i], StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace Uqlib.Evaluation;
+
+/// <summary>A table comparing uncertainty methods on the same cases: one row per method with AUROC [DeLong CI], AUPR, FPR@95%TPR, AURC and E-AURC.</summary>
+/// <remarks>Created by <see cref="RocEvaluator.Compare"/>. Renders as aligned text, Markdown or CSV. Immutable and thread-safe.</remarks>
+public sealed class MethodComparison
+{
+    private static readonly string[] Headers = { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "p vs best" };
+
+    internal MethodComparison(IReadOnlyList<MethodComparisonRow> rows, int cases, int failures)
+    {
+        Rows = rows;
+        Cases = cases;
+        Failures = failures;
+    }
+
+    /// <summary>Gets the rows, in the order the methods were given.</summary>
+    public IReadOnlyList<MethodComparisonRow> Rows { get; }
+
+    /// <summary>Gets the number of cases every method was evaluated on.</summary>
+    public int Cases { get; }
+
+    /// <summary>Gets the number of failures among them.</summary>
+    public int Failures { get; }
+
+    /// <summary>Renders the table as aligned plain text, three decimals.</summary>
+    /// <returns>The text, one line per row after a header and a rule.</returns>
+    public string ToText()
+    {
+        var cells = Cells(3);
+        var widths = Enumerable.Range(0, Headers.Length).Select(c => cells.Max(r => r[c].Length)).ToArray();
+        var builder = new StringBuilder();
+        for (var r = 0; r < cells.Count; r++)
+        {
+            builder.AppendJoin("  ", cells[r].Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).Append('\n');
+            if (r == 0)
+            {
+                builder.Append('-', widths.Sum() + (2 * (widths.Length - 1))).Append('\n');
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Renders the table as GitHub-flavoured Markdown, three decimals.</summary>
+    /// <returns>The Markdown table.</returns>
+    public string ToMarkdown()
+    {
+        var cells = Cells(3);
+        var builder = new StringBuilder();
+        for (var r = 0; r < cells.Count; r++)
+        {
+            builder.Append("| ").AppendJoin(" | ", cells[r].Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))).Append(" |\n");
+            if (r == 0)
+            {
+                builder.Append("|---").Append(string.Concat(Enumerable.Repeat("|---:", Headers.Length - 1))).Append("|\n");
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Renders the table as CSV (RFC 4180, invariant culture, full round-trip precision, CI as two columns).</summary>
+    /// <returns>The CSV text with a header line.</returns>
+    public string ToCsv()
+    {
+        var builder = new StringBuilder("method,auroc,auroc_ci_lower,auroc_ci_upper,auroc_ci_level,aupr,fpr_at_95_tpr,aurc,e_aurc,p_vs_best\n");
+        foreach (var row in Rows)
+        {
+            builder.Append(Quote(row.Method));
+            foreach (var v in new[] { row.Auroc, row.AurocCi.Lower, row.AurocCi.Upper, row.AurocCi.Level, row.Aupr, row.FprAt95Tpr, row.Aurc, row.EAurc })
+            {
+                builder.Append(',').Append(v.ToString("R", CultureInfo.InvariantCulture));
+            }
+
+            builder.Append(',').Append(row.PValueVersusBest?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty).Append('\n');
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Returns <see cref="ToText"/>.</summary>
+    /// <returns>The table as text.</returns>
+    public override string ToString() => ToText();
+
+    private List<string[]> Cells(int decimals)
+    {
+        var format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
+        string F(double v) => v.ToString(format, CultureInfo.InvariantCulture);
+        var rows = new List<string[]> { Headers };
+        foreach (var row in Rows)
+        {
+            rows.Add(new[]
+            {
+                row.Method, F(row.Auroc), $"[{F(row.AurocCi.Lower)}, {F(row.AurocCi.Upper)}]", F(row.Aupr), F(row.FprAt95Tpr), F(row.Aurc), F(row.EAurc),
+                row.PValueVersusBest is { } p ? (p < 0.001 ? "<0.001" : F(p)) : "best",
+            });
+        }
+
+        return rows;
+    }
+
+    private static string Quote(string text)
+    {
+        return text.IndexOfAny(new[] { ',', '"', '\n', '\r' }) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+    }
+}

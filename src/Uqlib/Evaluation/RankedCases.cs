@@ -1,0 +1,242 @@
+using System;
+
+namespace Uqlib.Evaluation;
+
+/// <summary>The scores of the failures and of the successes, each sorted ascending once; every ROC metric is one merge walk over them.</summary>
+/// <remarks>
+/// Walking both arrays from their ends visits the distinct scores in descending order, each with its number of failures and
+/// successes: exactly scikit-learn's <c>_binary_clf_curve</c>. Optional integer weights (bootstrap counts) multiply each case.
+/// </remarks>
+internal sealed class RankedCases
+{
+    private RankedCases(double[] failureScores, double[] successScores)
+    {
+        FailureScores = failureScores;
+        SuccessScores = successScores;
+    }
+
+    /// <summary>Gets the scores of the failures, ascending.</summary>
+    public double[] FailureScores { get; }
+
+    /// <summary>Gets the scores of the successes, ascending.</summary>
+    public double[] SuccessScores { get; }
+
+    /// <summary>Splits validated cases by class and sorts each class.</summary>
+    public static RankedCases Create(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
+    {
+        var failureCount = 0;
+        foreach (var failure in failures)
+        {
+            failureCount += failure ? 1 : 0;
+        }
+
+        var failed = new double[failureCount];
+        var succeeded = new double[scores.Length - failureCount];
+        int f = 0, s = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (failures[i])
+            {
+                failed[f++] = scores[i];
+            }
+            else
+            {
+                succeeded[s++] = scores[i];
+            }
+        }
+
+        RadixSort.Ascending(failed);
+        RadixSort.Ascending(succeeded);
+        return new RankedCases(failed, succeeded);
+    }
+
+    /// <summary>Computes the scalar metrics in one walk; <paramref name="failureWeights"/> and <paramref name="successWeights"/> are empty or hold one count per sorted case.</summary>
+    public RankMetrics Metrics(ReadOnlySpan<int> failureWeights, ReadOnlySpan<int> successWeights)
+    {
+        var weighted = !failureWeights.IsEmpty;
+        var fa = FailureScores;
+        var su = SuccessScores;
+        long positives = weighted ? Sum(failureWeights) : fa.Length;
+        long negatives = weighted ? Sum(successWeights) : su.Length;
+        double total = positives + negatives;
+        double p = positives, n = negatives;
+
+        long tps = 0, fps = 0, twiceArea = 0;
+        double precisionSum = 0, fprAt95 = double.NaN;
+        var reached = false;
+        var risk = positives / total;
+        double aurc = 0;
+        int i = fa.Length - 1, j = su.Length - 1;
+        while (i >= 0 || j >= 0)
+        {
+            var key = i < 0 ? su[j] : j < 0 ? fa[i] : Math.Max(fa[i], su[j]);
+            long tpGroup = 0, fpGroup = 0;
+            while (i >= 0 && fa[i] == key)
+            {
+                tpGroup += weighted ? failureWeights[i] : 1;
+                i--;
+            }
+
+            while (j >= 0 && su[j] == key)
+            {
+                fpGroup += weighted ? successWeights[j] : 1;
+                j--;
+            }
+
+            if (tpGroup + fpGroup == 0)
+            {
+                continue;
+            }
+
+            twiceArea += fpGroup * ((2 * tps) + tpGroup);
+            var keptBefore = total - tps - fps;
+            tps += tpGroup;
+            fps += fpGroup;
+            precisionSum += tpGroup * (tps / (double)(tps + fps));
+            if (!reached && tps / p >= 0.95)
+            {
+                fprAt95 = fps / n;
+                reached = true;
+            }
+
+            var kept = total - tps - fps;
+            var nextRisk = kept > 0 ? (positives - tps) / kept : risk;
+            aurc += (keptBefore - kept) / total * (risk + nextRisk) / 2;
+            risk = nextRisk;
+        }
+
+        var rate = p / total;
+        return new RankMetrics(
+            twiceArea / (2.0 * p * n),
+            precisionSum / p,
+            fprAt95,
+            aurc,
+            aurc - OptimalAurc(rate));
+    }
+
+    /// <summary>
+    /// DeLong's variance of the AUROC from one walk: every failure in a group of equal scores has the same placement (successes below +
+    /// half the tied successes) / N, every success (failures above + half the tied failures) / P, so the sums of squares go by group.
+    /// </summary>
+    public double DeLongVariance(double auroc)
+    {
+        var fa = FailureScores;
+        var su = SuccessScores;
+        double p = fa.Length, n = su.Length;
+        long tps = 0, fps = 0;
+        double failureSquares = 0, successSquares = 0;
+        int i = fa.Length - 1, j = su.Length - 1;
+        while (i >= 0 || j >= 0)
+        {
+            var key = i < 0 ? su[j] : j < 0 ? fa[i] : Math.Max(fa[i], su[j]);
+            long tpGroup = 0, fpGroup = 0;
+            while (i >= 0 && fa[i] == key)
+            {
+                tpGroup++;
+                i--;
+            }
+
+            while (j >= 0 && su[j] == key)
+            {
+                fpGroup++;
+                j--;
+            }
+
+            var failurePlacement = (n - fps - fpGroup + (0.5 * fpGroup)) / n;
+            var successPlacement = (tps + (0.5 * tpGroup)) / p;
+            failureSquares += tpGroup * (failurePlacement - auroc) * (failurePlacement - auroc);
+            successSquares += fpGroup * (successPlacement - auroc) * (successPlacement - auroc);
+            tps += tpGroup;
+            fps += fpGroup;
+        }
+
+        var failureVariance = p > 1 ? failureSquares / (p - 1) : 0;
+        var successVariance = n > 1 ? successSquares / (n - 1) : 0;
+        return (failureVariance / p) + (successVariance / n);
+    }
+
+    /// <summary>Materialises scikit-learn's binary classification curve: distinct scores descending with cumulative failure and success counts.</summary>
+    public (double[] Thresholds, long[] Tps, long[] Fps) Curve()
+    {
+        var fa = FailureScores;
+        var su = SuccessScores;
+        var capacity = fa.Length + su.Length;
+        var thresholds = new double[capacity];
+        var tpsList = new long[capacity];
+        var fpsList = new long[capacity];
+        var count = 0;
+        long tps = 0, fps = 0;
+        int i = fa.Length - 1, j = su.Length - 1;
+        while (i >= 0 || j >= 0)
+        {
+            var key = i < 0 ? su[j] : j < 0 ? fa[i] : Math.Max(fa[i], su[j]);
+            while (i >= 0 && fa[i] == key)
+            {
+                tps++;
+                i--;
+            }
+
+            while (j >= 0 && su[j] == key)
+            {
+                fps++;
+                j--;
+            }
+
+            thresholds[count] = key;
+            tpsList[count] = tps;
+            fpsList[count] = fps;
+            count++;
+        }
+
+        if (count < capacity)
+        {
+            Array.Resize(ref thresholds, count);
+            Array.Resize(ref tpsList, count);
+            Array.Resize(ref fpsList, count);
+        }
+
+        return (thresholds, tpsList, fpsList);
+    }
+
+    /// <summary>Counts the failures and the successes with a score at or above <paramref name="threshold"/>.</summary>
+    public (long Failures, long Successes) CountAtOrAbove(double threshold)
+    {
+        return (FailureScores.Length - LowerBound(FailureScores, threshold), SuccessScores.Length - LowerBound(SuccessScores, threshold));
+    }
+
+    /// <summary>The AURC of an ideal score at failure rate r: r + (1 − r) ln(1 − r) (Geifman et al. 2019).</summary>
+    public static double OptimalAurc(double rate)
+    {
+        return rate >= 1 ? 1 : rate + ((1 - rate) * Math.Log(1 - rate));
+    }
+
+    private static int LowerBound(double[] sorted, double value)
+    {
+        int low = 0, high = sorted.Length;
+        while (low < high)
+        {
+            var mid = (low + high) >>> 1;
+            if (sorted[mid] < value)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+
+        return low;
+    }
+
+    private static long Sum(ReadOnlySpan<int> weights)
+    {
+        long sum = 0;
+        foreach (var w in weights)
+        {
+            sum += w;
+        }
+
+        return sum;
+    }
+}

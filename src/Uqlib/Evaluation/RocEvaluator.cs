@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using static TorchSharp.torch;
+
+namespace Uqlib.Evaluation;
+
+/// <summary>Evaluates an uncertainty score as a failure detector: AUROC with DeLong's CI, average precision, FPR@95%TPR, AURC, E-AURC, curves and operating points.</summary>
+/// <remarks>
+/// Failures are the positive class and a higher score ranks a case as more likely to have failed. AUROC, average precision and the
+/// ROC and precision–recall curves equal scikit-learn's (ties included); AURC follows Geifman &amp; El-Yaniv 2017 as used by
+/// Jaeger et al. 2023 (fd-shifts, "A call to reflect on evaluation practices for failure detection in image classification").
+/// The scores are sorted once (radix sort, O(N)); each metric is a linear walk. Thread-safe.
+/// </remarks>
+public static class RocEvaluator
+{
+    /// <summary>Evaluates scores against failure labels held in tensors.</summary>
+    /// <param name="scores">Scores <c>(N)</c>, floating point, finite; higher means more likely failure.</param>
+    /// <param name="failures">Failure labels <c>(N)</c>: booleans or 0/1; both classes must occur.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The metrics, interval, curves and operating points.</returns>
+    /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The tensors are empty, not of rank 1, of different lengths, hold NaN or ±∞ or non-binary labels, have one class only, or the options are invalid.</exception>
+    public static FailureDetectionResult Evaluate(Tensor scores, Tensor failures, RocOptions? options = null)
+    {
+        return Evaluate(CaseData.Scores(scores, nameof(scores)), CaseData.Failures(failures, nameof(failures)), options);
+    }
+
+    /// <summary>Evaluates scores against failure labels.</summary>
+    /// <param name="scores">One finite score per case; higher means more likely failure.</param>
+    /// <param name="failures">One label per case, <see langword="true"/> for a failure; both classes must occur.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The metrics, interval, curves and operating points.</returns>
+    /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, have one class only, or the options are invalid.</exception>
+    public static FailureDetectionResult Evaluate(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures, RocOptions? options = null)
+    {
+        options ??= new RocOptions();
+        options.Validate();
+        CaseData.Check(scores, nameof(scores), failures, nameof(failures));
+
+        var ranked = RankedCases.Create(scores, failures);
+        var metrics = ranked.Metrics(default, default);
+        var (thresholds, tps, fps) = ranked.Curve();
+        long p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
+        var atThreshold = options.Threshold is { } t ? PointAt(ranked, t) : null;
+        return new FailureDetectionResult(
+            scores.Length,
+            (int)p,
+            metrics,
+            DeLong.AurocCiCore(ranked, metrics.Auroc, options.ConfidenceLevel),
+            Roc(thresholds, tps, fps),
+            PrecisionRecall(thresholds, tps, fps),
+            RiskCoverage(tps, fps),
+            atThreshold,
+            ForSensitivity(thresholds, tps, fps, options.TargetSensitivity, p, n),
+            Youden(thresholds, tps, fps, p, n));
+    }
+
+    /// <summary>Compares several methods' scores on the same cases: AUROC with DeLong's CI, AUPR, FPR@95%TPR, AURC, E-AURC and DeLong's paired test against the best AUROC.</summary>
+    /// <param name="scores">One score tensor <c>(N)</c> per method name, same N for all, finite; higher means more likely failure.</param>
+    /// <param name="failures">Failure labels <c>(N)</c>: booleans or 0/1; both classes must occur.</param>
+    /// <param name="options">The options (only <see cref="RocOptions.ConfidenceLevel"/> is used), or <see langword="null"/> for the defaults.</param>
+    /// <returns>The table, one row per method in the dictionary's order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="scores"/>, one of its tensors or <paramref name="failures"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The dictionary is empty, a tensor is invalid, the lengths differ, the failures hold one class only, or the options are invalid.</exception>
+    public static MethodComparison Compare(IReadOnlyDictionary<string, Tensor> scores, Tensor failures, RocOptions? options = null)
+    {
+        Preconditions.NotNull(scores, nameof(scores));
+        options ??= new RocOptions();
+        options.Validate();
+        if (scores.Count == 0)
+        {
+            throw new ArgumentException("scores is empty: at least one method is needed.", nameof(scores));
+        }
+
+        var labels = CaseData.Failures(failures, nameof(failures));
+        var names = new List<string>(scores.Count);
+        var values = new List<double[]>(scores.Count);
+        foreach (var (name, tensor) in scores)
+        {
+            var label = $"scores[\"{name}\"]";
+            var array = CaseData.Scores(tensor ?? throw new ArgumentNullException(nameof(scores), $"{label} is null."), label);
+            CaseData.Check(array, label, labels, nameof(failures));
+            names.Add(name);
+            values.Add(array);
+        }
+
+        var ranked = values.Select(v => RankedCases.Create(v, labels)).ToArray();
+        var metrics = ranked.Select(r => r.Metrics(default, default)).ToArray();
+        var best = 0;
+        for (var m = 1; m < metrics.Length; m++)
+        {
+            best = metrics[m].Auroc > metrics[best].Auroc ? m : best;
+        }
+
+        var rows = new MethodComparisonRow[names.Count];
+        for (var m = 0; m < rows.Length; m++)
+        {
+            double? p = m == best ? null : DeLong.PairedTest(values[best], values[m], labels).PValue;
+            rows[m] = new MethodComparisonRow(
+                names[m], metrics[m].Auroc, DeLong.AurocCiCore(ranked[m], metrics[m].Auroc, options.ConfidenceLevel),
+                metrics[m].AveragePrecision, metrics[m].FprAt95Tpr, metrics[m].Aurc, metrics[m].EAurc, p);
+        }
+
+        return new MethodComparison(rows, labels.Length, labels.Count(f => f));
+    }
+
+    /// <summary>Computes the AUROC alone, identical to scikit-learn's <c>roc_auc_score</c>.</summary>
+    /// <param name="scores">One finite score per case; higher means more likely failure.</param>
+    /// <param name="failures">One label per case, <see langword="true"/> for a failure; both classes must occur.</param>
+    /// <returns>The AUROC in [0, 1].</returns>
+    /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, or have one class only.</exception>
+    public static double Auroc(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
+    {
+        return Metrics(scores, failures).Auroc;
+    }
+
+    /// <summary>Computes the average precision alone, identical to scikit-learn's <c>average_precision_score</c>.</summary>
+    /// <param name="scores">One finite score per case; higher means more likely failure.</param>
+    /// <param name="failures">One label per case, <see langword="true"/> for a failure; both classes must occur.</param>
+    /// <returns>The average precision in (0, 1].</returns>
+    /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, or have one class only.</exception>
+    public static double AveragePrecision(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
+    {
+        return Metrics(scores, failures).AveragePrecision;
+    }
+
+    /// <summary>Computes the sensitivity, specificity and fraction flagged when every case scoring at or above <paramref name="threshold"/> is flagged.</summary>
+    /// <param name="scores">One finite score per case; higher means more likely failure.</param>
+    /// <param name="failures">One label per case, <see langword="true"/> for a failure; both classes must occur.</param>
+    /// <param name="threshold">The score threshold (any number but NaN).</param>
+    /// <returns>The operating point.</returns>
+    /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, or have one class only.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threshold"/> is NaN.</exception>
+    public static OperatingPoint AtThreshold(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures, double threshold)
+    {
+        if (double.IsNaN(threshold))
+        {
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "threshold must be a number; found NaN.");
+        }
+
+        CaseData.Check(scores, nameof(scores), failures, nameof(failures));
+        return PointAt(RankedCases.Create(scores, failures), threshold);
+    }
+
+    /// <summary>The scalar metrics of validated or unvalidated cases (checked here).</summary>
+    internal static RankMetrics Metrics(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
+    {
+        CaseData.Check(scores, nameof(scores), failures, nameof(failures));
+        return RankedCases.Create(scores, failures).Metrics(default, default);
+    }
+
+    private static OperatingPoint PointAt(RankedCases ranked, double threshold)
+    {
+        var (failed, succeeded) = ranked.CountAtOrAbove(threshold);
+        long p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
+        return new OperatingPoint(threshold, failed / (double)p, (n - succeeded) / (double)n, (failed + succeeded) / (double)(p + n));
+    }
+
+    private static OperatingPoint Point(double threshold, long tps, long fps, long p, long n)
+    {
+        return new OperatingPoint(threshold, tps / (double)p, (n - fps) / (double)n, (tps + fps) / (double)(p + n));
+    }
+
+    private static RocCurve Roc(double[] thresholds, long[] tps, long[] fps)
+    {
+        var count = thresholds.Length;
+        var keep = new List<int>(Math.Min(count, 1024));
+        for (var i = 0; i < count; i++)
+        {
+            // scikit-learn's drop_intermediate: keep the ends and every point where a second difference of fps or tps is non-zero.
+            if (count <= 2 || i == 0 || i == count - 1
+                || fps[i + 1] - (2 * fps[i]) + fps[i - 1] != 0 || tps[i + 1] - (2 * tps[i]) + tps[i - 1] != 0)
+            {
+                keep.Add(i);
+            }
+        }
+
+        double p = tps[count - 1], n = fps[count - 1];
+        var fpr = new double[keep.Count + 1];
+        var tpr = new double[keep.Count + 1];
+        var thr = new double[keep.Count + 1];
+        thr[0] = thresholds[0] + 1;
+        for (var k = 0; k < keep.Count; k++)
+        {
+            var i = keep[k];
+            fpr[k + 1] = fps[i] / n;
+            tpr[k + 1] = tps[i] / p;
+            thr[k + 1] = thresholds[i];
+        }
+
+        return new RocCurve(fpr, tpr, thr);
+    }
+
+    private static PrecisionRecallCurve PrecisionRecall(double[] thresholds, long[] tps, long[] fps)
+    {
+        var count = thresholds.Length;
+        double p = tps[count - 1];
+        var precision = new double[count + 1];
+        var recall = new double[count + 1];
+        var thr = new double[count];
+        for (var k = 0; k < count; k++)
+        {
+            var i = count - 1 - k;
+            precision[k] = tps[i] / (double)(tps[i] + fps[i]);
+            recall[k] = tps[i] / p;
+            thr[k] = thresholds[i];
+        }
+
+        precision[count] = 1;
+        recall[count] = 0;
+        return new PrecisionRecallCurve(precision, recall, thr);
+    }
+
+    private static RiskCoverageCurve RiskCoverage(long[] tps, long[] fps)
+    {
+        var count = tps.Length;
+        double positives = tps[count - 1];
+        double total = positives + fps[count - 1];
+        var coverage = new double[count + 1];
+        var risk = new double[count + 1];
+        coverage[0] = 1;
+        risk[0] = positives / total;
+        for (var i = 0; i < count - 1; i++)
+        {
+            var kept = total - tps[i] - fps[i];
+            coverage[i + 1] = kept / total;
+            risk[i + 1] = (positives - tps[i]) / kept;
+        }
+
+        coverage[count] = 0;
+        risk[count] = risk[count - 1];
+        return new RiskCoverageCurve(coverage, risk);
+    }
+
+    private static OperatingPoint ForSensitivity(double[] thresholds, long[] tps, long[] fps, double target, long p, long n)
+    {
+        for (var i = 0; i < thresholds.Length; i++)
+        {
+            if (tps[i] / (double)p >= target)
+            {
+                return Point(thresholds[i], tps[i], fps[i], p, n);
+            }
+        }
+
+        var last = thresholds.Length - 1;
+        return Point(thresholds[last], tps[last], fps[last], p, n);
+    }
+
+    private static OperatingPoint Youden(double[] thresholds, long[] tps, long[] fps, long p, long n)
+    {
+        var best = 0;
+        var bestJ = double.NegativeInfinity;
+        for (var i = 0; i < thresholds.Length; i++)
+        {
+            var j = (tps[i] / (double)p) - (fps[i] / (double)n);
+            if (j > bestJ)
+            {
+                bestJ = j;
+                best = i;
+            }
+        }
+
+        return Point(thresholds[best], tps[best], fps[best], p, n);
+    }
+}

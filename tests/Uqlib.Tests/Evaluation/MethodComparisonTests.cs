@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using FluentAssertions;
+using TorchSharp;
+using Uqlib.Evaluation;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Uqlib.Tests.Evaluation;
+
+public sealed class MethodComparisonTests
+{
+    [Fact]
+    public void Compare_Rows_EqualEvaluateAndDeLong()
+    {
+        var (scores, failures) = RocEvaluatorTests.Case(3);
+        var (scores2, _) = RocEvaluatorTests.Case(3, "scores2");
+        using var a = torch.tensor(scores);
+        using var b = torch.tensor(scores2);
+        using var f = torch.tensor(failures);
+
+        var table = RocEvaluator.Compare(new Dictionary<string, Tensor> { ["entropy"] = a, ["tta, k=8"] = b }, f);
+
+        var expected = RocEvaluator.Evaluate(scores, failures);
+        var row = table.Rows[0];
+        row.Method.Should().Be("entropy");
+        row.Auroc.Should().Be(expected.Auroc);
+        row.AurocCi.Should().Be(expected.AurocCi);
+        row.Aupr.Should().Be(expected.Aupr);
+        row.FprAt95Tpr.Should().Be(expected.FprAt95Tpr);
+        row.Aurc.Should().Be(expected.Aurc);
+        row.EAurc.Should().Be(expected.EAurc);
+        var best = table.Rows.Single(r => r.PValueVersusBest is null);
+        best.Auroc.Should().Be(table.Rows.Max(r => r.Auroc));
+        table.Rows.Single(r => r.PValueVersusBest is not null).PValueVersusBest
+            .Should().BeApproximately(DeLong.PairedTest(scores, scores2, failures).PValue, 1e-15);
+        table.Cases.Should().Be(300);
+        table.Failures.Should().Be(failures.Count(x => x));
+    }
+
+    [Fact]
+    public void Renderings_HoldEveryRowInEachFormat()
+    {
+        var table = SmallTable();
+
+        var text = table.ToText().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        text.Should().HaveCount(4);
+        text[0].Should().StartWith("Method").And.Contain("AUROC CI").And.Contain("E-AURC");
+        text[1].Should().MatchRegex("^-+$");
+        text.Select(l => l.Length).Distinct().Should().HaveCount(1, "columns are aligned");
+
+        var markdown = table.ToMarkdown().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        markdown.Should().HaveCount(4);
+        markdown[1].Should().Be("|---|---:|---:|---:|---:|---:|---:|---:|");
+        markdown[2].Should().StartWith("| a | ");
+        table.ToString().Should().Be(table.ToText());
+
+        var csv = table.ToCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        csv[0].Should().Be("method,auroc,auroc_ci_lower,auroc_ci_upper,auroc_ci_level,aupr,fpr_at_95_tpr,aurc,e_aurc,p_vs_best");
+        csv[2].Should().StartWith("\"b, \"\"quoted\"\"\",");
+        var fields = csv[1].Split(',');
+        double.Parse(fields[1], CultureInfo.InvariantCulture).Should().Be(table.Rows[0].Auroc);
+        double.Parse(fields[7], CultureInfo.InvariantCulture).Should().Be(table.Rows[0].Aurc);
+    }
+
+    [Fact]
+    public void Compare_BadInput_ThrowsClearErrors()
+    {
+        using var a = torch.tensor(new[] { 0.1, 0.2, 0.3 });
+        using var shorter = torch.tensor(new[] { 0.1, 0.2 });
+        using var nan = torch.tensor(new[] { 0.1, double.NaN, 0.3 });
+        using var f = torch.tensor(new[] { true, false, true });
+        using var none = torch.tensor(new[] { false, false, false });
+        FluentActions.Invoking(() => RocEvaluator.Compare(new Dictionary<string, Tensor>(), f)).Should().Throw<ArgumentException>().WithParameterName("scores");
+        FluentActions.Invoking(() => RocEvaluator.Compare(new Dictionary<string, Tensor> { ["a"] = a, ["b"] = shorter }, f))
+            .Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*scores[\"b\"] has 2*");
+        FluentActions.Invoking(() => RocEvaluator.Compare(new Dictionary<string, Tensor> { ["n"] = nan }, f))
+            .Should().Throw<ArgumentException>().WithMessage("*scores[\"n\"]*NaN*");
+        FluentActions.Invoking(() => RocEvaluator.Compare(new Dictionary<string, Tensor> { ["a"] = a }, none))
+            .Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*no failure*");
+        FluentActions.Invoking(() => RocEvaluator.Compare(null!, f)).Should().Throw<ArgumentNullException>();
+    }
+
+    private static MethodComparison SmallTable()
+    {
+        var (scores, failures) = RocEvaluatorTests.Case(0);
+        var (scores2, _) = RocEvaluatorTests.Case(0, "scores2");
+        using var a = torch.tensor(scores);
+        using var b = torch.tensor(scores2);
+        using var f = torch.tensor(failures);
+        return RocEvaluator.Compare(new Dictionary<string, Tensor> { ["a"] = a, ["b, \"quoted\""] = b }, f);
+    }
+}

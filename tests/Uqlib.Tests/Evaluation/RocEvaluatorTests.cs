@@ -1,0 +1,258 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using FluentAssertions;
+using TorchSharp;
+using Uqlib.Evaluation;
+using Uqlib.Tests.TestSupport;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Uqlib.Tests.Evaluation;
+
+public sealed class RocEvaluatorTests
+{
+    private const double Tolerance = 1e-12;
+    private static readonly JsonElement Reference = Golden.Load("roc_reference.json");
+
+    public static TheoryData<int> Cases => new() { 0, 1, 2, 3 };
+
+    internal static (double[] Scores, bool[] Failures) Case(int index, string scores = "scores")
+    {
+        var c = Reference.GetProperty("cases")[index];
+        return (Golden.Vector(c.GetProperty(scores)), Golden.Vector(c.GetProperty("failures")).Select(v => v == 1).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Evaluate_Metrics_MatchScikitLearnAndDirectDefinitions(int index)
+    {
+        var golden = Reference.GetProperty("cases")[index];
+        var (scores, failures) = Case(index);
+
+        var result = RocEvaluator.Evaluate(scores, failures);
+
+        result.Auroc.Should().BeApproximately(golden.GetProperty("auroc").GetDouble(), Tolerance);
+        result.Aupr.Should().BeApproximately(golden.GetProperty("averagePrecision").GetDouble(), Tolerance);
+        result.FprAt95Tpr.Should().BeApproximately(golden.GetProperty("fprAt95Tpr").GetDouble(), Tolerance);
+        result.Aurc.Should().BeApproximately(golden.GetProperty("aurc").GetDouble(), Tolerance);
+        result.EAurc.Should().BeApproximately(golden.GetProperty("eAurc").GetDouble(), Tolerance);
+        result.Cases.Should().Be(scores.Length);
+        result.Failures.Should().Be(failures.Count(f => f));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Evaluate_Curves_MatchScikitLearn(int index)
+    {
+        var golden = Reference.GetProperty("cases")[index];
+        var (scores, failures) = Case(index);
+
+        var result = RocEvaluator.Evaluate(scores, failures);
+
+        ShouldEqual(result.Roc.FalsePositiveRates, golden.GetProperty("rocFpr"));
+        ShouldEqual(result.Roc.TruePositiveRates, golden.GetProperty("rocTpr"));
+        ShouldEqual(result.Roc.Thresholds, golden.GetProperty("rocThresholds"));
+        ShouldEqual(result.PrecisionRecall.Precision, golden.GetProperty("precision"));
+        ShouldEqual(result.PrecisionRecall.Recall, golden.GetProperty("recall"));
+        ShouldEqual(result.PrecisionRecall.Thresholds, golden.GetProperty("prThresholds"));
+        ShouldEqual(result.RiskCoverage.Coverages, golden.GetProperty("coverage"));
+        ShouldEqual(result.RiskCoverage.Risks, golden.GetProperty("risk"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Evaluate_OperatingPoints_MatchBruteForce(int index)
+    {
+        var golden = Reference.GetProperty("cases")[index];
+        var (scores, failures) = Case(index);
+        var median = golden.GetProperty("atMedian").GetProperty("threshold").GetDouble();
+
+        var result = RocEvaluator.Evaluate(scores, failures, new RocOptions { Threshold = median, TargetSensitivity = 0.9 });
+
+        ShouldEqual(result.AtThreshold!, golden.GetProperty("atMedian"));
+        ShouldEqual(result.ForTargetSensitivity, golden.GetProperty("forSensitivity90"));
+        ShouldEqual(result.Youden, golden.GetProperty("youden"));
+        ShouldEqual(RocEvaluator.AtThreshold(scores, failures, median), golden.GetProperty("atMedian"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Evaluate_AurocCi_MatchesPRocDeLong(int index)
+    {
+        var delong = Reference.GetProperty("cases")[index].GetProperty("delong");
+        var (scores, failures) = Case(index);
+
+        var ci95 = RocEvaluator.Evaluate(scores, failures).AurocCi;
+        var ci90 = RocEvaluator.Evaluate(scores, failures, new RocOptions { ConfidenceLevel = 0.9 }).AurocCi;
+
+        ci95.Lower.Should().BeApproximately(delong.GetProperty("ci95")[0].GetDouble(), Tolerance);
+        ci95.Upper.Should().BeApproximately(delong.GetProperty("ci95")[1].GetDouble(), Tolerance);
+        ci95.Level.Should().Be(0.95);
+        ci90.Lower.Should().BeApproximately(delong.GetProperty("ci90")[0].GetDouble(), Tolerance);
+        ci90.Upper.Should().BeApproximately(delong.GetProperty("ci90")[1].GetDouble(), Tolerance);
+    }
+
+    [Fact]
+    public void Evaluate_Tensors_EqualSpans()
+    {
+        var (scores, failures) = Case(1);
+        using var scoreTensor = torch.tensor(scores);
+        using var failureTensor = torch.tensor(failures.Select(f => f ? 1L : 0L).ToArray());
+        using var floatScores = scoreTensor.to(ScalarType.Float32);
+        using var boolFailures = torch.tensor(failures);
+        var before = LiveTensors.Count;
+
+        var fromTensors = RocEvaluator.Evaluate(scoreTensor, failureTensor);
+        var fromFloat = RocEvaluator.Evaluate(floatScores, boolFailures);
+
+        LiveTensors.Count.Should().Be(before);
+        fromTensors.Auroc.Should().Be(RocEvaluator.Evaluate(scores, failures).Auroc);
+        var floatScoresArray = scores.Select(s => (double)(float)s).ToArray();
+        fromFloat.Auroc.Should().Be(RocEvaluator.Auroc(floatScoresArray, failures));
+    }
+
+    [Fact]
+    public void Auroc_OfReversedScores_IsOneMinusAuroc()
+    {
+        var random = new Random(7);
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var (scores, failures) = RandomCases(random, 200, trial % 2 == 0 ? 0.25 : 0);
+            var reversed = scores.Select(s => -s).ToArray();
+            (RocEvaluator.Auroc(scores, failures) + RocEvaluator.Auroc(reversed, failures)).Should().BeApproximately(1.0, 1e-14);
+        }
+    }
+
+    [Fact]
+    public void Evaluate_IsInvariantToMonotoneTransforms()
+    {
+        var (scores, failures) = RandomCases(new Random(11), 500, 0.1);
+        var transformed = scores.Select(s => Math.Exp(2 * s) + 3).ToArray();
+
+        var a = RocEvaluator.Evaluate(scores, failures);
+        var b = RocEvaluator.Evaluate(transformed, failures);
+
+        b.Auroc.Should().Be(a.Auroc);
+        b.Aupr.Should().Be(a.Aupr);
+        b.FprAt95Tpr.Should().Be(a.FprAt95Tpr);
+        b.Aurc.Should().Be(a.Aurc);
+        b.AurocCi.Should().Be(a.AurocCi);
+    }
+
+    [Fact]
+    public void Auroc_MatchesMannWhitneyCount_OnLargeTiedData()
+    {
+        var (scores, failures) = RandomCases(new Random(3), 20_000, 0.5);
+        double pairs = 0, wins = 0;
+        var fa = scores.Where((_, i) => failures[i]).OrderBy(s => s).ToArray();
+        var su = scores.Where((_, i) => !failures[i]).ToArray();
+        foreach (var s in su)
+        {
+            var below = LowerBound(fa, s);
+            var upTo = LowerBound(fa, Math.BitIncrement(s));
+            wins += fa.Length - upTo + (0.5 * (upTo - below));
+            pairs += fa.Length;
+        }
+
+        RocEvaluator.Auroc(scores, failures).Should().BeApproximately(wins / pairs, 1e-14);
+    }
+
+    [Fact]
+    public void Evaluate_PerfectAndWorstScores_GiveExtremes()
+    {
+        var failures = new[] { false, false, true, true };
+        var perfect = RocEvaluator.Evaluate(new[] { 0.1, 0.2, 0.8, 0.9 }, failures);
+        var worst = RocEvaluator.Evaluate(new[] { 0.9, 0.8, 0.2, 0.1 }, failures);
+
+        perfect.Auroc.Should().Be(1);
+        perfect.Aupr.Should().Be(1);
+        perfect.FprAt95Tpr.Should().Be(0);
+        perfect.EAurc.Should().BeApproximately(perfect.Aurc - (0.5 + (0.5 * Math.Log(0.5))), 1e-15);
+        worst.Auroc.Should().Be(0);
+        worst.FprAt95Tpr.Should().Be(1);
+        worst.Aurc.Should().BeGreaterThan(perfect.Aurc);
+    }
+
+    [Fact]
+    public void Evaluate_BadInput_ThrowsNamingTheArgument()
+    {
+        var failures = new[] { true, false, true };
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(new[] { 0.1, double.NaN, 0.3 }, failures))
+            .Should().Throw<ArgumentException>().WithParameterName("scores").WithMessage("*NaN*index 1*");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(new[] { 0.1, double.PositiveInfinity, 0.3 }, failures))
+            .Should().Throw<ArgumentException>().WithParameterName("scores");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(new[] { 0.1, double.NegativeInfinity, 0.3 }, failures))
+            .Should().Throw<ArgumentException>().WithParameterName("scores");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(Array.Empty<double>(), Array.Empty<bool>()))
+            .Should().Throw<ArgumentException>().WithParameterName("scores").WithMessage("*empty*");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(new[] { 0.1, 0.2 }, failures))
+            .Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*3 cases*2*");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(new[] { 0.1, 0.2 }, new[] { false, false }))
+            .Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*no failure*");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(new[] { 0.1, 0.2 }, new[] { true, true }))
+            .Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*only failures*");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(new[] { 0.1, 0.2, 0.3 }, failures, new RocOptions { ConfidenceLevel = 1, TargetSensitivity = 0 }))
+            .Should().Throw<ArgumentException>().WithMessage("*ConfidenceLevel*TargetSensitivity*");
+        FluentActions.Invoking(() => RocEvaluator.AtThreshold(new[] { 0.1, 0.2, 0.3 }, failures, double.NaN))
+            .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("threshold");
+    }
+
+    [Fact]
+    public void Evaluate_BadTensors_ThrowNamingTheArgument()
+    {
+        using var scores = torch.tensor(new[] { 0.1, 0.2, 0.3 });
+        using var twoDimensional = torch.zeros(3, 2);
+        using var notBinary = torch.tensor(new long[] { 0, 2, 1 });
+        using var nan = torch.tensor(new[] { 0.1, double.NaN, 0.3 });
+        using var failures = torch.tensor(new[] { true, false, true });
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(twoDimensional, failures)).Should().Throw<ArgumentException>().WithParameterName("scores");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(scores, notBinary)).Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*0/1*row 1*");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(nan, failures)).Should().Throw<ArgumentException>().WithParameterName("scores").WithMessage("*NaN*");
+        FluentActions.Invoking(() => RocEvaluator.Evaluate(null!, failures)).Should().Throw<ArgumentNullException>().WithParameterName("scores");
+    }
+
+    internal static (double[] Scores, bool[] Failures) RandomCases(Random random, int n, double quantum)
+    {
+        var scores = new double[n];
+        var failures = new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            failures[i] = i < 2 ? i == 0 : random.NextDouble() < 0.3;
+            var s = random.NextDouble() + (failures[i] ? 0.3 : 0);
+            scores[i] = quantum > 0 ? Math.Round(s / quantum) * quantum : s;
+        }
+
+        return (scores, failures);
+    }
+
+    private static int LowerBound(double[] sorted, double value)
+    {
+        var index = Array.BinarySearch(sorted, value);
+        if (index < 0)
+        {
+            return ~index;
+        }
+
+        while (index > 0 && sorted[index - 1] == value)
+        {
+            index--;
+        }
+
+        return index;
+    }
+
+    private static void ShouldEqual(IReadOnlyList<double> actual, JsonElement expected)
+    {
+        actual.Should().Equal(Golden.Vector(expected), (a, b) => Math.Abs(a - b) < Tolerance);
+    }
+
+    private static void ShouldEqual(OperatingPoint actual, JsonElement expected)
+    {
+        actual.Threshold.Should().BeApproximately(expected.GetProperty("threshold").GetDouble(), Tolerance);
+        actual.Sensitivity.Should().BeApproximately(expected.GetProperty("sensitivity").GetDouble(), Tolerance);
+        actual.Specificity.Should().BeApproximately(expected.GetProperty("specificity").GetDouble(), Tolerance);
+        actual.FractionFlagged.Should().BeApproximately(expected.GetProperty("fractionFlagged").GetDouble(), Tolerance);
+    }
+}
