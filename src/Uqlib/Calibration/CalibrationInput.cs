@@ -1,0 +1,151 @@
+using System;
+using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Calibration;
+
+/// <summary>Validates probabilities and labels given as tensors or spans and turns them into what the calibration metrics bin.</summary>
+internal static class CalibrationInput
+{
+    /// <summary>Validates probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c> with labels <c>(N)</c>; returns the probabilities as <c>(N, C)</c> float64 and the labels as int64.</summary>
+    public static (Tensor Probabilities, Tensor Labels) Check(Tensor probabilities, Tensor labels)
+    {
+        Preconditions.Tensor(probabilities, nameof(probabilities), 1, 2);
+        Preconditions.Tensor(labels, nameof(labels), 1, 1);
+        Preconditions.SameLength(probabilities, nameof(probabilities), labels, nameof(labels));
+        ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
+        var matrix = probabilities.dim() == 1
+            ? ProbabilityConversion.ToProbabilities(probabilities, OutputKind.Probabilities)
+            : probabilities.alias();
+        try
+        {
+            Preconditions.Labels(labels, nameof(labels), matrix.shape[1]);
+            using var scope = torch.NewDisposeScope();
+            var p = matrix.to(ScalarType.Float64);
+            var y = labels.to(ScalarType.Int64);
+            return (p.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
+        }
+        finally
+        {
+            matrix.Dispose();
+        }
+    }
+
+    /// <summary>The top-label confidence and correctness (1 or 0) of each sample.</summary>
+    public static (double[] Confidence, double[] Correct) TopLabel(Tensor probabilities, Tensor labels)
+    {
+        var (p, y) = Check(probabilities, labels);
+        using (p)
+        using (y)
+        {
+            using var scope = torch.NewDisposeScope();
+            var (values, indexes) = p.max(1);
+            var correct = indexes.eq(y).to(ScalarType.Float64);
+            return (ToArray(values), ToArray(correct));
+        }
+    }
+
+    /// <summary>Validates row-major probabilities <c>N × C</c> (or <c>N</c> binary positive-class probabilities) against <c>N</c> labels; returns C (2 for binary input).</summary>
+    public static int Check(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels)
+    {
+        if (labels.IsEmpty)
+        {
+            throw new ArgumentException("labels is empty: it has no samples.", nameof(labels));
+        }
+
+        if (probabilities.IsEmpty || probabilities.Length % labels.Length != 0)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"probabilities must hold N × C values in row-major order for the N = {labels.Length} labels; found {probabilities.Length} values."),
+                nameof(probabilities));
+        }
+
+        Preconditions.Finite(probabilities, nameof(probabilities));
+        var width = probabilities.Length / labels.Length;
+        for (var i = 0; i < probabilities.Length; i++)
+        {
+            if (probabilities[i] < 0 || probabilities[i] > 1)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"probabilities must hold probabilities in [0, 1]; found {probabilities[i]} at index {i}."),
+                    nameof(probabilities));
+            }
+        }
+
+        if (width > 1)
+        {
+            for (var row = 0; row < labels.Length; row++)
+            {
+                var sum = 0.0;
+                foreach (var value in probabilities.Slice(row * width, width))
+                {
+                    sum += value;
+                }
+
+                if (Math.Abs(sum - 1) > ProbabilityConversion.SumTolerance)
+                {
+                    throw new ArgumentException(
+                        string.Create(CultureInfo.InvariantCulture,
+                            $"probabilities must sum to 1 over each row of {width} classes; row {row} sums to {sum}."),
+                        nameof(probabilities));
+                }
+            }
+        }
+
+        var classes = Math.Max(width, 2);
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] < 0 || labels[i] >= classes)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"labels must be class indices in [0, {classes - 1}]; found {labels[i]} at row {i}."),
+                    nameof(labels));
+            }
+        }
+
+        return classes;
+    }
+
+    /// <summary>The probability of class <paramref name="c"/> for sample <paramref name="row"/> of validated span input with <paramref name="width"/> values per row.</summary>
+    public static double At(ReadOnlySpan<double> probabilities, int width, int row, int c)
+    {
+        return width == 1 ? (c == 1 ? probabilities[row] : 1 - probabilities[row]) : probabilities[(row * width) + c];
+    }
+
+    public static (double[] Confidence, double[] Correct) TopLabel(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels)
+    {
+        var classes = Check(probabilities, labels);
+        var width = probabilities.Length / labels.Length;
+        var confidence = new double[labels.Length];
+        var correct = new double[labels.Length];
+        for (var row = 0; row < labels.Length; row++)
+        {
+            var best = 0;
+            var max = At(probabilities, width, row, 0);
+            for (var c = 1; c < classes; c++)
+            {
+                var value = At(probabilities, width, row, c);
+                if (value > max)
+                {
+                    max = value;
+                    best = c;
+                }
+            }
+
+            confidence[row] = max;
+            correct[row] = best == labels[row] ? 1.0 : 0.0;
+        }
+
+        return (confidence, correct);
+    }
+
+    public static double[] ToArray(Tensor tensor)
+    {
+        using var scope = torch.NewDisposeScope();
+        return tensor.to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+    }
+}
