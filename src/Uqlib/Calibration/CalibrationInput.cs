@@ -32,6 +32,51 @@ internal static class CalibrationInput
         }
     }
 
+    /// <summary>Validates logits <c>(N, C)</c> or a binary single logit <c>(N)</c>/<c>(N, 1)</c>; returns float64 class logits <c>(N, C)</c>, the binary logit z as (0, z). The result may share the caller's storage: never modify it in place.</summary>
+    public static Tensor Logits(Tensor logits, int? classes = null)
+    {
+        Preconditions.Tensor(logits, nameof(logits), 1, 2);
+        Preconditions.Finite(logits, nameof(logits));
+        var binary = logits.dim() == 1 || logits.shape[1] == 1;
+        if (!binary && logits.shape[1] < 2)
+        {
+            throw new ArgumentException($"logits must have at least 2 classes; found shape {Preconditions.ShapeText(logits)}.", nameof(logits));
+        }
+
+        var found = binary ? 2 : (int)logits.shape[1];
+        if (classes is { } expected && expected != found)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"logits must have {expected} classes, as the calibrator was fitted on; found shape {Preconditions.ShapeText(logits)}."),
+                nameof(logits));
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var result = binary
+            ? ProbabilityConversion.ToLogits(logits, OutputKind.BinaryLogit).to(ScalarType.Float64)
+            : logits.to(ScalarType.Float64);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Validates logits and labels for fitting a calibrator; returns float64 logits <c>(N, C)</c> and int64 labels.</summary>
+    public static (Tensor Logits, Tensor Labels) LogitsAndLabels(Tensor logits, Tensor labels)
+    {
+        var z = Logits(logits);
+        try
+        {
+            Preconditions.Tensor(labels, nameof(labels), 1, 1);
+            Preconditions.SameLength(logits, nameof(logits), labels, nameof(labels));
+            Preconditions.Labels(labels, nameof(labels), z.shape[1]);
+            return (z, labels.to(ScalarType.Int64));
+        }
+        catch
+        {
+            z.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The top-label confidence and correctness (1 or 0) of each sample.</summary>
     public static (double[] Confidence, double[] Correct) TopLabel(Tensor probabilities, Tensor labels)
     {
