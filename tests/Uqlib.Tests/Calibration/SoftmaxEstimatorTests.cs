@@ -63,6 +63,7 @@ public sealed class SoftmaxEstimatorTests
         ((Action)(() => new SoftmaxEstimator(probabilities, SoftmaxScore.Energy))).Should().Throw<ArgumentException>().WithParameterName("score");
         ((Action)(() => new SoftmaxEstimator(null!))).Should().Throw<ArgumentNullException>();
     }
+
     [Fact]
     public void Fit_WithTemperatureScaling_CalibratesLikeTheFunctionalCore()
     {
