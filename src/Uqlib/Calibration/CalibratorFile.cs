@@ -89,9 +89,20 @@ internal static class CalibratorFile
 
     public static double[] Doubles(JsonElement root, string name, int length, string path, string kind)
     {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Array || value.GetArrayLength() != length)
+        if (!root.TryGetProperty(name, out var value))
         {
-            throw Invalid(path, kind, string.Create(CultureInfo.InvariantCulture, $"\"{name}\" is missing or not an array of {length} numbers"));
+            throw Invalid(path, kind, $"\"{name}\" is missing");
+        }
+
+        return ParseDoubles(value, name, length, path, kind);
+    }
+
+    /// <summary>Reads a JSON array of exactly <paramref name="length"/> finite numbers; <paramref name="what"/> names it in errors.</summary>
+    public static double[] ParseDoubles(JsonElement value, string what, int length, string path, string kind)
+    {
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() != length)
+        {
+            throw Invalid(path, kind, string.Create(CultureInfo.InvariantCulture, $"\"{what}\" is not an array of {length} numbers"));
         }
 
         var result = new double[length];
@@ -100,7 +111,7 @@ internal static class CalibratorFile
         {
             if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out result[i]) || !double.IsFinite(result[i]))
             {
-                throw Invalid(path, kind, string.Create(CultureInfo.InvariantCulture, $"\"{name}\"[{i}] is not a finite number"));
+                throw Invalid(path, kind, string.Create(CultureInfo.InvariantCulture, $"\"{what}\"[{i}] is not a finite number"));
             }
 
             i++;

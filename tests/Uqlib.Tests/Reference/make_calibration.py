@@ -102,6 +102,30 @@ def isotonic_sklearn(p_fit, y_fit, p_eval):
     return np.divide(out, den, out=np.full_like(out, 1.0 / c), where=den != 0)
 
 
+def histogram_binning(p_fit, y_fit, p_eval, bins):
+    """Zadrozny & Elkan 2001, one-vs-rest: each bin's positive fraction; an empty bin keeps its midpoint."""
+    n, c = p_fit.shape
+    edges = np.linspace(0.0, 1.0, bins + 1)
+
+    def bin_of(v):
+        out = np.empty(len(v), dtype=int)
+        for i, x in enumerate(v):
+            out[i] = 0 if x <= edges[1] else max(b for b in range(bins) if x > edges[b])
+        return out
+
+    out = np.zeros_like(p_eval)
+    for k in (range(c) if c > 2 else [1]):
+        fb, eb = bin_of(p_fit[:, k]), bin_of(p_eval[:, k])
+        theta = np.array([((y_fit == k) & (fb == b)).sum() / (fb == b).sum() if (fb == b).any() else (b + 0.5) / bins
+                          for b in range(bins)])
+        out[:, k] = theta[eb]
+    if c == 2:
+        out[:, 0] = 1.0 - out[:, 1]
+        return out
+    den = out.sum(axis=1, keepdims=True)
+    return np.divide(out, den, out=np.full_like(out, 1.0 / c), where=den != 0)
+
+
 cases = []
 for name, n, c, scale, truth_t in [("wellCalibrated", 600, 5, 2.0, 1.0), ("overConfident", 600, 5, 4.0, 2.5),
                                    ("wide", 400, 10, 3.0, 0.6)]:
@@ -114,6 +138,7 @@ for name, n, c, scale, truth_t in [("wellCalibrated", 600, 5, 2.0, 1.0), ("overC
     # Isotonic fitted on the first half's probabilities, evaluated on all rows (clipping outside the fitted range).
     half = n // 2
     case["isotonic"] = isotonic_sklearn(p[:half], y[:half], p).tolist()
+    case["histogram"] = histogram_binning(p[:half], y[:half], p, 10).tolist()
     cases.append(case)
 
 # Binary single-logit model: labels drawn from an over-confident sigmoid.
@@ -127,7 +152,8 @@ binary = {"logits": z.tolist(), "labels": yb.tolist(), "positive": pb.tolist(),
           "temperature": lbfgs_temperature(zz, yb),
           "plattA": float(-a), "plattB": float(-b), "platt": (1.0 / (1.0 + np.exp(a * z + b))).tolist(),
           "brierBinary": float(((pb - yb) ** 2).mean()),
-          "isotonic": isotonic_sklearn(p2[:250], yb[:250], p2).tolist()}
+          "isotonic": isotonic_sklearn(p2[:250], yb[:250], p2).tolist(),
+          "histogram": histogram_binning(p2[:250], yb[:250], p2, 10).tolist()}
 binary.update(metrics(p2, yb))
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "calibration.json"), "w") as f:
