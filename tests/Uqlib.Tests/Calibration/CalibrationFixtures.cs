@@ -11,6 +11,9 @@ internal static class CalibrationFixtures
 {
     public static readonly JsonElement Reference = Golden.Load("calibration.json");
 
+    /// <summary>Calibrated outputs in the fixture are stored for every Stride-th row.</summary>
+    public static readonly int Stride = Reference.GetProperty("stride").GetInt32();
+
     public static JsonElement Case(int index)
     {
         return index < 3 ? Reference.GetProperty("cases")[index] : Reference.GetProperty("binary");

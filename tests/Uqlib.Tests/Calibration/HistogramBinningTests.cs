@@ -34,7 +34,7 @@ public sealed class HistogramBinningTests
         {
             for (var c = 0; c < classes; c++)
             {
-                actual[(i * classes) + c].Should().BeApproximately(expected[i, c], 1e-12, "row {0}, class {1}", i, c);
+                actual[(i * CalibrationFixtures.Stride * classes) + c].Should().BeApproximately(expected[i, c], 1e-12, "row {0}, class {1}", i, c);
             }
         }
     }

@@ -33,7 +33,7 @@ public sealed class IsotonicCalibrationTests
         {
             for (var c = 0; c < classes; c++)
             {
-                actual[(i * classes) + c].Should().BeApproximately(expected[i, c], 1e-6, "row {0}, class {1}", i, c);
+                actual[(i * CalibrationFixtures.Stride * classes) + c].Should().BeApproximately(expected[i, c], 1e-6, "row {0}, class {1}", i, c);
             }
         }
     }
