@@ -1,5 +1,7 @@
 using System;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,8 +10,8 @@ namespace Uqlib.Calibration;
 /// <summary>Validates probabilities and labels given as tensors or spans and turns them into what the calibration metrics bin.</summary>
 internal static class CalibrationInput
 {
-    /// <summary>Validates probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c> with labels <c>(N)</c>; returns the probabilities as <c>(N, C)</c> float64 and the labels as int64.</summary>
-    public static (Tensor Probabilities, Tensor Labels) Check(Tensor probabilities, Tensor labels)
+    /// <summary>Validates probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c> with labels <c>(N)</c>; returns the probabilities as <c>(N, C)</c> (float64 unless told otherwise) and the labels as int64.</summary>
+    public static (Tensor Probabilities, Tensor Labels) Check(Tensor probabilities, Tensor labels, bool float64 = true)
     {
         Preconditions.Tensor(probabilities, nameof(probabilities), 1, 2);
         Preconditions.Tensor(labels, nameof(labels), 1, 1);
@@ -22,7 +24,7 @@ internal static class CalibrationInput
         {
             Preconditions.Labels(labels, nameof(labels), matrix.shape[1]);
             using var scope = torch.NewDisposeScope();
-            var p = matrix.to(ScalarType.Float64);
+            var p = float64 ? matrix.to(ScalarType.Float64) : matrix.alias();
             var y = labels.to(ScalarType.Int64);
             return (p.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
         }
@@ -32,8 +34,8 @@ internal static class CalibrationInput
         }
     }
 
-    /// <summary>Validates logits <c>(N, C)</c> or a binary single logit <c>(N)</c>/<c>(N, 1)</c>; returns float64 class logits <c>(N, C)</c>, the binary logit z as (0, z). The result may share the caller's storage: never modify it in place.</summary>
-    public static Tensor Logits(Tensor logits, int? classes = null)
+    /// <summary>Validates logits <c>(N, C)</c> or a binary single logit <c>(N)</c>/<c>(N, 1)</c>; returns class logits <c>(N, C)</c> (float64 unless told otherwise), the binary logit z as float64 (0, z). The result may share the caller's storage: never modify it in place.</summary>
+    public static Tensor Logits(Tensor logits, int? classes = null, bool float64 = true)
     {
         Preconditions.Tensor(logits, nameof(logits), 1, 2);
         Preconditions.Finite(logits, nameof(logits));
@@ -55,14 +57,14 @@ internal static class CalibrationInput
         using var scope = torch.NewDisposeScope();
         var result = binary
             ? ProbabilityConversion.ToLogits(logits, OutputKind.BinaryLogit).to(ScalarType.Float64)
-            : logits.to(ScalarType.Float64);
+            : float64 ? logits.to(ScalarType.Float64) : logits.alias();
         return result.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Validates logits and labels for fitting a calibrator; returns float64 logits <c>(N, C)</c> and int64 labels.</summary>
-    public static (Tensor Logits, Tensor Labels) LogitsAndLabels(Tensor logits, Tensor labels)
+    /// <summary>Validates logits and labels for fitting a calibrator; returns logits <c>(N, C)</c> (float64 unless told otherwise; binary ones always) and int64 labels.</summary>
+    public static (Tensor Logits, Tensor Labels) LogitsAndLabels(Tensor logits, Tensor labels, bool float64 = true)
     {
-        var z = Logits(logits);
+        var z = Logits(logits, float64: float64);
         try
         {
             Preconditions.Tensor(labels, nameof(labels), 1, 1);
@@ -77,18 +79,85 @@ internal static class CalibrationInput
         }
     }
 
-    /// <summary>The top-label confidence and correctness (1 or 0) of each sample.</summary>
+    /// <summary>The top-label confidence and correctness (1 or 0) of each sample, validating the probabilities in the same pass.</summary>
     public static (double[] Confidence, double[] Correct) TopLabel(Tensor probabilities, Tensor labels)
     {
-        var (p, y) = Check(probabilities, labels);
-        using (p)
-        using (y)
+        Preconditions.Tensor(probabilities, nameof(probabilities), 1, 2);
+        Preconditions.Tensor(labels, nameof(labels), 1, 1);
+        Preconditions.SameLength(probabilities, nameof(probabilities), labels, nameof(labels));
+        var width = probabilities.dim() == 1 ? 1 : (int)probabilities.shape[1];
+        Preconditions.Labels(labels, nameof(labels), Math.Max(width, 2));
+        using var scope = torch.NewDisposeScope();
+        var p = probabilities.dtype is ScalarType.Float32 or ScalarType.Float64
+            ? probabilities.cpu().contiguous()
+            : probabilities.to(ScalarType.Float64).cpu().contiguous();
+        var y = labels.to(ScalarType.Int64).cpu().contiguous();
+        var n = (int)labels.shape[0];
+        var confidence = new double[n];
+        var correct = new double[n];
+        var valid = p.dtype == ScalarType.Float32
+            ? TopLabel(NativeSpan<float>(p), NativeSpan<long>(y), width, confidence, correct)
+            : TopLabel(NativeSpan<double>(p), NativeSpan<long>(y), width, confidence, correct);
+        if (!valid)
         {
-            using var scope = torch.NewDisposeScope();
-            var (values, indexes) = p.max(1);
-            var correct = indexes.eq(y).to(ScalarType.Float64);
-            return (ToArray(values), ToArray(correct));
+            // Something is out of place: let the general check name it.
+            ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
+            throw new ArgumentException("probabilities must be finite values in [0, 1] whose rows sum to 1.", nameof(probabilities));
         }
+
+        return (confidence, correct);
+    }
+
+    /// <summary>One pass over row-major probabilities: top-label confidence and correctness; false if a value is non-finite, outside [0, 1] or a row does not sum to 1.</summary>
+    private static bool TopLabel<T>(ReadOnlySpan<T> p, ReadOnlySpan<long> labels, int width, Span<double> confidence, Span<double> correct)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (var row = 0; row < labels.Length; row++)
+        {
+            if (width == 1)
+            {
+                var positive = double.CreateTruncating(p[row]);
+                if (!(positive >= 0 && positive <= 1))
+                {
+                    return false;
+                }
+
+                var predicted = positive > 0.5 ? 1 : 0;
+                confidence[row] = Math.Max(positive, 1 - positive);
+                correct[row] = predicted == labels[row] ? 1.0 : 0.0;
+                continue;
+            }
+
+            var values = p.Slice(row * width, width);
+            var best = 0;
+            var max = double.CreateTruncating(values[0]);
+            var sum = 0.0;
+            for (var c = 0; c < width; c++)
+            {
+                var v = double.CreateTruncating(values[c]);
+                if (!(v >= 0 && v <= 1))
+                {
+                    return false;
+                }
+
+                sum += v;
+                if (v > max)
+                {
+                    max = v;
+                    best = c;
+                }
+            }
+
+            if (Math.Abs(sum - 1) > ProbabilityConversion.SumTolerance)
+            {
+                return false;
+            }
+
+            confidence[row] = max;
+            correct[row] = best == labels[row] ? 1.0 : 0.0;
+        }
+
+        return true;
     }
 
     /// <summary>Validates row-major probabilities <c>N × C</c> (or <c>N</c> binary positive-class probabilities) against <c>N</c> labels; returns C (2 for binary input).</summary>
@@ -191,6 +260,13 @@ internal static class CalibrationInput
     public static double[] ToArray(Tensor tensor)
     {
         using var scope = torch.NewDisposeScope();
-        return tensor.to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+        return NativeSpan<double>(tensor.to(ScalarType.Float64).cpu().contiguous()).ToArray();
+    }
+
+    /// <summary>A span over the native data of a contiguous CPU tensor of element type <typeparamref name="T"/>; valid while the tensor lives.</summary>
+    public static ReadOnlySpan<T> NativeSpan<T>(Tensor contiguousCpu)
+        where T : unmanaged
+    {
+        return MemoryMarshal.Cast<byte, T>(contiguousCpu.bytes);
     }
 }

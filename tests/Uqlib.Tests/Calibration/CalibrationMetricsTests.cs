@@ -152,6 +152,9 @@ public sealed class CalibrationMetricsTests
         ((Action)(() => CalibrationMetrics.Ece(p, threeLabels))).Should().Throw<ArgumentException>().WithMessage("*3 samples*2*");
         ((Action)(() => CalibrationMetrics.NegativeLogLikelihood(p, outOfRange))).Should().Throw<ArgumentException>().WithParameterName("labels");
         ((Action)(() => CalibrationMetrics.BrierScore(notProbabilities, labels))).Should().Throw<ArgumentException>().WithMessage("*sum to 1*");
+        using var negative = torch.tensor(new[,] { { -0.2, 1.2 }, { 0.6, 0.4 } });
+        ((Action)(() => CalibrationMetrics.Ece(negative, labels))).Should().Throw<ArgumentException>().WithMessage("*[0, 1]*-0.2*");
+        ((Action)(() => CalibrationMetrics.Ece(notProbabilities, labels))).Should().Throw<ArgumentException>().WithMessage("*sum to 1*");
         ((Action)(() => CalibrationMetrics.Ece(p, labels, 0))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("bins");
         ((Action)(() => CalibrationMetrics.Ece(ReadOnlySpan<double>.Empty, ReadOnlySpan<int>.Empty))).Should().Throw<ArgumentException>().WithMessage("*empty*");
         ((Action)(() => CalibrationMetrics.Ece(new[] { 0.5, 0.5, 1.0 }, new[] { 0, 1 }))).Should().Throw<ArgumentException>().WithMessage("*N × C*");

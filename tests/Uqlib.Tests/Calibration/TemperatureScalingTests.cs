@@ -28,6 +28,20 @@ public sealed class TemperatureScalingTests
         fitted.Classes.Should().Be(index == 2 ? 10 : index == 3 ? 2 : 5);
     }
 
+    [Fact]
+    public void Fit_OfFloat32Logits_EqualsTheFitOfTheSameValuesInFloat64()
+    {
+        var golden = CalibrationFixtures.Case(2);
+        using var logits = CalibrationFixtures.Logits(golden);
+        using var single = logits.to(ScalarType.Float32);
+        using var widened = single.to(ScalarType.Float64);
+        using var y = CalibrationFixtures.Labels(golden);
+        var fromSingle = TemperatureScaling.Fit(single, y).Temperature;
+        var fromDouble = TemperatureScaling.Fit(widened, y).Temperature;
+        fromSingle.Should().BeApproximately(fromDouble, 1e-13 * fromDouble);
+        fromSingle.Should().BeApproximately(golden.GetProperty("temperature").GetDouble(), 1e-4 * fromDouble);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Fit_IsTheNllMinimum_AndNeverRaisesNll(int index)
