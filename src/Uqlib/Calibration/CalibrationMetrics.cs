@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,6 +45,65 @@ public static class CalibrationMetrics
         Preconditions.AtLeast(bins, nameof(bins), 1);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualWidth(confidence, correct, bins).Ece();
+    }
+
+    /// <summary>The ECE with a seeded bootstrap percentile confidence interval: the samples are resampled with replacement and the ECE recomputed (Efron &amp; Tibshirani 1993).</summary>
+    /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
+    /// <param name="labels">Integer class indices <c>(N)</c>.</param>
+    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="resamples">The number of bootstrap resamples, at least 10.</param>
+    /// <param name="level">The confidence level, in (0, 1).</param>
+    /// <param name="seed">The seed of the resampling; the same seed gives the same interval.</param>
+    /// <param name="progress">Receives the number of resamples done, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the resampling.</param>
+    /// <returns>The ECE and its interval.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/>, <paramref name="resamples"/> or <paramref name="level"/> is out of range.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static EceInterval EceWithInterval(
+        Tensor probabilities,
+        Tensor labels,
+        int bins = DefaultBins,
+        int resamples = 1000,
+        double level = 0.95,
+        int seed = 0,
+        IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.AtLeast(resamples, nameof(resamples), 10);
+        if (!(level > 0 && level < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(level), level, $"level must be in (0, 1); found {level}.");
+        }
+
+        var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
+        var n = confidence.Length;
+        var estimates = new double[resamples];
+        var sampleConfidence = new double[n];
+        var sampleCorrect = new double[n];
+        var random = new Random(seed);
+        for (var r = 0; r < resamples; r++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            for (var i = 0; i < n; i++)
+            {
+                var k = random.Next(n);
+                sampleConfidence[i] = confidence[k];
+                sampleCorrect[i] = correct[k];
+            }
+
+            estimates[r] = Binning.EqualWidth(sampleConfidence, sampleCorrect, bins).Ece();
+            progress?.Report(r + 1);
+        }
+
+        Array.Sort(estimates);
+        return new EceInterval(
+            Binning.EqualWidth(confidence, correct, bins).Ece(),
+            Quantile(estimates, (1 - level) / 2),
+            Quantile(estimates, (1 + level) / 2),
+            level);
     }
 
     /// <summary>The adaptive (equal-mass) calibration error: top-label confidence in bins holding equal numbers of samples (Nixon et al. 2019, "Measuring calibration in deep learning").</summary>
@@ -242,6 +302,15 @@ public static class CalibrationMetrics
         }
 
         return sum / labels.Length;
+    }
+
+    /// <summary>The linearly interpolated quantile of sorted values (NumPy's default "linear" method).</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        var position = q * (sorted.Length - 1);
+        var lower = (int)Math.Floor(position);
+        var upper = Math.Min(lower + 1, sorted.Length - 1);
+        return sorted[lower] + ((sorted[upper] - sorted[lower]) * (position - lower));
     }
 
     private static double ClasswiseCore(ReadOnlySpan<double> probabilities, int classes, ReadOnlySpan<int> labels, int bins)

@@ -92,6 +92,45 @@ public sealed class CalibrationMetricsTests
     }
 
     [Fact]
+    public void EceWithInterval_IsSeeded_ContainsTheEce_AndNarrowsWithN()
+    {
+        var golden = CalibrationFixtures.Case(1);
+        using var p = CalibrationFixtures.Probabilities(golden);
+        using var y = CalibrationFixtures.Labels(golden);
+        var reported = 0;
+        var first = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 7, progress: new SynchronousProgress(n => reported = n));
+        var again = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 7);
+        var other = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 8);
+
+        first.Should().Be(again);
+        other.Should().NotBe(first);
+        reported.Should().Be(200);
+        first.Ece.Should().BeApproximately(golden.GetProperty("ece").GetDouble(), 1e-12);
+        first.Lower.Should().BeLessThan(first.Ece);
+        first.Upper.Should().BeGreaterThan(first.Ece);
+        first.Level.Should().Be(0.95);
+
+        // The interval's width shrinks like 1/√N: 16 times the data, about a quarter of the width.
+        using var many = p.repeat(16, 1);
+        using var manyLabels = y.repeat(16);
+        var wide = first.Upper - first.Lower;
+        var narrow = CalibrationMetrics.EceWithInterval(many, manyLabels, resamples: 200, seed: 7);
+        (narrow.Upper - narrow.Lower).Should().BeInRange(wide / 8, wide / 2);
+    }
+
+    [Fact]
+    public void EceWithInterval_OfBadOptions_ThrowsOrCancels()
+    {
+        using var p = torch.tensor(new[,] { { 0.2, 0.8 }, { 0.6, 0.4 } });
+        using var y = torch.tensor(new long[] { 0, 1 });
+        using var cancelled = new System.Threading.CancellationTokenSource();
+        cancelled.Cancel();
+        ((Action)(() => CalibrationMetrics.EceWithInterval(p, y, level: 1.0))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("level");
+        ((Action)(() => CalibrationMetrics.EceWithInterval(p, y, resamples: 5))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("resamples");
+        ((Action)(() => CalibrationMetrics.EceWithInterval(p, y, cancellationToken: cancelled.Token))).Should().Throw<OperationCanceledException>();
+    }
+
+    [Fact]
     public void Metrics_OfPerfectOneHotPredictions_AreZero()
     {
         using var y = torch.tensor(new long[] { 0, 2, 1, 2 });
@@ -175,5 +214,10 @@ public sealed class CalibrationMetricsTests
         CalibrationMetrics.BrierScore(positive, y);
         CalibrationMetrics.NegativeLogLikelihood(p, y);
         LiveTensors.Count.Should().Be(before);
+    }
+
+    private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
     }
 }

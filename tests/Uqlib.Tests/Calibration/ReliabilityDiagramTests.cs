@@ -75,6 +75,42 @@ public sealed class ReliabilityDiagramTests
     }
 
     [Fact]
+    public void DocsExample_CalibrationMd_Runs()
+    {
+        // The examples of docs/calibration.md, on the over-confident golden case.
+        var golden = CalibrationFixtures.Case(1);
+        using var validationLogits = CalibrationFixtures.Logits(golden);
+        using var validationLabels = CalibrationFixtures.Labels(golden);
+        using var testLogits = validationLogits.slice(0, 0, 100, 1);
+        using var probabilities = validationLogits.softmax(1);
+        using var labels = validationLabels.alias();
+
+        double ece = CalibrationMetrics.Ece(probabilities, labels);
+        double adaptive = CalibrationMetrics.AdaptiveEce(probabilities, labels);
+        double nll = CalibrationMetrics.NegativeLogLikelihood(probabilities, labels);
+        var diagram = ReliabilityDiagram.Compute(probabilities, labels, bins: 10);
+        var lines = diagram.Bins.Select(bin =>
+            $"({bin.Lower:F1}, {bin.Upper:F1}]  n = {bin.Count,5}  confidence {bin.Confidence:F3}  accuracy {bin.Accuracy:F3}  gap {bin.Gap:+0.000;-0.000}").ToList();
+
+        var temperature = TemperatureScaling.Fit(validationLogits, validationLabels);
+        using var calibrated = temperature.Transform(testLogits);
+        var path = System.IO.Path.GetTempFileName();
+        temperature.Save(path);
+        var again = TemperatureScaling.Load(path);
+        System.IO.File.Delete(path);
+
+        lines.Should().HaveCount(10);
+        ece.Should().BeGreaterThan(0.1, "the case is over-confident");
+        adaptive.Should().BeGreaterThan(0.1);
+        nll.Should().BeGreaterThan(0);
+        diagram.Bins.Where(b => b.Count > 0).Average(b => b.Gap).Should().BeGreaterThan(0, "over-confident bins have positive gaps");
+        again.Temperature.Should().Be(temperature.Temperature);
+        calibrated.shape.Should().Equal(100, 5);
+        using var after = temperature.Transform(validationLogits);
+        CalibrationMetrics.Ece(after, labels).Should().BeLessThan(ece);
+    }
+
+    [Fact]
     public void Compute_OfBadArguments_Throws()
     {
         using var p = torch.tensor(new[] { 0.2, double.NaN });
