@@ -13,12 +13,14 @@ namespace Uqlib.Calibration;
 /// <remarks>
 /// <para>Guo et al. 2017, "On calibration of modern neural networks". The NLL is convex in β = 1/T (its second derivative is the mean
 /// variance of the logits under softmax(βz)), so the fit solves dNLL/dβ = 0 exactly by Halley's method (Newton's with the third derivative, which the
-/// same pass over the data gives) safeguarded by a bracket and bisection, to machine precision, in three to five passes over the data. Dividing by T &gt; 0 never changes the predicted class.</para>
+/// same pass over the data gives) safeguarded by a bracket and bisection, to machine precision, in two to five passes over the data (large sets start from
+/// the solution on every 8th sample). Dividing by T &gt; 0 never changes the predicted class.</para>
 /// <para>A binary single-logit model's logit z is treated as the two class logits (0, z), giving σ(z / T). An immutable value; thread-safe.</para>
 /// </remarks>
 public sealed class TemperatureScaling : ICalibrator
 {
     private const string Kind = "TemperatureScaling";
+    private const int WarmStartRows = 16_384;
 
     private TemperatureScaling(double temperature, int classes)
     {
@@ -140,6 +142,29 @@ public sealed class TemperatureScaling : ICalibrator
     internal static double SolveInverseTemperature<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> labels, int classes, double betaMin, double betaMax)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var start = 1.0;
+        if (labels.Length >= WarmStartRows)
+        {
+            // Start from the solution on every 8th row: within sampling error (about 1%) of the answer, so that the full data
+            // needs two Halley steps instead of four.
+            var rows = labels.Length / 8;
+            var sample = new T[rows * classes];
+            var sampleLabels = new long[rows];
+            for (var i = 0; i < rows; i++)
+            {
+                logits.Slice(i * 8 * classes, classes).CopyTo(sample.AsSpan(i * classes, classes));
+                sampleLabels[i] = labels[i * 8];
+            }
+
+            start = Solve<T>(sample, sampleLabels, classes, betaMin, betaMax, 1.0);
+        }
+
+        return Solve(logits, labels, classes, betaMin, betaMax, start);
+    }
+
+    private static double Solve<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> labels, int classes, double betaMin, double betaMax, double start)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var n = labels.Length;
         var rowMax = new double[n];
         var labelMinusMax = 0.0;
@@ -160,7 +185,8 @@ public sealed class TemperatureScaling : ICalibrator
         var target = labelMinusMax / n;
         double lo = betaMin, hi = betaMax;
         bool loChecked = false, hiChecked = false;
-        var beta = Math.Clamp(1.0, betaMin, betaMax);
+        var beta = Math.Clamp(start, betaMin, betaMax);
+        var previousStep = double.NaN;
         for (var iteration = 0; iteration < 200; iteration++)
         {
             var (mean, variance, skew) = Moments(logits, rowMax, classes, beta);
@@ -203,12 +229,17 @@ public sealed class TemperatureScaling : ICalibrator
                     : Math.Sqrt(lo * hi);
             }
 
-            // After a Halley step of relative size 1e-7 the error is below rounding: it shrinks as the step's cube.
-            if ((converging && Math.Abs(next - beta) <= 1e-7 * beta) || (loChecked && hiChecked && hi - lo <= 4e-16 * hi))
+            // Halley's error shrinks as the cube of the step, e' ≈ K·s³: stop once the step is 1e-7 of β, or once K (estimated from
+            // the last two steps, at least 1) times the cube of a step below 1e-5 is under 1e-16 — below rounding either way.
+            var step = Math.Abs(next - beta) / beta;
+            var cubic = Math.Max(1.0, double.IsNaN(previousStep) ? 1.0 : step / (previousStep * previousStep * previousStep));
+            if ((converging && (step <= 1e-7 || (step <= 1e-5 && cubic * step * step * step <= 1e-16)))
+                || (loChecked && hiChecked && hi - lo <= 4e-16 * hi))
             {
                 return next;
             }
 
+            previousStep = converging ? step : double.NaN;
             beta = next;
         }
 

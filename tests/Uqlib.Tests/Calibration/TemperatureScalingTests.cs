@@ -29,6 +29,23 @@ public sealed class TemperatureScalingTests
     }
 
     [Fact]
+    public void Fit_OfALargeSet_ZeroesTheNllGradient()
+    {
+        // 20,000 samples take the warm-started path; at the optimum dNLL/dβ = mean(E_softmax(βz)[z] − z_y) vanishes.
+        using var logits = torch.randn(20_000, 10, generator: torch.manual_seed(21), dtype: ScalarType.Float64).mul_(3);
+        using var truth = logits.div(1.7).softmax(1);
+        using var y = truth.multinomial(1, generator: torch.manual_seed(22)).squeeze(1);
+        var fitted = TemperatureScaling.Fit(logits, y);
+
+        using var p = logits.div(fitted.Temperature).softmax(1);
+        using var expected = p.mul(logits).sum(1);
+        using var chosen = logits.gather(1, y.unsqueeze(1)).squeeze(1);
+        var gradient = expected.sub(chosen).mean().ToDouble();
+        Math.Abs(gradient).Should().BeLessThan(1e-12);
+        fitted.Temperature.Should().BeApproximately(1.7, 0.1);
+    }
+
+    [Fact]
     public void Fit_OfFloat32Logits_EqualsTheFitOfTheSameValuesInFloat64()
     {
         var golden = CalibrationFixtures.Case(2);
