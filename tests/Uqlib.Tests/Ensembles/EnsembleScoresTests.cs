@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Text.Json;
 using FluentAssertions;
 using TorchSharp;
@@ -34,18 +33,18 @@ public sealed class EnsembleScoresTests
     public void Compute_EveryMeasure_MatchesNumPy(int index)
     {
         var golden = Reference.GetProperty("cases")[index];
-        using var p = NestedTensor(golden.GetProperty("probabilities"));
+        using var p = GoldenArrays.Tensor(golden.GetProperty("probabilities"));
         foreach (var (score, key) in Measures)
         {
             using var actual = EnsembleScores.Compute(score, p);
-            Golden.ToArray(actual).Should().Equal(Flat(golden.GetProperty(key)), (a, b) => Math.Abs(a - b) < Tolerance, score.ToString());
+            Golden.ToArray(actual).Should().Equal(GoldenArrays.Flat(golden.GetProperty(key)), (a, b) => Math.Abs(a - b) < Tolerance, score.ToString());
         }
     }
 
     [Fact]
     public void NamedFunctions_EqualCompute()
     {
-        using var p = NestedTensor(Reference.GetProperty("cases")[0].GetProperty("probabilities"));
+        using var p = GoldenArrays.Tensor(Reference.GetProperty("cases")[0].GetProperty("probabilities"));
         var named = new Func<Tensor, Tensor>[]
         {
             EnsembleScores.PredictiveEntropy, EnsembleScores.ExpectedEntropy, EnsembleScores.MutualInformation, EnsembleScores.Variance,
@@ -63,12 +62,12 @@ public sealed class EnsembleScoresTests
     public void Compute_Segmentation_GivesPerPixelMapsMatchingNumPy()
     {
         var golden = Reference.GetProperty("segmentation");
-        using var p = NestedTensor(golden.GetProperty("probabilities"));
+        using var p = GoldenArrays.Tensor(golden.GetProperty("probabilities"));
         foreach (var (score, key) in Measures)
         {
             using var actual = EnsembleScores.Compute(score, p);
             actual.shape.Should().Equal(2L, 3L, 4L);
-            Golden.ToArray(actual).Should().Equal(Flat(golden.GetProperty(key)), (a, b) => Math.Abs(a - b) < Tolerance, score.ToString());
+            Golden.ToArray(actual).Should().Equal(GoldenArrays.Flat(golden.GetProperty(key)), (a, b) => Math.Abs(a - b) < Tolerance, score.ToString());
         }
     }
 
@@ -76,21 +75,21 @@ public sealed class EnsembleScoresTests
     public void BinaryStandardDeviation_MatchesNumPy()
     {
         var golden = Reference.GetProperty("binary");
-        using var p = NestedTensor(golden.GetProperty("positive"));
+        using var p = GoldenArrays.Tensor(golden.GetProperty("positive"));
         using var std = EnsembleScores.BinaryStandardDeviation(p);
-        Golden.ToArray(std).Should().Equal(Flat(golden.GetProperty("std")), (a, b) => Math.Abs(a - b) < Tolerance);
+        Golden.ToArray(std).Should().Equal(GoldenArrays.Flat(golden.GetProperty("std")), (a, b) => Math.Abs(a - b) < Tolerance);
     }
 
     [Fact]
     public void RegressionVariances_MatchNumPy()
     {
         var golden = Reference.GetProperty("regression");
-        using var means = NestedTensor(golden.GetProperty("means"));
-        using var variances = NestedTensor(golden.GetProperty("variances"));
+        using var means = GoldenArrays.Tensor(golden.GetProperty("means"));
+        using var variances = GoldenArrays.Tensor(golden.GetProperty("variances"));
         using var ofMeans = EnsembleScores.RegressionVariance(means);
         using var total = EnsembleScores.RegressionTotalVariance(means, variances);
-        Golden.ToArray(ofMeans).Should().Equal(Flat(golden.GetProperty("varianceOfMeans")), (a, b) => Math.Abs(a - b) < 1e-10);
-        Golden.ToArray(total).Should().Equal(Flat(golden.GetProperty("totalVariance")), (a, b) => Math.Abs(a - b) < 1e-10);
+        Golden.ToArray(ofMeans).Should().Equal(GoldenArrays.Flat(golden.GetProperty("varianceOfMeans")), (a, b) => Math.Abs(a - b) < 1e-10);
+        Golden.ToArray(total).Should().Equal(GoldenArrays.Flat(golden.GetProperty("totalVariance")), (a, b) => Math.Abs(a - b) < 1e-10);
     }
 
     [Fact]
@@ -234,38 +233,5 @@ public sealed class EnsembleScoresTests
 
         LiveTensors.Count.Should().Be(before);
         p.IsInvalid.Should().BeFalse();
-    }
-
-    internal static Tensor NestedTensor(JsonElement element)
-    {
-        var shape = new List<long>();
-        for (var e = element; e.ValueKind == JsonValueKind.Array; e = e[0])
-        {
-            shape.Add(e.GetArrayLength());
-        }
-
-        return torch.tensor(Flat(element), dtype: ScalarType.Float64).reshape(shape.ToArray());
-    }
-
-    internal static double[] Flat(JsonElement element)
-    {
-        var values = new List<double>();
-        Collect(element, values);
-        return values.ToArray();
-    }
-
-    private static void Collect(JsonElement element, List<double> values)
-    {
-        if (element.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var child in element.EnumerateArray())
-            {
-                Collect(child, values);
-            }
-        }
-        else
-        {
-            values.Add(element.GetDouble());
-        }
     }
 }
