@@ -48,7 +48,7 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
         }
 
         OutputKind = members[0].OutputKind;
-        Score = CheckScore(score, OutputKind);
+        Score = VariabilityEstimates.CheckScore(score, OutputKind);
     }
 
     /// <summary>Gets the measure this estimator reports.</summary>
@@ -80,7 +80,7 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        using var accumulator = new EnsembleAccumulator(AccumulatedScore(Score, OutputKind));
+        using var accumulator = new EnsembleAccumulator(VariabilityEstimates.AccumulatedScore(Score, OutputKind));
         string? firstShape = null;
         for (var m = 0; m < members.Length; m++)
         {
@@ -94,12 +94,12 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
                     $"Every member must give outputs of one shape; members[{m}] gave {shape} but members[0] gave {firstShape}.");
             }
 
-            var values = ToAccumulated(output.Logits, OutputKind, "output");
+            var values = VariabilityEstimates.ToAccumulated(output.Logits, OutputKind, "output");
 
             accumulator.Add(values);
         }
 
-        return Finish(accumulator, OutputKind);
+        return VariabilityEstimates.Finish(accumulator, OutputKind);
     }
 
     /// <summary>Estimates from member outputs computed elsewhere (e.g. by models run in Python), stacked along dimension 0.</summary>
@@ -118,79 +118,15 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
             throw new ArgumentOutOfRangeException(nameof(kind), kind, $"kind must be a defined OutputKind; found {kind}.");
         }
 
-        CheckScore(score, kind);
+        VariabilityEstimates.CheckScore(score, kind);
         Preconditions.Finite(memberOutputs, nameof(memberOutputs));
-        using var accumulator = new EnsembleAccumulator(AccumulatedScore(score, kind));
+        using var accumulator = new EnsembleAccumulator(VariabilityEstimates.AccumulatedScore(score, kind));
         for (long m = 0; m < memberOutputs.shape[0]; m++)
         {
             using var scope = torch.NewDisposeScope();
-            accumulator.Add(ToAccumulated(memberOutputs[m], kind, nameof(memberOutputs)));
+            accumulator.Add(VariabilityEstimates.ToAccumulated(memberOutputs[m], kind, nameof(memberOutputs)));
         }
 
-        return Finish(accumulator, kind);
-    }
-
-    /// <summary>Class probabilities <c>(N, C[, …])</c>, or regression values as columns <c>(N, D)</c>.</summary>
-    private static Tensor ToAccumulated(Tensor output, OutputKind kind, string name)
-    {
-        if (kind != OutputKind.Regression)
-        {
-            try
-            {
-                return ProbabilityConversion.ToProbabilities(output, kind);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"A member's {name} is invalid: {e.Message}", name, e);
-            }
-        }
-
-        Preconditions.Tensor(output, name, 1, 8);
-        Preconditions.Finite(output, name);
-        return output.dim() == 1 ? output.unsqueeze(1) : output.flatten(1);
-    }
-
-    private static UncertaintyEstimate Finish(EnsembleAccumulator accumulator, OutputKind kind)
-    {
-        using var scope = torch.NewDisposeScope();
-        var mean = accumulator.Mean();
-        var scores = accumulator.Compute();
-        if (kind == OutputKind.Regression)
-        {
-            // Per-sample variance summed over outputs; Variance and TotalVariance coincide for regression.
-            var prediction = mean.shape[1] == 1 ? mean.squeeze(1) : mean;
-            return new UncertaintyEstimate(prediction.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
-        }
-
-        if (scores.dim() == 1)
-        {
-            return new UncertaintyEstimate(mean.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
-        }
-
-        var perImage = scores.flatten(1).mean(new long[] { 1 });
-        return new UncertaintyEstimate(mean.MoveToOuterDisposeScope(), perImage.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
-    }
-
-    /// <summary>For regression the per-output variances are summed, which is what <see cref="EnsembleScore.TotalVariance"/> computes on columns.</summary>
-    private static EnsembleScore AccumulatedScore(EnsembleScore score, OutputKind kind)
-    {
-        return kind == OutputKind.Regression ? EnsembleScore.TotalVariance : score;
-    }
-
-    private static EnsembleScore CheckScore(EnsembleScore score, OutputKind kind)
-    {
-        if (!Enum.IsDefined(score))
-        {
-            throw new ArgumentOutOfRangeException(nameof(score), score, $"score must be a defined EnsembleScore; found {score}.");
-        }
-
-        if (kind == OutputKind.Regression && score is not (EnsembleScore.Variance or EnsembleScore.TotalVariance))
-        {
-            throw new ArgumentException(
-                $"Regression members have no class probabilities: use EnsembleScore.Variance or TotalVariance (the variance of the members' predictions); found {score}.",
-                nameof(score));
-        }
-
-        return score;
+        return VariabilityEstimates.Finish(accumulator, kind);
     }
 }
