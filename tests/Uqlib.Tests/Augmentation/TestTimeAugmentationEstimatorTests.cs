@@ -174,4 +174,20 @@ public sealed class TestTimeAugmentationEstimatorTests
         LiveTensors.Count.Should().Be(before);
         inputs.IsInvalid.Should().BeFalse();
     }
+
+    [Fact]
+    public void DocsExample_Runs()
+    {
+        var model = FlipEquivariantSegmenter(2);
+        using var batch = torch.randn(new long[] { 2, 1, 8, 8 }, dtype: ScalarType.Float64);
+
+        // docs/ensembles-and-tta.md
+        var policy = TtaPolicy.Of(Augmentations.Identity, Augmentations.Flip(-1), Augmentations.Flip(0), Augmentations.Rotate(10));
+        var tta = new TestTimeAugmentationEstimator(model, policy, EnsembleScore.MutualInformation,
+                                                    new TtaOptions { MaxAugmentedBatchSize = 4096 });
+        using var estimate = tta.Estimate(batch);
+
+        estimate.Map!.shape.Should().Equal(2, 8, 8);
+        estimate.Scores.shape.Should().Equal(2);
+    }
 }

@@ -160,4 +160,21 @@ public sealed class DeepEnsembleEstimatorTests
         LiveTensors.Count.Should().Be(before);
         inputs.IsInvalid.Should().BeFalse();
     }
+
+    [Fact]
+    public void DocsExample_Runs()
+    {
+        var folds = ScaledMembers(OutputKind.MulticlassLogits, 1, 2, 3, 4, 5);
+        var (fold0, fold1, fold2, fold3, fold4) = (folds[0], folds[1], folds[2], folds[3], folds[4]);
+        using var batch = torch.randn(4, 3);
+        using var memberLogits = torch.randn(5, 4, 3);
+
+        // docs/ensembles-and-tta.md
+        var estimator = new DeepEnsembleEstimator(new IModel[] { fold0, fold1, fold2, fold3, fold4 }, EnsembleScore.MutualInformation);
+        using var estimate = estimator.Estimate(batch);           // mean probabilities, one score per sample, map for segmentation
+        using var fromPython = DeepEnsembleEstimator.EstimateFromOutputs(memberLogits, OutputKind.MulticlassLogits);
+
+        estimate.Scores.shape.Should().Equal(4);
+        fromPython.Scores.shape.Should().Equal(4);
+    }
 }
