@@ -364,4 +364,24 @@ public sealed class TestTimeAugmentationEstimatorTests
         estimate.Map!.shape.Should().Equal(2, 8, 8);
         estimate.Scores.shape.Should().Equal(2);
     }
+
+    [Fact]
+    public void DocsExample_Calibrated_Runs()
+    {
+        var model = Classifier();
+        var policy = TtaPolicy.Of(Augmentations.Identity, Augmentations.Flip(-1), Augmentations.Flip(0), Augmentations.Rotate(10));
+        using var scope = torch.NewDisposeScope();
+        var (x, y) = LabelledImages(model, 60, 14);
+        var validationBatches = new[] { new Batch(x, y) };
+        var batch = torch.rand(new long[] { 3, 1, 6, 6 }, dtype: ScalarType.Float64);
+
+        // docs/ensembles-and-tta.md
+        var calibratedTta = new TestTimeAugmentationEstimator(model, policy, EnsembleScore.PredictiveEntropy, TemperatureScaling.Fit);
+        calibratedTta.Fit(new FitData { Validation = validationBatches });
+        using var calibratedTtaEstimate = calibratedTta.Estimate(batch);
+        var temperature = ((TemperatureScaling)calibratedTta.Calibrator!).Temperature;
+
+        temperature.Should().BeGreaterThan(0);
+        calibratedTtaEstimate.Scores.shape.Should().Equal(3);
+    }
 }

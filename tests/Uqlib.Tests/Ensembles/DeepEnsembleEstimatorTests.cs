@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using FluentAssertions;
 using TorchSharp;
@@ -388,5 +389,41 @@ public sealed class DeepEnsembleEstimatorTests
 
         estimate.Scores.shape.Should().Equal(4);
         fromPython.Scores.shape.Should().Equal(4);
+    }
+
+    [Fact]
+    public void DocsExample_Calibrated_Runs()
+    {
+        using var scope = torch.NewDisposeScope();
+        var folds = ScaledMembers(OutputKind.MulticlassLogits, 1, 2, 3, 4, 5);
+        var (x, y) = LabelledData(100, 13);
+        var validationBatches = new[] { new Batch(x, y) };
+        var batch = torch.randn(4, 4);
+        var validationLogits = torch.stack(new[] { 1.0, 2, 3, 4, 5 }.Select(s => x.mul(s)).ToArray());
+        var validationLabels = y;
+        var memberLogits = torch.randn(5, 4, 4);
+        var path = Path.Combine(Path.GetTempPath(), $"uqlib-docs-ensemble-{Guid.NewGuid():N}.json");
+        try
+        {
+            // docs/ensembles-and-tta.md
+            var calibrated = new DeepEnsembleEstimator(folds, EnsembleScore.MutualInformation, TemperatureScaling.Fit);
+            calibrated.Fit(new FitData { Validation = validationBatches });   // one temperature per member, on its own validation logits
+            using var calibratedEstimate = calibrated.Estimate(batch);
+            calibrated.Calibrators![0].Save(path);                            // TemperatureScaling.Load(path) gives it back
+
+            // Logits computed elsewhere: fit each member's calibrator, then estimate.
+            var calibrators = Enumerable.Range(0, 5)
+                .Select(m => (ICalibrator)TemperatureScaling.Fit(validationLogits[m], validationLabels)).ToArray();
+            using var calibratedFromPython = DeepEnsembleEstimator.EstimateFromOutputs(memberLogits, OutputKind.MulticlassLogits, calibrators);
+
+            TemperatureScaling.Load(path).Temperature.Should().Be(((TemperatureScaling)calibrated.Calibrators[0]).Temperature);
+            ((TemperatureScaling)calibrators[4]).Temperature.Should().BeApproximately(((TemperatureScaling)calibrated.Calibrators[4]).Temperature, 1e-12);
+            calibratedEstimate.Scores.shape.Should().Equal(4);
+            calibratedFromPython.Scores.shape.Should().Equal(4);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }
