@@ -20,11 +20,11 @@ namespace Uqlib.Ensembles;
 /// <see cref="Requirements.LabelledValidationData"/>, <see cref="Fit"/> runs every member over the validation batches and fits one calibrator
 /// per member on that member's logits, and <see cref="Estimate"/> averages the calibrated member probabilities and computes every measure on them.
 /// Calibrating per member, not the average, keeps the measures of disagreement (mutual information, disagreement, pairwise KL) measures
-/// between calibrated members, works with any <see cref="ICalibrator"/> fitted on logits, and is the "ensemble of temperature-scaled models"
-/// of Ashukha et al. 2020, "Pitfalls of in-domain uncertainty estimation and ensembling in deep learning". Their calibrated log-likelihood
-/// instead fits one temperature to the log of the averaged prediction (as <c>TestTimeAugmentationEstimator</c> does); an average of
-/// calibrated members tends to be under-confident when the members disagree (Wu &amp; Gales 2021, "Should ensemble members be calibrated?"),
-/// so check the ensemble's calibration on held-out data.</para>
+/// between calibrated members, and works with any <see cref="ICalibrator"/> fitted on logits (the average has none). Ashukha et al. 2020,
+/// "Pitfalls of in-domain uncertainty estimation and ensembling in deep learning", whose calibrated log-likelihood compares ensembles after
+/// temperature scaling, fit one temperature to the log of the averaged prediction instead (as <c>TestTimeAugmentationEstimator</c> does);
+/// an average of calibrated members can be under-confident when the members disagree (Wu &amp; Gales 2021, "Should ensemble members be
+/// calibrated?"), so check the ensemble's calibration on held-out data.</para>
 /// </remarks>
 public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
 {
