@@ -29,7 +29,7 @@ public static class PixelCalibration
     /// <param name="bins">The number of equal-width bins, at least 1.</param>
     /// <returns>The ECE over the pixels, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException"><paramref name="output"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The output is invalid as for <see cref="SegmentationScores.EntropyMap"/>; the labels are not of the output's shape without dimension 1, not integers or out of range; the region of interest is not a binary mask of the labels' shape, or is empty.</exception>
+    /// <exception cref="ArgumentException">The output is invalid as for <see cref="SegmentationScores.EntropyMap"/>; the labels are not of the output's shape without dimension 1, not on its device, not integers or out of range; the region of interest is not a binary mask of the labels' shape, or is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
     public static double Ece(Tensor output, OutputKind kind, Tensor labels, Tensor? regionOfInterest = null, int bins = CalibrationMetrics.DefaultBins)
     {
@@ -144,6 +144,11 @@ public static class PixelCalibration
             throw new ArgumentException(
                 $"labels must hold one class per pixel, shape ({string.Join(", ", expected)}) for output of shape {Preconditions.ShapeText(output)}; found {Preconditions.ShapeText(labels)}.",
                 nameof(labels));
+        }
+
+        if (labels.device_type != output.device_type || labels.device_index != output.device_index)
+        {
+            throw new ArgumentException($"labels is on {labels.device} but output is on {output.device}; they must be on one device.", nameof(labels));
         }
 
         Preconditions.Labels(labels, nameof(labels), Math.Max(classes, 2));
