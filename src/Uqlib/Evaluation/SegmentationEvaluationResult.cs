@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
@@ -8,12 +9,10 @@ namespace Uqlib.Evaluation;
 /// <remarks>Created by <see cref="SegmentationEvaluation"/>. Immutable and thread-safe.</remarks>
 public sealed class SegmentationEvaluationResult
 {
-    private readonly double[] dice;
-
     internal SegmentationEvaluationResult(MethodComparison comparison, double[] dice, double diceThreshold, IReadOnlyList<string> methods, IReadOnlyList<double> spearman)
     {
         Comparison = comparison;
-        this.dice = dice;
+        Dice = Array.AsReadOnly(dice);
         DiceThreshold = diceThreshold;
         var correlations = new Dictionary<string, double>(methods.Count);
         for (var i = 0; i < methods.Count; i++)
@@ -21,14 +20,14 @@ public sealed class SegmentationEvaluationResult
             correlations.Add(methods[i], spearman[i]);
         }
 
-        SpearmanWithDice = correlations;
+        SpearmanWithDice = new System.Collections.ObjectModel.ReadOnlyDictionary<string, double>(correlations);
     }
 
     /// <summary>Gets the failure-detection table (AUROC with DeLong's CI, AUPR, FPR@95%TPR, AURC, E-AURC), one row per method in the order given; failures are the images whose Dice is below <see cref="DiceThreshold"/>.</summary>
     public MethodComparison Comparison { get; }
 
     /// <summary>Gets the Dice of each image, in [0, 1] (1 where prediction and truth are both empty).</summary>
-    public IReadOnlyList<double> Dice => dice;
+    public IReadOnlyList<double> Dice { get; }
 
     /// <summary>Gets the Dice below which an image counts as a failure.</summary>
     public double DiceThreshold { get; }
