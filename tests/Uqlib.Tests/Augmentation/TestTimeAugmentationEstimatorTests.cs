@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using FluentAssertions;
 using TorchSharp;
@@ -383,5 +384,120 @@ public sealed class TestTimeAugmentationEstimatorTests
 
         temperature.Should().BeGreaterThan(0);
         calibratedTtaEstimate.Scores.shape.Should().Equal(3);
+    /// <summary>A pointwise segmenter: each pixel's logits depend on that pixel's intensity only, so it is uncertain exactly where x = 0.5.</summary>
+    private static IModel PointwiseSegmenter(OutputKind kind, Action<Tensor>? onForward = null)
+    {
+        return new DelegateModel(
+            x =>
+            {
+                onForward?.Invoke(x);
+                var z = x.sub(0.5).mul(20);
+                return kind == OutputKind.BinaryLogit ? z : torch.cat(new[] { z, torch.zeros_like(z), z.neg() }, 1);
+            },
+            kind);
+    }
+
+    /// <summary>Intensities far from 0.5 except one planted voxel per image, at an asymmetric place, where they are exactly 0.5.</summary>
+    private static Tensor PlantedInputs(long[] shape, long[][] planted)
+    {
+        var generator = torch.manual_seed(21);
+        var far = torch.rand(shape, dtype: ScalarType.Float64, generator: generator).mul_(0.3);
+        var high = torch.rand(shape, dtype: ScalarType.Float64, generator: generator).gt(0.5);
+        var inputs = torch.where(high, far.add(0.7), far);
+        for (var i = 0; i < planted.Length; i++)
+        {
+            var index = new[] { TensorIndex.Single(i), TensorIndex.Single(0) }.Concat(planted[i].Select(v => TensorIndex.Single(v))).ToArray();
+            inputs.index_put_(torch.tensor(0.5, dtype: ScalarType.Float64), index);
+        }
+
+        return inputs;
+    }
+
+    [Theory]
+    [InlineData(OutputKind.BinaryLogit, 3)]
+    [InlineData(OutputKind.MulticlassLogits, 3)]
+    [InlineData(OutputKind.BinaryLogit, 2)]
+    [InlineData(OutputKind.MulticlassLogits, 2)]
+    public void Estimate_PointwiseSegmenter_InvertedMapsAreAlignedToThePixel(OutputKind kind, int spatial)
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = PointwiseSegmenter(kind);
+        long[] shape = spatial == 3 ? new long[] { 2, 1, 6, 8, 8 } : new long[] { 2, 1, 7, 9 };
+        var planted = spatial == 3 ? new[] { new long[] { 1, 2, 5 }, new long[] { 4, 0, 3 } } : new[] { new long[] { 1, 6 }, new long[] { 5, 2 } };
+        var inputs = PlantedInputs(shape, planted);
+        // Flips on every axis, rot90 (non-square in 2-D, so the shape changes and is mapped back), and a composition.
+        var policy = spatial == 3
+            ? TtaPolicy.Of(Augmentations.Identity, Augmentations.Flip(0), Augmentations.Flip(1), Augmentations.Flip(2), Augmentations.Rot90(1),
+                Augmentations.Rot90(2, 0, -1), Augmentations.Compose(Augmentations.Flip(0), Augmentations.Rot90(3)))
+            : TtaPolicy.Of(Augmentations.Identity, Augmentations.Flip(0), Augmentations.Flip(1), Augmentations.Rot90(1), Augmentations.Rot90(3),
+                Augmentations.Compose(Augmentations.Flip(1), Augmentations.Rot90(1)));
+        var plain = model.Forward(inputs).Logits;
+
+        using var entropy = new TestTimeAugmentationEstimator(model, policy, EnsembleScore.PredictiveEntropy).Estimate(inputs);
+        using var mutual = new TestTimeAugmentationEstimator(model, policy, EnsembleScore.MutualInformation).Estimate(inputs);
+
+        entropy.Probabilities.allclose(ProbabilityConversion.ToProbabilities(plain, kind), rtol: 0, atol: 1e-12).Should().BeTrue();
+        entropy.Map!.allclose(Uqlib.Segmentation.SegmentationScores.EntropyMap(plain, kind), rtol: 0, atol: 1e-12).Should().BeTrue(
+            "every inverted copy puts each voxel's prediction back on that voxel");
+        mutual.Map!.abs().max().ToDouble().Should().BeLessThan(1e-12, "the inverted copies agree voxel by voxel");
+        for (var i = 0; i < planted.Length; i++)
+        {
+            var flat = entropy.Map[i].flatten().argmax().item<long>();
+            var expected = 0L;
+            for (var d = 0; d < planted[i].Length; d++)
+            {
+                expected = (expected * shape[2 + d]) + planted[i][d];
+            }
+
+            flat.Should().Be(expected, "the most uncertain voxel of the TTA map is the planted one");
+        }
+
+        // Not vacuous: averaged without inversion, the copies put the uncertain voxel in several places.
+        var uninverted = policy.Augmentations.Where(a => a.Apply(inputs).shape.SequenceEqual(inputs.shape))
+            .Select(a => ProbabilityConversion.ToProbabilities(model.Forward(a.Apply(inputs)).Logits, kind)).ToArray();
+        var wrong = EnsembleScores.PredictiveEntropy(torch.stack(uninverted));
+        wrong.sub(entropy.Map).abs().max().ToDouble().Should().BeGreaterThan(0.1);
+    }
+
+    [Fact]
+    public void Estimate_VolumesWith8Augmentations_OneAugmentationPerPass_StreamsWithRunningSums()
+    {
+        // 3-D volumes, 8 augmentations. With MaxAugmentedBatchSize = 1 each forward pass sees one augmented copy of the batch, and the
+        // number of live tensors when the model runs is the same at the 2nd and at the 8th pass: nothing piles up per augmentation
+        // (the first pass runs before the running sums exist). The peak does not grow with the number of augmentations either.
+        using var inputs = PlantedInputs(new long[] { 3, 1, 6, 8, 8 }, new[] { new long[] { 1, 2, 3 }, new long[] { 2, 3, 4 }, new long[] { 5, 7, 0 } });
+        var all = new[]
+        {
+            Augmentations.Identity, Augmentations.Flip(0), Augmentations.Flip(1), Augmentations.Flip(2), Augmentations.Rot90(1), Augmentations.Rot90(2),
+            Augmentations.Rot90(3), Augmentations.Compose(Augmentations.Flip(0), Augmentations.Rot90(1)),
+        };
+        (List<long> Live, List<long> Batch) Run(int augmentations, TtaOptions options)
+        {
+            var live = new List<long>();
+            var batch = new List<long>();
+            var model = PointwiseSegmenter(OutputKind.BinaryLogit, x =>
+            {
+                live.Add(LiveTensors.Count);
+                batch.Add(x.shape[0]);
+            });
+            var estimator = new TestTimeAugmentationEstimator(model, TtaPolicy.Of(all.Take(augmentations).ToArray()), EnsembleScore.MutualInformation, options);
+            var before = LiveTensors.Count;
+            using (var estimate = estimator.Estimate(inputs))
+            {
+                estimate.Map!.shape.Should().Equal(3, 6, 8, 8);
+            }
+
+            LiveTensors.Count.Should().Be(before, "nothing leaks");
+            return (live, batch);
+        }
+
+        var streamed = Run(8, new TtaOptions { MaxAugmentedBatchSize = 1 });
+        streamed.Batch.Should().Equal(Enumerable.Repeat(3L, 8), "one augmented copy of the 3 volumes per forward pass");
+        streamed.Live.Skip(1).Distinct().Should().ContainSingle("the live tensors at each pass do not grow with the augmentations done");
+        var two = Run(2, new TtaOptions { MaxAugmentedBatchSize = 1 });
+        two.Live.Max().Should().Be(streamed.Live.Max(), "8 augmentations peak where 2 do");
+
+        var onePass = Run(8, TtaOptions.Default);
+        onePass.Batch.Should().Equal(new[] { 24L }, "by default every copy goes in one pass (fast on a GPU, memory × 8)");
     }
 }

@@ -424,6 +424,24 @@ public sealed class DeepEnsembleEstimatorTests
         finally
         {
             File.Delete(path);
+    [Theory]
+    [InlineData(OutputKind.BinaryLogit, 3)]
+    [InlineData(OutputKind.MulticlassLogits, 3)]
+    [InlineData(OutputKind.BinaryLogit, 2)]
+    public void Estimate_SegmentationMembers_GiveEntropyMutualInformationAndVarianceMaps(OutputKind kind, int spatial)
+    {
+        using var scope = torch.NewDisposeScope();
+        var channels = kind == OutputKind.BinaryLogit ? 1 : 3;
+        long[] shape = spatial == 3 ? new long[] { 2, channels, 4, 5, 6 } : new long[] { 2, channels, 5, 6 };
+        var inputs = torch.randn(shape, dtype: ScalarType.Float64, generator: torch.manual_seed(4));
+        var members = ScaledMembers(kind, 0.5, 1, 3);
+        var stacked = torch.stack(members.Select(m => ProbabilityConversion.ToProbabilities(m.Forward(inputs).Logits, kind)).ToArray());
+        foreach (var score in new[] { EnsembleScore.PredictiveEntropy, EnsembleScore.MutualInformation, EnsembleScore.Variance })
+        {
+            using var estimate = new DeepEnsembleEstimator(members, score).Estimate(inputs);
+            estimate.Map!.shape.Should().Equal(new[] { shape[0] }.Concat(shape.Skip(2)).ToArray());
+            estimate.Map.allclose(EnsembleScores.Compute(score, stacked), rtol: 0, atol: 1e-12).Should().BeTrue(score.ToString());
+            estimate.Scores.allclose(estimate.Map.flatten(1).mean(new long[] { 1 }), rtol: 0, atol: 1e-12).Should().BeTrue();
         }
     }
 }
