@@ -384,6 +384,8 @@ public sealed class TestTimeAugmentationEstimatorTests
 
         temperature.Should().BeGreaterThan(0);
         calibratedTtaEstimate.Scores.shape.Should().Equal(3);
+    }
+
     /// <summary>A pointwise segmenter: each pixel's logits depend on that pixel's intensity only, so it is uncertain exactly where x = 0.5.</summary>
     private static IModel PointwiseSegmenter(OutputKind kind, Action<Tensor>? onForward = null)
     {

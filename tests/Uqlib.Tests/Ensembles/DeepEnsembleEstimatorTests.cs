@@ -424,6 +424,9 @@ public sealed class DeepEnsembleEstimatorTests
         finally
         {
             File.Delete(path);
+        }
+    }
+
     [Theory]
     [InlineData(OutputKind.BinaryLogit, 3)]
     [InlineData(OutputKind.MulticlassLogits, 3)]
