@@ -154,6 +154,21 @@ def gps(cache, y, steps):
     return selected, curve
 
 
+def greedy_plain(cache, y, steps, criterion):
+    """The same greedy rule with an uncalibrated criterion: 'll' (mean log-likelihood) or 'accuracy'."""
+    policy, selected = None, []
+    for t in range(1, steps + 1):
+        mixes = cache if policy is None else np.logaddexp(np.log(t - 1) + policy[None], cache) - np.log(t)
+        if criterion == "ll":
+            scores = mixes[:, np.arange(N), y].mean(axis=1)
+        else:
+            scores = (mixes.argmax(axis=2) == y[None]).mean(axis=1)
+        best = int(np.argmax(scores))
+        selected.append(best)
+        policy = mixes[best]
+    return selected
+
+
 def main():
     cache, y = make_cache()
     # Batched temperature fit: every raw candidate, plus two edge cases whose optimum lies on a bound.
@@ -174,10 +189,12 @@ def main():
             "wrongLabels": wrong_labels, "wrongBeta": fit_brent(separable, np.array(wrong_labels))[0],
         },
         "gps": curve,
+        "logLikelihoodSelection": greedy_plain(cache, y, STEPS, "ll"),
+        "accuracySelection": greedy_plain(cache, y, STEPS, "accuracy"),
     }
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "gps.json"), "w") as f:
         json.dump(out, f, indent=1)
-    print([c["candidate"] for c in curve])
+    print([c["candidate"] for c in curve], out["logLikelihoodSelection"], out["accuracySelection"])
     print([round(c["calibratedLogLikelihood"], 6) for c in curve])
     print([round(c["secondBestGap"], 8) for c in curve])
 
