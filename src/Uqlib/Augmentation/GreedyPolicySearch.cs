@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -49,6 +50,13 @@ public static class GreedyPolicySearch
     public static GreedyPolicySearchResult Search(Tensor logProbabilities, Tensor labels, GreedyPolicySearchOptions? options = null,
         IProgress<GreedyPolicySearchStep>? progress = null, CancellationToken cancellationToken = default)
     {
+        return Search(logProbabilities, labels, options, progress, cancellationToken, spanKernels: logProbabilities?.device_type == DeviceType.CPU);
+    }
+
+    /// <summary>The search with an explicit kernel choice: managed span loops (CPU caches) or batched tensor operations (any device).</summary>
+    internal static GreedyPolicySearchResult Search(Tensor logProbabilities, Tensor labels, GreedyPolicySearchOptions? options,
+        IProgress<GreedyPolicySearchStep>? progress, CancellationToken cancellationToken, bool spanKernels)
+    {
         options ??= GreedyPolicySearchOptions.Default;
         options.Validate();
         Validate(logProbabilities, labels, options);
@@ -57,7 +65,7 @@ public static class GreedyPolicySearch
         var y = labels.to(ScalarType.Int64).to(logProbabilities.device);
         if (!options.HeldOutCheck)
         {
-            return Run(logProbabilities, y, null, null, options, progress, cancellationToken);
+            return Run(logProbabilities, y, null, null, options, progress, cancellationToken, spanKernels);
         }
 
         var n = logProbabilities.shape[1];
@@ -66,12 +74,13 @@ public static class GreedyPolicySearch
         var first = permutation.narrow(0, 0, (n + 1) / 2);
         var second = permutation.narrow(0, (n + 1) / 2, n / 2);
         return Run(logProbabilities.index_select(1, first), y.index_select(0, first),
-            logProbabilities.index_select(1, second), y.index_select(0, second), options, progress, cancellationToken);
+            logProbabilities.index_select(1, second), y.index_select(0, second), options, progress, cancellationToken, spanKernels);
     }
 
     private static GreedyPolicySearchResult Run(Tensor cache, Tensor labels, Tensor? heldCache, Tensor? heldLabels,
-        GreedyPolicySearchOptions options, IProgress<GreedyPolicySearchStep>? progress, CancellationToken cancellationToken)
+        GreedyPolicySearchOptions options, IProgress<GreedyPolicySearchStep>? progress, CancellationToken cancellationToken, bool spanKernels)
     {
+        var spans = spanKernels ? new SpanState(labels, (int)cache.shape[2]) : null;
         var k = (int)cache.shape[0];
         var minBeta = 1.0 / options.MaxTemperature;
         var maxBeta = 1.0 / options.MinTemperature;
@@ -94,8 +103,13 @@ public static class GreedyPolicySearch
         {
             var logPrevious = Math.Log(t - 1);
             var logT = Math.Log(t);
-            using (var stepScope = torch.NewDisposeScope())
+            if (spans is not null)
             {
+                spans.ScoreAll(cache, policy, logPrevious, logT, options, perChunk, betas, scores, minBeta, maxBeta, cancellationToken);
+            }
+            else
+            {
+                using var stepScope = torch.NewDisposeScope();
                 var weighted = policy?.add(logPrevious);
                 for (long start = 0; start < k; start += perChunk)
                 {
@@ -123,7 +137,7 @@ public static class GreedyPolicySearch
             }
 
             previous = scores[best];
-            policy = Advance(policy, cache, best, logPrevious, logT);
+            policy = spans is not null ? spans.Advance(policy, cache, best, logPrevious, logT) : Advance(policy, cache, best, logPrevious, logT);
             var (temperatureBeta, cll, logLikelihood, accuracy, ece) = Describe(policy, labels, labelIndex,
                 options.Criterion == PolicySearchCriterion.CalibratedLogLikelihood ? betas[best] : policyBeta, minBeta, maxBeta);
             policyBeta = temperatureBeta;
@@ -283,6 +297,140 @@ public static class GreedyPolicySearch
                         $"logProbabilities must hold log-probabilities (each row's log-sum-exp 0, e.g. log_softmax of logits); candidate {candidate}, sample {sample} has log-sum-exp off by {worst:G4}."),
                     nameof(logProbabilities));
             }
+        }
+    }
+
+    /// <summary>Buffers of the CPU span path: one candidate's mixture, its row values at the label, the exponentials.</summary>
+    private sealed class SpanState
+    {
+        private readonly long[] labels;
+        private readonly int classes;
+        private readonly double[] mixture;
+        private readonly double[] atLabel;
+        private readonly double[] scratch;
+        private readonly double[] weighted;
+
+        public SpanState(Tensor labels, int classes)
+        {
+            using var cpu = labels.cpu().contiguous();
+            this.labels = cpu.data<long>().ToArray();
+            this.classes = classes;
+            mixture = new double[this.labels.Length * classes];
+            atLabel = new double[this.labels.Length];
+            scratch = new double[mixture.Length];
+            weighted = new double[mixture.Length];
+        }
+
+        public void ScoreAll(Tensor cache, Tensor? policy, double logPrevious, double logT, GreedyPolicySearchOptions options, long perChunk,
+            double[] betas, double[] scores, double minBeta, double maxBeta, CancellationToken cancellationToken)
+        {
+            if (policy is not null)
+            {
+                using var cpu = policy.contiguous();
+                var values = MemoryMarshal.Cast<byte, double>(cpu.bytes);
+                for (var i = 0; i < weighted.Length; i++)
+                {
+                    weighted[i] = values[i] + logPrevious;
+                }
+            }
+
+            var k = cache.shape[0];
+            var width = mixture.Length;
+            for (long start = 0; start < k; start += perChunk)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var chunk = cache.narrow(0, start, Math.Min(perChunk, k - start)).to(ScalarType.Float64).contiguous();
+                var all = MemoryMarshal.Cast<byte, double>(chunk.bytes);
+                for (var j = 0; j < chunk.shape[0]; j++)
+                {
+                    var candidate = (int)start + j;
+                    Load(policy is null ? null : weighted, all, j * width, logT);
+                    scores[candidate] = options.Criterion switch
+                    {
+                        PolicySearchCriterion.CalibratedLogLikelihood => Calibrated(betas, candidate, minBeta, maxBeta),
+                        PolicySearchCriterion.LogLikelihood => LogLikelihood(),
+                        _ => Accuracy(),
+                    };
+                }
+            }
+        }
+
+        public Tensor Advance(Tensor? policy, Tensor cache, int candidate, double logPrevious, double logT)
+        {
+            using var row = cache.narrow(0, candidate, 1).to(ScalarType.Float64).contiguous();
+            var values = MemoryMarshal.Cast<byte, double>(row.bytes);
+            if (policy is null)
+            {
+                Load(null, values, 0, logT);
+            }
+            else
+            {
+                using (var cpu = policy.contiguous())
+                {
+                    var previous = MemoryMarshal.Cast<byte, double>(cpu.bytes);
+                    for (var i = 0; i < weighted.Length; i++)
+                    {
+                        weighted[i] = previous[i] + logPrevious;
+                    }
+                }
+
+                Load(weighted, values, 0, logT);
+                policy.Dispose();
+            }
+
+            return torch.tensor(mixture, new long[] { labels.Length, classes }, ScalarType.Float64);
+        }
+
+        private void Load(double[]? weightedPolicy, ReadOnlySpan<double> all, int offset, double logT)
+        {
+            var destination = mixture.AsSpan();
+            all.Slice(offset, destination.Length).CopyTo(destination);
+
+            if (weightedPolicy is not null)
+            {
+                SpanKernels.Mixture(weightedPolicy, destination, logT, destination);
+            }
+        }
+
+        private double Calibrated(double[] betas, int candidate, double minBeta, double maxBeta)
+        {
+            var copy = scratch.AsSpan();
+            SpanKernels.Shift(mixture, classes, labels, atLabel);
+            var (beta, nll) = SpanKernels.Fit(mixture, atLabel, classes, betas[candidate], minBeta, maxBeta, copy);
+            betas[candidate] = beta;
+            return -nll;
+        }
+
+        private double LogLikelihood()
+        {
+            var sum = 0.0;
+            for (var i = 0; i < labels.Length; i++)
+            {
+                sum += mixture[(i * classes) + (int)labels[i]];
+            }
+
+            return sum / labels.Length;
+        }
+
+        private double Accuracy()
+        {
+            var correct = 0;
+            for (var i = 0; i < labels.Length; i++)
+            {
+                var offset = i * classes;
+                var best = 0;
+                for (var c = 1; c < classes; c++)
+                {
+                    if (mixture[offset + c] > mixture[offset + best])
+                    {
+                        best = c;
+                    }
+                }
+
+                correct += best == labels[i] ? 1 : 0;
+            }
+
+            return (double)correct / labels.Length;
         }
     }
 }

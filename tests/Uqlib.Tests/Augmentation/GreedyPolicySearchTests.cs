@@ -31,13 +31,15 @@ public sealed class GreedyPolicySearchTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1L << 20)]
-    [InlineData(2000 * 5)]
-    [InlineData(7 * 2000 * 5)]
-    public void Search_SyntheticCache_FollowsTheAuthorsRuleStepByStep(long chunkElements)
+    [InlineData(1L << 20, true)]
+    [InlineData(2000 * 5, true)]
+    [InlineData(1L << 20, false)]
+    [InlineData(7 * 2000 * 5, false)]
+    public void Search_SyntheticCache_FollowsTheAuthorsRuleStepByStep(long chunkElements, bool spanKernels)
     {
         var golden = Reference.GetProperty("gps").EnumerateArray().ToArray();
-        var result = GreedyPolicySearch.Search(cache, labels, new GreedyPolicySearchOptions { Steps = golden.Length, ChunkElements = chunkElements });
+        var result = GreedyPolicySearch.Search(cache, labels, new GreedyPolicySearchOptions { Steps = golden.Length, ChunkElements = chunkElements },
+            null, CancellationToken.None, spanKernels);
 
         result.SelectedCandidates.Should().Equal(golden.Select(g => g.GetProperty("candidate").GetInt32()));
         result.Steps.Should().HaveCount(golden.Length);
@@ -62,12 +64,15 @@ public sealed class GreedyPolicySearchTests : IDisposable
     }
 
     [Theory]
-    [InlineData(PolicySearchCriterion.LogLikelihood, "logLikelihoodSelection")]
-    [InlineData(PolicySearchCriterion.Accuracy, "accuracySelection")]
-    public void Search_OtherCriteria_MatchTheReferenceSelections(PolicySearchCriterion criterion, string property)
+    [InlineData(PolicySearchCriterion.LogLikelihood, "logLikelihoodSelection", true)]
+    [InlineData(PolicySearchCriterion.Accuracy, "accuracySelection", true)]
+    [InlineData(PolicySearchCriterion.LogLikelihood, "logLikelihoodSelection", false)]
+    [InlineData(PolicySearchCriterion.Accuracy, "accuracySelection", false)]
+    public void Search_OtherCriteria_MatchTheReferenceSelections(PolicySearchCriterion criterion, string property, bool spanKernels)
     {
         var expected = Golden.Vector(Reference.GetProperty(property)).Select(v => (int)v).ToArray();
-        var result = GreedyPolicySearch.Search(cache, labels, new GreedyPolicySearchOptions { Steps = expected.Length, Criterion = criterion });
+        var result = GreedyPolicySearch.Search(cache, labels, new GreedyPolicySearchOptions { Steps = expected.Length, Criterion = criterion },
+            null, CancellationToken.None, spanKernels);
         result.SelectedCandidates.Should().Equal(expected);
         result.Criterion.Should().Be(criterion);
     }
@@ -115,8 +120,12 @@ public sealed class GreedyPolicySearchTests : IDisposable
         using var twice = torch.cat(new[] { cache.narrow(0, 27, 1), cache.narrow(0, 1, 1), cache.narrow(0, 1, 1) }, 0);
         foreach (var criterion in Enum.GetValues<PolicySearchCriterion>())
         {
-            var result = GreedyPolicySearch.Search(twice, labels, new GreedyPolicySearchOptions { Steps = 1, Criterion = criterion });
-            result.SelectedCandidates.Should().Equal(1);
+            foreach (var spanKernels in new[] { true, false })
+            {
+                var result = GreedyPolicySearch.Search(twice, labels, new GreedyPolicySearchOptions { Steps = 1, Criterion = criterion },
+                    null, CancellationToken.None, spanKernels);
+                result.SelectedCandidates.Should().Equal(1);
+            }
         }
     }
 
