@@ -24,6 +24,12 @@ internal static class BatchedTemperature
     public const double RelativeTolerance = 1e-14;
 
     /// <summary>
+    /// Relative Newton step below which the step is taken and the iteration ends: by quadratic convergence the new β is then exact to
+    /// about the square of this times the curvature ratio (10⁻¹⁰ relative or better), and f there is f + g·Δ/2 up to O(Δ³).
+    /// </summary>
+    public const double NewtonAcceptance = 1e-5;
+
+    /// <summary>
     /// Fits β for every candidate of a float64 (K, N, C) log-probability tensor, chunked over K so that no temporary holds more than
     /// about <paramref name="chunkElements"/> elements.
     /// </summary>
@@ -94,6 +100,8 @@ internal static class BatchedTemperature
 
             var newton = beta.sub(g.div(h));
             var inside = newton.gt(lo).logical_and_(newton.lt(hi)).logical_and_(newton.isfinite());
+            var scale = beta.abs().clamp_min(minBeta);
+            var accept = inside.logical_and(newton.sub(beta).abs_().le(scale.mul(NewtonAcceptance))).logical_and_(done.logical_not());
             var next = torch.where(inside, newton, lo.add(hi).mul_(0.5));
 
             // A step past a bound nobody has evaluated yet goes to the bound itself, where the optimum may lie.
@@ -101,7 +109,6 @@ internal static class BatchedTemperature
             var toMin = above.logical_and(newton.le(minBeta)).logical_and_(lo.le(minBeta));
             next = torch.where(toMax, torch.full_like(next, maxBeta), torch.where(toMin, torch.full_like(next, minBeta), next));
 
-            var scale = beta.abs().clamp_min(minBeta);
             var converged = g.eq(0)
                 .logical_or_(next.sub(beta).abs_().le(scale.mul(RelativeTolerance)))
                 .logical_or_(hi.sub(lo).le(hi.mul(RelativeTolerance)))
@@ -109,9 +116,10 @@ internal static class BatchedTemperature
                 .logical_or_(beta.le(minBeta).logical_and_(g.ge(0)));
 
             // Elements already done keep their β and f; newly converged ones keep the β they were evaluated at.
-            var finished = done.logical_or(converged);
-            nll = torch.where(done, nll, f).MoveToOuterDisposeScope();
-            beta = torch.where(finished, beta, next).MoveToOuterDisposeScope();
+            var finished = done.logical_or(converged).logical_or_(accept);
+            var accepted = f.add(g.mul(newton.sub(beta)).mul_(0.5));
+            nll = torch.where(done, nll, torch.where(accept, accepted, f)).MoveToOuterDisposeScope();
+            beta = torch.where(accept, newton, torch.where(finished, beta, next)).MoveToOuterDisposeScope();
             done = finished.MoveToOuterDisposeScope();
             if (done.all().item<bool>())
             {

@@ -11,6 +11,7 @@ namespace Uqlib.Augmentation;
 /// </summary>
 internal static class SpanKernels
 {
+
     /// <summary>result = log(exp(weighted) + exp(candidate)) − logT, elementwise (the mixture log(((t−1)·π_P + π_s)/t)).</summary>
     public static void Mixture(ReadOnlySpan<double> weighted, ReadOnlySpan<double> candidate, double logT, Span<double> result)
     {
@@ -83,7 +84,15 @@ internal static class SpanKernels
             }
 
             var newton = beta - (g / h);
-            var next = newton > lo && newton < hi && double.IsFinite(newton) ? newton : 0.5 * (lo + hi);
+            var inside = newton > lo && newton < hi && double.IsFinite(newton);
+            var scale = Math.Max(Math.Abs(beta), minBeta);
+            if (inside && Math.Abs(newton - beta) <= scale * BatchedTemperature.NewtonAcceptance)
+            {
+                // Quadratic convergence: the last step lands at machine precision; f there is f + g·Δ/2 up to O(Δ³).
+                return (newton, f + (0.5 * g * (newton - beta)));
+            }
+
+            var next = inside ? newton : 0.5 * (lo + hi);
             if (g < 0 && newton >= maxBeta && hi >= maxBeta)
             {
                 next = maxBeta;
@@ -93,7 +102,6 @@ internal static class SpanKernels
                 next = minBeta;
             }
 
-            var scale = Math.Max(Math.Abs(beta), minBeta);
             var converged = g == 0
                 || Math.Abs(next - beta) <= scale * BatchedTemperature.RelativeTolerance
                 || hi - lo <= hi * BatchedTemperature.RelativeTolerance
