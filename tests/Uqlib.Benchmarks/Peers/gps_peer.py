@@ -4,7 +4,8 @@ from T = 1 (default tolerances) and the calibrated log-likelihood scored; the ar
 
 The cache (1,000 candidates x 5,000 samples x 10 classes, float32 log-probabilities, seeded NumPy) is written to
 /tmp/uqlib_gps_bench.f32 (with labels in /tmp/uqlib_gps_bench.labels) for the C# benchmark to read the same numbers.
-Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python3 gps_peer.py [steps]   (prints seconds per step and the selection)
+Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python3 gps_peer.py [steps] [candidates]   (prints seconds per step and the
+selection; with candidates < 1000 the search runs on the first candidates of the cache only)
 """
 import os
 import sys
@@ -52,17 +53,18 @@ def calibrated_nll(log_probs, y):
 
 def main():
     steps = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    pool = int(sys.argv[2]) if len(sys.argv) > 2 else K
     if os.path.exists(CACHE) and os.path.exists(LABELS):
         cache = np.fromfile(CACHE, dtype=np.float32).reshape(K, N, C)
         y = np.fromfile(LABELS, dtype=np.int64)
     else:
         cache, y = make_cache()
-    cache = cache.astype(np.float64)
+    cache = cache[:pool].astype(np.float64)
     policy, selected, times = None, [], []
     for t in range(1, steps + 1):
         start = time.perf_counter()
-        scores = np.empty(K)
-        for s in range(K):
+        scores = np.empty(pool)
+        for s in range(pool):
             mix = cache[s] if policy is None else np.logaddexp(np.log(t - 1) + policy, cache[s]) - np.log(t)
             scores[s] = -calibrated_nll(mix, y)
         best = int(np.argmax(scores))
