@@ -11,7 +11,7 @@ namespace Uqlib.Augmentation;
 /// <remarks>
 /// f is convex in β: f′(β) = mean_i (E_p[m_ki] − m_kiy) and f″(β) = mean_i Var_p[m_ki] ≥ 0 under p = softmax(β·m_ki). A Newton
 /// iteration on f′ = 0, safeguarded by a bracket [lo, hi] that every evaluated point narrows (a step leaving it is replaced by
-/// bisection), converges to machine precision in a few iterations, for all K candidates in one batched pass. Rows are shifted by
+/// bisection), converges in a few iterations (the NLL exact to rounding, β to about 10⁻¹⁰ relative), for all K candidates in one batched pass. Rows are shifted by
 /// their maximum (d = m − max_c m ≤ 0), which turns the log-sum-exp into log Σ exp(β·d) with no overflow for β &gt; 0.
 /// Internal and unchecked: callers validate shapes, finiteness and labels.
 /// </remarks>

@@ -88,7 +88,7 @@ internal static class SpanKernels
             var scale = Math.Max(Math.Abs(beta), minBeta);
             if (inside && Math.Abs(newton - beta) <= scale * BatchedTemperature.NewtonAcceptance)
             {
-                // Quadratic convergence: the last step lands at machine precision; f there is f + g·Δ/2 up to O(Δ³).
+                // Quadratic convergence: after this step β is exact to about Δ² (relative); f there is f + g·Δ/2 up to O(Δ³).
                 return (newton, f + (0.5 * g * (newton - beta)));
             }
 

@@ -202,6 +202,9 @@ public sealed class GreedyPolicySearchTests : IDisposable
         var before = LiveTensors.Count;
         GreedyPolicySearch.Search(cache, labels, new GreedyPolicySearchOptions { Steps = 3, HeldOutCheck = true, ChunkElements = 50_000 });
         LiveTensors.Count.Should().Be(before);
+        GreedyPolicySearch.Search(cache, labels, new GreedyPolicySearchOptions { Steps = 3, ChunkElements = 50_000 }, null, CancellationToken.None,
+            spanKernels: false);
+        LiveTensors.Count.Should().Be(before);
     }
 
     [Fact]
