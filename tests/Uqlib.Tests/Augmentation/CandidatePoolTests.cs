@@ -37,7 +37,7 @@ public sealed class CandidatePoolTests
         foreach (var candidate in pool.Candidates.Skip(1))
         {
             candidate.Operations.Count.Should().BeLessThanOrEqualTo(3);
-            candidate.Operations.Should().OnlyContain(o => operations.Contains(o.Operation));
+            candidate.Operations.All(o => operations.Contains(o.Operation)).Should().BeTrue();
             candidate.Operations.Select(o => o.Magnitude).Distinct().Should().HaveCountLessThanOrEqualTo(1);
         }
     }
