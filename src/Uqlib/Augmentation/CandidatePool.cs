@@ -6,10 +6,12 @@ namespace Uqlib.Augmentation;
 /// <summary>The candidates of a greedy policy search: the identity at index 0, then seeded random sub-policies; candidate k is row k of the search cache.</summary>
 /// <remarks>
 /// <para>Lyzhov, Molchanova, Ashukha, Molchanov &amp; Vetrov 2020 (UAI), "Greedy Policy Search: A Simple Baseline for Learnable Test-Time
-/// Augmentation". As in the authors' code, each sub-policy draws N operations with replacement from the operation list and one level
-/// m ~ U(−M, M); every operation of the sub-policy gets the magnitude m / <see cref="CandidatePoolOptions.MagnitudeScale"/> (clamped to [−1, 1];
-/// its sign picks the direction of signed operations), and an operation whose strength depends on the magnitude is skipped when
-/// |m| &lt; <see cref="CandidatePoolOptions.SkipBelow"/>. Identity, flips and quarter turns do not depend on it and are never skipped.</para>
+/// Augmentation". As in the authors' code (bayesgroup/gps-augment, <c>BetterRandAugment</c> with a fixed transform), each sub-policy draws N
+/// operations with replacement from the operation list and, for each of them, a level m ~ U(−M, M) fixed for the sub-policy (one level shared by
+/// the whole sub-policy with <see cref="CandidatePoolOptions.ShareMagnitude"/>). The operation's magnitude is m / <see cref="CandidatePoolOptions.MagnitudeScale"/>,
+/// clamped to [−1, 1]; its sign picks the direction of signed operations. An operation whose strength depends on the magnitude is skipped when
+/// |m| &lt; <see cref="CandidatePoolOptions.SkipBelow"/> (the authors' <c>true_m0</c>). Identity, flips and quarter turns do not depend on it and are
+/// never skipped (the authors' list has no such operation besides the identity).</para>
 /// <para>Immutable and thread-safe.</para>
 /// </remarks>
 public sealed class CandidatePool
@@ -68,14 +70,14 @@ public sealed class CandidatePool
             for (var i = 0; i < group.Count; i++)
             {
                 operations.Clear();
-                var level = ((2 * random.NextDouble()) - 1) * group.MaxMagnitude;
-                var magnitude = Math.Clamp(level / options.MagnitudeScale, -1, 1);
-                var skip = Math.Abs(level) < options.SkipBelow;
+                var shared = ((2 * random.NextDouble()) - 1) * group.MaxMagnitude;
                 for (var j = 0; j < group.OperationsPerSubPolicy; j++)
                 {
                     var operation = options.Operations[random.Next(options.Operations.Count)];
+                    var level = options.ShareMagnitude ? shared : ((2 * random.NextDouble()) - 1) * group.MaxMagnitude;
+                    var magnitude = Math.Clamp(level / options.MagnitudeScale, -1, 1);
                     var seed = random.Next();
-                    if (operation == AugmentationOperation.Identity || (skip && DependsOnMagnitude(operation)))
+                    if (operation == AugmentationOperation.Identity || (Math.Abs(level) < options.SkipBelow && DependsOnMagnitude(operation)))
                     {
                         continue;
                     }

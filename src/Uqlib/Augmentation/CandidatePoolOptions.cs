@@ -25,6 +25,10 @@ public sealed record CandidatePoolOptions
     /// <value>The default value is 0.5, as the authors (so a group with M = 0 keeps only the magnitude-free operations: identity, flips, quarter turns).</value>
     public double SkipBelow { get; init; } = 0.5;
 
+    /// <summary>Gets a value indicating whether one level m is drawn per sub-policy and shared by its operations, instead of one per operation.</summary>
+    /// <value>The default value is <see langword="false"/>: one level per operation, fixed for the sub-policy, as in the authors' code.</value>
+    public bool ShareMagnitude { get; init; }
+
     /// <summary>Gets the seed of the draws; the same seed gives the same pool.</summary>
     /// <value>The default value is 0.</value>
     public int Seed { get; init; }

@@ -30,16 +30,34 @@ public sealed class CandidatePoolTests
     }
 
     [Fact]
-    public void Generate_SubPolicies_ShareOneMagnitude_DrawnFromTheOperationList()
+    public void Generate_ShareMagnitude_GivesOneMagnitudePerSubPolicy_DrawnFromTheOperationList()
     {
         var operations = new[] { AugmentationOperation.Rotate, AugmentationOperation.Gamma, AugmentationOperation.Flip };
-        var pool = CandidatePool.Generate(new CandidatePoolOptions { Operations = operations, Groups = new[] { new CandidateGroup(300, 3, 30) }, Seed = 1 });
+        var pool = CandidatePool.Generate(new CandidatePoolOptions
+        {
+            Operations = operations, Groups = new[] { new CandidateGroup(300, 3, 30) }, Seed = 1, ShareMagnitude = true,
+        });
         foreach (var candidate in pool.Candidates.Skip(1))
         {
             candidate.Operations.Count.Should().BeLessThanOrEqualTo(3);
             candidate.Operations.All(o => operations.Contains(o.Operation)).Should().BeTrue();
             candidate.Operations.Select(o => o.Magnitude).Distinct().Should().HaveCountLessThanOrEqualTo(1);
         }
+    }
+
+    [Fact]
+    public void Generate_ByDefault_DrawsOneMagnitudePerOperation()
+    {
+        var pool = CandidatePool.Generate(new CandidatePoolOptions
+        {
+            Operations = new[] { AugmentationOperation.Rotate, AugmentationOperation.Gamma },
+            Groups = new[] { new CandidateGroup(200, 3, 30) },
+            Seed = 2,
+        });
+
+        var full = pool.Candidates.Where(c => c.Operations.Count == 3).ToArray();
+        full.Length.Should().BeGreaterThan(150, "each operation is skipped with probability 1/60 only");
+        full.Should().OnlyContain(c => c.Operations.Select(o => o.Magnitude).Distinct().Count() == 3, "each operation draws its own level");
     }
 
     [Fact]
