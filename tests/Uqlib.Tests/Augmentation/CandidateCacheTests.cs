@@ -60,6 +60,10 @@ public sealed class CandidateCacheTests
         using var half = CandidateCache.Build(model, new[] { batch }, FlipPool, new CandidateCacheOptions { Precision = ScalarType.Float16 });
         half.LogProbabilities.dtype.Should().Be(ScalarType.Float16);
         half.LogProbabilities.to(ScalarType.Float32).allclose(single.LogProbabilities, rtol: 1e-3, atol: 1e-3).Should().BeTrue();
+        var fromHalf = GreedyPolicySearch.Search(half.LogProbabilities, half.Labels, new GreedyPolicySearchOptions { Steps = 3 });
+        var fromSingle = GreedyPolicySearch.Search(single.LogProbabilities, single.Labels, new GreedyPolicySearchOptions { Steps = 3 });
+        fromHalf.SelectedCandidates.Should().Equal(fromSingle.SelectedCandidates);
+        fromHalf.Steps[^1].CalibratedLogLikelihood.Should().BeApproximately(fromSingle.Steps[^1].CalibratedLogLikelihood, 1e-3);
     }
 
     [Theory]
@@ -123,6 +127,11 @@ public sealed class CandidateCacheTests
             .Should().Throw<ArgumentException>().WithMessage("*integer*");
         var nan = new DelegateModel(t => torch.full(new long[] { t.shape[0], 3 }, double.NaN), OutputKind.MulticlassLogits);
         ((Action)(() => CandidateCache.Build(nan, good, FlipPool))).Should().Throw<ArgumentException>().WithMessage("*output*");
+        var infinite = new DelegateModel(t => torch.full(new long[] { t.shape[0], 3 }, double.PositiveInfinity), OutputKind.MulticlassLogits);
+        ((Action)(() => CandidateCache.Build(infinite, good, FlipPool))).Should().Throw<ArgumentException>().WithMessage("*output*");
+        ((Action)(() => CandidateCache.Build(model, new[] { new Batch(torch.zeros(new long[] { 0, 1, 6, 6 }), torch.zeros(new long[] { 0 }, ScalarType.Int64)) }, FlipPool)))
+            .Should().Throw<ArgumentException>().WithParameterName("validation");
+        ((Action)(() => CandidateCache.Build(model, new Batch[] { null! }, FlipPool))).Should().Throw<ArgumentException>().WithMessage("*batch 0 is null*");
         var regression = new DelegateModel(t => t.flatten(1).narrow(1, 0, 1), OutputKind.Regression);
         ((Action)(() => CandidateCache.Build(regression, good, FlipPool))).Should().Throw<ArgumentException>().WithMessage("*Regression*");
         var wide = new Batch(torch.rand(new long[] { 2, 1, 6, 8 }), torch.tensor(new long[] { 0, 1 }));
