@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.IO;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -23,6 +24,14 @@ public sealed record CandidateCacheOptions
     /// <value>The default value is 0.</value>
     public long Seed { get; init; }
 
+    /// <summary>
+    /// Gets the directory of a disk-backed cache, or <see langword="null"/> to keep the cache in memory. When set, each candidate's
+    /// log-probabilities are written to a temporary file there as soon as they are computed, and the cache tensor memory-maps the file,
+    /// so memory holds one batch of one candidate at a time; the file is deleted when the <see cref="CandidateCache"/> is disposed.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (in memory).</value>
+    public string? DiskDirectory { get; init; }
+
     /// <summary>Checks every option and reports every problem in one exception.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void Validate()
@@ -36,6 +45,11 @@ public sealed record CandidateCacheOptions
         if (PixelsPerImage < 1)
         {
             problems.Append(CultureInfo.InvariantCulture, $"PixelsPerImage must be at least 1; found {PixelsPerImage}. ");
+        }
+
+        if (DiskDirectory is not null && !Directory.Exists(DiskDirectory))
+        {
+            problems.Append(CultureInfo.InvariantCulture, $"DiskDirectory must be an existing directory; found '{DiskDirectory}', which does not exist. ");
         }
 
         if (problems.Length > 0)
