@@ -14,13 +14,14 @@ namespace Uqlib.Tests.Augmentation;
 
 public sealed class CandidateCacheTests : IDisposable
 {
+    private static readonly CandidatePool FlipPool = CandidatePool.Of(SubPolicy.Of(new PolicyOperation(AugmentationOperation.Flip, 1)));
+
     private readonly string directory = Directory.CreateTempSubdirectory("uqlib-gps-cache-").FullName;
 
     public void Dispose()
     {
         Directory.Delete(directory, recursive: true);
     }
-    private static readonly CandidatePool FlipPool = CandidatePool.Of(SubPolicy.Of(new PolicyOperation(AugmentationOperation.Flip, 1)));
 
     /// <summary>A classifier that is not flip-invariant: logits are weighted sums of the pixels.</summary>
     private static DelegateModel Classifier()
