@@ -60,14 +60,16 @@ public sealed class CandidateCache : IDisposable
     /// <param name="options">The options; <see langword="null"/> for <see cref="CandidateCacheOptions.Default"/>.</param>
     /// <param name="progress">Receives the batches and samples done after each batch; may be <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels between candidates.</param>
-    /// <returns>The cache; the caller disposes it.</returns>
+    /// <returns>The cache; the caller disposes it (which deletes the file of a disk-backed cache).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="validation"/> or <paramref name="pool"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
     /// The model is a regression model; there are no batches; a batch has no labels, or labels that do not match its outputs; the inputs are not
     /// images or volumes; the model's output is invalid (not finite, wrong rank, classes changing between batches); a candidate changes the input
-    /// shape of a model whose output is not dense; or an option is out of range.
+    /// shape of a model whose output is not dense; or an option is out of range (including a <see cref="CandidateCacheOptions.DiskDirectory"/> that does not exist).
     /// </exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="IOException">The disk-backed cache file cannot be written (e.g. the disk is full); the partial file is deleted.</exception>
+    /// <exception cref="UnauthorizedAccessException">The disk-backed cache file cannot be created in <see cref="CandidateCacheOptions.DiskDirectory"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; a partial disk-backed cache file is deleted.</exception>
     public static CandidateCache Build(IModel model, IEnumerable<Batch> validation, CandidatePool pool, CandidateCacheOptions? options = null,
         IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {

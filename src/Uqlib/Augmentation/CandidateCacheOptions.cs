@@ -33,7 +33,7 @@ public sealed record CandidateCacheOptions
     public string? DiskDirectory { get; init; }
 
     /// <summary>Checks every option and reports every problem in one exception.</summary>
-    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, or <see cref="DiskDirectory"/> is set to a directory that does not exist.</exception>
     public void Validate()
     {
         var problems = new StringBuilder();
