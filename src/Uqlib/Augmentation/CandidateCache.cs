@@ -144,10 +144,22 @@ public sealed class CandidateCache : IDisposable
             else
             {
                 path = Path.ChangeExtension(spillPath!, ".cache");
-                Reorder(spill, path, batchRows, pool.Count, classes * ElementSize(options.Precision), cancellationToken);
+                if (batchRows.Count > 1)
+                {
+                    Reorder(spill, path, batchRows, pool.Count, classes * ElementSize(options.Precision), cancellationToken);
+                }
+
                 spill.Dispose();
                 spill = null;
-                File.Delete(spillPath!);
+                if (batchRows.Count > 1)
+                {
+                    File.Delete(spillPath!);
+                }
+                else
+                {
+                    // One batch: the spill file is already (K, N, C).
+                    File.Move(spillPath!, path);
+                }
                 var rows = y.shape[0];
                 cache = torch.from_file(path, shared: false, size: pool.Count * rows * classes, dtype: options.Precision).view(pool.Count, rows, classes);
             }
@@ -291,7 +303,18 @@ public sealed class CandidateCache : IDisposable
             foreach (var rows in batchRows)
             {
                 var length = (int)(rows * rowBytes);
-                RandomAccess.Read(spill.SafeFileHandle, buffer.AsSpan(0, length), batchStart + (k * (long)length));
+                var offset = batchStart + (k * (long)length);
+                for (var read = 0; read < length;)
+                {
+                    var got = RandomAccess.Read(spill.SafeFileHandle, buffer.AsSpan(read, length - read), offset + read);
+                    if (got == 0)
+                    {
+                        throw new IOException(string.Create(CultureInfo.InvariantCulture, $"The cache spill file {spill.Name} ended at byte {offset + read}; expected {length - read} more bytes."));
+                    }
+
+                    read += got;
+                }
+
                 target.Write(buffer, 0, length);
                 batchStart += candidates * (long)length;
             }

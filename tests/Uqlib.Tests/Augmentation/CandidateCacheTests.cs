@@ -187,6 +187,20 @@ public sealed class CandidateCacheTests : IDisposable
     }
 
     [Fact]
+    public void Build_OnDiskOneBatch_GivesTheInMemoryCache()
+    {
+        using var scope = torch.NewDisposeScope();
+        var pool = CandidatePool.Medical(count: 5, operationsPerSubPolicy: 2, seed: 4);
+        var batch = new Batch(torch.rand(new long[] { 9, 1, 6, 6 }, generator: torch.manual_seed(4)), torch.randint(0, 3, new long[] { 9 }, generator: torch.manual_seed(5)));
+        using var memory = CandidateCache.Build(Classifier(), new[] { batch }, pool);
+        using var disk = CandidateCache.Build(Classifier(), new[] { batch }, pool, new CandidateCacheOptions { DiskDirectory = directory });
+
+        disk.LogProbabilities.shape.Should().Equal(6, 9, 3);
+        disk.LogProbabilities.allclose(memory.LogProbabilities, rtol: 0, atol: 0).Should().BeTrue();
+        Directory.GetFiles(directory).Should().Equal(disk.FilePath);
+    }
+
+    [Fact]
     public void Build_OnDisk_KeepsTheFileWhileInUse_AndDeletesItOnDispose()
     {
         using var scope = torch.NewDisposeScope();
