@@ -32,6 +32,7 @@ internal static class ChartBuilder
             plot.Title(title);
             plot.XLabel(xLabel);
             plot.YLabel(yLabel);
+            plot.Legend.Alignment = Alignment.LowerRight;
             ChartFont.Apply(plot, options.FontSize);
             return plot;
         }
@@ -46,7 +47,7 @@ internal static class ChartBuilder
     {
         if (legend)
         {
-            plot.ShowLegend(Alignment.LowerRight);
+            plot.ShowLegend();
             plot.Legend.FontName = ChartFont.Family;
             plot.Legend.FontSize = (float)(options.FontSize * 0.85);
         }
