@@ -115,7 +115,16 @@ public static class SpreadChart
                 means.LegendText = $"{label}mean";
             }
 
-            plot.Axes.SetLimitsX(-1, cases);
+            // Room above the data for the legend: the axis reaches 45% of the data's range higher.
+            double dataLow = double.PositiveInfinity, dataHigh = double.NegativeInfinity;
+            foreach (var v in values)
+            {
+                dataLow = Math.Min(dataLow, v);
+                dataHigh = Math.Max(dataHigh, v);
+            }
+
+            var extent = dataHigh > dataLow ? dataHigh - dataLow : 1;
+            plot.Axes.SetLimits(-1, cases, dataLow - (0.05 * extent), dataHigh + (0.45 * extent));
             plot.Legend.Alignment = Alignment.UpperRight;
         });
     }
