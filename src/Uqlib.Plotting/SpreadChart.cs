@@ -65,6 +65,53 @@ public static class SpreadChart
             values = memberValues.to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
         }
 
+        return Draw(values, members, cases, failed, valueName, options);
+    }
+
+    /// <summary>Draws the spread of member values per case, from managed arrays (no libtorch needed).</summary>
+    /// <param name="memberValues">Values <c>[M, N]</c>: M members (M ≥ 1) by N cases (1 to <see cref="MaxCases"/>), finite.</param>
+    /// <param name="failures">Optional failure labels, one per case, to colour failed cases; <see langword="null"/> to draw every case alike.</param>
+    /// <param name="valueName">What the values are, shown on the y axis.</param>
+    /// <param name="options">Size and title; <see langword="null"/> for the defaults.</param>
+    /// <returns>The chart; dispose it when done.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="memberValues"/> or <paramref name="valueName"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="memberValues"/> is empty, has more than <see cref="MaxCases"/> cases or holds NaN or ±∞; <paramref name="failures"/> has another length; or <paramref name="options"/> is invalid.</exception>
+    public static Chart Create(double[,] memberValues, bool[]? failures = null, string valueName = "Probability of the predicted class", ChartOptions? options = null)
+    {
+        Preconditions.NotNull(memberValues, nameof(memberValues));
+        Preconditions.NotNull(valueName, nameof(valueName));
+        var members = memberValues.GetLength(0);
+        var cases = memberValues.GetLength(1);
+        if (members == 0 || cases == 0 || cases > MaxCases)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"memberValues must have at least 1 member and 1 to {MaxCases} cases; found [{members}, {cases}]. Select the cases to draw first."),
+                nameof(memberValues));
+        }
+
+        var values = new double[members * cases];
+        for (var m = 0; m < members; m++)
+        {
+            for (var c = 0; c < cases; c++)
+            {
+                values[(m * cases) + c] = memberValues[m, c];
+            }
+        }
+
+        Preconditions.Finite(values, nameof(memberValues));
+        if (failures is not null && failures.Length != cases)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"failures has {failures.Length} cases but memberValues has {cases} (dimension 1); they must match."),
+                nameof(failures));
+        }
+
+        return Draw(values, members, cases, failures, valueName, options);
+    }
+
+    private static Chart Draw(double[] values, int members, int cases, bool[]? failed, string valueName, ChartOptions? options)
+    {
         var validated = ChartBuilder.Validated(options);
         var title = validated.Title ?? DefaultTitle;
         return ChartBuilder.Build(validated, title, XLabel, valueName, legend: true, plot =>

@@ -111,4 +111,41 @@ public sealed class SpreadChartTests
 
         act.Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*2 cases*3*");
     }
+
+    [Fact]
+    public void Create_Array_MatchesTheTensorOverload()
+    {
+        var array = new double[,] { { 0.25, 0.5, 0.875 }, { 0.375, 0.5, 0.125 } };
+        using var values = tensor(array);
+        using var failures = tensor(new[] { false, true, false });
+
+        using var fromTensor = SpreadChart.Create(values, failures);
+        using var fromArray = SpreadChart.Create(array, new[] { false, true, false });
+
+        fromArray.ToSvg().Should().Be(fromTensor.ToSvg());
+    }
+
+    [Fact]
+    public void Create_ArrayWithInfinity_ThrowsNamingMemberValues()
+    {
+        var act = () => SpreadChart.Create(new double[,] { { 0.1, double.PositiveInfinity } });
+
+        act.Should().Throw<ArgumentException>().WithParameterName("memberValues").WithMessage("*index 1*");
+    }
+
+    [Fact]
+    public void Create_ArrayWithNoMember_ThrowsNamingMemberValues()
+    {
+        var act = () => SpreadChart.Create(new double[0, 3]);
+
+        act.Should().Throw<ArgumentException>().WithParameterName("memberValues").WithMessage("*[0, 3]*");
+    }
+
+    [Fact]
+    public void Create_ArrayFailuresOfAnotherLength_ThrowsNamingFailures()
+    {
+        var act = () => SpreadChart.Create(new double[2, 3], new[] { true });
+
+        act.Should().Throw<ArgumentException>().WithParameterName("failures");
+    }
 }
