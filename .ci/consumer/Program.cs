@@ -5,6 +5,8 @@ using System;
 using System.Globalization;
 using TorchSharp;
 using Uqlib;
+using Uqlib.Calibration;
+using Uqlib.Evaluation;
 using Uqlib.Onnx;
 using Uqlib.Scores;
 using static TorchSharp.torch;
@@ -43,6 +45,22 @@ using (var entropy = SoftmaxScores.Entropy(probabilities))
 using (var energy = SoftmaxScores.Energy(logits))
 {
     Check("energy", energy, [-2.1698460195562856, -1.501942848229244, -4.0190450078792574], 1e-5);
+}
+
+// Temperature scaling and failure-detection ROC; expected values from SciPy and scikit-learn (.ci/consumer/reference.py).
+using (var validation = torch.tensor(new double[] { 2, 0, -1, 0.5, 0.4, 0.3, -3, 4, 0, 1, 2, 0, 3, -1, 0, 0, 0, 2.5 }, 6, 3))
+using (var labels = torch.tensor(new long[] { 0, 2, 1, 0, 0, 1 }))
+using (var temperature = torch.tensor(TemperatureScaling.Fit(validation, labels).Temperature))
+{
+    Check("temperature scaling", temperature, [1.8153483272969086], 1e-6);
+}
+
+using (var scores = torch.tensor(new double[] { 0.9, 0.1, 0.4, 0.4, 0.8, 0.2, 0.7, 0.3 }))
+using (var failed = torch.tensor(new[] { true, false, true, false, true, false, false, false }))
+{
+    var result = RocEvaluator.Evaluate(scores, failed);
+    using var metrics = torch.tensor(new[] { result.Auroc, result.Aupr });
+    Check("failure-detection AUROC and AUPR", metrics, [0.9, 0.8666666666666667], 1e-12);
 }
 
 // Uqlib.Onnx: the ONNX export of the test network (tests/Uqlib.Onnx.Tests/Reference/tiny_cnn.onnx) on a fixed ramp input;

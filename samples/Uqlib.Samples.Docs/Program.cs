@@ -7,8 +7,10 @@ using Uqlib.Samples.Docs;
 // With "--images DIR", the charts the plotting snippets draw are copied to DIR (docs/images/ is made this way).
 var images = args.Length == 2 && args[0] == "--images" ? Path.GetFullPath(args[1]) : null;
 Environment.CurrentDirectory = AppContext.BaseDirectory;
+ReadmeExample.Run();
 GettingStarted.Run();
 ModelAdapters.Run();
+Concepts.Run();
 Plotting.Run();
 if (images is not null)
 {

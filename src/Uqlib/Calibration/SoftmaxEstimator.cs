@@ -1,24 +1,32 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
 using TorchSharp;
 using Uqlib.Scores;
 using static TorchSharp.torch;
 
 namespace Uqlib.Calibration;
 
-/// <summary>The single-model estimator: one <see cref="SoftmaxScore"/> of the model's output, needing no fitting.</summary>
+/// <summary>The single-model estimator: one <see cref="SoftmaxScore"/> of the model's output, optionally on probabilities calibrated by an <see cref="ICalibrator"/>.</summary>
 /// <remarks>
-/// For segmentation outputs <c>(N, C, H, W[, D])</c> the estimate carries the per-pixel map and each image's score is the map's mean.
-/// Not thread-safe when the wrapped model is not.
+/// <para>Without a calibrator it needs no fitting. With a calibration method (e.g. <c>TemperatureScaling.Fit</c>) it has
+/// <see cref="Requirements.LabelledValidationData"/>: <see cref="Fit"/> runs the model over the validation batches and fits the calibrator on
+/// the logits and labels; the probability-based scores are then computed on the calibrated probabilities. The seed's binary proxy is
+/// a binary-logit model with temperature scaling and <see cref="SoftmaxScore.DistanceToHardLabel"/>.</para>
+/// <para>For segmentation outputs <c>(N, C, H, W[, D])</c> the calibrator acts on every pixel (labels are masks), the estimate carries the
+/// per-pixel map and each image's score is the map's mean. Not thread-safe: <see cref="Fit"/> changes the estimator.</para>
 /// </remarks>
 public sealed class SoftmaxEstimator : IUncertaintyEstimator
 {
     private readonly IModel model;
+    private readonly Func<Tensor, Tensor, ICalibrator>? calibration;
 
-    /// <summary>Initializes a new instance of the <see cref="SoftmaxEstimator"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="SoftmaxEstimator"/> class that scores the model's own probabilities.</summary>
     /// <param name="model">The model whose output is scored.</param>
     /// <param name="score">The score to report.</param>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The model is a regression model, or <paramref name="score"/> is undefined.</exception>
+    /// <exception cref="ArgumentException">The model is a regression model, or <paramref name="score"/> needs logits the model lacks.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="score"/> is undefined.</exception>
     public SoftmaxEstimator(IModel model, SoftmaxScore score = SoftmaxScore.MaxProbability)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
@@ -40,28 +48,107 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
         Score = score;
     }
 
+    /// <summary>Initializes a new instance of the <see cref="SoftmaxEstimator"/> class that fits a calibrator in <see cref="Fit"/> and scores calibrated probabilities.</summary>
+    /// <param name="model">The model whose output is calibrated and scored; it must output logits.</param>
+    /// <param name="score">The score to report; a probability-based score.</param>
+    /// <param name="calibration">Fits a calibrator on validation logits and labels, e.g. <c>TemperatureScaling.Fit</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="calibration"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The model does not output logits, or <paramref name="score"/> is a logit score.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="score"/> is undefined.</exception>
+    public SoftmaxEstimator(IModel model, SoftmaxScore score, Func<Tensor, Tensor, ICalibrator> calibration)
+        : this(model, score)
+    {
+        this.calibration = Preconditions.NotNull(calibration, nameof(calibration));
+        CheckCalibrated(model, score);
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="SoftmaxEstimator"/> class with an already fitted (e.g. loaded) calibrator; it needs no fitting.</summary>
+    /// <param name="model">The model whose output is calibrated and scored; it must output logits.</param>
+    /// <param name="score">The score to report; a probability-based score.</param>
+    /// <param name="calibrator">The fitted calibrator.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="calibrator"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The model does not output logits, or <paramref name="score"/> is a logit score.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="score"/> is undefined.</exception>
+    public SoftmaxEstimator(IModel model, SoftmaxScore score, ICalibrator calibrator)
+        : this(model, score)
+    {
+        Calibrator = Preconditions.NotNull(calibrator, nameof(calibrator));
+        CheckCalibrated(model, score);
+    }
+
     /// <summary>Gets the score this estimator reports.</summary>
     public SoftmaxScore Score { get; }
 
-    /// <inheritdoc />
-    public string Name => Score.ToString();
+    /// <summary>Gets the calibrator in use: the given one, the one fitted by <see cref="Fit"/>, or <see langword="null"/> before fitting or when uncalibrated.</summary>
+    public ICalibrator? Calibrator { get; private set; }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.None;
+    public string Name => Calibrator is null && calibration is null ? Score.ToString() : $"Calibrated {Score}";
 
     /// <inheritdoc />
+    public Requirements Requirements => calibration is null ? Requirements.None : Requirements.LabelledValidationData;
+
+    /// <summary>Fits the calibrator on the validation batches when the estimator was given a calibration method; otherwise a no-op.</summary>
+    /// <param name="data">The data; <see cref="FitData.Validation"/> with labels (class indices, or masks for segmentation) when calibrating.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">Validation data is needed and missing, a batch has no labels, or the logits or labels are invalid.</exception>
     public void Fit(FitData data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (calibration is null)
+        {
+            return;
+        }
+
+        var batches = data.RequireValidation(nameof(SoftmaxEstimator));
+        using var scope = torch.NewDisposeScope();
+        var logits = new List<Tensor>();
+        var labels = new List<Tensor>();
+        var index = 0;
+        foreach (var batch in batches)
+        {
+            using (var output = model.Forward(batch.Inputs))
+            {
+                var rows = CalibratedOutputs.ToRows(output.Logits, model.OutputKind);
+                labels.Add(CalibratedOutputs.Labels(batch, index, rows.shape[0], nameof(SoftmaxEstimator)));
+                logits.Add(rows.cpu());
+            }
+
+            index++;
+        }
+
+        if (logits.Count == 0)
+        {
+            throw new ArgumentException("SoftmaxEstimator needs labelled validation data; FitData.Validation has no batches.", nameof(data));
+        }
+
+        Calibrator = calibration(torch.cat(logits, 0), torch.cat(labels, 0));
     }
 
     /// <inheritdoc />
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
+        if (calibration is not null && Calibrator is null)
+        {
+            throw new InvalidOperationException(
+                "This SoftmaxEstimator calibrates its probabilities: call Fit(FitData) with labelled validation data before Estimate.");
+        }
+
         using var scope = torch.NewDisposeScope();
         using var output = model.Forward(inputs);
-        var probabilities = ProbabilityConversion.ToProbabilities(output.Logits, model.OutputKind);
-        var scores = SoftmaxScores.Compute(Score, output.Logits, model.OutputKind);
+        Tensor probabilities;
+        Tensor scores;
+        if (Calibrator is null)
+        {
+            probabilities = ProbabilityConversion.ToProbabilities(output.Logits, model.OutputKind);
+            scores = SoftmaxScores.Compute(Score, output.Logits, model.OutputKind);
+        }
+        else
+        {
+            probabilities = CalibratedOutputs.Probabilities(Calibrator, output.Logits, model.OutputKind);
+            scores = SoftmaxScores.FromProbabilities(Score, probabilities);
+        }
+
         if (scores.dim() == 1)
         {
             return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
@@ -70,5 +157,18 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
         var perImage = scores.flatten(1).mean(new long[] { 1 });
         return new UncertaintyEstimate(
             probabilities.MoveToOuterDisposeScope(), perImage.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+    }
+
+    private static void CheckCalibrated(IModel model, SoftmaxScore score)
+    {
+        if (model.OutputKind is not (OutputKind.MulticlassLogits or OutputKind.BinaryLogit))
+        {
+            throw new ArgumentException($"A calibrator maps logits; the model outputs {model.OutputKind}.", nameof(model));
+        }
+
+        if (score is SoftmaxScore.MaxLogit or SoftmaxScore.Energy)
+        {
+            throw new ArgumentException($"{score} is a logit score; a calibrated estimator reports a probability-based score.", nameof(score));
+        }
     }
 }

@@ -1,0 +1,82 @@
+using System;
+using static TorchSharp.torch;
+
+namespace Uqlib.Calibration;
+
+/// <summary>Vector scaling: calibrated probabilities softmax(z ⊙ w + b), one weight and one bias per class, fitted by minimising the validation NLL.</summary>
+/// <remarks>
+/// <para>Guo et al. 2017, "On calibration of modern neural networks". The NLL is convex in (w, b); it is minimised by L-BFGS (MathNet.Numerics)
+/// from the identity map, deterministically, to a relative gradient of 1e-10. Unlike temperature scaling it can change the predicted class.
+/// Every class must occur among the validation labels.</para>
+/// <para>A binary single-logit model's z is read as the two class logits (0, z). An immutable value; thread-safe.</para>
+/// </remarks>
+public sealed class VectorScaling : ICalibrator
+{
+    private const string Kind = "VectorScaling";
+
+    private readonly double[] weights;
+    private readonly double[] bias;
+
+    private VectorScaling(double[] weights, double[] bias)
+    {
+        this.weights = weights;
+        this.bias = bias;
+    }
+
+    /// <inheritdoc />
+    public int Classes => bias.Length;
+
+    /// <summary>Gets the per-class weights w.</summary>
+    public ReadOnlyMemory<double> Weights => weights;
+
+    /// <summary>Gets the per-class biases b.</summary>
+    public ReadOnlyMemory<double> Bias => bias;
+
+    /// <summary>Fits w and b on validation logits.</summary>
+    /// <param name="logits">Logits <c>(N, C)</c>, or a binary model's <c>(N)</c>/<c>(N, 1)</c>; not disposed.</param>
+    /// <param name="labels">Integer class indices <c>(N)</c>, every class occurring; not disposed.</param>
+    /// <returns>The fitted calibrator.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite, a label is out of range, or a class never occurs.</exception>
+    /// <exception cref="InvalidOperationException">The optimiser did not converge.</exception>
+    public static VectorScaling Fit(Tensor logits, Tensor labels)
+    {
+        var (w, b) = LinearScalingFit.Fit(logits, labels, matrix: false, offDiagonal: 0);
+        return new VectorScaling(w, b);
+    }
+
+    /// <summary>Loads a vector scaling saved by <see cref="Save"/>.</summary>
+    /// <param name="path">The file to read.</param>
+    /// <returns>The calibrator.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file is corrupt, truncated, of another version or of another calibrator.</exception>
+    /// <exception cref="System.IO.IOException">The file cannot be read.</exception>
+    public static VectorScaling Load(string path)
+    {
+        var root = CalibratorFile.Load(path, Kind);
+        var classes = CalibratorFile.Int(root, "classes", path, Kind);
+        if (classes < 2)
+        {
+            throw CalibratorFile.Invalid(path, Kind, $"it has {classes} classes; expected at least 2");
+        }
+
+        return new VectorScaling(CalibratorFile.Doubles(root, "weights", classes, path, Kind), CalibratorFile.Doubles(root, "bias", classes, path, Kind));
+    }
+
+    /// <inheritdoc />
+    public Tensor Transform(Tensor logits)
+    {
+        return LinearScalingFit.Transform(logits, Classes, weights, bias, matrix: false);
+    }
+
+    /// <inheritdoc />
+    public void Save(string path)
+    {
+        CalibratorFile.Save(path, Kind, writer =>
+        {
+            writer.WriteNumber("classes", Classes);
+            CalibratorFile.WriteDoubles(writer, "weights", weights);
+            CalibratorFile.WriteDoubles(writer, "bias", bias);
+        });
+    }
+}
