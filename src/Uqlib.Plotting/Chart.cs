@@ -11,7 +11,7 @@ namespace Uqlib.Plotting;
 /// <summary>A finished chart that renders to PNG or SVG at the size of its <see cref="ChartOptions"/>.</summary>
 /// <remarks>
 /// Made by the chart factories (<see cref="RocCurvesChart"/>, <see cref="RiskCoverageChart"/>, <see cref="ScoreHistogramChart"/>,
-/// <see cref="SpreadChart"/> and, for calibration, the reliability diagram). Rendering is deterministic: the same data and options give
+/// <see cref="SpreadChart"/>, <see cref="ReliabilityDiagramChart"/>). Rendering is deterministic: the same data and options give
 /// the same bytes on the same machine, because every text uses the embedded DejaVu Sans font. Not thread-safe: render one
 /// chart from one thread at a time. Dispose it to release the native drawing resources.
 /// </remarks>

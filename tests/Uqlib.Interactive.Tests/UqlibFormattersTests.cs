@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using FluentAssertions;
 using Microsoft.DotNet.Interactive.Formatting;
+using Uqlib.Calibration;
 using Uqlib.Evaluation;
 using Uqlib.Interactive.Tests.TestSupport;
 using Uqlib.Plotting;
@@ -96,6 +97,21 @@ public sealed class UqlibFormattersTests
     }
 
     [Fact]
+    public void ReliabilityDiagram_DisplaysAsItsChartsPng()
+    {
+        double[] probabilities = { 0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.6, 0.4 };
+        int[] labels = { 0, 1, 1, 1 };
+        var diagram = ReliabilityDiagram.Compute(probabilities, labels, bins: 5);
+        using var chart = ReliabilityDiagramChart.Create(diagram);
+
+        var html = diagram.ToDisplayString(UqlibFormatters.MimeType);
+
+        var img = HtmlDocument.Parse(html);
+        ((string?)img.Attribute("alt")).Should().Be(ReliabilityDiagramChart.DefaultTitle(diagram));
+        Convert.FromBase64String(((string)img.Attribute("src")!)["data:image/png;base64,".Length..]).Should().Equal(chart.ToPng());
+    }
+
+    [Fact]
     public void UncertaintyMapImage_DisplaysAsAPngImage()
     {
         using var map = linspace(0, 1, 64 * 48).reshape(48, 64);
@@ -123,7 +139,7 @@ public sealed class UqlibFormattersTests
     [Fact]
     public void Register_PrefersHtmlForEveryUqlibType()
     {
-        foreach (var type in new[] { typeof(FailureDetectionResult), typeof(MethodComparison), typeof(Chart), typeof(UncertaintyMapImage) })
+        foreach (var type in new[] { typeof(FailureDetectionResult), typeof(MethodComparison), typeof(ReliabilityDiagram), typeof(Chart), typeof(UncertaintyMapImage) })
         {
             Formatter.GetPreferredMimeTypesFor(type).Should().Equal(UqlibFormatters.MimeType);
         }
