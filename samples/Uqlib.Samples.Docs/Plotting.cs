@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Uqlib.Calibration;
 using Uqlib.Evaluation;
 using Uqlib.Plotting;
 using Uqlib.Scores;
@@ -11,7 +12,7 @@ namespace Uqlib.Samples.Docs;
 internal static class Plotting
 {
     /// <summary>The images the examples write, in the working folder.</summary>
-    public static IReadOnlyList<string> Images { get; } = ["roc-curves.png", "risk-coverage.png", "score-histogram.png", "ensemble-spread.png"];
+    public static IReadOnlyList<string> Images { get; } = ["reliability-diagram.png", "roc-curves.png", "risk-coverage.png", "score-histogram.png", "ensemble-spread.png"];
 
     public static void Run()
     {
@@ -37,6 +38,12 @@ internal static class Plotting
         using var roc = RocCurvesChart.Create(results);
         roc.Save("roc-curves.png");
         roc.Save("roc-curves.svg");                 // the same chart as vector graphics
+        #endregion
+
+        #region docs:plotting-reliability
+        var diagram = ReliabilityDiagram.Compute(probabilities, labels);       // 15 equal-width bins
+        using var reliability = ReliabilityDiagramChart.Create(diagram);
+        reliability.Save("reliability-diagram.png");
         #endregion
 
         #region docs:plotting-risk-coverage

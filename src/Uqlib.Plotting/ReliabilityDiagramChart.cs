@@ -43,12 +43,6 @@ public static class ReliabilityDiagramChart
         var title = validated.Title ?? DefaultTitle(diagram);
         return ChartBuilder.Build(validated, title, XLabel, YLabel, legend: true, plot =>
         {
-            var diagonal = plot.Add.Line(0, 0, 1, 1);
-            diagonal.Color = Colors.Gray;
-            diagonal.LinePattern = LinePattern.Dashed;
-            diagonal.LineWidth = 1;
-            diagonal.LegendText = "Perfect calibration";
-
             var accuracy = new List<Bar>();
             var gaps = new List<Bar>();
             var histogram = new List<Bar>();
@@ -101,6 +95,14 @@ public static class ReliabilityDiagramChart
             histogramBars.LegendText = HistogramLegend;
             histogramBars.Color = Colors.Gray.WithAlpha(0.5);
             histogramBars.Axes.YAxis = plot.Axes.Right;
+
+            // The diagonal last, so it shows over the bars.
+            var diagonal = plot.Add.Line(0, 0, 1, 1);
+            diagonal.Color = Colors.Black.WithAlpha(0.7);
+            diagonal.LinePattern = LinePattern.Dashed;
+            diagonal.LineWidth = 1.5f;
+            diagonal.LegendText = "Perfect calibration";
+
             plot.Axes.Right.Label.Text = "Fraction of samples";
             plot.Axes.Right.Label.FontName = ChartFont.Family;
             plot.Axes.Right.Label.FontSize = (float)validated.FontSize;
