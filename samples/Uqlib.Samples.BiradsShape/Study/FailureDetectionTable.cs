@@ -1,0 +1,12 @@
+using System.Collections.Generic;
+using Uqlib.Evaluation;
+
+namespace Uqlib.Samples.BiradsShape.Study;
+
+/// <summary>The failure-detection comparison of every post-hoc method on one set: AUROC with DeLong's interval, AUPR, FPR@95%TPR,
+/// AURC, E-AURC and DeLong's paired test against the best AUROC (<see cref="RocEvaluator.Compare"/>).</summary>
+/// <param name="Set"><c>internal</c> (the held-out internal test patients) or <c>external</c> (the other scanner).</param>
+/// <param name="Cases">Cases: one per fold model and slice.</param>
+/// <param name="Failures">Misclassified cases.</param>
+/// <param name="Rows">One row per method, in report order.</param>
+public sealed record FailureDetectionTable(string Set, int Cases, int Failures, IReadOnlyList<MethodComparisonRow> Rows);
