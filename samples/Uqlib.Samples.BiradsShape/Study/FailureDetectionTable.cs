@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Text.Json.Serialization;
 using Uqlib.Evaluation;
 
 namespace Uqlib.Samples.BiradsShape.Study;
@@ -9,4 +10,6 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <param name="Cases">Cases: one per fold model and slice.</param>
 /// <param name="Failures">Misclassified cases.</param>
 /// <param name="Rows">One row per method, in report order.</param>
-public sealed record FailureDetectionTable(string Set, int Cases, int Failures, IReadOnlyList<MethodComparisonRow> Rows);
+/// <param name="Comparison">The library's table, which renders the rows as Markdown and CSV (not serialised: the rows are).</param>
+public sealed record FailureDetectionTable(
+    string Set, int Cases, int Failures, IReadOnlyList<MethodComparisonRow> Rows, [property: JsonIgnore] MethodComparison Comparison);
