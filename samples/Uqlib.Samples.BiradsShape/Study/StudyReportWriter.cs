@@ -269,7 +269,7 @@ public static class StudyReportWriter
             foreach (var e in configuration.Examples)
             {
                 md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| ![slice {e.Slice}]({e.File}) | {(e.MostUncertain ? "most" : "least")} uncertain #{e.Rank} | {e.Slice} | {e.Patient} | {e.Truth} | {e.MeanProbability:F3} | {e.Failures}/5 | {e.Score:F3} |"));
+                    $"| <img src=\"{e.File}\" width=\"96\" alt=\"slice {e.Slice}\"> | {(e.MostUncertain ? "most" : "least")} uncertain #{e.Rank} | {e.Slice} | {e.Patient} | {e.Truth} | {e.MeanProbability:F3} | {e.Failures}/5 | {e.Score:F3} |"));
             }
 
             md.AppendLine();
