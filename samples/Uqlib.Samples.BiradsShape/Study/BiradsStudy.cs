@@ -190,7 +190,13 @@ public static class BiradsStudy
         {
             using var failures = cases.FailureTensor();
             var comparison = RocEvaluator.Compare(scores, failures);
-            return new FailureDetectionTable(set, comparison.Cases, comparison.Failures, comparison.Rows, comparison);
+            var results = new Dictionary<string, FailureDetectionResult>(StringComparer.Ordinal);
+            foreach (var method in cases.Methods)
+            {
+                results[method] = RocEvaluator.Evaluate(scores[method], failures);
+            }
+
+            return new FailureDetectionTable(set, comparison.Cases, comparison.Failures, comparison.Rows, comparison, results, Array.Empty<string>());
         }
         finally
         {

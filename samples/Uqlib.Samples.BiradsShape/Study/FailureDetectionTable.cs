@@ -11,5 +11,13 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <param name="Failures">Misclassified cases.</param>
 /// <param name="Rows">One row per method, in report order.</param>
 /// <param name="Comparison">The library's table, which renders the rows as Markdown and CSV (not serialised: the rows are).</param>
+/// <param name="Results">Each method's full evaluation with its curves, for the plots (not serialised).</param>
+/// <param name="Plots">The plot files, relative to the report folder (empty when none was drawn).</param>
 public sealed record FailureDetectionTable(
-    string Set, int Cases, int Failures, IReadOnlyList<MethodComparisonRow> Rows, [property: JsonIgnore] MethodComparison Comparison);
+    string Set,
+    int Cases,
+    int Failures,
+    IReadOnlyList<MethodComparisonRow> Rows,
+    [property: JsonIgnore] MethodComparison Comparison,
+    [property: JsonIgnore] IReadOnlyDictionary<string, FailureDetectionResult> Results,
+    IReadOnlyList<string> Plots);

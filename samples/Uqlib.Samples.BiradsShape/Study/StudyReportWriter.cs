@@ -331,11 +331,6 @@ public static class StudyReportWriter
         return csv.ToString();
     }
 
-    private static void Row(StringBuilder md, string label, FormattableString inside, FormattableString outside)
-    {
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {label} | {inside.ToString(CultureInfo.InvariantCulture)} | {outside.ToString(CultureInfo.InvariantCulture)} |"));
-    }
-
     private static string Short(ConfigurationResult configuration) => configuration.Augmented ? "(aug)" : "(no aug)";
 
     private static string Format(MeanSd value) => string.Create(CultureInfo.InvariantCulture, $"{value.Mean:F3} ({value.Sd:F3})");
