@@ -58,7 +58,7 @@ public class SegmentationMapsBenchmarks
     public void Percentile() => MapAggregation.Percentile(entropy, 95).Dispose();
 
     /// <summary>Runs an operation once and prints how far the peak resident set rose above the resident set before it.</summary>
-    private static void ReportPeak(string name, Action action)
+    internal static void ReportPeak(string name, Action action)
     {
         GC.Collect();
         var before = StatusKilobytes("VmRSS:");

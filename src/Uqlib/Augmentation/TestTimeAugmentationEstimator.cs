@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using TorchSharp;
+using Uqlib.Calibration;
 using Uqlib.Ensembles;
 using static TorchSharp.torch;
 
@@ -16,12 +17,19 @@ namespace Uqlib.Augmentation;
 /// <para>For segmentation outputs <c>(N, C, H, W[, D])</c> each geometric augmentation's output is inverted before it is averaged; the estimate
 /// carries the per-pixel map and each image's score is the map's mean. For classification and regression, an augmentation may not change the
 /// input's shape. For regression the prediction is the mean over augmentations and the score the variance (summed over outputs).
-/// Temperature scaling of the averaged prediction is not part of this estimator. Not thread-safe when the model is not.</para>
+/// Not thread-safe when the model is not; <see cref="Fit"/> changes the estimator.</para>
+/// <para>Optionally the averaged prediction is calibrated, as in Lyzhov et al. 2020, "Greedy policy search" (and the calibrated log-likelihood of
+/// Ashukha et al. 2020, "Pitfalls of in-domain uncertainty estimation and ensembling in deep learning"): the log of the averaged probabilities
+/// is treated as logits, so temperature scaling gives softmax(log p̄ / T) with one T fitted on the labelled validation batches in <see cref="Fit"/>.
+/// The log clamps p̄ at the dtype's smallest normal number. The calibrated prediction is <see cref="UncertaintyEstimate.Probabilities"/>, and
+/// <see cref="EnsembleScore.PredictiveEntropy"/>, a function of the prediction alone, is its entropy; the other measures describe the spread of the
+/// augmented copies themselves and are the same as without calibration.</para>
 /// </remarks>
 public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
 {
     private readonly IModel model;
     private readonly TtaOptions options;
+    private readonly Func<Tensor, Tensor, ICalibrator>? calibration;
 
     /// <summary>Initializes a new instance of the <see cref="TestTimeAugmentationEstimator"/> class.</summary>
     /// <param name="model">The model; not disposed.</param>
@@ -40,33 +48,144 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
         Score = VariabilityEstimates.CheckScore(score, model.OutputKind);
     }
 
+    /// <summary>Initializes a new instance of the <see cref="TestTimeAugmentationEstimator"/> class that fits a calibrator of the averaged prediction in <see cref="Fit"/>.</summary>
+    /// <param name="model">The classification or segmentation model; not disposed.</param>
+    /// <param name="policy">The augmentations; each gives one copy.</param>
+    /// <param name="score">The measure to report.</param>
+    /// <param name="calibration">Fits a calibrator on the log of the averaged validation probabilities and the labels, e.g. <c>TemperatureScaling.Fit</c>.</param>
+    /// <param name="options">Batching options, or <see langword="null"/> for <see cref="TtaOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="policy"/> or <paramref name="calibration"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, or the model is a regression model.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="score"/> is not a defined <see cref="EnsembleScore"/>.</exception>
+    public TestTimeAugmentationEstimator(
+        IModel model, TtaPolicy policy, EnsembleScore score, Func<Tensor, Tensor, ICalibrator> calibration, TtaOptions? options = null)
+        : this(model, policy, score, options)
+    {
+        this.calibration = Preconditions.NotNull(calibration, nameof(calibration));
+        CheckCalibrated(model);
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="TestTimeAugmentationEstimator"/> class with an already fitted (e.g. loaded) calibrator of the averaged prediction; it needs no fitting.</summary>
+    /// <param name="model">The classification or segmentation model; not disposed.</param>
+    /// <param name="policy">The augmentations; each gives one copy.</param>
+    /// <param name="score">The measure to report.</param>
+    /// <param name="calibrator">The calibrator, fitted on the log of averaged probabilities of this model under this policy.</param>
+    /// <param name="options">Batching options, or <see langword="null"/> for <see cref="TtaOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="policy"/> or <paramref name="calibrator"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, or the model is a regression model.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="score"/> is not a defined <see cref="EnsembleScore"/>.</exception>
+    public TestTimeAugmentationEstimator(IModel model, TtaPolicy policy, EnsembleScore score, ICalibrator calibrator, TtaOptions? options = null)
+        : this(model, policy, score, options)
+    {
+        Calibrator = Preconditions.NotNull(calibrator, nameof(calibrator));
+        CheckCalibrated(model);
+    }
+
     /// <summary>Gets the policy whose augmentations are applied.</summary>
     public TtaPolicy Policy { get; }
 
     /// <summary>Gets the measure this estimator reports.</summary>
     public EnsembleScore Score { get; }
 
-    /// <inheritdoc />
-    public string Name => "TTA " + Score;
+    /// <summary>Gets the calibrator of the averaged prediction: the given one, the one fitted by <see cref="Fit"/>, or <see langword="null"/> before fitting or when uncalibrated.</summary>
+    public ICalibrator? Calibrator { get; private set; }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.None;
+    public string Name => Calibrator is null && calibration is null ? "TTA " + Score : "Calibrated TTA " + Score;
 
     /// <inheritdoc />
-    /// <remarks>Nothing is fitted: the policy is given to the constructor.</remarks>
+    public Requirements Requirements => calibration is null ? Requirements.None : Requirements.LabelledValidationData;
+
+    /// <summary>Fits the calibrator of the averaged prediction on the validation batches when the estimator was given a calibration method; otherwise a no-op.</summary>
+    /// <param name="data">The data; <see cref="FitData.Validation"/> with labels (class indices, or masks for segmentation) when calibrating.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">Validation data is needed and missing, a batch has no labels, or the inputs, outputs or labels are invalid.</exception>
     public void Fit(FitData data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (calibration is null)
+        {
+            return;
+        }
+
+        var batches = data.RequireValidation(nameof(TestTimeAugmentationEstimator));
+        using var scope = torch.NewDisposeScope();
+        var logits = new List<Tensor>();
+        var labels = new List<Tensor>();
+        var index = 0;
+        foreach (var batch in batches)
+        {
+            SpatialTensors.Check(batch.Inputs, "data");
+            using (var accumulator = new EnsembleAccumulator(EnsembleScore.PredictiveEntropy))
+            {
+                Accumulate(batch.Inputs, accumulator);
+                var rows = CalibratedOutputs.ToRows(LogMean(accumulator), OutputKind.MulticlassLogits);
+                labels.Add(CalibratedOutputs.Labels(batch, index, rows.shape[0], nameof(TestTimeAugmentationEstimator)));
+                logits.Add(rows.cpu());
+            }
+
+            index++;
+        }
+
+        if (logits.Count == 0)
+        {
+            throw new ArgumentException("TestTimeAugmentationEstimator needs labelled validation data; FitData.Validation has no batches.", nameof(data));
+        }
+
+        Calibrator = calibration(torch.cat(logits, 0), torch.cat(labels, 0));
     }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="inputs"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The inputs are not images <c>(N, C, H, W)</c> or volumes <c>(N, C, D, H, W)</c>; the model's output is invalid; or an augmentation changes the shape of an input whose output is not dense.</exception>
+    /// <exception cref="InvalidOperationException">The estimator calibrates its prediction and <see cref="Fit"/> has not been called.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
+        if (calibration is not null && Calibrator is null)
+        {
+            throw new InvalidOperationException(
+                "This TestTimeAugmentationEstimator calibrates its prediction: call Fit(FitData) with labelled validation data before Estimate.");
+        }
+
         SpatialTensors.Check(inputs, nameof(inputs));
+        using var accumulator = new EnsembleAccumulator(VariabilityEstimates.AccumulatedScore(Score, model.OutputKind));
+        Accumulate(inputs, accumulator);
+        if (Calibrator is null)
+        {
+            return VariabilityEstimates.Finish(accumulator, model.OutputKind);
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var probabilities = CalibratedOutputs.Probabilities(Calibrator, LogMean(accumulator), OutputKind.MulticlassLogits);
+        var scores = Score == EnsembleScore.PredictiveEntropy ? EnsembleAccumulator.Entropy(probabilities) : accumulator.Compute();
+        if (scores.dim() == 1)
+        {
+            return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        }
+
+        var perImage = scores.flatten(1).mean(new long[] { 1 });
+        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), perImage.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+    }
+
+    private static void CheckCalibrated(IModel model)
+    {
+        if (model.OutputKind is OutputKind.Regression or OutputKind.GaussianRegression)
+        {
+            throw new ArgumentException($"A calibrator maps class probabilities; the model outputs {model.OutputKind}.", nameof(model));
+        }
+    }
+
+    /// <summary>log p̄, with p̄ clamped at the dtype's smallest normal number: the logits whose softmax is p̄.</summary>
+    private static Tensor LogMean(EnsembleAccumulator accumulator)
+    {
+        var mean = accumulator.Mean();
+        return mean.clamp_min_(torch.finfo(mean.dtype).tiny).log_();
+    }
+
+    /// <summary>Runs the model on every augmented copy of the inputs, maps dense outputs back, and adds each copy's probabilities to the accumulator.</summary>
+    private void Accumulate(Tensor inputs, EnsembleAccumulator accumulator)
+    {
         var kind = model.OutputKind;
-        using var accumulator = new EnsembleAccumulator(VariabilityEstimates.AccumulatedScore(Score, kind));
         var count = inputs.shape[0];
         var perPass = options.MaxAugmentedBatchSize is { } limit ? (int)Math.Max(1, limit / count) : Policy.Count;
         var augmentations = Policy.Augmentations;
@@ -109,7 +228,5 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
 
             start += group.Count;
         }
-
-        return VariabilityEstimates.Finish(accumulator, kind);
     }
 }

@@ -107,25 +107,11 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
         var index = 0;
         foreach (var batch in batches)
         {
-            if (batch.Labels is null)
-            {
-                throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"SoftmaxEstimator needs labelled validation data; batch {index} has no labels."), nameof(data));
-            }
-
             using (var output = model.Forward(batch.Inputs))
             {
-                var rows = ToRows(output.Logits);
-                if (rows.shape[0] != batch.Labels.numel())
-                {
-                    throw new ArgumentException(
-                        string.Create(CultureInfo.InvariantCulture,
-                            $"batch {index} has {batch.Labels.numel()} labels for {rows.shape[0]} predictions (samples or pixels); they must match."),
-                        nameof(data));
-                }
-
+                var rows = CalibratedOutputs.ToRows(output.Logits, model.OutputKind);
+                labels.Add(CalibratedOutputs.Labels(batch, index, rows.shape[0], nameof(SoftmaxEstimator)));
                 logits.Add(rows.cpu());
-                labels.Add(batch.Labels.flatten().cpu());
             }
 
             index++;
@@ -159,7 +145,7 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
         }
         else
         {
-            probabilities = Calibrated(output.Logits);
+            probabilities = CalibratedOutputs.Probabilities(Calibrator, output.Logits, model.OutputKind);
             scores = SoftmaxScores.FromProbabilities(Score, probabilities);
         }
 
@@ -184,35 +170,5 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
         {
             throw new ArgumentException($"{score} is a logit score; a calibrated estimator reports a probability-based score.", nameof(score));
         }
-    }
-
-    /// <summary>Flattens outputs to calibrator rows: <c>(M, C)</c> class logits, or <c>(M)</c> binary logits, one row per sample or pixel.</summary>
-    private Tensor ToRows(Tensor output)
-    {
-        Preconditions.Tensor(output, "output", 1, 8);
-        if (model.OutputKind == OutputKind.BinaryLogit)
-        {
-            return output.flatten();
-        }
-
-        return output.dim() == 2 ? output.alias() : output.movedim(new long[] { 1 }, new long[] { -1 }).reshape(-1, output.shape[1]);
-    }
-
-    /// <summary>Calibrated probabilities in the output's layout <c>(N, C[, …])</c> and dtype.</summary>
-    private Tensor Calibrated(Tensor output)
-    {
-        var probabilities = Calibrator!.Transform(ToRows(output)).to(output.dtype);
-        if (output.dim() <= 2)
-        {
-            return probabilities;
-        }
-
-        var shape = (long[])output.shape.Clone();
-        shape[1] = probabilities.shape[1];
-        var channelsLast = new long[shape.Length];
-        channelsLast[0] = shape[0];
-        Array.Copy(shape, 2, channelsLast, 1, shape.Length - 2);
-        channelsLast[^1] = shape[1];
-        return probabilities.reshape(channelsLast).movedim(new long[] { -1 }, new long[] { 1 }).contiguous();
     }
 }

@@ -99,7 +99,7 @@ public static class Failures
     }
 
     /// <summary>Per-image Dice of two boolean masks (N, …): 2|A ∩ B| / (|A| + |B|), 1 where both are empty.</summary>
-    private static Tensor BinaryDice(Tensor predicted, Tensor truth)
+    internal static Tensor BinaryDice(Tensor predicted, Tensor truth)
     {
         using var scope = torch.NewDisposeScope();
         var dims = new long[predicted.dim() - 1];

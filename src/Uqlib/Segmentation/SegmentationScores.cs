@@ -104,7 +104,7 @@ public static class SegmentationScores
     }
 
     /// <summary>Checks the shape and kind of a segmentation output and returns its class count C.</summary>
-    private static long CheckOutput(Tensor output, OutputKind kind)
+    internal static long CheckOutput(Tensor output, OutputKind kind)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (!output.IsInvalid && output.dim() is >= 1 and <= 3)
@@ -138,7 +138,7 @@ public static class SegmentationScores
     }
 
     /// <summary>Checks the values of an output: finite logits, or valid probabilities (C = 1: each in [0, 1]).</summary>
-    private static void CheckValues(Tensor output, OutputKind kind, long classes)
+    internal static void CheckValues(Tensor output, OutputKind kind, long classes)
     {
         if (kind == OutputKind.Probabilities && classes >= 2)
         {

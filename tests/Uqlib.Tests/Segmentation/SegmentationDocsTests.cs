@@ -1,9 +1,14 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using TorchSharp;
+using Uqlib.Augmentation;
+using Uqlib.Ensembles;
+using Uqlib.Evaluation;
+using Uqlib.Models;
 using Uqlib.Segmentation;
 using Xunit;
 using static TorchSharp.torch;
@@ -58,6 +63,90 @@ public sealed partial class SegmentationDocsTests
             volumeCv.gt(0).all().item<bool>().Should().BeTrue();
             disagreement.gt(0).logical_and(disagreement.lt(1)).all().item<bool>().Should().BeTrue();
         }
+    }
+
+    [Fact]
+    public void Example_WorkedStudy_TtaMapsScoresEvaluationAndPixelCalibration()
+    {
+        var (model, volumes, trueMasks, validationVolumes, validationMasks) = Study();
+        using var scope = torch.NewDisposeScope();
+        {
+            // 1. Per-voxel maps from test-time augmentation, streamed one augmentation per forward pass (memory flat in K).
+            var policy = TtaPolicy.Of(
+                Augmentations.Identity, Augmentations.Flip(0), Augmentations.Flip(1), Augmentations.Flip(2),
+                Augmentations.Rot90(1), Augmentations.Rot90(2), Augmentations.Rot90(3), Augmentations.Compose(Augmentations.Flip(0), Augmentations.Rot90(1)));
+            var tta = new TestTimeAugmentationEstimator(model, policy, EnsembleScore.MutualInformation, new TtaOptions { MaxAugmentedBatchSize = 1 });
+            using var estimate = tta.Estimate(volumes);                      // Probabilities (N, C, D, H, W), Map (N, D, H, W)
+            using var mask = SegmentationScores.PredictedMask(estimate.Probabilities, OutputKind.Probabilities);
+            using var entropy = SegmentationScores.EntropyMap(estimate.Probabilities, OutputKind.Probabilities);
+
+            // 2. Image-level scores.
+            using var boundary = MapAggregation.BoundaryMean(estimate.Map!, mask);
+            using var p95 = MapAggregation.Percentile(entropy, 95);
+
+            // 3. Which scores find the failed segmentations (Dice < 0.85)?
+            var scores = new Dictionary<string, Tensor>
+            {
+                ["TTA mutual information, mean"] = estimate.Scores,
+                ["TTA mutual information, boundary"] = boundary,
+                ["entropy, 95th percentile"] = p95,
+            };
+            var evaluation = SegmentationEvaluation.Evaluate(scores, mask, trueMasks, diceThreshold: 0.85);
+            Console.WriteLine(evaluation.ToMarkdown());                      // AUROC [CI], AUPR, AURC, … and Spearman ρ with the Dice
+
+            // 4. Pixel-level calibration: fit T on validation voxels near the structure, then measure on the test volumes.
+            using var validationLogits = model.Forward(validationVolumes).Logits;
+            using var validationLabels = validationMasks.to(ScalarType.Int64);
+            using var validationRegion = MapAggregation.BoundaryBand(validationMasks, width: 3);
+            var temperature = PixelCalibration.FitTemperature(validationLogits, OutputKind.MulticlassLogits, validationLabels, validationRegion,
+                new PixelCalibrationOptions { MaxPixels = 100_000, Seed = 1 });
+
+            using var logits = model.Forward(volumes).Logits;
+            using var labels = trueMasks.to(ScalarType.Int64);
+            using var region = MapAggregation.BoundaryBand(trueMasks, width: 3);
+            using var calibrated = logits.div(temperature.Temperature);       // T applies to the whole output
+            var before = PixelCalibration.Ece(logits, OutputKind.MulticlassLogits, labels, region);
+            var after = PixelCalibration.Ece(calibrated, OutputKind.MulticlassLogits, labels, region);
+            Console.WriteLine($"T = {temperature.Temperature:F2}; ECE near the boundary {before:F3} -> {after:F3}");
+
+            evaluation.Comparison.Failures.Should().BeInRange(2, 10);
+            evaluation.Comparison.Rows.Should().OnlyContain(r => r.Auroc > 0.8);
+            evaluation.SpearmanWithDice.Values.Should().OnlyContain(rho => rho < -0.5);
+            temperature.Temperature.Should().BeGreaterThan(1.2, "the model is over-confident");
+            after.Should().BeLessThan(before);
+        }
+    }
+
+    /// <summary>
+    /// Twelve test and twelve validation 8 × 16 × 16 volumes: a box of intensity 0.5 + c/2 on 0.5 − c/2, c from 0.9 down to 0.05, plus
+    /// noise of SD 0.12; the model's two logits are ±(10(x − 0.5) + a ramp along W), so low-contrast volumes fail and it is uncertain there,
+    /// and its ramp makes flipped copies disagree. It is over-confident: the truth is a box, its logits are sharp.
+    /// </summary>
+    private static (IModel Model, Tensor Volumes, Tensor TrueMasks, Tensor ValidationVolumes, Tensor ValidationMasks) Study()
+    {
+        var ramp = torch.linspace(-1.5, 1.5, 16, dtype: ScalarType.Float32).view(1, 1, 1, 1, 16);
+        var model = new DelegateModel(
+            x =>
+            {
+                using var scope = torch.NewDisposeScope();
+                var z = x.sub(0.5).mul_(10).add_(ramp);
+                return torch.cat(new[] { z.neg(), z }, 1).MoveToOuterDisposeScope();
+            },
+            OutputKind.MulticlassLogits);
+        (Tensor, Tensor) Volumes(int seed)
+        {
+            var generator = torch.manual_seed(seed);
+            var truth = torch.zeros(12, 8, 16, 16, dtype: ScalarType.Bool);
+            truth[.., 2..6, 4..12, 3..13] = torch.tensor(true);
+            var contrast = torch.linspace(0.9, 0.05, 12, dtype: ScalarType.Float32).view(12, 1, 1, 1);
+            var x = truth.to(ScalarType.Float32).sub(0.5).mul(contrast).add(0.5)
+                .add(torch.randn(new long[] { 12, 8, 16, 16 }, generator: generator).mul_(0.12f));
+            return (x.unsqueeze(1), truth);
+        }
+
+        var (volumes, masks) = Volumes(31);
+        var (validationVolumes, validationMasks) = Volumes(32);
+        return (model, volumes, masks, validationVolumes, validationMasks);
     }
 
     [Fact]

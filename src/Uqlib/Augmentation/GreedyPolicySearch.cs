@@ -1,0 +1,436 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Threading;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Augmentation;
+
+/// <summary>
+/// Greedy policy search (GPS): learns a test-time augmentation policy from the cached predictions of every candidate sub-policy on a
+/// labelled validation set, by adding, greedily and with replacement, the candidate that most improves the criterion of the averaged
+/// prediction.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Lyzhov, Molchanova, Ashukha, Molchanov &amp; Vetrov 2020 (UAI), "Greedy Policy Search: A Simple Baseline for Learnable Test-Time
+/// Augmentation". Step t forms, for every candidate s, the running mixture log(((t−1)·π_P + π_s)/t) (by log-sum-exp, from the policy's
+/// mixture kept incrementally), scores it, and adds the best candidate (ties: the lowest index). With the default criterion the score is
+/// the calibrated log-likelihood: the mean log-likelihood of the labels after temperature scaling fitted on the same samples. Where the
+/// authors run Nelder–Mead per candidate, the temperatures of all candidates are fitted at once here, by a safeguarded Newton
+/// iteration on 1/T (the negative log-likelihood is convex in 1/T), with the NLL exact to rounding, warm-started from the previous step, in chunks
+/// of candidates that bound working memory.
+/// </para>
+/// <para>The model is never called: the cache holds log-probabilities, (candidates × samples × classes). Thread-safe (no shared state).</para>
+/// </remarks>
+public static class GreedyPolicySearch
+{
+    private const double NormalisationTolerance = 1e-3;
+
+    /// <summary>Runs the greedy search over a cache of log-probabilities.</summary>
+    /// <param name="logProbabilities">
+    /// The cache, <c>(K, N, C)</c>: for each of K candidate sub-policies, the model's log-probabilities (log_softmax of its logits) on the N
+    /// validation samples; float16, bfloat16, float32 or float64, finite; computed in float64. Not disposed.
+    /// </param>
+    /// <param name="labels">The validation labels, <c>(N)</c>, integer class indices in [0, C − 1]. Not disposed.</param>
+    /// <param name="options">The options; <see langword="null"/> for <see cref="GreedyPolicySearchOptions.Default"/>.</param>
+    /// <param name="progress">Receives each step as soon as it is taken; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the search between chunks of candidates.</param>
+    /// <returns>The selected candidates with multiplicity, the final temperature and the per-step curve.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="logProbabilities"/> or <paramref name="labels"/> is <see langword="null"/> (a validation set without labels).</exception>
+    /// <exception cref="ArgumentException">
+    /// The pool is empty (K = 0); the cache is not of rank 3, has no samples or fewer than 2 classes, is not floating-point, holds NaN or
+    /// infinite values, or a row is not normalised (its log-sum-exp differs from 0 by more than 10⁻³: logits rather than log-probabilities);
+    /// the labels are not an integer <c>(N)</c> tensor matching the cache or lie outside [0, C − 1]; the held-out check has fewer than 2
+    /// samples; or an option is out of range.
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static GreedyPolicySearchResult Search(Tensor logProbabilities, Tensor labels, GreedyPolicySearchOptions? options = null,
+        IProgress<GreedyPolicySearchStep>? progress = null, CancellationToken cancellationToken = default)
+    {
+        return Search(logProbabilities, labels, options, progress, cancellationToken, spanKernels: logProbabilities?.device_type == DeviceType.CPU);
+    }
+
+    /// <summary>The search with an explicit kernel choice: managed span loops (CPU caches) or batched tensor operations (any device).</summary>
+    internal static GreedyPolicySearchResult Search(Tensor logProbabilities, Tensor labels, GreedyPolicySearchOptions? options,
+        IProgress<GreedyPolicySearchStep>? progress, CancellationToken cancellationToken, bool spanKernels)
+    {
+        options ??= GreedyPolicySearchOptions.Default;
+        options.Validate();
+        Validate(logProbabilities, labels, options);
+
+        using var scope = torch.NewDisposeScope();
+        var y = labels.to(ScalarType.Int64).to(logProbabilities.device);
+        if (!options.HeldOutCheck)
+        {
+            return Run(logProbabilities, y, null, null, options, progress, cancellationToken, spanKernels);
+        }
+
+        var n = logProbabilities.shape[1];
+        var generator = new torch.Generator((ulong)options.Seed);
+        var permutation = torch.randperm(n, generator: generator).to(logProbabilities.device);
+        var first = permutation.narrow(0, 0, (n + 1) / 2);
+        var second = permutation.narrow(0, (n + 1) / 2, n / 2);
+        return Run(logProbabilities.index_select(1, first), y.index_select(0, first),
+            logProbabilities.index_select(1, second), y.index_select(0, second), options, progress, cancellationToken, spanKernels);
+    }
+
+    private static GreedyPolicySearchResult Run(Tensor cache, Tensor labels, Tensor? heldCache, Tensor? heldLabels,
+        GreedyPolicySearchOptions options, IProgress<GreedyPolicySearchStep>? progress, CancellationToken cancellationToken, bool spanKernels)
+    {
+        var spans = spanKernels ? new SpanState(labels, (int)cache.shape[2]) : null;
+        var k = (int)cache.shape[0];
+        var minBeta = 1.0 / options.MaxTemperature;
+        var maxBeta = 1.0 / options.MinTemperature;
+        var perChunk = BatchedTemperature.ChunkSize(cache.shape[1] * cache.shape[2], options.ChunkElements);
+        var labelIndex = labels.view(1, -1, 1);
+        var heldIndex = heldLabels?.view(1, -1, 1);
+
+        var betas = new double[k];
+        Array.Fill(betas, Math.Clamp(1.0, minBeta, maxBeta));
+        var scores = new double[k];
+        var selected = new List<int>();
+        var steps = new List<GreedyPolicySearchStep>();
+        Tensor? policy = null;
+        Tensor? heldPolicy = null;
+        var policyBeta = Math.Clamp(1.0, minBeta, maxBeta);
+        var heldBeta = policyBeta;
+        var previous = double.NaN;
+        var stoppedEarly = false;
+        for (var t = 1; t <= options.Steps; t++)
+        {
+            var logPrevious = Math.Log(t - 1);
+            var logT = Math.Log(t);
+            if (spans is not null)
+            {
+                spans.ScoreAll(cache, policy, logPrevious, logT, options, perChunk, betas, scores, minBeta, maxBeta, cancellationToken);
+            }
+            else
+            {
+                using var stepScope = torch.NewDisposeScope();
+                var weighted = policy?.add(logPrevious);
+                for (long start = 0; start < k; start += perChunk)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var chunkScope = torch.NewDisposeScope();
+                    var count = Math.Min(perChunk, k - start);
+                    var mixture = Mix(cache.narrow(0, start, count), weighted, logT);
+                    Score(mixture, labelIndex, options.Criterion, betas, scores, start, minBeta, maxBeta);
+                }
+            }
+
+            var best = 0;
+            for (var s = 1; s < k; s++)
+            {
+                if (scores[s] > scores[best])
+                {
+                    best = s;
+                }
+            }
+
+            if (t > 1 && options.MinimumGain is { } minimumGain && scores[best] - previous < minimumGain)
+            {
+                stoppedEarly = true;
+                break;
+            }
+
+            previous = scores[best];
+            policy = spans is not null ? spans.Advance(policy, cache, best, logPrevious, logT) : Advance(policy, cache, best, logPrevious, logT);
+            var (temperatureBeta, cll, logLikelihood, accuracy, ece) = Describe(policy, labels, labelIndex,
+                options.Criterion == PolicySearchCriterion.CalibratedLogLikelihood ? betas[best] : policyBeta, minBeta, maxBeta);
+            policyBeta = temperatureBeta;
+            double? heldOut = null;
+            if (heldCache is not null)
+            {
+                heldPolicy = Advance(heldPolicy, heldCache, best, logPrevious, logT);
+                var held = Describe(heldPolicy, heldLabels!, heldIndex!, heldBeta, minBeta, maxBeta);
+                heldBeta = held.Beta;
+                heldOut = held.CalibratedLogLikelihood;
+            }
+
+            selected.Add(best);
+            var step = new GreedyPolicySearchStep
+            {
+                Step = t,
+                Candidate = best,
+                Temperature = 1.0 / temperatureBeta,
+                CalibratedLogLikelihood = cll,
+                LogLikelihood = logLikelihood,
+                Accuracy = accuracy,
+                Ece = ece,
+                HeldOutCalibratedLogLikelihood = heldOut,
+            };
+            steps.Add(step);
+            progress?.Report(step);
+        }
+
+        policy?.Dispose();
+        heldPolicy?.Dispose();
+        return new GreedyPolicySearchResult(k, options.Criterion, (int)cache.shape[1], stoppedEarly, selected.ToArray(), steps.ToArray());
+    }
+
+    /// <summary>log(((t−1)·π_P + π_s)/t) for a chunk of candidates, given log((t−1)·π_P) (or null at t = 1), in float64.</summary>
+    private static Tensor Mix(Tensor candidates, Tensor? weightedPolicy, double logT)
+    {
+        var m = candidates.to(ScalarType.Float64);
+        return weightedPolicy is null ? m : m.logaddexp(weightedPolicy.unsqueeze(0)).sub_(logT);
+    }
+
+    private static void Score(Tensor mixture, Tensor labelIndex, PolicySearchCriterion criterion, double[] betas, double[] scores, long start,
+        double minBeta, double maxBeta)
+    {
+        var count = (int)mixture.shape[0];
+        Tensor score;
+        switch (criterion)
+        {
+            case PolicySearchCriterion.CalibratedLogLikelihood:
+                var (shifted, atLabel) = BatchedTemperature.Shift(mixture, labelIndex);
+                var initial = torch.tensor(betas.AsSpan((int)start, count).ToArray(), ScalarType.Float64, mixture.device);
+                var (beta, nll) = BatchedTemperature.FitShifted(shifted, atLabel, initial, minBeta, maxBeta);
+                CopyTo(beta, betas, start);
+                score = nll.neg();
+                break;
+            case PolicySearchCriterion.LogLikelihood:
+                score = mixture.gather(2, labelIndex.expand(count, -1, 1)).squeeze(2).mean(new long[] { 1 });
+                break;
+            default:
+                score = mixture.argmax(2).eq(labelIndex.squeeze(2)).to(ScalarType.Float64).mean(new long[] { 1 });
+                break;
+        }
+
+        CopyTo(score, scores, start);
+    }
+
+    private static Tensor Advance(Tensor? policy, Tensor cache, int candidate, double logPrevious, double logT)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var weighted = policy?.add(logPrevious);
+        var next = Mix(cache.narrow(0, candidate, 1), weighted, logT).squeeze(0).contiguous();
+        policy?.Dispose();
+        return next.MoveToOuterDisposeScope();
+    }
+
+    private static (double Beta, double CalibratedLogLikelihood, double LogLikelihood, double Accuracy, double Ece) Describe(Tensor policy,
+        Tensor labels, Tensor labelIndex, double startBeta, double minBeta, double maxBeta)
+    {
+        using var scope = torch.NewDisposeScope();
+        var mixture = policy.unsqueeze(0);
+        var (shifted, atLabel) = BatchedTemperature.Shift(mixture, labelIndex);
+        var initial = torch.full(1, startBeta, ScalarType.Float64, policy.device);
+        var (betaTensor, nll) = BatchedTemperature.FitShifted(shifted, atLabel, initial, minBeta, maxBeta);
+        var beta = betaTensor.ToDouble();
+        var logLikelihood = policy.gather(1, labels.view(-1, 1)).mean().ToDouble();
+        var accuracy = policy.argmax(1).eq(labels).to(ScalarType.Float64).mean().ToDouble();
+        var ece = TopLabelEce.Compute(policy.mul(beta).softmax(1), labels);
+        return (beta, -nll.ToDouble(), logLikelihood, accuracy, ece);
+    }
+
+    private static void CopyTo(Tensor values, double[] target, long start)
+    {
+        using var cpu = values.to(ScalarType.Float64).cpu().contiguous();
+        cpu.data<double>().CopyTo(target.AsSpan((int)start));
+    }
+
+    private static void Validate(Tensor logProbabilities, Tensor labels, GreedyPolicySearchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(logProbabilities);
+        if (labels is null)
+        {
+            throw new ArgumentNullException(nameof(labels), "labels is null: greedy policy search needs a labelled validation set.");
+        }
+
+        if (logProbabilities.dim() == 3 && logProbabilities.shape[0] == 0)
+        {
+            throw new ArgumentException(
+                $"logProbabilities holds no candidates: the pool is empty (shape {Preconditions.ShapeText(logProbabilities)}).", nameof(logProbabilities));
+        }
+
+        Preconditions.Tensor(logProbabilities, nameof(logProbabilities), 3, 3);
+        var n = logProbabilities.shape[1];
+        var c = logProbabilities.shape[2];
+        if (n == 0 || c < 2)
+        {
+            throw new ArgumentException(
+                $"logProbabilities must be (candidates, samples, classes) with at least 1 sample and 2 classes; found shape {Preconditions.ShapeText(logProbabilities)}.",
+                nameof(logProbabilities));
+        }
+
+        Preconditions.Tensor(labels, nameof(labels), 1, 1);
+        if (labels.shape[0] != n)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"labels has {labels.shape[0]} samples but logProbabilities has {n} samples per candidate (shape {Preconditions.ShapeText(logProbabilities)}); they must match."),
+                nameof(labels));
+        }
+
+        Preconditions.Labels(labels, nameof(labels), c);
+        Preconditions.Finite(logProbabilities, nameof(logProbabilities));
+        if (options.HeldOutCheck && n < 2)
+        {
+            throw new ArgumentException("The held-out check splits the samples in two halves; it needs at least 2 samples; found 1.", nameof(options));
+        }
+
+        CheckNormalised(logProbabilities, options.ChunkElements);
+    }
+
+    private static void CheckNormalised(Tensor logProbabilities, long chunkElements)
+    {
+        var k = logProbabilities.shape[0];
+        var perChunk = BatchedTemperature.ChunkSize(logProbabilities.shape[1] * logProbabilities.shape[2], chunkElements);
+        for (long start = 0; start < k; start += perChunk)
+        {
+            using var scope = torch.NewDisposeScope();
+            var count = Math.Min(perChunk, k - start);
+            var deviation = logProbabilities.narrow(0, start, count).to(ScalarType.Float64).logsumexp(2).abs_();
+            var outside = deviation.gt(NormalisationTolerance);
+            if (outside.any().item<bool>())
+            {
+                var flat = outside.flatten().nonzero()[0, 0].ToInt64();
+                var candidate = start + (flat / deviation.shape[1]);
+                var sample = flat % deviation.shape[1];
+                var worst = deviation.flatten()[flat].ToDouble();
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"logProbabilities must hold log-probabilities (each row's log-sum-exp 0, e.g. log_softmax of logits); candidate {candidate}, sample {sample} has log-sum-exp off by {worst:G4}."),
+                    nameof(logProbabilities));
+            }
+        }
+    }
+
+    /// <summary>Buffers of the CPU span path: one candidate's mixture, its row values at the label, the exponentials.</summary>
+    private sealed class SpanState
+    {
+        private readonly long[] labels;
+        private readonly int classes;
+        private readonly double[] mixture;
+        private readonly double[] atLabel;
+        private readonly double[] scratch;
+        private readonly double[] weighted;
+
+        public SpanState(Tensor labels, int classes)
+        {
+            using var cpu = labels.cpu().contiguous();
+            this.labels = cpu.data<long>().ToArray();
+            this.classes = classes;
+            mixture = new double[this.labels.Length * classes];
+            atLabel = new double[this.labels.Length];
+            scratch = new double[mixture.Length];
+            weighted = new double[mixture.Length];
+        }
+
+        public void ScoreAll(Tensor cache, Tensor? policy, double logPrevious, double logT, GreedyPolicySearchOptions options, long perChunk,
+            double[] betas, double[] scores, double minBeta, double maxBeta, CancellationToken cancellationToken)
+        {
+            if (policy is not null)
+            {
+                using var cpu = policy.contiguous();
+                var values = MemoryMarshal.Cast<byte, double>(cpu.bytes);
+                for (var i = 0; i < weighted.Length; i++)
+                {
+                    weighted[i] = values[i] + logPrevious;
+                }
+            }
+
+            var k = cache.shape[0];
+            var width = mixture.Length;
+            for (long start = 0; start < k; start += perChunk)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var chunk = cache.narrow(0, start, Math.Min(perChunk, k - start)).to(ScalarType.Float64).contiguous();
+                var all = MemoryMarshal.Cast<byte, double>(chunk.bytes);
+                for (var j = 0; j < chunk.shape[0]; j++)
+                {
+                    var candidate = (int)start + j;
+                    Load(policy is null ? null : weighted, all, j * width, logT);
+                    scores[candidate] = options.Criterion switch
+                    {
+                        PolicySearchCriterion.CalibratedLogLikelihood => Calibrated(betas, candidate, minBeta, maxBeta),
+                        PolicySearchCriterion.LogLikelihood => LogLikelihood(),
+                        _ => Accuracy(),
+                    };
+                }
+            }
+        }
+
+        public Tensor Advance(Tensor? policy, Tensor cache, int candidate, double logPrevious, double logT)
+        {
+            using var row = cache.narrow(0, candidate, 1).to(ScalarType.Float64).contiguous();
+            var values = MemoryMarshal.Cast<byte, double>(row.bytes);
+            if (policy is null)
+            {
+                Load(null, values, 0, logT);
+            }
+            else
+            {
+                using (var cpu = policy.contiguous())
+                {
+                    var previous = MemoryMarshal.Cast<byte, double>(cpu.bytes);
+                    for (var i = 0; i < weighted.Length; i++)
+                    {
+                        weighted[i] = previous[i] + logPrevious;
+                    }
+                }
+
+                Load(weighted, values, 0, logT);
+                policy.Dispose();
+            }
+
+            return torch.tensor(mixture, new long[] { labels.Length, classes }, ScalarType.Float64);
+        }
+
+        private void Load(double[]? weightedPolicy, ReadOnlySpan<double> all, int offset, double logT)
+        {
+            var destination = mixture.AsSpan();
+            all.Slice(offset, destination.Length).CopyTo(destination);
+
+            if (weightedPolicy is not null)
+            {
+                SpanKernels.Mixture(weightedPolicy, destination, logT, destination);
+            }
+        }
+
+        private double Calibrated(double[] betas, int candidate, double minBeta, double maxBeta)
+        {
+            var copy = scratch.AsSpan();
+            SpanKernels.Shift(mixture, classes, labels, atLabel);
+            var (beta, nll) = SpanKernels.Fit(mixture, atLabel, classes, betas[candidate], minBeta, maxBeta, copy);
+            betas[candidate] = beta;
+            return -nll;
+        }
+
+        private double LogLikelihood()
+        {
+            var sum = 0.0;
+            for (var i = 0; i < labels.Length; i++)
+            {
+                sum += mixture[(i * classes) + (int)labels[i]];
+            }
+
+            return sum / labels.Length;
+        }
+
+        private double Accuracy()
+        {
+            var correct = 0;
+            for (var i = 0; i < labels.Length; i++)
+            {
+                var offset = i * classes;
+                var best = 0;
+                for (var c = 1; c < classes; c++)
+                {
+                    if (mixture[offset + c] > mixture[offset + best])
+                    {
+                        best = c;
+                    }
+                }
+
+                correct += best == labels[i] ? 1 : 0;
+            }
+
+            return (double)correct / labels.Length;
+        }
+    }
+}
