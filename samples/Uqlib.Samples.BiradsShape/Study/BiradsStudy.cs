@@ -134,21 +134,6 @@ public static class BiradsStudy
         };
     }
 
-    /// <summary>The test-time augmentation policy: flips and quarter turns (which cannot change a tumour's shape class) and two mild gamma
-    /// curves, all from <see cref="Augmentations"/>.</summary>
-    /// <returns>The policy, the identity first.</returns>
-    internal static TtaPolicy MedicalPolicy()
-    {
-        return TtaPolicy.Of(
-            Augmentations.Identity,
-            Augmentations.Flip(0),
-            Augmentations.Flip(-1),
-            Augmentations.Rot90(1),
-            Augmentations.Rot90(-1),
-            Augmentations.Gamma(0.8),
-            Augmentations.Gamma(1.25));
-    }
-
     /// <summary>Summarises how one method's scores separate failures from correct predictions: the mean score of each group.</summary>
     /// <param name="method">The method's name.</param>
     /// <param name="set">The set's name.</param>
@@ -207,6 +192,8 @@ public static class BiradsStudy
         }
     }
 
+    internal static int PolicySeed(StudyOptions options, bool augmented) => options.Seed + (augmented ? 2000 : 200);
+
     internal static int ValidationSeed(StudyOptions options) => options.Seed + 104_729;
 
     internal static int TestSeed(StudyOptions options) => options.Seed + 130_363;
@@ -264,7 +251,12 @@ public static class BiradsStudy
         var images = new[] { validationImages, testImages, externalImages };
         using var validationLabels = LabelTensor(data.Validation.Labels).to(device);
         var tables = new[] { new CaseTable(), new CaseTable(), new CaseTable() };
-        var policy = MedicalPolicy();
+        progress?.Report(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: greedy policy search over {PolicySearch.Candidates(0).Count} candidate augmentations on the validation patients"));
+        var policySeed = PolicySeed(options, augmented);
+        var (search, candidates) = PolicySearch.Learn(foldModels.Models, validationImages, data.Validation.Labels, policySeed, cancellationToken);
+        search.Save(StudyArtefacts.PolicyPath(options.OutputDirectory, key));
+        var policy = PolicySearch.ToPolicy(search, candidates);
         var ensembleScores = new List<(string Method, double[][] Scores)>();
         foreach (var ensemble in EnsembleMethods(foldModels.Models))
         {
@@ -416,6 +408,7 @@ public static class BiradsStudy
             Summarise(externalFolds, m => m.Specificity),
             temperatures,
             policyNames,
+            search.Temperature,
             calibration,
             uncertainty,
             detection,

@@ -11,7 +11,7 @@ namespace Uqlib.Samples.BiradsShape.Study;
 
 /// <summary>Where the fitted things of a run are saved, with the library's own persistence, under <c>artefacts/</c> of the report
 /// folder: per configuration and fold model the network weights, the temperature, the Mahalanobis statistics and the kNN bank; per
-/// configuration the z-score combiner and the test-time augmentation policy.</summary>
+/// configuration the z-score combiner and the greedy policy search result (which indexes <see cref="PolicySearch.Candidates"/>).</summary>
 internal static class StudyArtefacts
 {
     /// <summary>The artefacts' folder inside the report folder.</summary>
@@ -35,6 +35,12 @@ internal static class StudyArtefacts
     {
         Directory.CreateDirectory(ConfigurationFolder(directory, key));
         return Path.Combine(ConfigurationFolder(directory, key), "zscore-combiner.json");
+    }
+
+    internal static string PolicyPath(string directory, string key)
+    {
+        Directory.CreateDirectory(ConfigurationFolder(directory, key));
+        return Path.Combine(ConfigurationFolder(directory, key), "gps-policy.json");
     }
 
     /// <summary>Saves one fold model's network and fitted estimators.</summary>

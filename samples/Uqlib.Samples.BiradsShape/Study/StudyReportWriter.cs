@@ -228,7 +228,8 @@ public static class StudyReportWriter
         md.AppendLine();
         foreach (var configuration in result.Configurations)
         {
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"TTA policy ({configuration.Name}): {string.Join(", ", configuration.TtaPolicy)}."));
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"TTA policy ({configuration.Name}), learned by greedy policy search (Lyzhov et al. 2020) on the validation cases of the five fold models from {PolicySearch.Candidates(0).Count} single-operation candidates, in the order added: {string.Join(", ", configuration.TtaPolicy)}."));
             md.AppendLine();
             foreach (var table in configuration.FailureDetection)
             {

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using FluentAssertions;
 using TorchSharp;
+using Uqlib.Augmentation;
 using Uqlib.Combination;
 using Uqlib.Samples.BiradsShape.Data;
 using Uqlib.Samples.BiradsShape.Study;
@@ -56,6 +57,47 @@ public sealed class StudyArtefactsTests
             using (var estimate = knn.EstimateAll(batches))
             {
                 Column(estimate.Scores).Should().Equal(Column(header, rows, knn.Name));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 3)]
+    public void PolicyLoad_SavedByRun_RebuildsPolicyAndReproducesTtaScoresExactly(bool augmented, int fold)
+    {
+        var options = study.Options;
+        var key = StudyArtefacts.ConfigurationKey(augmented);
+        var result = study.Result.Configurations.Single(c => c.Augmented == augmented);
+        var search = GreedyPolicySearchResult.Load(StudyArtefacts.PolicyPath(study.Directory, key));
+        var candidates = PolicySearch.Candidates(BiradsStudy.PolicySeed(options, augmented));
+        search.CandidateCount.Should().Be(candidates.Count);
+        search.Temperature.Should().Be(result.PolicyTemperature);
+        var policy = PolicySearch.ToPolicy(search, candidates);
+        policy.Augmentations.Select(a => a.Name).Should().Equal(result.TtaPolicy);
+
+        var (header, rows) = Predictions(result.Name, "external", fold);
+        using var external = BiradsStudy.PrepareData(options.ExternalPatients, ScannerProfile.External, options, BiradsStudy.ExternalSeed(options));
+        var (network, model, _, mahalanobis, knn) = StudyArtefacts.LoadFold(study.Directory, key, fold, options.VolumeSize);
+        using (network)
+        using (mahalanobis)
+        using (knn)
+        {
+            var methods = BiradsStudy.SingleModelMethods(model, policy);
+            try
+            {
+                foreach (var tta in methods.OfType<TestTimeAugmentationEstimator>())
+                {
+                    using var estimate = tta.EstimateAll(new[] { new Batch(external.Slices.Images) });
+                    Column(estimate.Scores).Should().Equal(Column(header, rows, tta.Name), tta.Name);
+                }
+            }
+            finally
+            {
+                foreach (var method in methods)
+                {
+                    (method as IDisposable)?.Dispose();
+                }
             }
         }
     }
