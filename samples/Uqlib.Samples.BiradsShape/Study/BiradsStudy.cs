@@ -415,6 +415,8 @@ public static class BiradsStudy
             examples);
     }
 
+    private const int ReliabilityBins = 10;
+
     private static CalibrationSummary SummariseCalibration(string set, CaseTable cases)
     {
         var truth = cases.Truth.ToArray();
@@ -425,7 +427,9 @@ public static class BiradsStudy
             CalibrationMetrics.Ece(before, truth),
             CalibrationMetrics.Ece(after, truth),
             CalibrationMetrics.NegativeLogLikelihood(before, truth),
-            CalibrationMetrics.NegativeLogLikelihood(after, truth));
+            CalibrationMetrics.NegativeLogLikelihood(after, truth),
+            ReliabilityDiagram.Compute(before, truth, ReliabilityBins).Bins,
+            ReliabilityDiagram.Compute(after, truth, ReliabilityBins).Bins);
     }
 
     private static void AddRocAuc(List<double> values, double[] probabilities, IReadOnlyList<int> truth)

@@ -1,3 +1,6 @@
+using System.Collections.Generic;
+using Uqlib.Calibration;
+
 namespace Uqlib.Samples.BiradsShape.Study;
 
 /// <summary>How temperature scaling (fitted per fold model on the validation patients) changed calibration on one set, pooled over the
@@ -7,4 +10,13 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <param name="EceAfter">The same after temperature scaling.</param>
 /// <param name="NllBefore">The mean negative log-likelihood of the true class, before.</param>
 /// <param name="NllAfter">The same after temperature scaling.</param>
-public sealed record CalibrationSummary(string Set, double EceBefore, double EceAfter, double NllBefore, double NllAfter);
+/// <param name="ReliabilityBefore">The reliability diagram's bins (10 equal-width bins of top-label confidence), before.</param>
+/// <param name="ReliabilityAfter">The same after temperature scaling.</param>
+public sealed record CalibrationSummary(
+    string Set,
+    double EceBefore,
+    double EceAfter,
+    double NllBefore,
+    double NllAfter,
+    IReadOnlyList<ReliabilityBin> ReliabilityBefore,
+    IReadOnlyList<ReliabilityBin> ReliabilityAfter);

@@ -26,6 +26,9 @@ public static class StudyReportWriter
     /// <summary>The name of the CSV file of the seed's classification table.</summary>
     public const string ClassificationFile = "classification.csv";
 
+    /// <summary>The name of the CSV file of the reliability diagrams' bins before and after temperature scaling.</summary>
+    public const string ReliabilityFile = "reliability.csv";
+
     /// <summary>The name of the CSV file of temperatures and calibration before and after.</summary>
     public const string CalibrationFile = "calibration.csv";
 
@@ -54,6 +57,7 @@ public static class StudyReportWriter
         File.WriteAllLines(Path.Combine(directory, PredictionsFile), predictionLines, Utf8NoBom);
         File.WriteAllText(Path.Combine(directory, ClassificationFile), ClassificationCsv(result), Utf8NoBom);
         File.WriteAllText(Path.Combine(directory, CalibrationFile), CalibrationCsv(result), Utf8NoBom);
+        File.WriteAllText(Path.Combine(directory, ReliabilityFile), ReliabilityCsv(result), Utf8NoBom);
         foreach (var configuration in result.Configurations)
         {
             foreach (var table in configuration.FailureDetection)
@@ -278,7 +282,7 @@ public static class StudyReportWriter
 
         md.AppendLine($"Fitted artefacts (network weights, temperatures, Mahalanobis statistics, kNN banks, z-score combiners) are under `{StudyArtefacts.Folder}/`, saved with Uqlib's persistence; loading them gives identical scores.");
         md.AppendLine();
-        md.AppendLine($"Every number is in `{ResultsFile}`; per-case probabilities, failures and scores are in `{PredictionsFile}`; the tables also in `{ClassificationFile}`, `{CalibrationFile}` and `failure-detection-*.csv`.");
+        md.AppendLine($"Every number is in `{ResultsFile}`; per-case probabilities, failures and scores are in `{PredictionsFile}`; the tables also in `{ClassificationFile}`, `{CalibrationFile}`, `{ReliabilityFile}` (reliability diagrams, 10 bins) and `failure-detection-*.csv`.");
         return md.ToString();
     }
 
@@ -311,6 +315,27 @@ public static class StudyReportWriter
                 var (inside, outside) = pick(configuration);
                 csv.Append(CultureInfo.InvariantCulture, $"{configuration.Name},internal,{label},{inside.Mean:R},{inside.Sd:R}\n");
                 csv.Append(CultureInfo.InvariantCulture, $"{configuration.Name},external,{label},{outside.Mean:R},{outside.Sd:R}\n");
+            }
+        }
+
+        return csv.ToString();
+    }
+
+    private static string ReliabilityCsv(StudyResult result)
+    {
+        var csv = new StringBuilder("configuration,set,calibrated,lower,upper,count,confidence,accuracy\n");
+        foreach (var configuration in result.Configurations)
+        {
+            foreach (var c in configuration.Calibration)
+            {
+                foreach (var (calibrated, bins) in new[] { (false, c.ReliabilityBefore), (true, c.ReliabilityAfter) })
+                {
+                    foreach (var b in bins)
+                    {
+                        csv.Append(CultureInfo.InvariantCulture,
+                            $"{configuration.Name},{c.Set},{(calibrated ? 1 : 0)},{b.Lower:R},{b.Upper:R},{b.Count},{b.Confidence:R},{b.Accuracy:R}\n");
+                    }
+                }
             }
         }
 

@@ -16,11 +16,11 @@ public sealed class BiradsStudyTests
     private static readonly HashSet<string> UnitInterval = new(StringComparer.Ordinal)
     {
         "accuracy", "sensitivity", "specificity", "mean", "sd", "meanDiceRoundPatients", "meanDiceIrregularPatients",
-        "auroc", "lower", "upper", "level", "aupr", "fprAt95Tpr", "aurc", "pValueVersusBest", "eceBefore", "eceAfter", "meanProbability",
+        "auroc", "lower", "upper", "level", "aupr", "fprAt95Tpr", "aurc", "pValueVersusBest", "eceBefore", "eceAfter", "meanProbability", "confidence",
     };
 
     // Scores of any sign (z-scores) and E-AURC (which can dip below 0 on small sets): finite only.
-    private static readonly HashSet<string> AnySign = new(StringComparer.Ordinal) { "meanScoreCorrect", "meanScoreFailed", "score", "eAurc" };
+    private static readonly HashSet<string> AnySign = new(StringComparer.Ordinal) { "meanScoreCorrect", "meanScoreFailed", "score", "eAurc", "gap" };
 
     private static readonly string[] Methods =
     {
