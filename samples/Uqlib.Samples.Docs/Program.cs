@@ -7,3 +7,4 @@ Environment.CurrentDirectory = AppContext.BaseDirectory;
 ReadmeExample.Run();
 GettingStarted.Run();
 ModelAdapters.Run();
+Concepts.Run();

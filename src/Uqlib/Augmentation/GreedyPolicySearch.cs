@@ -53,6 +53,30 @@ public static class GreedyPolicySearch
         return Search(logProbabilities, labels, options, progress, cancellationToken, spanKernels: logProbabilities?.device_type == DeviceType.CPU);
     }
 
+    /// <summary>Learns a test-time augmentation policy in one call: caches the model's log-probabilities under every candidate on the labelled validation batches (<see cref="CandidateCache.Build"/>), searches (<see cref="Search(Tensor, Tensor, GreedyPolicySearchOptions?, IProgress{GreedyPolicySearchStep}?, CancellationToken)"/>) and builds the policy (<see cref="TtaPolicy.FromSearch"/>).</summary>
+    /// <param name="model">A classification or segmentation model; not disposed.</param>
+    /// <param name="validation">The labelled validation batches (class indices, or masks for segmentation); not disposed.</param>
+    /// <param name="pool">The candidates, e.g. <see cref="CandidatePool.Medical"/>.</param>
+    /// <param name="options">The search options; <see langword="null"/> for <see cref="GreedyPolicySearchOptions.Default"/>.</param>
+    /// <param name="cacheOptions">The cache options; <see langword="null"/> for <see cref="CandidateCacheOptions.Default"/>.</param>
+    /// <param name="cacheProgress">Receives the batches done while the cache is built; may be <see langword="null"/>.</param>
+    /// <param name="searchProgress">Receives each step of the search; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels between candidates.</param>
+    /// <returns>The selected sub-policies with multiplicity and the fitted temperature; use it with <c>new TestTimeAugmentationEstimator(model, policy, score, policy.CreateCalibrator(classes))</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="validation"/> or <paramref name="pool"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The model, the batches, their labels or an option is invalid (see <see cref="CandidateCache.Build"/> and <see cref="Search(Tensor, Tensor, GreedyPolicySearchOptions?, IProgress{GreedyPolicySearchStep}?, CancellationToken)"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static TtaPolicy Fit(IModel model, IEnumerable<Batch> validation, CandidatePool pool, GreedyPolicySearchOptions? options = null,
+        CandidateCacheOptions? cacheOptions = null, IProgress<EstimationProgress>? cacheProgress = null, IProgress<GreedyPolicySearchStep>? searchProgress = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= GreedyPolicySearchOptions.Default;
+        options.Validate();
+        using var cache = CandidateCache.Build(model, validation, pool, cacheOptions, cacheProgress, cancellationToken);
+        var result = Search(cache.LogProbabilities, cache.Labels, options, searchProgress, cancellationToken);
+        return TtaPolicy.FromSearch(result, pool);
+    }
+
     /// <summary>The search with an explicit kernel choice: managed span loops (CPU caches) or batched tensor operations (any device).</summary>
     internal static GreedyPolicySearchResult Search(Tensor logProbabilities, Tensor labels, GreedyPolicySearchOptions? options,
         IProgress<GreedyPolicySearchStep>? progress, CancellationToken cancellationToken, bool spanKernels)

@@ -10,7 +10,7 @@ namespace Uqlib.Augmentation;
 
 /// <summary>
 /// The outcome of a greedy policy search: the selected candidates in the order they were added (with repetitions), the temperature of the
-/// final policy and the per-step curve. A <c>TtaPolicy</c> is built from it by mapping each candidate index to its sub-policy.
+/// final policy and the per-step curve. <see cref="TtaPolicy.FromSearch"/> builds the policy by mapping each candidate index to its sub-policy.
 /// </summary>
 /// <remarks>
 /// <para>

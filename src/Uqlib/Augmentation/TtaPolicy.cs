@@ -1,14 +1,29 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
 using System.Linq;
+using System.Text.Json;
+using Uqlib.Calibration;
+using Uqlib.Persistence;
 
 namespace Uqlib.Augmentation;
 
 /// <summary>An immutable list of test-time augmentations (repeats allowed, identity included or not), each giving one augmented copy of a batch.</summary>
-/// <remarks>A policy learnt by greedy policy search repeats the sub-policies it selects several times; each repeat counts as one copy in the average.</remarks>
+/// <remarks>
+/// <para>A policy learnt by greedy policy search (Lyzhov et al. 2020, "Greedy Policy Search: A Simple Baseline for Learnable Test-Time
+/// Augmentation") repeats the sub-policies it selects several times; each repeat counts as one copy in the average. Such a policy, built by
+/// <see cref="FromSearch"/> or <see cref="FromSubPolicies"/>, keeps its <see cref="SubPolicies"/> and its fitted <see cref="Temperature"/>, saves
+/// to and loads from a small versioned JSON file (operation, magnitude and seed of each operation, so it rebuilds exactly), and gives the
+/// calibrator of its averaged prediction by <see cref="CreateCalibrator"/>.</para>
+/// </remarks>
 public sealed class TtaPolicy
 {
+    private const string Format = "Uqlib.TtaPolicy";
+    private const int Version = 1;
+
     private readonly IAugmentation[] augmentations;
+    private readonly SubPolicy[]? subPolicies;
 
     /// <summary>Initializes a new instance of the <see cref="TtaPolicy"/> class.</summary>
     /// <param name="augmentations">The augmentations, at least one; include <see cref="Augmentations.Identity"/> for the plain prediction.</param>
@@ -32,6 +47,19 @@ public sealed class TtaPolicy
         }
     }
 
+    private TtaPolicy(SubPolicy[] subPolicies, double? temperature)
+    {
+        this.subPolicies = subPolicies;
+        augmentations = subPolicies.Select(s => s.Augmentation).ToArray();
+        Temperature = temperature;
+    }
+
+    /// <summary>Gets the sub-policies the augmentations were built from, in order with repeats, or <see langword="null"/> for a policy of plain augmentations.</summary>
+    public IReadOnlyList<SubPolicy>? SubPolicies => subPolicies;
+
+    /// <summary>Gets the temperature of the averaged prediction, softmax(log p̄ / T), fitted by the policy search; <see langword="null"/> when there is none.</summary>
+    public double? Temperature { get; }
+
     /// <summary>Gets the augmentations, in order.</summary>
     public IReadOnlyList<IAugmentation> Augmentations => augmentations;
 
@@ -47,6 +75,160 @@ public sealed class TtaPolicy
     /// <exception cref="ArgumentNullException"><paramref name="augmentations"/> or one of its items is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="augmentations"/> is empty.</exception>
     public static TtaPolicy Of(params IAugmentation[] augmentations) => new(augmentations);
+
+    /// <summary>Creates a policy of sub-policies (repeats allowed), with an optional temperature of its averaged prediction.</summary>
+    /// <param name="subPolicies">The sub-policies, at least one.</param>
+    /// <param name="temperature">The temperature, finite and positive, or <see langword="null"/>.</param>
+    /// <returns>The policy.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="subPolicies"/> or one of its items is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="subPolicies"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not finite and positive.</exception>
+    public static TtaPolicy FromSubPolicies(IEnumerable<SubPolicy> subPolicies, double? temperature = null)
+    {
+        Preconditions.NotNull(subPolicies, nameof(subPolicies));
+        var list = subPolicies.ToArray();
+        if (list.Length == 0)
+        {
+            throw new ArgumentException("A policy needs at least one sub-policy; found none.", nameof(subPolicies));
+        }
+
+        for (var i = 0; i < list.Length; i++)
+        {
+            if (list[i] is null)
+            {
+                throw new ArgumentNullException(nameof(subPolicies), $"subPolicies[{i}] is null.");
+            }
+        }
+
+        if (temperature is { } t)
+        {
+            Preconditions.Positive(t, nameof(temperature));
+        }
+
+        return new TtaPolicy(list, temperature);
+    }
+
+    /// <summary>The policy a greedy policy search selected: the pool's sub-policies at <see cref="GreedyPolicySearchResult.SelectedCandidates"/>, in order with their multiplicity, and the fitted temperature.</summary>
+    /// <param name="result">The search result.</param>
+    /// <param name="pool">The pool whose candidates formed the searched cache, in the same order.</param>
+    /// <returns>The policy.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="result"/> or <paramref name="pool"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The pool's size differs from the searched cache's number of candidates.</exception>
+    public static TtaPolicy FromSearch(GreedyPolicySearchResult result, CandidatePool pool)
+    {
+        Preconditions.NotNull(result, nameof(result));
+        Preconditions.NotNull(pool, nameof(pool));
+        if (pool.Count != result.CandidateCount)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"The search ran over {result.CandidateCount} candidates but the pool has {pool.Count}; pass the pool that built the cache."),
+                nameof(pool));
+        }
+
+        var selected = new SubPolicy[result.SelectedCandidates.Count];
+        for (var i = 0; i < selected.Length; i++)
+        {
+            selected[i] = pool[result.SelectedCandidates[i]];
+        }
+
+        return new TtaPolicy(selected, result.Temperature);
+    }
+
+    /// <summary>Loads a policy saved by <see cref="Save"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The policy, with the same sub-policies (operations, magnitudes, seeds) and temperature.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a TtaPolicy file of this version, or is truncated or corrupt.</exception>
+    public static TtaPolicy Load(string path)
+    {
+        var root = FittedFile.Read(path, Format, Version);
+        double? temperature = null;
+        if (!root.TryGetProperty("temperature", out var t) || t.ValueKind != JsonValueKind.Null)
+        {
+            temperature = FittedFile.Double(root, "temperature", path, Format);
+        }
+
+        if (!root.TryGetProperty("subPolicies", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+        {
+            throw new InvalidDataException($"{path} is a corrupt {Format} file: field \"subPolicies\" is missing or not a non-empty array.");
+        }
+
+        var subPolicies = new List<SubPolicy>(list.GetArrayLength());
+        try
+        {
+            foreach (var item in list.EnumerateArray())
+            {
+                subPolicies.Add(ReadSubPolicy(item, subPolicies.Count, path));
+            }
+
+            return FromSubPolicies(subPolicies, temperature);
+        }
+        catch (ArgumentException e)
+        {
+            throw FittedFile.Corrupt(path, Format, e);
+        }
+    }
+
+    /// <summary>Saves the policy's sub-policies and temperature to a small versioned JSON file.</summary>
+    /// <param name="path">The file to write; replaced if it exists.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">The policy was built from plain augmentations, not sub-policies.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public void Save(string path)
+    {
+        if (subPolicies is null)
+        {
+            throw new InvalidOperationException("Only a policy of sub-policies (TtaPolicy.FromSearch or FromSubPolicies) can be saved; this one holds plain augmentations.");
+        }
+
+        FittedFile.Write(path, Format, Version, writer =>
+        {
+            if (Temperature is { } temperature)
+            {
+                writer.WriteNumber("temperature", temperature);
+            }
+            else
+            {
+                writer.WriteNull("temperature");
+            }
+
+            writer.WriteStartArray("subPolicies");
+            foreach (var subPolicy in subPolicies)
+            {
+                writer.WriteStartArray();
+                foreach (var operation in subPolicy.Operations)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("operation", operation.Operation.ToString());
+                    writer.WriteNumber("magnitude", operation.Magnitude);
+                    writer.WriteNumber("seed", operation.Seed);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndArray();
+        });
+    }
+
+    /// <summary>The temperature scaling of the averaged prediction, for <c>new TestTimeAugmentationEstimator(model, policy, score, policy.CreateCalibrator(classes))</c>.</summary>
+    /// <param name="classes">The model's number of classes, at least 2.</param>
+    /// <returns><see cref="TemperatureScaling.WithTemperature"/> at <see cref="Temperature"/>.</returns>
+    /// <exception cref="InvalidOperationException">The policy has no temperature.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 2.</exception>
+    public TemperatureScaling CreateCalibrator(int classes)
+    {
+        if (Temperature is not { } temperature)
+        {
+            throw new InvalidOperationException("This policy has no temperature; build it with TtaPolicy.FromSearch or give FromSubPolicies a temperature.");
+        }
+
+        return TemperatureScaling.WithTemperature(temperature, classes);
+    }
 
     /// <summary>The identity and a flip along every spatial axis: a policy that suits most medical images.</summary>
     /// <param name="spatialDimensions">2 for images, 3 for volumes.</param>
@@ -66,5 +248,33 @@ public sealed class TtaPolicy
         }
 
         return new TtaPolicy(list);
+    }
+
+    private static SubPolicy ReadSubPolicy(JsonElement item, int index, string path)
+    {
+        if (item.ValueKind != JsonValueKind.Array)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} is a corrupt {Format} file: subPolicies[{index}] is not an array."));
+        }
+
+        var operations = new List<PolicyOperation>();
+        foreach (var entry in item.EnumerateArray())
+        {
+            var where = string.Create(CultureInfo.InvariantCulture, $"subPolicies[{index}][{operations.Count}]");
+            if (entry.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"{path} is a corrupt {Format} file: {where} is not an object.");
+            }
+
+            var name = FittedFile.String(entry, "operation", path, Format);
+            if (!Enum.TryParse<AugmentationOperation>(name, ignoreCase: false, out var operation) || !Enum.IsDefined(operation) || !char.IsLetter(name[0]))
+            {
+                throw new InvalidDataException($"{path} is a corrupt {Format} file: {where} names an unknown operation \"{name}\".");
+            }
+
+            operations.Add(new PolicyOperation(operation, FittedFile.Double(entry, "magnitude", path, Format), FittedFile.Int32(entry, "seed", path, Format)));
+        }
+
+        return new SubPolicy(operations);
     }
 }

@@ -3,6 +3,8 @@ using System.IO;
 using FluentAssertions;
 using TorchSharp;
 using Uqlib.Augmentation;
+using Uqlib.Ensembles;
+using Uqlib.Models;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -46,5 +48,35 @@ public sealed class GpsDocsTests : IDisposable
         result.SelectedCandidates.Should().NotContain(2);
         result.SelectedCandidates.Should().Contain(0).And.Contain(1);
         again.Steps.Should().Equal(result.Steps);
+    }
+
+    [Fact]
+    public void Fit_FromTheDocs_Runs()
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = new torch.Generator(3);
+        var weights = torch.randn(new long[] { 3, 144 }, generator: generator).div(4);
+        IModel model = new DelegateModel(x => x.flatten(1).matmul(weights.t()), OutputKind.MulticlassLogits);
+        var images = torch.rand(new long[] { 300, 1, 12, 12 }, generator: generator);
+        var drawn = torch.multinomial(model.Forward(images).Logits.softmax(1), 1, generator: generator).squeeze(1);
+        var validation = new[] { new Batch(images.narrow(0, 0, 150), drawn.narrow(0, 0, 150)), new Batch(images.narrow(0, 150, 150), drawn.narrow(0, 150, 150)) };
+        var testImages = torch.rand(new long[] { 4, 1, 12, 12 }, generator: generator);
+
+        // model: any IModel (TorchModuleModel, TorchScriptModel, DelegateModel); validation: batches with labels; 3 classes.
+        var pool = CandidatePool.Medical(count: 30, operationsPerSubPolicy: 2, seed: 0);
+        var policy = GreedyPolicySearch.Fit(model, validation, pool, new GreedyPolicySearchOptions { Steps = 5 },
+            cacheProgress: new Progress<EstimationProgress>(p => Console.WriteLine($"{p.Samples} samples cached")));
+
+        Console.WriteLine(string.Join(" | ", policy.SubPolicies!));  // the selected sub-policies, with repeats
+        var path = Path.Combine(directory, "tta-policy.json");
+        policy.Save(path);
+        var loaded = TtaPolicy.Load(path);  // same operations, magnitudes, seeds and temperature
+
+        var estimator = new TestTimeAugmentationEstimator(model, loaded, EnsembleScore.MutualInformation, loaded.CreateCalibrator(classes: 3));
+        using var estimate = estimator.Estimate(testImages);
+
+        loaded.Count.Should().Be(5);
+        loaded.Temperature.Should().Be(policy.Temperature);
+        estimate.Probabilities.shape.Should().Equal(4, 3);
     }
 }

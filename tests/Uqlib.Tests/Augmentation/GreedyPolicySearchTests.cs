@@ -280,6 +280,127 @@ public sealed class GreedyPolicySearchTests : IDisposable
             .WithMessage("*Steps*MinimumGain*MinTemperature*ChunkElements*");
     }
 
+    [Fact]
+    public void Fit_TrainedCnn_NeverSelectsTheLabelDestroyingRotation_AndSelectsAHarmlessFlip()
+    {
+        // Bars on noise: class 0 horizontal, class 1 vertical. A quarter turn swaps the classes; a mirror keeps them.
+        using var scope = torch.NewDisposeScope();
+        var (trainX, trainY) = OrientationImages(512, seed: 1);
+        var (validX, validY) = OrientationImages(400, seed: 2);
+        var cnn = TrainOrientationCnn(trainX, trainY);
+        var model = new Uqlib.Models.TorchModuleModel(cnn, OutputKind.MulticlassLogits);
+        var rotation = SubPolicy.Of(new PolicyOperation(AugmentationOperation.Rot90, 1));
+        var mirror = SubPolicy.Of(new PolicyOperation(AugmentationOperation.Flip, 1));
+        var otherMirror = SubPolicy.Of(new PolicyOperation(AugmentationOperation.Flip, -1));
+        var pool = CandidatePool.Of(rotation, mirror, otherMirror);
+        var validation = new[] { new Batch(validX.narrow(0, 0, 200), validY.narrow(0, 0, 200)), new Batch(validX.narrow(0, 200, 200), validY.narrow(0, 200, 200)) };
+        var steps = new List<GreedyPolicySearchStep>();
+
+        var policy = GreedyPolicySearch.Fit(model, validation, pool, new GreedyPolicySearchOptions { Steps = 6 }, searchProgress: new SynchronousProgress(steps.Add));
+
+        using (var plain = model.Forward(validX))
+        {
+            plain.Logits.argmax(1).eq(validY).to(ScalarType.Float64).mean().ToDouble().Should().BeInRange(0.8, 0.995, "the CNN learnt the task, imperfectly");
+        }
+
+        policy.SubPolicies!.Should().NotContain(rotation, "a quarter turn swaps the labels");
+        policy.SubPolicies!.Should().Contain(s => s == mirror || s == otherMirror, "mirrored copies average out the noise");
+        policy.Count.Should().Be(6);
+        policy.Temperature.Should().Be(steps[^1].Temperature);
+        steps[^1].CalibratedLogLikelihood.Should().BeGreaterThan(steps[0].CalibratedLogLikelihood + 0.01, "the policy beats its best single candidate");
+
+        using var tta = new TestTimeAugmentationEstimator(model, policy, Uqlib.Ensembles.EnsembleScore.PredictiveEntropy, policy.CreateCalibrator(2)).Estimate(validX);
+        var nll = tta.Probabilities.gather(1, validY.unsqueeze(1)).log().mean().neg().ToDouble();
+        nll.Should().BeApproximately(-steps[^1].CalibratedLogLikelihood, 1e-4, "the estimator reproduces the searched policy's calibrated prediction");
+    }
+
+    [Fact]
+    public void Fit_VolumeSegmenter_SearchesOnSampledVoxels_AndAvoidsTheBiasingShift()
+    {
+        // A voxel-wise segmenter of noisy volumes: mirrored copies are mapped back and average the noise out; a brightness shift biases every voxel.
+        using var scope = torch.NewDisposeScope();
+        var generator = new torch.Generator(11);
+        var truth = torch.rand(new long[] { 6, 1, 4, 8, 8 }, generator: generator);
+        var labels = truth.squeeze(1).gt(0.5).to(ScalarType.Int64);
+        var inputs = truth.add(torch.randn(truth.shape, generator: generator).mul(0.3));
+        var smooth = Augmentations.GaussianBlur(0.6);
+        var model = new Uqlib.Models.DelegateModel(
+            x => { using var blurred = smooth.Apply(x.add(x.flip(-1)).div(2)); return torch.cat(new[] { torch.zeros_like(x), blurred.sub(0.5).mul(8) }, 1); },
+            OutputKind.MulticlassLogits);
+        var shift = SubPolicy.Of(new PolicyOperation(AugmentationOperation.Brightness, 1));
+        var pool = CandidatePool.Of(shift, SubPolicy.Of(new PolicyOperation(AugmentationOperation.Flip, -1)), SubPolicy.Of(new PolicyOperation(AugmentationOperation.GaussianNoise, 0.5, 3)));
+        var reports = new List<EstimationProgress>();
+
+        var policy = GreedyPolicySearch.Fit(model, new[] { new Batch(inputs, labels) }, pool, new GreedyPolicySearchOptions { Steps = 4 },
+            new CandidateCacheOptions { PixelsPerImage = 100, Seed = 2 }, new Progress(reports.Add));
+
+        policy.SubPolicies!.Should().NotContain(shift);
+        policy.Count.Should().Be(4);
+        policy.Temperature.Should().BePositive();
+        reports.Should().Equal(new EstimationProgress(1, 6));
+        ((Action)(() => GreedyPolicySearch.Fit(model, new[] { new Batch(inputs) }, pool))).Should().Throw<ArgumentException>().WithMessage("*no labels*");
+        ((Action)(() => GreedyPolicySearch.Fit(model, new[] { new Batch(inputs, labels) }, pool, new GreedyPolicySearchOptions { Steps = 0 })))
+            .Should().Throw<ArgumentException>().WithMessage("*Steps*");
+    }
+
+    /// <summary>12×12 images with one bar of length 5 to 8 at a random place, horizontal (label 0) or vertical (label 1), plus Gaussian noise of SD 0.6.</summary>
+    private static (Tensor Images, Tensor Labels) OrientationImages(int count, int seed)
+    {
+        var random = new Random(seed);
+        var pixels = new float[count * 144];
+        var labels = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            labels[i] = random.Next(2);
+            var length = 5 + random.Next(4);
+            var along = random.Next(12 - length + 1);
+            var across = 1 + random.Next(10);
+            for (var j = 0; j < length; j++)
+            {
+                var (row, column) = labels[i] == 0 ? (across, along + j) : (along + j, across);
+                pixels[(i * 144) + (row * 12) + column] = 1;
+            }
+        }
+
+        var noise = torch.randn(new long[] { count, 1, 12, 12 }, generator: new torch.Generator((ulong)seed)).mul(0.6);
+        return (torch.tensor(pixels, new long[] { count, 1, 12, 12 }).add(noise), torch.tensor(labels));
+    }
+
+    /// <summary>A two-layer CNN with global max pooling, initialised from its own seed and trained by Adam (full batch, 200 steps).</summary>
+    private static TorchSharp.Modules.Sequential TrainOrientationCnn(Tensor images, Tensor labels)
+    {
+        var cnn = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding: 1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding: 1), nn.ReLU(),
+            nn.AdaptiveMaxPool2d(new long[] { 1, 1 }), nn.Flatten(), nn.Linear(8, 2));
+        var generator = new torch.Generator(7);
+        using (torch.no_grad())
+        {
+            foreach (var parameter in cnn.parameters())
+            {
+                parameter.copy_(torch.randn(parameter.shape, generator: generator).mul(0.3));
+            }
+        }
+
+        var optimizer = torch.optim.Adam(cnn.parameters(), lr: 0.02);
+        cnn.train();
+        for (var step = 0; step < 200; step++)
+        {
+            using var stepScope = torch.NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = nn.functional.cross_entropy(cnn.call(images), labels);
+            loss.backward();
+            optimizer.step();
+        }
+
+        cnn.eval();
+        return cnn;
+    }
+
+    private sealed class Progress(Action<EstimationProgress> report) : IProgress<EstimationProgress>
+    {
+        public void Report(EstimationProgress value) => report(value);
+    }
+
     private sealed class SynchronousProgress(Action<GreedyPolicySearchStep> report) : IProgress<GreedyPolicySearchStep>
     {
         public void Report(GreedyPolicySearchStep value) => report(value);

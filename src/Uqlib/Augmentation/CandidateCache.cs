@@ -1,0 +1,203 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using TorchSharp;
+using Uqlib.Calibration;
+using Uqlib.Ensembles;
+using static TorchSharp.torch;
+
+namespace Uqlib.Augmentation;
+
+/// <summary>
+/// The cache a greedy policy search runs on: the model's log-probabilities under every candidate of a pool on the labelled validation set,
+/// <c>(K, N, C)</c>, with the labels <c>(N)</c>. For segmentation models the rows are seeded sub-sampled pixels (voxels), so the same search
+/// serves classification, segmentation and 3-D.
+/// </summary>
+/// <remarks>
+/// <para>Lyzhov et al. 2020, "Greedy Policy Search: A Simple Baseline for Learnable Test-Time Augmentation": the model runs once per candidate
+/// per validation batch, and the search never calls it again. For dense outputs <c>(N, C, H, W[, D])</c> a geometric candidate's probabilities
+/// are mapped back with <see cref="IAugmentation.Invert"/> before their log is taken (interpolating probabilities keeps them normalised), and
+/// each image contributes the same <see cref="CandidateCacheOptions.PixelsPerImage"/> pixels under every candidate, so the criterion is the
+/// pixel-level calibrated log-likelihood. Log-probabilities are clamped at the smallest normal float32 before the log.</para>
+/// <para>The tensors live on the CPU; memory is K × N × C × 4 bytes (2 with float16). Disposing the cache disposes them.</para>
+/// </remarks>
+public sealed class CandidateCache : IDisposable
+{
+    private CandidateCache(Tensor logProbabilities, Tensor labels)
+    {
+        LogProbabilities = logProbabilities;
+        Labels = labels;
+    }
+
+    /// <summary>Gets the log-probabilities <c>(K, N, C)</c>: row k holds candidate k's on the N validation samples or pixels.</summary>
+    public Tensor LogProbabilities { get; }
+
+    /// <summary>Gets the labels <c>(N)</c>, int64 class indices.</summary>
+    public Tensor Labels { get; }
+
+    /// <summary>Gets the number of candidates, K.</summary>
+    public int Candidates => (int)LogProbabilities.shape[0];
+
+    /// <summary>Gets the number of cached rows (samples, or drawn pixels), N.</summary>
+    public long Rows => LogProbabilities.shape[1];
+
+    /// <summary>Gets the number of classes, C.</summary>
+    public int Classes => (int)LogProbabilities.shape[2];
+
+    /// <summary>Runs the model under every candidate on the labelled validation batches and caches the log-probabilities.</summary>
+    /// <param name="model">A classification or segmentation model (logits, a binary logit or probabilities); not disposed.</param>
+    /// <param name="validation">The labelled validation batches: images <c>(N, C, H, W)</c> or volumes <c>(N, C, D, H, W)</c>, labels <c>(N)</c> class indices or <c>(N, H, W[, D])</c> masks; not disposed.</param>
+    /// <param name="pool">The candidates; row k of the cache is <c>pool[k]</c>.</param>
+    /// <param name="options">The options; <see langword="null"/> for <see cref="CandidateCacheOptions.Default"/>.</param>
+    /// <param name="progress">Receives the batches and samples done after each batch; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels between candidates.</param>
+    /// <returns>The cache; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="validation"/> or <paramref name="pool"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The model is a regression model; there are no batches; a batch has no labels, or labels that do not match its outputs; the inputs are not
+    /// images or volumes; the model's output is invalid (not finite, wrong rank, classes changing between batches); a candidate changes the input
+    /// shape of a model whose output is not dense; or an option is out of range.
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CandidateCache Build(IModel model, IEnumerable<Batch> validation, CandidatePool pool, CandidateCacheOptions? options = null,
+        IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Preconditions.NotNull(model, nameof(model));
+        Preconditions.NotNull(validation, nameof(validation));
+        Preconditions.NotNull(pool, nameof(pool));
+        options ??= CandidateCacheOptions.Default;
+        options.Validate();
+        if (model.OutputKind is OutputKind.Regression or OutputKind.GaussianRegression)
+        {
+            throw new ArgumentException($"Policy search needs class probabilities; the model outputs {model.OutputKind}.", nameof(model));
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var blocks = new List<Tensor>();
+        var labels = new List<Tensor>();
+        var index = 0;
+        long samples = 0;
+        long classes = -1;
+        foreach (var batch in validation)
+        {
+            if (batch is null)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"validation batch {index} is null."), nameof(validation));
+            }
+
+            SpatialTensors.Check(batch.Inputs, nameof(validation));
+            var (block, rowLabels) = BuildBatch(model, batch, index, pool, options, cancellationToken);
+            if (classes >= 0 && block.shape[2] != classes)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"The model gives {block.shape[2]} classes on batch {index} but {classes} before."), nameof(model));
+            }
+
+            classes = block.shape[2];
+            blocks.Add(block);
+            labels.Add(rowLabels);
+            index++;
+            samples += batch.Count;
+            progress?.Report(new EstimationProgress(index, samples));
+        }
+
+        if (blocks.Count == 0)
+        {
+            throw new ArgumentException("Policy search needs labelled validation data; validation has no batches.", nameof(validation));
+        }
+
+        var cache = blocks.Count == 1 ? blocks[0] : torch.cat(blocks, 1);
+        var y = labels.Count == 1 ? labels[0] : torch.cat(labels, 0);
+        return new CandidateCache(cache.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Disposes the cached tensors.</summary>
+    public void Dispose()
+    {
+        LogProbabilities.Dispose();
+        Labels.Dispose();
+    }
+
+    /// <summary>One batch: (K, rows, C) log-probabilities in the cache's precision on the CPU, and the rows' labels.</summary>
+    private static (Tensor Block, Tensor Labels) BuildBatch(IModel model, Batch batch, int index, CandidatePool pool, CandidateCacheOptions options,
+        CancellationToken cancellationToken)
+    {
+        var inputs = batch.Inputs;
+        var n = inputs.shape[0];
+        var rows = new Tensor[pool.Count];
+        Tensor? pixels = null;
+        Tensor? y = null;
+        for (var k = 0; k < pool.Count; k++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var augmentation = pool[k].Augmentation;
+            using var candidateScope = torch.NewDisposeScope();
+            var augmented = augmentation.Apply(inputs);
+            using var output = model.Forward(augmented);
+            var probabilities = VariabilityEstimates.ToAccumulated(output.Logits, model.OutputKind, "output");
+            var dense = probabilities.dim() == inputs.dim();
+            if (!dense && probabilities.dim() != 2)
+            {
+                throw new ArgumentException(
+                    $"The model's output must be (N, C) or dense (N, C, spatial…) like the inputs {Preconditions.ShapeText(inputs)}; found {Preconditions.ShapeText(output.Logits)}.",
+                    nameof(model));
+            }
+
+            if (!dense && !augmented.shape.AsSpan().SequenceEqual(inputs.shape))
+            {
+                throw new ArgumentException(
+                    $"{augmentation.Name} changes the input shape from {Preconditions.ShapeText(inputs)} to {Preconditions.ShapeText(augmented)}; only models with dense outputs (segmentation) accept that, because their outputs are mapped back.",
+                    nameof(pool));
+            }
+
+            if (dense && augmentation.IsGeometric)
+            {
+                probabilities = augmentation.Invert(probabilities);
+            }
+
+            var log = probabilities.to(ScalarType.Float32).clamp_min(torch.finfo(ScalarType.Float32).tiny).log_();
+            if (dense)
+            {
+                var flat = log.flatten(2);
+                if (pixels is null)
+                {
+                    var labels = CalibratedOutputs.Labels(batch, index, n * flat.shape[2], "Policy search").view(n, -1);
+                    pixels = DrawPixels(n, flat.shape[2], options, index).MoveToOuterDisposeScope();
+                    y = labels.gather(1, pixels).flatten().MoveToOuterDisposeScope();
+                }
+
+                var at = pixels.to(flat.device).unsqueeze(1).expand(n, flat.shape[1], pixels.shape[1]);
+                log = flat.gather(2, at).transpose(1, 2).reshape(-1, flat.shape[1]);
+            }
+            else if (y is null)
+            {
+                y = CalibratedOutputs.Labels(batch, index, n, "Policy search").MoveToOuterDisposeScope();
+            }
+
+            rows[k] = log.to(options.Precision).cpu().MoveToOuterDisposeScope();
+        }
+
+        pixels?.Dispose();
+        var block = torch.stack(rows);
+        foreach (var row in rows)
+        {
+            row.Dispose();
+        }
+
+        Preconditions.Labels(y!, "labels", block.shape[2]);
+        return (block, y!.to(ScalarType.Int64));
+    }
+
+    /// <summary>The same seeded pixels for every candidate: per image, <see cref="CandidateCacheOptions.PixelsPerImage"/> distinct indices (all when fewer), <c>(n, P)</c>.</summary>
+    private static Tensor DrawPixels(long n, long size, CandidateCacheOptions options, int index)
+    {
+        if (options.PixelsPerImage >= size)
+        {
+            return torch.arange(size).unsqueeze(0).expand(n, size).contiguous();
+        }
+
+        var generator = new torch.Generator((ulong)(options.Seed + index));
+        return torch.rand(new[] { n, size }, generator: generator).argsort(1).narrow(1, 0, options.PixelsPerImage).contiguous();
+    }
+}

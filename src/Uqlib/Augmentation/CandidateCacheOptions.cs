@@ -1,0 +1,46 @@
+using System;
+using System.Globalization;
+using System.Text;
+using static TorchSharp.torch;
+
+namespace Uqlib.Augmentation;
+
+/// <summary>Options of <see cref="CandidateCache.Build"/>.</summary>
+public sealed record CandidateCacheOptions
+{
+    /// <summary>Gets the default options.</summary>
+    public static CandidateCacheOptions Default { get; } = new();
+
+    /// <summary>Gets the dtype of the cached log-probabilities: <see cref="ScalarType.Float32"/> or <see cref="ScalarType.Float16"/> (half the memory).</summary>
+    /// <value>The default value is <see cref="ScalarType.Float32"/>.</value>
+    public ScalarType Precision { get; init; } = ScalarType.Float32;
+
+    /// <summary>Gets the number of pixels (voxels) drawn per image of a segmentation model, without replacement and the same for every candidate; all of them when an image has fewer.</summary>
+    /// <value>The default value is 256.</value>
+    public int PixelsPerImage { get; init; } = 256;
+
+    /// <summary>Gets the seed of the pixel draws; batch b draws from seed + b.</summary>
+    /// <value>The default value is 0.</value>
+    public long Seed { get; init; }
+
+    /// <summary>Checks every option and reports every problem in one exception.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public void Validate()
+    {
+        var problems = new StringBuilder();
+        if (Precision is not (ScalarType.Float32 or ScalarType.Float16))
+        {
+            problems.Append(CultureInfo.InvariantCulture, $"Precision must be Float32 or Float16; found {Precision}. ");
+        }
+
+        if (PixelsPerImage < 1)
+        {
+            problems.Append(CultureInfo.InvariantCulture, $"PixelsPerImage must be at least 1; found {PixelsPerImage}. ");
+        }
+
+        if (problems.Length > 0)
+        {
+            throw new ArgumentException(problems.ToString().TrimEnd(), "options");
+        }
+    }
+}

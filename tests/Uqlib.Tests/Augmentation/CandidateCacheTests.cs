@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using FluentAssertions;
+using TorchSharp;
+using Uqlib.Augmentation;
+using Uqlib.Models;
+using Uqlib.Tests.TestSupport;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Uqlib.Tests.Augmentation;
+
+public sealed class CandidateCacheTests
+{
+    private static readonly CandidatePool FlipPool = CandidatePool.Of(SubPolicy.Of(new PolicyOperation(AugmentationOperation.Flip, 1)));
+
+    /// <summary>A classifier that is not flip-invariant: logits are weighted sums of the pixels.</summary>
+    private static DelegateModel Classifier()
+    {
+        var weights = torch.randn(new long[] { 3, 36 }, generator: torch.manual_seed(1));
+        return new DelegateModel(x => x.flatten(1).matmul(weights.t()), OutputKind.MulticlassLogits);
+    }
+
+    /// <summary>A per-pixel (equivariant) segmenter: class 1's logit is 10·(x − 0.5), class 0's is 0.</summary>
+    private static DelegateModel Segmenter() =>
+        new(x => torch.cat(new[] { torch.zeros_like(x), x.sub(0.5).mul(10) }, 1), OutputKind.MulticlassLogits);
+
+    [Fact]
+    public void Build_Classification_CachesEachCandidatesLogSoftmax_AndTheLabels()
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Classifier();
+        var x1 = torch.rand(new long[] { 4, 1, 6, 6 }, generator: torch.manual_seed(2));
+        var x2 = torch.rand(new long[] { 3, 1, 6, 6 }, generator: torch.manual_seed(3));
+        var batches = new[] { new Batch(x1, torch.tensor(new long[] { 0, 1, 2, 0 })), new Batch(x2, torch.tensor(new long[] { 2, 2, 1 })) };
+        var reports = new List<EstimationProgress>();
+
+        using var cache = CandidateCache.Build(model, batches, FlipPool, progress: new SynchronousProgress<EstimationProgress>(reports.Add));
+
+        cache.LogProbabilities.shape.Should().Equal(2, 7, 3);
+        cache.LogProbabilities.dtype.Should().Be(ScalarType.Float32);
+        var x = torch.cat(new[] { x1, x2 }, 0);
+        var plain = model.Forward(x).Logits.log_softmax(1);
+        var flipped = model.Forward(x.flip(-1)).Logits.log_softmax(1);
+        cache.LogProbabilities[0].allclose(plain, rtol: 0, atol: 1e-5).Should().BeTrue();
+        cache.LogProbabilities[1].allclose(flipped, rtol: 0, atol: 1e-5).Should().BeTrue();
+        cache.Labels.data<long>().ToArray().Should().Equal(0, 1, 2, 0, 2, 2, 1);
+        (cache.Candidates, cache.Rows, cache.Classes).Should().Be((2, 7L, 3));
+        reports.Should().Equal(new EstimationProgress(1, 4), new EstimationProgress(2, 7));
+    }
+
+    [Fact]
+    public void Build_Float16_HalvesTheCache_WithinHalfPrecision()
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Classifier();
+        var batch = new Batch(torch.rand(new long[] { 5, 1, 6, 6 }, generator: torch.manual_seed(4)), torch.tensor(new long[] { 0, 1, 2, 0, 1 }));
+        using var single = CandidateCache.Build(model, new[] { batch }, FlipPool);
+        using var half = CandidateCache.Build(model, new[] { batch }, FlipPool, new CandidateCacheOptions { Precision = ScalarType.Float16 });
+        half.LogProbabilities.dtype.Should().Be(ScalarType.Float16);
+        half.LogProbabilities.to(ScalarType.Float32).allclose(single.LogProbabilities, rtol: 1e-3, atol: 1e-3).Should().BeTrue();
+        var fromHalf = GreedyPolicySearch.Search(half.LogProbabilities, half.Labels, new GreedyPolicySearchOptions { Steps = 3 });
+        var fromSingle = GreedyPolicySearch.Search(single.LogProbabilities, single.Labels, new GreedyPolicySearchOptions { Steps = 3 });
+        fromHalf.SelectedCandidates.Should().Equal(fromSingle.SelectedCandidates);
+        fromHalf.Steps[^1].CalibratedLogLikelihood.Should().BeApproximately(fromSingle.Steps[^1].CalibratedLogLikelihood, 1e-3);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Build_Segmentation_InvertsGeometricCandidates_AndDrawsTheSamePixels(bool volume)
+    {
+        using var scope = torch.NewDisposeScope();
+        var shape = volume ? new long[] { 2, 1, 4, 8, 8 } : new long[] { 2, 1, 8, 8 };
+        var x = torch.rand(shape, generator: torch.manual_seed(5));
+        var masks = x.squeeze(1).gt(0.5).to(ScalarType.Int64);
+        var pool = CandidatePool.Of(
+            SubPolicy.Of(new PolicyOperation(AugmentationOperation.Flip, 1)),
+            SubPolicy.Of(new PolicyOperation(AugmentationOperation.Rot90, -1)),
+            SubPolicy.Of(new PolicyOperation(AugmentationOperation.Brightness, 0.5)));
+
+        using var cache = CandidateCache.Build(Segmenter(), new[] { new Batch(x, masks) }, pool, new CandidateCacheOptions { PixelsPerImage = 20, Seed = 3 });
+
+        cache.LogProbabilities.shape.Should().Equal(4, 40, 2);
+        cache.LogProbabilities[1].allclose(cache.LogProbabilities[0], rtol: 0, atol: 0).Should().BeTrue("a flip of an equivariant model is undone exactly");
+        cache.LogProbabilities[2].allclose(cache.LogProbabilities[0], rtol: 0, atol: 0).Should().BeTrue("so is a quarter turn");
+        cache.LogProbabilities[3].allclose(cache.LogProbabilities[0]).Should().BeFalse("brightness changes the prediction");
+        cache.LogProbabilities[0].argmax(1).equal(cache.Labels).all().item<bool>().Should().BeTrue("each row's label is its own pixel's");
+        using var again = CandidateCache.Build(Segmenter(), new[] { new Batch(x, masks) }, pool, new CandidateCacheOptions { PixelsPerImage = 20, Seed = 3 });
+        again.LogProbabilities.allclose(cache.LogProbabilities, rtol: 0, atol: 0).Should().BeTrue("the pixel draw is seeded");
+        using var all = CandidateCache.Build(Segmenter(), new[] { new Batch(x, masks) }, pool, new CandidateCacheOptions { PixelsPerImage = 100_000 });
+        all.Rows.Should().Be(masks.numel());
+    }
+
+    [Fact]
+    public void Build_DoesNotLeakTensors()
+    {
+        var model = Classifier();
+        using var x = torch.rand(new long[] { 4, 1, 6, 6 }, generator: torch.manual_seed(2));
+        using var y = torch.tensor(new long[] { 0, 1, 2, 0 });
+        var batches = new[] { new Batch(x, y), new Batch(x, y) };
+        CandidateCache.Build(model, batches, FlipPool).Dispose();
+        var before = LiveTensors.Count;
+        CandidateCache.Build(model, batches, FlipPool).Dispose();
+        LiveTensors.Count.Should().Be(before);
+    }
+
+    [Fact]
+    public void Build_BadInput_ThrowsClearly()
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Classifier();
+        var x = torch.rand(new long[] { 4, 1, 6, 6 }, generator: torch.manual_seed(2));
+        var y = torch.tensor(new long[] { 0, 1, 2, 0 });
+        var good = new[] { new Batch(x, y) };
+        ((Action)(() => CandidateCache.Build(null!, good, FlipPool))).Should().Throw<ArgumentNullException>().WithParameterName("model");
+        ((Action)(() => CandidateCache.Build(model, null!, FlipPool))).Should().Throw<ArgumentNullException>().WithParameterName("validation");
+        ((Action)(() => CandidateCache.Build(model, good, null!))).Should().Throw<ArgumentNullException>().WithParameterName("pool");
+        ((Action)(() => CandidateCache.Build(model, Array.Empty<Batch>(), FlipPool))).Should().Throw<ArgumentException>().WithMessage("*no batches*");
+        ((Action)(() => CandidateCache.Build(model, new[] { new Batch(x) }, FlipPool))).Should().Throw<ArgumentException>().WithMessage("*batch 0 has no labels*");
+        ((Action)(() => CandidateCache.Build(model, new[] { new Batch(x, torch.tensor(new long[] { 0, 1 })) }, FlipPool)))
+            .Should().Throw<ArgumentException>().WithMessage("*2 labels for 4*");
+        ((Action)(() => CandidateCache.Build(model, new[] { new Batch(x, torch.tensor(new long[] { 0, 1, 3, 0 })) }, FlipPool)))
+            .Should().Throw<ArgumentException>().WithMessage("*[0, 2]*");
+        ((Action)(() => CandidateCache.Build(model, new[] { new Batch(x, torch.tensor(new[] { 0f, 1, 2, 0 })) }, FlipPool)))
+            .Should().Throw<ArgumentException>().WithMessage("*integer*");
+        var nan = new DelegateModel(t => torch.full(new long[] { t.shape[0], 3 }, double.NaN), OutputKind.MulticlassLogits);
+        ((Action)(() => CandidateCache.Build(nan, good, FlipPool))).Should().Throw<ArgumentException>().WithMessage("*output*");
+        var infinite = new DelegateModel(t => torch.full(new long[] { t.shape[0], 3 }, double.PositiveInfinity), OutputKind.MulticlassLogits);
+        ((Action)(() => CandidateCache.Build(infinite, good, FlipPool))).Should().Throw<ArgumentException>().WithMessage("*output*");
+        ((Action)(() => CandidateCache.Build(model, new[] { new Batch(torch.zeros(new long[] { 0, 1, 6, 6 }), torch.zeros(new long[] { 0 }, ScalarType.Int64)) }, FlipPool)))
+            .Should().Throw<ArgumentException>().WithParameterName("validation");
+        ((Action)(() => CandidateCache.Build(model, new Batch[] { null! }, FlipPool))).Should().Throw<ArgumentException>().WithMessage("*batch 0 is null*");
+        var regression = new DelegateModel(t => t.flatten(1).narrow(1, 0, 1), OutputKind.Regression);
+        ((Action)(() => CandidateCache.Build(regression, good, FlipPool))).Should().Throw<ArgumentException>().WithMessage("*Regression*");
+        var wide = new Batch(torch.rand(new long[] { 2, 1, 6, 8 }), torch.tensor(new long[] { 0, 1 }));
+        var flat = new DelegateModel(t => t.flatten(1).narrow(1, 0, 3), OutputKind.MulticlassLogits);
+        ((Action)(() => CandidateCache.Build(flat, new[] { wide }, CandidatePool.Of(SubPolicy.Of(new PolicyOperation(AugmentationOperation.Rot90, 1))))))
+            .Should().Throw<ArgumentException>().WithMessage("*changes the input shape*");
+        ((Action)(() => CandidateCache.Build(model, good, FlipPool, new CandidateCacheOptions { Precision = ScalarType.Float64, PixelsPerImage = 0 })))
+            .Should().Throw<ArgumentException>().WithMessage("*Precision*PixelsPerImage*");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        ((Action)(() => CandidateCache.Build(model, good, FlipPool, cancellationToken: cancelled.Token))).Should().Throw<OperationCanceledException>();
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
