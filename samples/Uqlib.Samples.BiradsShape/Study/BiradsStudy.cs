@@ -106,17 +106,18 @@ public static class BiradsStudy
     /// <paramref name="policy"/> (mutual information and predictive entropy), and Mahalanobis (Ledoit–Wolf covariance) and kNN on the
     /// <see cref="ShapeNet.FeatureLayer"/> features. The caller disposes the estimators that are <see cref="IDisposable"/>.</remarks>
     /// <param name="model">One fold model, exposing its penultimate features.</param>
-    /// <param name="policy">The test-time augmentation policy.</param>
+    /// <param name="policy">The test-time augmentation policy learned by greedy policy search; its temperature calibrates the averaged prediction.</param>
     /// <returns>The estimators, in report order; the second is the calibrated softmax estimator.</returns>
     internal static IReadOnlyList<IUncertaintyEstimator> SingleModelMethods(IModel model, TtaPolicy policy)
     {
         var tta = new TtaOptions { MaxAugmentedBatchSize = 1024 };
+        var calibrator = policy.CreateCalibrator(classes: 2);
         return new IUncertaintyEstimator[]
         {
             new SoftmaxEstimator(model, SoftmaxScore.DistanceToHardLabel),
             new SoftmaxEstimator(model, SoftmaxScore.DistanceToHardLabel, TemperatureScaling.Fit),
-            new TestTimeAugmentationEstimator(model, policy, EnsembleScore.MutualInformation, tta),
-            new TestTimeAugmentationEstimator(model, policy, EnsembleScore.PredictiveEntropy, tta),
+            new TestTimeAugmentationEstimator(model, policy, EnsembleScore.MutualInformation, calibrator, tta),
+            new TestTimeAugmentationEstimator(model, policy, EnsembleScore.PredictiveEntropy, calibrator, tta),
             new MahalanobisEstimator(model, LatentOptions),
             new KnnEstimator(model),
         };
@@ -252,11 +253,9 @@ public static class BiradsStudy
         using var validationLabels = LabelTensor(data.Validation.Labels).to(device);
         var tables = new[] { new CaseTable(), new CaseTable(), new CaseTable() };
         progress?.Report(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: greedy policy search over {PolicySearch.Candidates(0).Count} candidate augmentations on the validation patients"));
-        var policySeed = PolicySeed(options, augmented);
-        var (search, candidates) = PolicySearch.Learn(foldModels.Models, validationImages, data.Validation.Labels, policySeed, cancellationToken);
-        search.Save(StudyArtefacts.PolicyPath(options.OutputDirectory, key));
-        var policy = PolicySearch.ToPolicy(search, candidates);
+            $"{name}: greedy policy search over {PolicySearch.PoolSize + 1} candidate sub-policies on the validation patients"));
+        var policy = PolicySearch.Learn(foldModels.Models, validationImages, validationLabels, PolicySeed(options, augmented), cancellationToken);
+        policy.Save(StudyArtefacts.PolicyPath(options.OutputDirectory, key));
         var ensembleScores = new List<(string Method, double[][] Scores)>();
         foreach (var ensemble in EnsembleMethods(foldModels.Models))
         {
@@ -408,7 +407,7 @@ public static class BiradsStudy
             Summarise(externalFolds, m => m.Specificity),
             temperatures,
             policyNames,
-            search.Temperature,
+            policy.Temperature ?? 1,
             calibration,
             uncertainty,
             detection,

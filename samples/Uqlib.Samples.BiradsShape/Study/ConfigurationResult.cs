@@ -19,7 +19,7 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <param name="Temperatures">Each fold model's temperature, fitted on the validation patients.</param>
 /// <param name="TtaPolicy">The names of the test-time augmentations chosen by greedy policy search on the validation patients, in
 /// the order they were added (a repeated name counts as often as it appears).</param>
-/// <param name="PolicyTemperature">The temperature greedy policy search fitted for its final policy (reported, not applied).</param>
+/// <param name="PolicyTemperature">The temperature greedy policy search fitted for its final policy; the TTA estimators apply it to the averaged prediction.</param>
 /// <param name="Calibration">Calibration before and after temperature scaling, per set.</param>
 /// <param name="Uncertainty">Each post-hoc method on the internal test and external sets: mean scores of correct and failed cases.</param>
 /// <param name="FailureDetection">The failure-detection comparison of every method on the internal test and external sets.</param>

@@ -1,97 +1,66 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Threading;
-using TorchSharp;
 using Uqlib.Augmentation;
 using static TorchSharp.torch;
 
 namespace Uqlib.Samples.BiradsShape.Study;
 
-/// <summary>Learns the test-time augmentation policy of one configuration with greedy policy search (<see cref="GreedyPolicySearch"/>,
-/// Lyzhov et al. 2020) on the validation patients, pooled over the fold models, from a seeded pool of single-operation candidates.</summary>
+/// <summary>Learns the test-time augmentation policy of one configuration with greedy policy search (Lyzhov et al. 2020) on the
+/// validation patients, pooled over the fold models: one <see cref="CandidateCache"/> per fold model over a seeded
+/// <see cref="CandidatePool.Medical"/> pool, concatenated, searched by <see cref="GreedyPolicySearch.Search"/>, and turned into a policy
+/// by <see cref="TtaPolicy.FromSearch"/>.</summary>
 internal static class PolicySearch
 {
-    /// <summary>The signed magnitudes at which every medical operation enters the pool.</summary>
-    internal static readonly double[] Magnitudes = { -1, -0.5, 0.5, 1 };
+    /// <summary>The number of random sub-policies in the pool, besides the identity.</summary>
+    internal const int PoolSize = 60;
+
+    /// <summary>The operations per sub-policy (the authors use 2 or 3).</summary>
+    internal const int OperationsPerSubPolicy = 2;
 
     /// <summary>The number of greedy steps: the policy's length, repeats included.</summary>
     internal const int Steps = 10;
 
-    /// <summary>Builds the candidate pool: the identity, then every operation of <see cref="Augmentations.MedicalOperations"/> but the
-    /// identity at each of <see cref="Magnitudes"/>; random operations take seeds <paramref name="seed"/> + their index.</summary>
-    /// <param name="seed">The seed of the random operations (noise, bias field).</param>
-    /// <returns>The pool, the same for the same seed; a saved search result indexes it.</returns>
-    internal static IReadOnlyList<IAugmentation> Candidates(int seed)
-    {
-        var candidates = new List<IAugmentation> { Augmentations.Identity };
-        foreach (var operation in Augmentations.MedicalOperations)
-        {
-            if (operation == AugmentationOperation.Identity)
-            {
-                continue;
-            }
+    /// <summary>Builds the seeded candidate pool.</summary>
+    internal static CandidatePool Pool(int seed) => CandidatePool.Medical(PoolSize, OperationsPerSubPolicy, seed);
 
-            foreach (var magnitude in Magnitudes)
-            {
-                candidates.Add(Augmentations.FromOperation(operation, magnitude, seed + candidates.Count));
-            }
-        }
-
-        return candidates;
-    }
-
-    /// <summary>Turns a search result into the policy it selected (each candidate as often as it was selected, in selection order).</summary>
-    internal static TtaPolicy ToPolicy(GreedyPolicySearchResult result, IReadOnlyList<IAugmentation> candidates)
-    {
-        var augmentations = new List<IAugmentation>();
-        foreach (var index in result.SelectedCandidates)
-        {
-            augmentations.Add(candidates[index]);
-        }
-
-        return new TtaPolicy(augmentations);
-    }
-
-    /// <summary>Caches every candidate's log-probabilities of every fold model on the validation slices, then runs the search.</summary>
+    /// <summary>Caches every candidate's log-probabilities of every fold model on the validation slices, then searches.</summary>
     /// <param name="models">The fold models.</param>
     /// <param name="images">The validation slices <c>(N, 1, S, S)</c> on the models' device (not disposed).</param>
-    /// <param name="labels">The validation labels.</param>
-    /// <param name="seed">The seed of the candidate pool and of the search.</param>
+    /// <param name="labels">The validation labels <c>(N)</c> (not disposed).</param>
+    /// <param name="seed">The seed of the pool and of the search.</param>
     /// <param name="cancellationToken">Cancels between candidates.</param>
-    /// <returns>The search result and the pool it indexes.</returns>
-    internal static (GreedyPolicySearchResult Result, IReadOnlyList<IAugmentation> Candidates) Learn(
-        IReadOnlyList<IModel> models, Tensor images, IReadOnlyList<int> labels, int seed, CancellationToken cancellationToken)
+    /// <returns>The learned policy, with its temperature.</returns>
+    internal static TtaPolicy Learn(IReadOnlyList<IModel> models, Tensor images, Tensor labels, int seed, CancellationToken cancellationToken)
     {
-        var candidates = Candidates(seed);
-        using var scope = NewDisposeScope();
-        var perCandidate = new List<Tensor>(candidates.Count);
-        foreach (var candidate in candidates)
+        var pool = Pool(seed);
+        var caches = new List<CandidateCache>(models.Count);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var inner = NewDisposeScope();
-            var augmented = candidate.Apply(images);
-            var perModel = new List<Tensor>(models.Count);
             foreach (var model in models)
             {
-                using var output = model.Forward(augmented);
-                perModel.Add(output.Logits.to(ScalarType.Float64).log_softmax(1).cpu());
+                caches.Add(CandidateCache.Build(model, new[] { new Batch(images, labels) }, pool, cancellationToken: cancellationToken));
             }
 
-            perCandidate.Add(cat(perModel, 0).MoveToOuterDisposeScope());
-        }
-
-        var cache = stack(perCandidate, 0);
-        var pooled = new long[labels.Count * models.Count];
-        for (var m = 0; m < models.Count; m++)
-        {
-            for (var i = 0; i < labels.Count; i++)
+            using var scope = NewDisposeScope();
+            var logProbabilities = new List<Tensor>(caches.Count);
+            var pooledLabels = new List<Tensor>(caches.Count);
+            foreach (var cache in caches)
             {
-                pooled[(m * labels.Count) + i] = labels[i];
+                logProbabilities.Add(cache.LogProbabilities);
+                pooledLabels.Add(cache.Labels);
+            }
+
+            var result = GreedyPolicySearch.Search(
+                cat(logProbabilities, 1), cat(pooledLabels, 0), new GreedyPolicySearchOptions { Steps = Steps, Seed = seed }, null, cancellationToken);
+            return TtaPolicy.FromSearch(result, pool);
+        }
+        finally
+        {
+            foreach (var cache in caches)
+            {
+                cache.Dispose();
             }
         }
-
-        var result = GreedyPolicySearch.Search(cache, tensor(pooled), new GreedyPolicySearchOptions { Steps = Steps, Seed = seed }, null, cancellationToken);
-        return (result, candidates);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using Uqlib.Augmentation;
 using Uqlib.Calibration;
 using Uqlib.Latent;
 using Uqlib.Models;
@@ -11,7 +12,7 @@ namespace Uqlib.Samples.BiradsShape.Study;
 
 /// <summary>Where the fitted things of a run are saved, with the library's own persistence, under <c>artefacts/</c> of the report
 /// folder: per configuration and fold model the network weights, the temperature, the Mahalanobis statistics and the kNN bank; per
-/// configuration the z-score combiner and the greedy policy search result (which indexes <see cref="PolicySearch.Candidates"/>).</summary>
+/// configuration the z-score combiner and the test-time augmentation policy learned by greedy policy search (<see cref="TtaPolicy.Save"/>).</summary>
 internal static class StudyArtefacts
 {
     /// <summary>The artefacts' folder inside the report folder.</summary>
@@ -40,7 +41,7 @@ internal static class StudyArtefacts
     internal static string PolicyPath(string directory, string key)
     {
         Directory.CreateDirectory(ConfigurationFolder(directory, key));
-        return Path.Combine(ConfigurationFolder(directory, key), "gps-policy.json");
+        return Path.Combine(ConfigurationFolder(directory, key), "tta-policy.json");
     }
 
     /// <summary>Saves one fold model's network and fitted estimators.</summary>

@@ -233,7 +233,7 @@ public static class StudyReportWriter
         foreach (var configuration in result.Configurations)
         {
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"TTA policy ({configuration.Name}), learned by greedy policy search (Lyzhov et al. 2020) on the validation cases of the five fold models from {PolicySearch.Candidates(0).Count} single-operation candidates, in the order added: {string.Join(", ", configuration.TtaPolicy)}."));
+                $"TTA policy ({configuration.Name}), learned by greedy policy search (Lyzhov et al. 2020) on the validation cases of the five fold models from the identity and {PolicySearch.PoolSize} random sub-policies of {PolicySearch.OperationsPerSubPolicy} medical operations, in the order added (temperature {configuration.PolicyTemperature:F3}): {string.Join("; ", configuration.TtaPolicy)}."));
             md.AppendLine();
             foreach (var table in configuration.FailureDetection)
             {

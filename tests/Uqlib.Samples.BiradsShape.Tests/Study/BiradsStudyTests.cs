@@ -24,7 +24,7 @@ public sealed class BiradsStudyTests
 
     private static readonly string[] Methods =
     {
-        "DistanceToHardLabel", "Calibrated DistanceToHardLabel", "TTA MutualInformation", "TTA PredictiveEntropy", "Mahalanobis", "kNN",
+        "DistanceToHardLabel", "Calibrated DistanceToHardLabel", "Calibrated TTA MutualInformation", "Calibrated TTA PredictiveEntropy", "Mahalanobis", "kNN",
         "Ensemble MutualInformation", "Ensemble PredictiveEntropy", "Z-score combination",
     };
 

@@ -69,12 +69,10 @@ public sealed class StudyArtefactsTests
         var options = study.Options;
         var key = StudyArtefacts.ConfigurationKey(augmented);
         var result = study.Result.Configurations.Single(c => c.Augmented == augmented);
-        var search = GreedyPolicySearchResult.Load(StudyArtefacts.PolicyPath(study.Directory, key));
-        var candidates = PolicySearch.Candidates(BiradsStudy.PolicySeed(options, augmented));
-        search.CandidateCount.Should().Be(candidates.Count);
-        search.Temperature.Should().Be(result.PolicyTemperature);
-        var policy = PolicySearch.ToPolicy(search, candidates);
+        var policy = TtaPolicy.Load(StudyArtefacts.PolicyPath(study.Directory, key));
+        policy.Temperature.Should().Be(result.PolicyTemperature);
         policy.Augmentations.Select(a => a.Name).Should().Equal(result.TtaPolicy);
+        policy.Count.Should().Be(PolicySearch.Steps);
 
         var (header, rows) = Predictions(result.Name, "external", fold);
         using var external = BiradsStudy.PrepareData(options.ExternalPatients, ScannerProfile.External, options, BiradsStudy.ExternalSeed(options));
