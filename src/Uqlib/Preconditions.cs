@@ -66,14 +66,54 @@ internal static class Preconditions
         var infinite = bad.sum().item<long>() - nan;
         var rowWidth = value.dim() == 0 ? 1 : Math.Max(1, value.numel() / value.shape[0]);
         var first = bad.flatten().nonzero()[0, 0].item<long>() / rowWidth;
-        var what = (nan, infinite) switch
+        throw NonFinite(name, nan, infinite, first);
+    }
+
+    /// <summary>
+    /// Checks a floating-point tensor of rank 1 or more for NaN and infinite values as <see cref="Finite(TorchSharp.torch.Tensor, string)"/> does, reading
+    /// <paramref name="rowsPerChunk"/> rows (dimension 0) at a time so that no temporary is larger than one chunk: for large or memory-mapped tensors.
+    /// </summary>
+    public static void Finite(Tensor value, string name, long rowsPerChunk)
+    {
+        if (!value.is_floating_point())
         {
-            (> 0, > 0) => $"{nan} NaN and {infinite} infinite values",
-            (> 0, _) => $"{nan} NaN value{(nan == 1 ? string.Empty : "s")}",
-            _ => $"{infinite} infinite value{(infinite == 1 ? string.Empty : "s")}",
-        };
-        throw new ArgumentException(
-            string.Create(CultureInfo.InvariantCulture, $"{name} has {what} (first at row {first})."), name);
+            throw new ArgumentException($"{name} must hold floating-point values; found dtype {value.dtype}.", name);
+        }
+
+        var rows = value.shape[0];
+        var rowWidth = Math.Max(1, value.numel() / Math.Max(1, rows));
+        long nan = 0;
+        long infinite = 0;
+        long first = -1;
+        for (long start = 0; start < rows; start += rowsPerChunk)
+        {
+            using var scope = torch.NewDisposeScope();
+            var chunk = value.narrow(0, start, Math.Min(rowsPerChunk, rows - start));
+            if (double.IsFinite(chunk.sum(ScalarType.Float64).ToDouble()))
+            {
+                continue;
+            }
+
+            var bad = chunk.isfinite().logical_not_();
+            var count = bad.sum().item<long>();
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var chunkNan = chunk.isnan().sum().item<long>();
+            nan += chunkNan;
+            infinite += count - chunkNan;
+            if (first < 0)
+            {
+                first = start + (bad.flatten().nonzero()[0, 0].item<long>() / rowWidth);
+            }
+        }
+
+        if (first >= 0)
+        {
+            throw NonFinite(name, nan, infinite, first);
+        }
     }
 
     /// <summary>Checks that two tensors have the same number of samples (dimension 0).</summary>
@@ -175,5 +215,17 @@ internal static class Preconditions
     public static string ShapeText(Tensor value)
     {
         return "(" + string.Join(", ", value.shape) + ")";
+    }
+
+    private static ArgumentException NonFinite(string name, long nan, long infinite, long first)
+    {
+        var what = (nan, infinite) switch
+        {
+            (> 0, > 0) => $"{nan} NaN and {infinite} infinite values",
+            (> 0, _) => $"{nan} NaN value{(nan == 1 ? string.Empty : "s")}",
+            _ => $"{infinite} infinite value{(infinite == 1 ? string.Empty : "s")}",
+        };
+        return new ArgumentException(
+            string.Create(CultureInfo.InvariantCulture, $"{name} has {what} (first at row {first})."), name);
     }
 }

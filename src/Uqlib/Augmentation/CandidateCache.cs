@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
@@ -20,15 +21,22 @@ namespace Uqlib.Augmentation;
 /// are mapped back with <see cref="IAugmentation.Invert"/> before their log is taken (interpolating probabilities keeps them normalised), and
 /// each image contributes the same <see cref="CandidateCacheOptions.PixelsPerImage"/> pixels under every candidate, so the criterion is the
 /// pixel-level calibrated log-likelihood. Log-probabilities are clamped at the smallest normal float32 before the log.</para>
-/// <para>The tensors live on the CPU; memory is K × N × C × 4 bytes (2 with float16). Disposing the cache disposes them.</para>
+/// <para>The tensors live on the CPU; memory is K × N × C × 4 bytes (2 with float16). With <see cref="CandidateCacheOptions.DiskDirectory"/> the
+/// log-probabilities go to a file instead, written candidate by candidate as they are computed (then laid out as (K, N, C) one block at a
+/// time), and <see cref="LogProbabilities"/> memory-maps it, so the search reads it chunk by chunk. Disposing the cache disposes the tensors and
+/// deletes the file.</para>
 /// </remarks>
 public sealed class CandidateCache : IDisposable
 {
-    private CandidateCache(Tensor logProbabilities, Tensor labels)
+    private CandidateCache(Tensor logProbabilities, Tensor labels, string? filePath)
     {
         LogProbabilities = logProbabilities;
         Labels = labels;
+        FilePath = filePath;
     }
+
+    /// <summary>Gets the file that backs <see cref="LogProbabilities"/> (see <see cref="CandidateCacheOptions.DiskDirectory"/>), or <see langword="null"/> for an in-memory cache.</summary>
+    public string? FilePath { get; }
 
     /// <summary>Gets the log-probabilities <c>(K, N, C)</c>: row k holds candidate k's on the N validation samples or pixels.</summary>
     public Tensor LogProbabilities { get; }
@@ -52,14 +60,16 @@ public sealed class CandidateCache : IDisposable
     /// <param name="options">The options; <see langword="null"/> for <see cref="CandidateCacheOptions.Default"/>.</param>
     /// <param name="progress">Receives the batches and samples done after each batch; may be <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels between candidates.</param>
-    /// <returns>The cache; the caller disposes it.</returns>
+    /// <returns>The cache; the caller disposes it (which deletes the file of a disk-backed cache).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="validation"/> or <paramref name="pool"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
     /// The model is a regression model; there are no batches; a batch has no labels, or labels that do not match its outputs; the inputs are not
     /// images or volumes; the model's output is invalid (not finite, wrong rank, classes changing between batches); a candidate changes the input
-    /// shape of a model whose output is not dense; or an option is out of range.
+    /// shape of a model whose output is not dense; or an option is out of range (including a <see cref="CandidateCacheOptions.DiskDirectory"/> that does not exist).
     /// </exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="IOException">The disk-backed cache file cannot be written (e.g. the disk is full); the partial file is deleted.</exception>
+    /// <exception cref="UnauthorizedAccessException">The disk-backed cache file cannot be created in <see cref="CandidateCacheOptions.DiskDirectory"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; a partial disk-backed cache file is deleted.</exception>
     public static CandidateCache Build(IModel model, IEnumerable<Batch> validation, CandidatePool pool, CandidateCacheOptions? options = null,
         IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -76,56 +86,118 @@ public sealed class CandidateCache : IDisposable
         using var scope = torch.NewDisposeScope();
         var blocks = new List<Tensor>();
         var labels = new List<Tensor>();
+        var batchRows = new List<long>();
         var index = 0;
         long samples = 0;
         long classes = -1;
-        foreach (var batch in validation)
+        string? spillPath = null;
+        string? path = null;
+        FileStream? spill = null;
+        var built = false;
+        try
         {
-            if (batch is null)
+            if (options.DiskDirectory is not null)
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"validation batch {index} is null."), nameof(validation));
+                spillPath = Path.Combine(options.DiskDirectory, $"uqlib-gps-{Guid.NewGuid():N}.part");
+                spill = new FileStream(spillPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
             }
 
-            SpatialTensors.Check(batch.Inputs, nameof(validation));
-            var (block, rowLabels) = BuildBatch(model, batch, index, pool, options, cancellationToken);
-            if (classes >= 0 && block.shape[2] != classes)
+            foreach (var batch in validation)
             {
-                throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"The model gives {block.shape[2]} classes on batch {index} but {classes} before."), nameof(model));
+                if (batch is null)
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"validation batch {index} is null."), nameof(validation));
+                }
+
+                SpatialTensors.Check(batch.Inputs, nameof(validation));
+                var (block, rowLabels, batchClasses) = BuildBatch(model, batch, index, pool, options, spill, cancellationToken);
+                if (classes >= 0 && batchClasses != classes)
+                {
+                    throw new ArgumentException(
+                        string.Create(CultureInfo.InvariantCulture, $"The model gives {batchClasses} classes on batch {index} but {classes} before."), nameof(model));
+                }
+
+                classes = batchClasses;
+                if (block is not null)
+                {
+                    blocks.Add(block);
+                }
+
+                labels.Add(rowLabels);
+                batchRows.Add(rowLabels.shape[0]);
+                index++;
+                samples += batch.Count;
+                progress?.Report(new EstimationProgress(index, samples));
             }
 
-            classes = block.shape[2];
-            blocks.Add(block);
-            labels.Add(rowLabels);
-            index++;
-            samples += batch.Count;
-            progress?.Report(new EstimationProgress(index, samples));
-        }
+            if (labels.Count == 0)
+            {
+                throw new ArgumentException("Policy search needs labelled validation data; validation has no batches.", nameof(validation));
+            }
 
-        if (blocks.Count == 0)
+            var y = labels.Count == 1 ? labels[0] : torch.cat(labels, 0);
+            Tensor cache;
+            if (spill is null)
+            {
+                cache = blocks.Count == 1 ? blocks[0] : torch.cat(blocks, 1);
+            }
+            else
+            {
+                path = Path.ChangeExtension(spillPath!, ".cache");
+                if (batchRows.Count > 1)
+                {
+                    Reorder(spill, path, batchRows, pool.Count, classes * ElementSize(options.Precision), cancellationToken);
+                }
+
+                spill.Dispose();
+                spill = null;
+                if (batchRows.Count > 1)
+                {
+                    File.Delete(spillPath!);
+                }
+                else
+                {
+                    // One batch: the spill file is already (K, N, C).
+                    File.Move(spillPath!, path);
+                }
+                var rows = y.shape[0];
+                cache = torch.from_file(path, shared: false, size: pool.Count * rows * classes, dtype: options.Precision).view(pool.Count, rows, classes);
+            }
+
+            var result = new CandidateCache(cache.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), path);
+            built = true;
+            return result;
+        }
+        finally
         {
-            throw new ArgumentException("Policy search needs labelled validation data; validation has no batches.", nameof(validation));
+            spill?.Dispose();
+            if (!built)
+            {
+                DeleteIfPresent(spillPath);
+                DeleteIfPresent(path);
+            }
         }
-
-        var cache = blocks.Count == 1 ? blocks[0] : torch.cat(blocks, 1);
-        var y = labels.Count == 1 ? labels[0] : torch.cat(labels, 0);
-        return new CandidateCache(cache.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Disposes the cached tensors.</summary>
+    /// <summary>Disposes the cached tensors and deletes the file of a disk-backed cache.</summary>
     public void Dispose()
     {
         LogProbabilities.Dispose();
         Labels.Dispose();
+        DeleteIfPresent(FilePath);
     }
 
-    /// <summary>One batch: (K, rows, C) log-probabilities in the cache's precision on the CPU, and the rows' labels.</summary>
-    private static (Tensor Block, Tensor Labels) BuildBatch(IModel model, Batch batch, int index, CandidatePool pool, CandidateCacheOptions options,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// One batch: (K, rows, C) log-probabilities in the cache's precision on the CPU (or, with a spill file, each candidate's (rows, C) appended
+    /// to it as soon as computed and no block), the rows' labels and the number of classes.
+    /// </summary>
+    private static (Tensor? Block, Tensor Labels, long Classes) BuildBatch(IModel model, Batch batch, int index, CandidatePool pool,
+        CandidateCacheOptions options, FileStream? spill, CancellationToken cancellationToken)
     {
         var inputs = batch.Inputs;
         var n = inputs.shape[0];
-        var rows = new Tensor[pool.Count];
+        var rows = spill is null ? new Tensor[pool.Count] : null;
+        long[]? rowShape = null;
         Tensor? pixels = null;
         Tensor? y = null;
         for (var k = 0; k < pool.Count; k++)
@@ -175,18 +247,88 @@ public sealed class CandidateCache : IDisposable
                 y = CalibratedOutputs.Labels(batch, index, n, "Policy search").MoveToOuterDisposeScope();
             }
 
-            rows[k] = log.to(options.Precision).cpu().MoveToOuterDisposeScope();
+            var row = log.to(options.Precision).cpu().contiguous();
+            if (rowShape is not null && !row.shape.AsSpan().SequenceEqual(rowShape))
+            {
+                throw new ArgumentException(
+                    $"The model's output under {augmentation.Name} gives {Preconditions.ShapeText(row)} log-probabilities on batch {index} but ({string.Join(", ", rowShape)}) under the first candidate.",
+                    nameof(model));
+            }
+
+            rowShape = row.shape;
+            if (rows is null)
+            {
+                spill!.Write(row.bytes);
+            }
+            else
+            {
+                rows[k] = row.MoveToOuterDisposeScope();
+            }
         }
 
         pixels?.Dispose();
-        var block = torch.stack(rows);
-        foreach (var row in rows)
+        Tensor? block = null;
+        if (rows is not null)
         {
-            row.Dispose();
+            block = torch.stack(rows);
+            foreach (var row in rows)
+            {
+                row.Dispose();
+            }
         }
 
-        Preconditions.Labels(y!, "labels", block.shape[2]);
-        return (block, y!.to(ScalarType.Int64));
+        Preconditions.Labels(y!, "labels", rowShape![1]);
+        return (block, y!.to(ScalarType.Int64), rowShape[1]);
+    }
+
+    /// <summary>
+    /// Rewrites the spill file, laid out batch by batch as (K, rows_b, C), into the cache file laid out as (K, N, C), one candidate's block of
+    /// one batch at a time.
+    /// </summary>
+    private static void Reorder(FileStream spill, string path, List<long> batchRows, int candidates, long rowBytes, CancellationToken cancellationToken)
+    {
+        spill.Flush();
+        using var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        var largest = 0L;
+        foreach (var rows in batchRows)
+        {
+            largest = Math.Max(largest, rows * rowBytes);
+        }
+
+        var buffer = new byte[largest];
+        for (var k = 0; k < candidates; k++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            long batchStart = 0;
+            foreach (var rows in batchRows)
+            {
+                var length = (int)(rows * rowBytes);
+                var offset = batchStart + (k * (long)length);
+                for (var read = 0; read < length;)
+                {
+                    var got = RandomAccess.Read(spill.SafeFileHandle, buffer.AsSpan(read, length - read), offset + read);
+                    if (got == 0)
+                    {
+                        throw new IOException(string.Create(CultureInfo.InvariantCulture, $"The cache spill file {spill.Name} ended at byte {offset + read}; expected {length - read} more bytes."));
+                    }
+
+                    read += got;
+                }
+
+                target.Write(buffer, 0, length);
+                batchStart += candidates * (long)length;
+            }
+        }
+    }
+
+    private static long ElementSize(ScalarType precision) => precision == ScalarType.Float16 ? 2 : 4;
+
+    private static void DeleteIfPresent(string? path)
+    {
+        if (path is not null && File.Exists(path))
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>The same seeded pixels for every candidate: per image, <see cref="CandidateCacheOptions.PixelsPerImage"/> distinct indices (all when fewer), <c>(n, P)</c>.</summary>

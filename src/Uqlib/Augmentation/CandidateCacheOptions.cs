@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.IO;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -23,8 +24,16 @@ public sealed record CandidateCacheOptions
     /// <value>The default value is 0.</value>
     public long Seed { get; init; }
 
+    /// <summary>
+    /// Gets the directory of a disk-backed cache, or <see langword="null"/> to keep the cache in memory. When set, each candidate's
+    /// log-probabilities are written to a temporary file there as soon as they are computed, and the cache tensor memory-maps the file,
+    /// so memory holds one batch of one candidate at a time; the file is deleted when the <see cref="CandidateCache"/> is disposed.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (in memory).</value>
+    public string? DiskDirectory { get; init; }
+
     /// <summary>Checks every option and reports every problem in one exception.</summary>
-    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, or <see cref="DiskDirectory"/> is set to a directory that does not exist.</exception>
     public void Validate()
     {
         var problems = new StringBuilder();
@@ -36,6 +45,11 @@ public sealed record CandidateCacheOptions
         if (PixelsPerImage < 1)
         {
             problems.Append(CultureInfo.InvariantCulture, $"PixelsPerImage must be at least 1; found {PixelsPerImage}. ");
+        }
+
+        if (DiskDirectory is not null && !Directory.Exists(DiskDirectory))
+        {
+            problems.Append(CultureInfo.InvariantCulture, $"DiskDirectory must be an existing directory; found '{DiskDirectory}', which does not exist. ");
         }
 
         if (problems.Length > 0)

@@ -89,7 +89,7 @@ public static class GreedyPolicySearch
         var y = labels.to(ScalarType.Int64).to(logProbabilities.device);
         if (!options.HeldOutCheck)
         {
-            return Run(logProbabilities, y, null, null, options, progress, cancellationToken, spanKernels);
+            return Run(logProbabilities, null, y, null, null, options, progress, cancellationToken, spanKernels);
         }
 
         var n = logProbabilities.shape[1];
@@ -97,18 +97,24 @@ public static class GreedyPolicySearch
         var permutation = torch.randperm(n, generator: generator).to(logProbabilities.device);
         var first = permutation.narrow(0, 0, (n + 1) / 2);
         var second = permutation.narrow(0, (n + 1) / 2, n / 2);
-        return Run(logProbabilities.index_select(1, first), y.index_select(0, first),
-            logProbabilities.index_select(1, second), y.index_select(0, second), options, progress, cancellationToken, spanKernels);
+        return Run(logProbabilities, first, y.index_select(0, first), second, y.index_select(0, second), options, progress, cancellationToken,
+            spanKernels);
     }
 
-    private static GreedyPolicySearchResult Run(Tensor cache, Tensor labels, Tensor? heldCache, Tensor? heldLabels,
+    /// <summary>
+    /// The search on the samples <paramref name="rows"/> of the cache (all when null), reporting the held-out check on
+    /// <paramref name="heldRows"/> when not null. The cache is read a chunk of candidates at a time and never copied whole, so it may be
+    /// memory-mapped (<see cref="CandidateCacheOptions.DiskDirectory"/>).
+    /// </summary>
+    private static GreedyPolicySearchResult Run(Tensor cache, Tensor? rows, Tensor labels, Tensor? heldRows, Tensor? heldLabels,
         GreedyPolicySearchOptions options, IProgress<GreedyPolicySearchStep>? progress, CancellationToken cancellationToken, bool spanKernels)
     {
         var spans = spanKernels ? new SpanState(labels, (int)cache.shape[2]) : null;
         var k = (int)cache.shape[0];
+        var n = rows?.shape[0] ?? cache.shape[1];
         var minBeta = 1.0 / options.MaxTemperature;
         var maxBeta = 1.0 / options.MinTemperature;
-        var perChunk = BatchedTemperature.ChunkSize(cache.shape[1] * cache.shape[2], options.ChunkElements);
+        var perChunk = BatchedTemperature.ChunkSize(n * cache.shape[2], options.ChunkElements);
         var labelIndex = labels.view(1, -1, 1);
         var heldIndex = heldLabels?.view(1, -1, 1);
 
@@ -129,7 +135,7 @@ public static class GreedyPolicySearch
             var logT = Math.Log(t);
             if (spans is not null)
             {
-                spans.ScoreAll(cache, policy, logPrevious, logT, options, perChunk, betas, scores, minBeta, maxBeta, cancellationToken);
+                spans.ScoreAll(cache, rows, policy, logPrevious, logT, options, perChunk, betas, scores, minBeta, maxBeta, cancellationToken);
             }
             else
             {
@@ -140,7 +146,7 @@ public static class GreedyPolicySearch
                     cancellationToken.ThrowIfCancellationRequested();
                     using var chunkScope = torch.NewDisposeScope();
                     var count = Math.Min(perChunk, k - start);
-                    var mixture = Mix(cache.narrow(0, start, count), weighted, logT);
+                    var mixture = Mix(Slice(cache, rows, start, count), weighted, logT);
                     Score(mixture, labelIndex, options.Criterion, betas, scores, start, minBeta, maxBeta);
                 }
             }
@@ -161,14 +167,16 @@ public static class GreedyPolicySearch
             }
 
             previous = scores[best];
-            policy = spans is not null ? spans.Advance(policy, cache, best, logPrevious, logT) : Advance(policy, cache, best, logPrevious, logT);
+            policy = spans is not null
+                ? spans.Advance(policy, cache, rows, best, logPrevious, logT)
+                : Advance(policy, cache, rows, best, logPrevious, logT);
             var (temperatureBeta, cll, logLikelihood, accuracy, ece) = Describe(policy, labels, labelIndex,
                 options.Criterion == PolicySearchCriterion.CalibratedLogLikelihood ? betas[best] : policyBeta, minBeta, maxBeta);
             policyBeta = temperatureBeta;
             double? heldOut = null;
-            if (heldCache is not null)
+            if (heldRows is not null)
             {
-                heldPolicy = Advance(heldPolicy, heldCache, best, logPrevious, logT);
+                heldPolicy = Advance(heldPolicy, cache, heldRows, best, logPrevious, logT);
                 var held = Describe(heldPolicy, heldLabels!, heldIndex!, heldBeta, minBeta, maxBeta);
                 heldBeta = held.Beta;
                 heldOut = held.CalibratedLogLikelihood;
@@ -192,7 +200,14 @@ public static class GreedyPolicySearch
 
         policy?.Dispose();
         heldPolicy?.Dispose();
-        return new GreedyPolicySearchResult(k, options.Criterion, (int)cache.shape[1], stoppedEarly, selected.ToArray(), steps.ToArray());
+        return new GreedyPolicySearchResult(k, options.Criterion, (int)n, stoppedEarly, selected.ToArray(), steps.ToArray());
+    }
+
+    /// <summary>Candidates [start, start + count) of the cache, on the samples <paramref name="rows"/> (all when null): one chunk, a view when it can be.</summary>
+    private static Tensor Slice(Tensor cache, Tensor? rows, long start, long count)
+    {
+        var block = cache.narrow(0, start, count);
+        return rows is null ? block : block.index_select(1, rows);
     }
 
     /// <summary>log(((t−1)·π_P + π_s)/t) for a chunk of candidates, given log((t−1)·π_P) (or null at t = 1), in float64.</summary>
@@ -227,11 +242,11 @@ public static class GreedyPolicySearch
         CopyTo(score, scores, start);
     }
 
-    private static Tensor Advance(Tensor? policy, Tensor cache, int candidate, double logPrevious, double logT)
+    private static Tensor Advance(Tensor? policy, Tensor cache, Tensor? rows, int candidate, double logPrevious, double logT)
     {
         using var scope = torch.NewDisposeScope();
         using var weighted = policy?.add(logPrevious);
-        var next = Mix(cache.narrow(0, candidate, 1), weighted, logT).squeeze(0).contiguous();
+        var next = Mix(Slice(cache, rows, candidate, 1), weighted, logT).squeeze(0).contiguous();
         policy?.Dispose();
         return next.MoveToOuterDisposeScope();
     }
@@ -291,7 +306,7 @@ public static class GreedyPolicySearch
         }
 
         Preconditions.Labels(labels, nameof(labels), c);
-        Preconditions.Finite(logProbabilities, nameof(logProbabilities));
+        Preconditions.Finite(logProbabilities, nameof(logProbabilities), BatchedTemperature.ChunkSize(n * c, options.ChunkElements));
         if (options.HeldOutCheck && n < 2)
         {
             throw new ArgumentException("The held-out check splits the samples in two halves; it needs at least 2 samples; found 1.", nameof(options));
@@ -345,7 +360,7 @@ public static class GreedyPolicySearch
             weighted = new double[mixture.Length];
         }
 
-        public void ScoreAll(Tensor cache, Tensor? policy, double logPrevious, double logT, GreedyPolicySearchOptions options, long perChunk,
+        public void ScoreAll(Tensor cache, Tensor? rows, Tensor? policy, double logPrevious, double logT, GreedyPolicySearchOptions options, long perChunk,
             double[] betas, double[] scores, double minBeta, double maxBeta, CancellationToken cancellationToken)
         {
             if (policy is not null)
@@ -363,7 +378,8 @@ public static class GreedyPolicySearch
             for (long start = 0; start < k; start += perChunk)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using var chunk = cache.narrow(0, start, Math.Min(perChunk, k - start)).to(ScalarType.Float64).contiguous();
+                using var chunkScope = torch.NewDisposeScope();
+                var chunk = Slice(cache, rows, start, Math.Min(perChunk, k - start)).to(ScalarType.Float64).contiguous();
                 var all = MemoryMarshal.Cast<byte, double>(chunk.bytes);
                 for (var j = 0; j < chunk.shape[0]; j++)
                 {
@@ -379,9 +395,10 @@ public static class GreedyPolicySearch
             }
         }
 
-        public Tensor Advance(Tensor? policy, Tensor cache, int candidate, double logPrevious, double logT)
+        public Tensor Advance(Tensor? policy, Tensor cache, Tensor? rows, int candidate, double logPrevious, double logT)
         {
-            using var row = cache.narrow(0, candidate, 1).to(ScalarType.Float64).contiguous();
+            using var scope = torch.NewDisposeScope();
+            var row = Slice(cache, rows, candidate, 1).to(ScalarType.Float64).contiguous();
             var values = MemoryMarshal.Cast<byte, double>(row.bytes);
             if (policy is null)
             {
@@ -402,7 +419,7 @@ public static class GreedyPolicySearch
                 policy.Dispose();
             }
 
-            return torch.tensor(mixture, new long[] { labels.Length, classes }, ScalarType.Float64);
+            return torch.tensor(mixture, new long[] { labels.Length, classes }, ScalarType.Float64).MoveToOuterDisposeScope();
         }
 
         private void Load(double[]? weightedPolicy, ReadOnlySpan<double> all, int offset, double logT)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Threading;
 using FluentAssertions;
 using TorchSharp;
@@ -11,9 +12,16 @@ using static TorchSharp.torch;
 
 namespace Uqlib.Tests.Augmentation;
 
-public sealed class CandidateCacheTests
+public sealed class CandidateCacheTests : IDisposable
 {
     private static readonly CandidatePool FlipPool = CandidatePool.Of(SubPolicy.Of(new PolicyOperation(AugmentationOperation.Flip, 1)));
+
+    private readonly string directory = Directory.CreateTempSubdirectory("uqlib-gps-cache-").FullName;
+
+    public void Dispose()
+    {
+        Directory.Delete(directory, recursive: true);
+    }
 
     /// <summary>A classifier that is not flip-invariant: logits are weighted sums of the pixels.</summary>
     private static DelegateModel Classifier()
@@ -143,6 +151,118 @@ public sealed class CandidateCacheTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         ((Action)(() => CandidateCache.Build(model, good, FlipPool, cancellationToken: cancelled.Token))).Should().Throw<OperationCanceledException>();
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float32, false)]
+    [InlineData(ScalarType.Float16, false)]
+    [InlineData(ScalarType.Float32, true)]
+    [InlineData(ScalarType.Float16, true)]
+    public void Build_OnDisk_GivesTheInMemoryCache_AndTheSameSearch(ScalarType precision, bool heldOut)
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Classifier();
+        var pool = CandidatePool.Medical(count: 12, operationsPerSubPolicy: 2, seed: 3);
+        var batches = new[]
+        {
+            new Batch(torch.rand(new long[] { 40, 1, 6, 6 }, generator: torch.manual_seed(6)), torch.randint(0, 3, new long[] { 40 }, generator: torch.manual_seed(7))),
+            new Batch(torch.rand(new long[] { 25, 1, 6, 6 }, generator: torch.manual_seed(8)), torch.randint(0, 3, new long[] { 25 }, generator: torch.manual_seed(9))),
+        };
+        var options = new CandidateCacheOptions { Precision = precision };
+        var searchOptions = new GreedyPolicySearchOptions { Steps = 6, HeldOutCheck = heldOut, Seed = 2, ChunkElements = 400 };
+
+        using var memory = CandidateCache.Build(model, batches, pool, options);
+        using var disk = CandidateCache.Build(model, batches, pool, options with { DiskDirectory = directory });
+
+        memory.FilePath.Should().BeNull();
+        disk.LogProbabilities.shape.Should().Equal(memory.LogProbabilities.shape);
+        disk.LogProbabilities.dtype.Should().Be(precision);
+        disk.LogProbabilities.allclose(memory.LogProbabilities, rtol: 0, atol: 0).Should().BeTrue();
+        disk.Labels.data<long>().ToArray().Should().Equal(memory.Labels.data<long>().ToArray());
+        var fromDisk = GreedyPolicySearch.Search(disk.LogProbabilities, disk.Labels, searchOptions);
+        var fromMemory = GreedyPolicySearch.Search(memory.LogProbabilities, memory.Labels, searchOptions);
+        fromDisk.SelectedCandidates.Should().Equal(fromMemory.SelectedCandidates);
+        fromDisk.Temperature.Should().Be(fromMemory.Temperature);
+        fromDisk.Steps.Should().Equal(fromMemory.Steps);
+    }
+
+    [Fact]
+    public void Build_OnDiskOneBatch_GivesTheInMemoryCache()
+    {
+        using var scope = torch.NewDisposeScope();
+        var pool = CandidatePool.Medical(count: 5, operationsPerSubPolicy: 2, seed: 4);
+        var batch = new Batch(torch.rand(new long[] { 9, 1, 6, 6 }, generator: torch.manual_seed(4)), torch.randint(0, 3, new long[] { 9 }, generator: torch.manual_seed(5)));
+        using var memory = CandidateCache.Build(Classifier(), new[] { batch }, pool);
+        using var disk = CandidateCache.Build(Classifier(), new[] { batch }, pool, new CandidateCacheOptions { DiskDirectory = directory });
+
+        disk.LogProbabilities.shape.Should().Equal(6, 9, 3);
+        disk.LogProbabilities.allclose(memory.LogProbabilities, rtol: 0, atol: 0).Should().BeTrue();
+        Directory.GetFiles(directory).Should().Equal(disk.FilePath);
+    }
+
+    [Fact]
+    public void Build_OnDisk_KeepsTheFileWhileInUse_AndDeletesItOnDispose()
+    {
+        using var scope = torch.NewDisposeScope();
+        var batch = new Batch(torch.rand(new long[] { 5, 1, 6, 6 }, generator: torch.manual_seed(4)), torch.tensor(new long[] { 0, 1, 2, 0, 1 }));
+        var cache = CandidateCache.Build(Classifier(), new[] { batch, batch }, FlipPool, new CandidateCacheOptions { DiskDirectory = directory });
+
+        Directory.GetFiles(directory).Should().Equal(cache.FilePath);
+        new FileInfo(cache.FilePath!).Length.Should().Be(2 * 10 * 3 * 4);
+        cache.Dispose();
+        File.Exists(cache.FilePath).Should().BeFalse();
+        Directory.GetFiles(directory).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Build_OnDisk_DoesNotLeakTensors()
+    {
+        var model = Classifier();
+        using var x = torch.rand(new long[] { 4, 1, 6, 6 }, generator: torch.manual_seed(2));
+        using var y = torch.tensor(new long[] { 0, 1, 2, 0 });
+        var batches = new[] { new Batch(x, y), new Batch(x, y) };
+        var options = new CandidateCacheOptions { DiskDirectory = directory };
+        CandidateCache.Build(model, batches, FlipPool, options).Dispose();
+        var before = LiveTensors.Count;
+        CandidateCache.Build(model, batches, FlipPool, options).Dispose();
+        LiveTensors.Count.Should().Be(before);
+    }
+
+    [Fact]
+    public void Build_OnDisk_BadDirectory_ThrowsClearly()
+    {
+        using var scope = torch.NewDisposeScope();
+        var batch = new Batch(torch.rand(new long[] { 4, 1, 6, 6 }), torch.tensor(new long[] { 0, 1, 2, 0 }));
+        var missing = Path.Combine(directory, "missing");
+        ((Action)(() => CandidateCache.Build(Classifier(), new[] { batch }, FlipPool, new CandidateCacheOptions { DiskDirectory = missing })))
+            .Should().Throw<ArgumentException>().WithParameterName("options").WithMessage($"*DiskDirectory*{missing}*does not exist*");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Build_OnDisk_Cancelled_RemovesThePartialFile(int callsBeforeCancel)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var source = new CancellationTokenSource();
+        var weights = torch.randn(new long[] { 3, 36 }, generator: torch.manual_seed(1));
+        var calls = 0;
+        var model = new DelegateModel(x =>
+        {
+            if (++calls == callsBeforeCancel)
+            {
+                source.Cancel();
+            }
+
+            return x.flatten(1).matmul(weights.t());
+        }, OutputKind.MulticlassLogits);
+        var batch = new Batch(torch.rand(new long[] { 4, 1, 6, 6 }, generator: torch.manual_seed(2)), torch.tensor(new long[] { 0, 1, 2, 0 }));
+
+        ((Action)(() => CandidateCache.Build(model, new[] { batch, batch }, FlipPool, new CandidateCacheOptions { DiskDirectory = directory },
+            cancellationToken: source.Token))).Should().Throw<OperationCanceledException>();
+
+        calls.Should().Be(callsBeforeCancel);
+        Directory.GetFiles(directory).Should().BeEmpty();
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

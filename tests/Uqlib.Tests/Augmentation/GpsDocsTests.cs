@@ -79,4 +79,42 @@ public sealed class GpsDocsTests : IDisposable
         loaded.Temperature.Should().Be(policy.Temperature);
         estimate.Probabilities.shape.Should().Equal(4, 3);
     }
+
+    [Fact]
+    public void DiskCache_FromTheDocs_Runs()
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = new torch.Generator(3);
+        var weights = torch.randn(new long[] { 3, 144 }, generator: generator).div(4);
+        IModel model = new DelegateModel(x => x.flatten(1).matmul(weights.t()), OutputKind.MulticlassLogits);
+        var images = torch.rand(new long[] { 300, 1, 12, 12 }, generator: generator);
+        var drawn = torch.multinomial(model.Forward(images).Logits.softmax(1), 1, generator: generator).squeeze(1);
+        var validation = new[] { new Batch(images.narrow(0, 0, 150), drawn.narrow(0, 0, 150)), new Batch(images.narrow(0, 150, 150), drawn.narrow(0, 150, 150)) };
+        var pool = CandidatePool.Medical(count: 30, operationsPerSubPolicy: 2, seed: 0);
+        var cacheDirectory = directory;
+        string? file;
+        TtaPolicy policy;
+
+        // model, validation and pool as above; cacheDirectory: an existing directory on a disk with room for twice K × N × C × 2 bytes.
+        var cacheOptions = new CandidateCacheOptions { Precision = ScalarType.Float16, DiskDirectory = cacheDirectory };
+        using (var cache = CandidateCache.Build(model, validation, pool, cacheOptions))
+        {
+            Console.WriteLine($"{cache.Candidates} × {cache.Rows} × {cache.Classes} in {cache.FilePath}");
+            var result = GreedyPolicySearch.Search(cache.LogProbabilities, cache.Labels, new GreedyPolicySearchOptions { Steps = 5 });
+            policy = TtaPolicy.FromSearch(result, pool);
+            file = cache.FilePath;
+            File.Exists(file).Should().BeTrue();
+        }  // the file is deleted here
+
+        // or in one call:
+        var fitted = GreedyPolicySearch.Fit(model, validation, pool, new GreedyPolicySearchOptions { Steps = 5 }, cacheOptions);
+
+        File.Exists(file).Should().BeFalse();
+        Directory.GetFiles(directory).Should().BeEmpty();
+        var inMemory = GreedyPolicySearch.Fit(model, validation, pool, new GreedyPolicySearchOptions { Steps = 5 },
+            new CandidateCacheOptions { Precision = ScalarType.Float16 });
+        fitted.Temperature.Should().Be(inMemory.Temperature);
+        policy.Temperature.Should().Be(inMemory.Temperature);
+        string.Join(" | ", fitted.SubPolicies!).Should().Be(string.Join(" | ", inMemory.SubPolicies!));
+    }
 }

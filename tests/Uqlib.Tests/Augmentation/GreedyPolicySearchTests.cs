@@ -207,6 +207,20 @@ public sealed class GreedyPolicySearchTests : IDisposable
         LiveTensors.Count.Should().Be(before);
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32, false, true)]
+    [InlineData(ScalarType.Float16, true, true)]
+    [InlineData(ScalarType.Float32, true, false)]
+    public void Search_HoldsNoCopiesOfTheCacheAcrossSteps(ScalarType dtype, bool heldOut, bool spanKernels)
+    {
+        // A disk-backed cache is read chunk by chunk: the live tensors after each step must not grow with the steps or the chunks.
+        using var narrow = cache.to(dtype);
+        var live = new List<long>();
+        GreedyPolicySearch.Search(narrow, labels, new GreedyPolicySearchOptions { Steps = 4, HeldOutCheck = heldOut, ChunkElements = 50_000 },
+            new SynchronousProgress(_ => live.Add(LiveTensors.Count)), CancellationToken.None, spanKernels);
+        live.Should().HaveCount(4).And.OnlyContain(count => count == live[0]);
+    }
+
     [Fact]
     public void Search_EmptyPool_Throws()
     {
@@ -261,6 +275,16 @@ public sealed class GreedyPolicySearchTests : IDisposable
         bad[3, 10, 2] = torch.tensor(value);
         var act = () => GreedyPolicySearch.Search(bad, labels);
         act.Should().Throw<ArgumentException>().WithParameterName("logProbabilities").WithMessage(message);
+    }
+
+    [Fact]
+    public void Search_NonFiniteCacheInSeveralChunks_CountsThemAll()
+    {
+        using var bad = cache.to(ScalarType.Float16);
+        bad[20, 4, 1] = torch.tensor(double.PositiveInfinity);
+        bad[3, 10, 2] = torch.tensor(double.NaN);
+        var act = () => GreedyPolicySearch.Search(bad, labels, new GreedyPolicySearchOptions { ChunkElements = 50_000 });
+        act.Should().Throw<ArgumentException>().WithParameterName("logProbabilities").WithMessage("*1 NaN and 1 infinite values (first at row 3)*");
     }
 
     [Fact]

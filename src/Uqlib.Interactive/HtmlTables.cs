@@ -1,0 +1,97 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Uqlib.Evaluation;
+
+namespace Uqlib.Interactive;
+
+/// <summary>HTML tables for the evaluation types, three decimals, invariant culture, every text encoded.</summary>
+internal static class HtmlTables
+{
+    private const string TableStyle = "border-collapse:collapse;font-family:sans-serif;font-size:0.9em";
+    private const string CellStyle = "padding:2px 8px;border-bottom:1px solid #ddd";
+
+    public static string FailureDetection(FailureDetectionResult result)
+    {
+        var rows = new List<(string Metric, string Value)>
+        {
+            ("Cases", Integer(result.Cases)),
+            ("Failures", string.Create(CultureInfo.InvariantCulture, $"{result.Failures} ({(double)result.Failures / result.Cases:0.0%})")),
+            ("AUROC", Number(result.Auroc)),
+            (string.Create(CultureInfo.InvariantCulture, $"AUROC {result.AurocCi.Level:0%} CI (DeLong)"), Interval(result.AurocCi)),
+            ("AUPR (failures positive)", Number(result.Aupr)),
+            ("FPR@95%TPR", Number(result.FprAt95Tpr)),
+            ("AURC", Number(result.Aurc)),
+            ("E-AURC", Number(result.EAurc)),
+            ("Youden threshold", Point(result.Youden)),
+            ("Threshold for target sensitivity", Point(result.ForTargetSensitivity)),
+        };
+        if (result.AtThreshold is { } at)
+        {
+            rows.Add(("At the given threshold", Point(at)));
+        }
+
+        var html = new StringBuilder();
+        html.Append("<table class=\"uqlib-failure-detection\" style=\"").Append(TableStyle).Append("\">");
+        html.Append("<thead><tr>").Append(Header("Metric")).Append(Header("Value")).Append("</tr></thead><tbody>");
+        foreach (var (metric, value) in rows)
+        {
+            html.Append("<tr>").Append(Cell(metric, left: true)).Append(Cell(value, left: false)).Append("</tr>");
+        }
+
+        return html.Append("</tbody></table>").ToString();
+    }
+
+    public static string Comparison(MethodComparison comparison)
+    {
+        var html = new StringBuilder();
+        html.Append("<table class=\"uqlib-method-comparison\" style=\"").Append(TableStyle).Append("\">");
+        html.Append("<caption style=\"caption-side:bottom;text-align:left;color:#666\">")
+            .Append(string.Create(CultureInfo.InvariantCulture, $"{comparison.Cases} cases, {comparison.Failures} failures; AUROC interval: DeLong; p: DeLong's paired test against the best AUROC."))
+            .Append("</caption>");
+        html.Append("<thead><tr>");
+        foreach (var header in new[] { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "p vs best" })
+        {
+            html.Append(Header(header));
+        }
+
+        html.Append("</tr></thead><tbody>");
+        foreach (var row in comparison.Rows)
+        {
+            html.Append("<tr>")
+                .Append(Cell(row.Method, left: true))
+                .Append(Cell(Number(row.Auroc), left: false))
+                .Append(Cell(Interval(row.AurocCi), left: false))
+                .Append(Cell(Number(row.Aupr), left: false))
+                .Append(Cell(Number(row.FprAt95Tpr), left: false))
+                .Append(Cell(Number(row.Aurc), left: false))
+                .Append(Cell(Number(row.EAurc), left: false))
+                .Append(Cell(row.PValueVersusBest is { } p ? PValue(p) : "best", left: false))
+                .Append("</tr>");
+        }
+
+        return html.Append("</tbody></table>").ToString();
+    }
+
+    public static string Number(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+
+    private static string Integer(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Interval(ConfidenceInterval ci) => $"[{Number(ci.Lower)}, {Number(ci.Upper)}]";
+
+    private static string PValue(double p) => p < 0.001 ? "&lt;0.001" : Number(p);
+
+    private static string Point(OperatingPoint point) => string.Create(CultureInfo.InvariantCulture,
+        $"{point.Threshold:0.000###}: sensitivity {point.Sensitivity:0.000}, specificity {point.Specificity:0.000}, flags {point.FractionFlagged:0.0%}");
+
+    private static string Header(string text) =>
+        $"<th style=\"{CellStyle};text-align:left\">{WebUtility.HtmlEncode(text)}</th>";
+
+    private static string Cell(string text, bool left)
+    {
+        // "&lt;" from PValue is already encoded; every other text is encoded here.
+        var encoded = text.StartsWith("&lt;", System.StringComparison.Ordinal) ? text : WebUtility.HtmlEncode(text);
+        return $"<td style=\"{CellStyle};text-align:{(left ? "left" : "right")}\">{encoded}</td>";
+    }
+}

@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using FluentAssertions;
+using Uqlib.Evaluation;
+using Uqlib.Plotting.Tests.TestSupport;
+using Xunit;
+
+namespace Uqlib.Plotting.Tests;
+
+public sealed class RiskCoverageChartTests
+{
+    [Fact]
+    public void Create_ThreeMethods_SvgHasTitleAxisLabelsAndAurcPerMethod()
+    {
+        var results = Synthetic.ThreeMethods();
+        using var chart = RiskCoverageChart.Create(results);
+
+        var texts = Svg.Texts(chart.ToSvg());
+
+        texts.Should().Contain(RiskCoverageChart.DefaultTitle);
+        texts.Should().Contain(RiskCoverageChart.XLabel);
+        texts.Should().Contain(RiskCoverageChart.YLabel);
+        foreach (var (method, result) in results)
+        {
+            var entry = string.Create(CultureInfo.InvariantCulture, $"{method}: AURC {result.Aurc:0.000}");
+            texts.Should().ContainSingle(t => t == entry);
+        }
+    }
+
+    [Fact]
+    public void Create_ThreeMethods_DrawsOneCurvePerMethodWithTheEvaluatorsPoints()
+    {
+        var results = Synthetic.ThreeMethods();
+        using var chart = RiskCoverageChart.Create(results);
+
+        var curves = new List<ScottPlot.Plottables.Scatter>(chart.Plot.GetPlottables<ScottPlot.Plottables.Scatter>());
+        curves.Should().HaveCount(3);
+        var points = curves[2].Data.GetScatterPoints();
+        points.Should().HaveCount(results["Ensemble MI"].RiskCoverage.Coverages.Count);
+        points[0].X.Should().Be(results["Ensemble MI"].RiskCoverage.Coverages[0]);
+        points[0].Y.Should().Be(results["Ensemble MI"].RiskCoverage.Risks[0]);
+    }
+
+    [Fact]
+    public void Create_SameInputTwice_GivesIdenticalSvg()
+    {
+        using var first = RiskCoverageChart.Create(Synthetic.ThreeMethods());
+        using var second = RiskCoverageChart.Create(Synthetic.ThreeMethods());
+
+        second.ToSvg().Should().Be(first.ToSvg());
+    }
+
+    [Fact]
+    public void Create_NoMethod_ThrowsNamingResults()
+    {
+        var act = () => RiskCoverageChart.Create(new Dictionary<string, FailureDetectionResult>());
+
+        act.Should().Throw<ArgumentException>().WithParameterName("results");
+    }
+
+    [Fact]
+    public void Create_NullResults_Throws()
+    {
+        var act = () => RiskCoverageChart.Create(null!);
+
+        act.Should().Throw<ArgumentNullException>().WithParameterName("results");
+    }
+}
