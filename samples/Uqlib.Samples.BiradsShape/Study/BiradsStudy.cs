@@ -363,18 +363,22 @@ public static class BiradsStudy
         var calibration = new List<CalibrationSummary>();
         for (var s = 0; s < sets.Length; s++)
         {
-            calibration.Add(SummariseCalibration(setNames[s], tables[s]));
+            var summary = SummariseCalibration(setNames[s], tables[s]);
             if (s == 0)
             {
+                calibration.Add(summary);
                 continue;
             }
+
+            calibration.Add(summary with { Plots = PlotReliability(options.OutputDirectory, key, setNames[s], tables[s]) });
 
             foreach (var method in tables[s].Methods)
             {
                 uncertainty.Add(SummariseFailureDetection(method, setNames[s], tables[s].Scores(method), tables[s].Failures));
             }
 
-            detection.Add(CompareFailureDetection(setNames[s], tables[s]));
+            var table = CompareFailureDetection(setNames[s], tables[s]);
+            detection.Add(table with { Plots = StudyPlots.Save(options.OutputDirectory, key, name, table) });
         }
 
         for (var s = 0; s < sets.Length; s++)
@@ -428,7 +432,16 @@ public static class BiradsStudy
             CalibrationMetrics.NegativeLogLikelihood(before, truth),
             CalibrationMetrics.NegativeLogLikelihood(after, truth),
             ReliabilityDiagram.Compute(before, truth, ReliabilityBins).Bins,
-            ReliabilityDiagram.Compute(after, truth, ReliabilityBins).Bins);
+            ReliabilityDiagram.Compute(after, truth, ReliabilityBins).Bins,
+            Array.Empty<string>());
+    }
+
+    private static IReadOnlyList<string> PlotReliability(string directory, string key, string set, CaseTable cases)
+    {
+        var truth = cases.Truth.ToArray();
+        var before = ReliabilityDiagram.Compute(cases.Probabilities.ToArray(), truth, ReliabilityBins);
+        var after = ReliabilityDiagram.Compute(cases.CalibratedProbabilities.ToArray(), truth, ReliabilityBins);
+        return StudyPlots.SaveReliability(directory, key, set, before, after);
     }
 
     private static void AddRocAuc(List<double> values, double[] probabilities, IReadOnlyList<int> truth)

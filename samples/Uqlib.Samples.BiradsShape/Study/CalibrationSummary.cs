@@ -12,6 +12,7 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <param name="NllAfter">The same after temperature scaling.</param>
 /// <param name="ReliabilityBefore">The reliability diagram's bins (10 equal-width bins of top-label confidence), before.</param>
 /// <param name="ReliabilityAfter">The same after temperature scaling.</param>
+/// <param name="Plots">The reliability diagrams' PNG files, relative to the report folder (empty for the validation set).</param>
 public sealed record CalibrationSummary(
     string Set,
     double EceBefore,
@@ -19,4 +20,5 @@ public sealed record CalibrationSummary(
     double NllBefore,
     double NllAfter,
     IReadOnlyList<ReliabilityBin> ReliabilityBefore,
-    IReadOnlyList<ReliabilityBin> ReliabilityAfter);
+    IReadOnlyList<ReliabilityBin> ReliabilityAfter,
+    IReadOnlyList<string> Plots);

@@ -222,6 +222,21 @@ public static class StudyReportWriter
         }
 
         md.AppendLine();
+        md.AppendLine("Reliability diagrams (10 equal-width bins of top-label confidence; bars: accuracy per bin; the diagonal is perfect calibration), internal test and external sets, before and after temperature scaling:");
+        md.AppendLine();
+        foreach (var configuration in result.Configurations)
+        {
+            var plots = new List<string>();
+            foreach (var c in configuration.Calibration)
+            {
+                plots.AddRange(c.Plots);
+            }
+
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{configuration.Name}:"));
+            md.AppendLine();
+            Images(md, plots, 220);
+        }
+
         md.AppendLine("## Failure detection");
         md.AppendLine();
         md.AppendLine("A case is one fold model's prediction on one slice; a failure is a misclassified case. Every score is higher = more uncertain. " +
@@ -242,6 +257,7 @@ public static class StudyReportWriter
                 md.AppendLine();
                 md.Append(table.Comparison.ToMarkdown());
                 md.AppendLine();
+                Images(md, table.Plots, 440);
                 md.AppendLine($"CSV: `{FailureDetectionFile(configuration, table.Set)}`.");
                 md.AppendLine();
             }
@@ -280,7 +296,7 @@ public static class StudyReportWriter
             md.AppendLine();
         }
 
-        md.AppendLine($"Fitted artefacts (network weights, temperatures, Mahalanobis statistics, kNN banks, z-score combiners) are under `{StudyArtefacts.Folder}/`, saved with Uqlib's persistence; loading them gives identical scores.");
+        md.AppendLine($"Every plot is also saved as SVG beside its PNG under `{StudyPlots.Folder}/`. Fitted artefacts (network weights, temperatures, Mahalanobis statistics, kNN banks, z-score combiners, TTA policies) are under `{StudyArtefacts.Folder}/`, saved with Uqlib's persistence; loading them gives identical scores.");
         md.AppendLine();
         md.AppendLine($"Every number is in `{ResultsFile}`; per-case probabilities, failures and scores are in `{PredictionsFile}`; the tables also in `{ClassificationFile}`, `{CalibrationFile}`, `{ReliabilityFile}` (reliability diagrams, 10 bins) and `failure-detection-*.csv`.");
         return md.ToString();
@@ -292,6 +308,22 @@ public static class StudyReportWriter
         yield return ("ROC AUC", c => (c.InternalRocAuc, c.ExternalRocAuc));
         yield return ("sensitivity", c => (c.InternalSensitivity, c.ExternalSensitivity));
         yield return ("specificity", c => (c.InternalSpecificity, c.ExternalSpecificity));
+    }
+
+    private static void Images(StringBuilder md, IReadOnlyList<string> files, int width)
+    {
+        if (files.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var file in files)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"<img src=\"{file}\" width=\"{width}\" alt=\"{Path.GetFileNameWithoutExtension(file)}\"> ");
+        }
+
+        md.AppendLine();
+        md.AppendLine();
     }
 
     private static void DataRow(StringBuilder md, string label, DatasetSummary[] sets, Func<DatasetSummary, FormattableString> cell)

@@ -57,6 +57,15 @@ public sealed class BiradsStudyTests
             File.ReadAllBytes(Path.Combine(study.Directory, example.File)).Take(4).Should().Equal(0x89, (byte)'P', (byte)'N', (byte)'G');
         }
 
+        var plots = Plots(study.Result).ToList();
+        plots.Should().HaveCount(2 * (4 + 4));
+        foreach (var plot in plots)
+        {
+            report.Should().Contain($"<img src=\"{plot}\"");
+            File.ReadAllBytes(Path.Combine(study.Directory, plot)).Take(4).Should().Equal(0x89, (byte)'P', (byte)'N', (byte)'G');
+            File.Exists(Path.Combine(study.Directory, Path.ChangeExtension(plot, ".svg"))).Should().BeTrue();
+        }
+
         report.Should().NotContain("NaN");
     }
 
@@ -167,9 +176,9 @@ public sealed class BiradsStudyTests
                 File.ReadAllText(Path.Combine(again, file)).Should().Be(File.ReadAllText(Path.Combine(study.Directory, file)), file);
             }
 
-            foreach (var example in study.Result.Configurations.SelectMany(c => c.Examples))
+            foreach (var picture in study.Result.Configurations.SelectMany(c => c.Examples).Select(e => e.File).Concat(Plots(study.Result)))
             {
-                File.ReadAllBytes(Path.Combine(again, example.File)).Should().Equal(File.ReadAllBytes(Path.Combine(study.Directory, example.File)));
+                File.ReadAllBytes(Path.Combine(again, picture)).Should().Equal(File.ReadAllBytes(Path.Combine(study.Directory, picture)), picture);
             }
         }
         finally
@@ -192,6 +201,11 @@ public sealed class BiradsStudyTests
     {
         var act = () => BiradsStudy.Run(new StudyOptions { Patients = 3, Epochs = 0, VolumeSize = 20 });
         act.Should().Throw<ArgumentException>().WithMessage("*Patients*Epochs*VolumeSize*");
+    }
+
+    private static IEnumerable<string> Plots(StudyResult result)
+    {
+        return result.Configurations.SelectMany(c => c.FailureDetection.SelectMany(t => t.Plots).Concat(c.Calibration.SelectMany(k => k.Plots)));
     }
 
     private static void Walk(JsonElement element, string? name, ref int numbers)
