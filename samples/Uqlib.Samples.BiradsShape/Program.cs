@@ -9,17 +9,19 @@ using Uqlib.Samples.BiradsShape.Study;
 // The BI-RADS tumour-shape study on synthetic patients, end to end. `--help` lists the options.
 torch.set_num_threads(1);
 
-var output = new Option<string>("--output", "-o") { Description = "Folder for report.md, results.json and predictions.csv.", DefaultValueFactory = _ => new StudyOptions().OutputDirectory };
+var output = new Option<string>("--output", "-o") { Description = "Folder for report.md, results.json, the CSV files, the example slices and the fitted artefacts.", DefaultValueFactory = _ => new StudyOptions().OutputDirectory };
 var seed = new Option<int>("--seed") { Description = "Seed of every random step.", DefaultValueFactory = _ => new StudyOptions().Seed };
 var patients = new Option<int?>("--patients") { Description = "Internal patients (default 103; 30 with --quick)." };
 var externalPatients = new Option<int?>("--external-patients") { Description = "External, domain-shifted patients (default 31; 10 with --quick)." };
+var validationPatients = new Option<int?>("--validation-patients") { Description = "Validation patients, held out from every fold model; every post-hoc fit uses them (default 25; 8 with --quick)." };
+var testPatients = new Option<int?>("--test-patients") { Description = "Internal test patients, held out from every fold model and fit (default 25; 8 with --quick)." };
 var epochs = new Option<int?>("--epochs") { Description = "Training epochs per fold model (default 8; 2 with --quick)." };
 var quick = new Option<bool>("--quick") { Description = "A small study that runs in well under a minute (CI, smoke tests)." };
 var device = new Option<string>("--device") { Description = "TorchSharp device: cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
 
 var root = new RootCommand("BI-RADS tumour-shape study on synthetic breast-MRI tumours: 5-fold CNN training with and without augmentation, an external domain-shifted set, post-hoc uncertainty, and a report.")
 {
-    output, seed, patients, externalPatients, epochs, quick, device,
+    output, seed, patients, externalPatients, validationPatients, testPatients, epochs, quick, device,
 };
 
 root.SetAction((parseResult, cancellationToken) =>
@@ -31,6 +33,8 @@ root.SetAction((parseResult, cancellationToken) =>
         Seed = parseResult.GetValue(seed),
         Patients = parseResult.GetValue(patients) ?? preset.Patients,
         ExternalPatients = parseResult.GetValue(externalPatients) ?? preset.ExternalPatients,
+        ValidationPatients = parseResult.GetValue(validationPatients) ?? preset.ValidationPatients,
+        TestPatients = parseResult.GetValue(testPatients) ?? preset.TestPatients,
         Epochs = parseResult.GetValue(epochs) ?? preset.Epochs,
         Device = parseResult.GetValue(device)!,
     };
@@ -42,6 +46,8 @@ root.SetAction((parseResult, cancellationToken) =>
         var result = BiradsStudy.Run(options, progress, cancellationToken);
         Console.WriteLine();
         Console.Write(StudyReportWriter.SummaryTable(result));
+        Console.WriteLine();
+        Console.Write(StudyReportWriter.HeadlineTable(result));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed.TotalSeconds:F0} s."));
         return System.Threading.Tasks.Task.FromResult(0);
     }

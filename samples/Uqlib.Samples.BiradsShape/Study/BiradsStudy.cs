@@ -1,9 +1,15 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Threading;
 using TorchSharp;
+using Uqlib.Augmentation;
 using Uqlib.Calibration;
+using Uqlib.Combination;
+using Uqlib.Ensembles;
+using Uqlib.Evaluation;
+using Uqlib.Latent;
 using Uqlib.Samples.BiradsShape.Data;
 using Uqlib.Samples.BiradsShape.Evaluation;
 using Uqlib.Samples.BiradsShape.Labelling;
@@ -16,14 +22,28 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <summary>The BI-RADS tumour-shape study end to end: synthetic patients, slice auto-labelling, 5-fold cross-validation by patient
 /// with and without augmentation, an external domain-shifted test set, post-hoc uncertainty, and the report.</summary>
 /// <remarks>
-/// Deterministic for a given <see cref="StudyOptions.Seed"/> on one thread. Every step is a method named after it, so that an
-/// estimator that needs several models (the 5-fold ensemble) or a fitted combination plugs in beside <see cref="SingleModelMethods"/>.
+/// <para>Deterministic for a given <see cref="StudyOptions.Seed"/> on one thread. Every step is a method named after it.</para>
+/// <para>Four groups of patients: the cross-validation cohort (the fold models are trained on it; the seed's table reports each fold
+/// model on its held-out fold), the validation patients and the internal test patients (same scanner, never seen by any fold model),
+/// and the external patients (another scanner). Every post-hoc fit (temperatures, the test-time augmentation policy, the z-score
+/// combination) uses the validation patients only, so the internal test figures are unbiased.</para>
 /// </remarks>
 public static class BiradsStudy
 {
+    /// <summary>The name of the z-score combination in tables and files.</summary>
+    public const string CombinationName = "Z-score combination";
+
+    /// <summary>The name of the uncalibrated softmax score, the seed's baseline; it is left out of the combination because temperature
+    /// scaling does not change its ranking within a model.</summary>
+    public const string BaselineName = "DistanceToHardLabel";
+
     private static readonly ShapeLabeller Labeller = new();
 
-    /// <summary>Runs the whole study and writes <c>report.md</c>, <c>results.json</c> and <c>predictions.csv</c> into the output folder.</summary>
+    /// <summary>Gets the Mahalanobis options of the study: Ledoit–Wolf shrinkage always, because ReLU features have units that never
+    /// fire on some training sets, which leaves the empirical covariance singular.</summary>
+    internal static MahalanobisOptions LatentOptions { get; } = new() { Covariance = CovarianceMethod.LedoitWolf };
+
+    /// <summary>Runs the whole study and writes the report folder (see <see cref="StudyReportWriter"/>).</summary>
     /// <param name="options">The settings of the run.</param>
     /// <param name="progress">Receives one plain line per step, epoch and fold, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels between steps and mini-batches.</param>
@@ -37,15 +57,22 @@ public static class BiradsStudy
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var device = ResolveDevice(options.Device);
+        Directory.CreateDirectory(options.OutputDirectory);
 
         progress?.Report($"Generating {options.Patients} internal patients ({options.VolumeSize}³ voxels) and labelling their slices");
         using var labelledInternal = PrepareData(options.Patients, ScannerProfile.Internal, options, options.Seed);
         cancellationToken.ThrowIfCancellationRequested();
+        progress?.Report($"Generating {options.ValidationPatients} validation and {options.TestPatients} internal test patients (same scanner, held out from every fold model)");
+        using var validationSet = PrepareHeldOut(options.ValidationPatients, options, ValidationSeed(options));
+        using var testSet = PrepareHeldOut(options.TestPatients, options, TestSeed(options));
+        cancellationToken.ThrowIfCancellationRequested();
         progress?.Report($"Generating {options.ExternalPatients} external patients (another scanner) and labelling their slices");
-        using var externalSet = PrepareData(options.ExternalPatients, ScannerProfile.External, options, options.Seed + 7919);
+        using var externalSet = PrepareData(options.ExternalPatients, ScannerProfile.External, options, ExternalSeed(options));
         var patientFolds = PatientFolds.Assign(labelledInternal.PatientShapes, options.Folds, options.Seed + 2);
         using var internalSet = BalancePerFold(labelledInternal, patientFolds, options.Folds, options.Seed + 3);
         RequireBothClasses(internalSet, "internal");
+        RequireBothClasses(validationSet, "validation");
+        RequireBothClasses(testSet, "internal test");
         RequireBothClasses(externalSet, "external");
         var sliceFolds = new int[internalSet.Slices.Count];
         for (var i = 0; i < sliceFolds.Length; i++)
@@ -56,38 +83,59 @@ public static class BiradsStudy
         var internalSummary = internalSet.Summary with { Folds = CountPerFold(internalSet.Labels, sliceFolds, options.Folds) };
         progress?.Report(string.Create(CultureInfo.InvariantCulture,
             $"Internal: {internalSet.Slices.Count} slices used ({internalSummary.Used.Round} round, {internalSummary.Used.Irregular} irregular, {internalSummary.Ambiguous} ambiguous set aside); " +
+            $"validation: {validationSet.Slices.Count}; internal test: {testSet.Slices.Count}; " +
             $"external: {externalSet.Slices.Count} ({externalSet.Summary.Used.Round} round, {externalSet.Summary.Used.Irregular} irregular)"));
 
+        var data = new StudyData(internalSet, sliceFolds, validationSet, testSet, externalSet);
         var predictions = new PredictionTable();
         var configurations = new List<ConfigurationResult>();
         foreach (var augmented in new[] { false, true })
         {
-            configurations.Add(RunConfiguration(augmented, internalSet, sliceFolds, externalSet, options, device, predictions, progress, cancellationToken));
+            configurations.Add(RunConfiguration(augmented, data, options, device, predictions, progress, cancellationToken));
         }
 
-        var result = new StudyResult(options, internalSummary, externalSet.Summary, configurations);
+        var result = new StudyResult(options, internalSummary, validationSet.Summary, testSet.Summary, externalSet.Summary, configurations);
         StudyReportWriter.Write(result, predictions.Lines, options.OutputDirectory);
         progress?.Report($"Report written to {options.OutputDirectory}");
         return result;
     }
 
     /// <summary>The post-hoc methods applied to each fold model on its own: each is fitted on the fold's <see cref="FitData"/>
-    /// (training slices, and the held-out fold as validation) and scores the held-out fold and the external set.</summary>
-    /// <remarks>Single-model methods that need fitting (temperature scaling, TTA with a GPS policy, Mahalanobis, kNN on the
-    /// <see cref="ShapeNet.FeatureLayer"/> features) are added to this list.</remarks>
+    /// (the model's training slices, and the validation patients) and scores the validation, internal test and external slices.</summary>
+    /// <remarks>The uncalibrated softmax score (the seed's), the same score after temperature scaling, test-time augmentation with
+    /// <paramref name="policy"/> (mutual information and predictive entropy), and Mahalanobis (Ledoit–Wolf covariance) and kNN on the
+    /// <see cref="ShapeNet.FeatureLayer"/> features. The caller disposes the estimators that are <see cref="IDisposable"/>.</remarks>
     /// <param name="model">One fold model, exposing its penultimate features.</param>
-    /// <returns>The estimators, in report order.</returns>
-    internal static IReadOnlyList<IUncertaintyEstimator> SingleModelMethods(IModel model)
+    /// <param name="policy">The test-time augmentation policy learned by greedy policy search; its temperature calibrates the averaged prediction.</param>
+    /// <returns>The estimators, in report order; the second is the calibrated softmax estimator.</returns>
+    internal static IReadOnlyList<IUncertaintyEstimator> SingleModelMethods(IModel model, TtaPolicy policy)
     {
+        var tta = new TtaOptions { MaxAugmentedBatchSize = 1024 };
+        var calibrator = policy.CreateCalibrator(classes: 2);
         return new IUncertaintyEstimator[]
         {
             new SoftmaxEstimator(model, SoftmaxScore.DistanceToHardLabel),
-            new SoftmaxEstimator(model, SoftmaxScore.MaxProbability),
+            new SoftmaxEstimator(model, SoftmaxScore.DistanceToHardLabel, TemperatureScaling.Fit),
+            new TestTimeAugmentationEstimator(model, policy, EnsembleScore.MutualInformation, calibrator, tta),
+            new TestTimeAugmentationEstimator(model, policy, EnsembleScore.PredictiveEntropy, calibrator, tta),
+            new MahalanobisEstimator(model, LatentOptions),
+            new KnnEstimator(model),
         };
     }
 
-    /// <summary>Summarises how one method's scores separate failures from correct predictions. The failure-detection metrics
-    /// (AUROC with its DeLong interval, AUPR, FPR@95%TPR, AURC) are computed from the same scores and failures.</summary>
+    /// <summary>The methods over all fold models at once: the 5-fold sub-ensemble, by mutual information and by predictive entropy.</summary>
+    /// <param name="models">The fold models.</param>
+    /// <returns>The estimators, in report order.</returns>
+    internal static IReadOnlyList<IUncertaintyEstimator> EnsembleMethods(IReadOnlyList<IModel> models)
+    {
+        return new IUncertaintyEstimator[]
+        {
+            new DeepEnsembleEstimator(models, EnsembleScore.MutualInformation),
+            new DeepEnsembleEstimator(models, EnsembleScore.PredictiveEntropy),
+        };
+    }
+
+    /// <summary>Summarises how one method's scores separate failures from correct predictions: the mean score of each group.</summary>
     /// <param name="method">The method's name.</param>
     /// <param name="set">The set's name.</param>
     /// <param name="scores">One score per prediction, higher = more uncertain.</param>
@@ -115,14 +163,48 @@ public static class BiradsStudy
             method, set, scores.Count, failed, correct == 0 ? double.NaN : correctSum / correct, failed == 0 ? double.NaN : failedSum / failed);
     }
 
-    /// <summary>Trains the fold models of one configuration, then scores each on its held-out fold and on the external set.</summary>
-    /// <remarks>Methods that need all fold models at once (the deep ensemble of the 5 fold models, on the external set) take
-    /// <see cref="FoldModels.Models"/> from here, before the models are disposed.</remarks>
+    /// <summary>Compares every method as a failure detector on one set with <see cref="RocEvaluator.Compare"/>: AUROC with DeLong's
+    /// interval, AUPR, FPR@95%TPR, AURC, E-AURC and the paired test against the best.</summary>
+    /// <param name="set">The set's name.</param>
+    /// <param name="cases">The set's cases, every method scored.</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="ArgumentException">The cases hold no failure or no success.</exception>
+    internal static FailureDetectionTable CompareFailureDetection(string set, CaseTable cases)
+    {
+        var scores = cases.ScoreTensors(cases.Methods);
+        try
+        {
+            using var failures = cases.FailureTensor();
+            var comparison = RocEvaluator.Compare(scores, failures);
+            var results = new Dictionary<string, FailureDetectionResult>(StringComparer.Ordinal);
+            foreach (var method in cases.Methods)
+            {
+                results[method] = RocEvaluator.Evaluate(scores[method], failures);
+            }
+
+            return new FailureDetectionTable(set, comparison.Cases, comparison.Failures, comparison.Rows, comparison, results, Array.Empty<string>());
+        }
+        finally
+        {
+            foreach (var tensor in scores.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    internal static int PolicySeed(StudyOptions options, bool augmented) => options.Seed + (augmented ? 2000 : 200);
+
+    internal static int ValidationSeed(StudyOptions options) => options.Seed + 104_729;
+
+    internal static int TestSeed(StudyOptions options) => options.Seed + 130_363;
+
+    internal static int ExternalSeed(StudyOptions options) => options.Seed + 7919;
+
+    /// <summary>Trains the fold models of one configuration, reports the seed's table, then fits and scores every post-hoc method.</summary>
     private static ConfigurationResult RunConfiguration(
         bool augmented,
-        LabelledSlices internalSet,
-        int[] sliceFolds,
-        LabelledSlices externalSet,
+        StudyData data,
         StudyOptions options,
         Device device,
         PredictionTable predictions,
@@ -130,76 +212,188 @@ public static class BiradsStudy
         CancellationToken cancellationToken)
     {
         var name = augmented ? "with augmentation" : "without augmentation";
+        var key = StudyArtefacts.ConfigurationKey(augmented);
         var trainingOptions = new TrainingOptions { Epochs = options.Epochs, Augment = augmented, Seed = options.Seed + (augmented ? 1000 : 100) };
         var epochProgress = progress is null
             ? null
             : new InlineProgress<(int Fold, TrainingProgress Epoch)>(p => progress.Report(string.Create(CultureInfo.InvariantCulture,
                 $"  {name}, fold {p.Fold + 1}/{options.Folds}: epoch {p.Epoch.Epoch}/{p.Epoch.Epochs}, loss {p.Epoch.MeanLoss:F4}")));
+        var internalSet = data.Internal;
         using var foldModels = CrossValidation.Train(
-            internalSet.Slices.Images, internalSet.Labels, sliceFolds, options.Folds, trainingOptions, device, epochProgress, cancellationToken);
+            internalSet.Slices.Images, internalSet.Labels, data.SliceFolds, options.Folds, trainingOptions, device, epochProgress, cancellationToken);
 
+        // The seed's table: each fold model on its own held-out fold, and on the external set.
         var internalFolds = new List<BinaryMetrics>();
         var externalFolds = new List<BinaryMetrics>();
-        var scoreSets = new Dictionary<(string Method, string Set), (List<double> Scores, List<bool> Failures)>();
-        var methodOrder = new List<string>();
-        using var externalImages = externalSet.Slices.Images.to(device);
+        var internalAuc = new List<double>();
+        var externalAuc = new List<double>();
+        using var externalImages = data.External.Slices.Images.to(device);
+        for (var fold = 0; fold < foldModels.Count; fold++)
+        {
+            var model = foldModels.Models[fold];
+            var (_, heldOutRows) = SplitByFold(data.SliceFolds, fold);
+            using var heldOutImages = Rows(internalSet.Slices.Images, heldOutRows).to(device);
+            var heldOutTruth = Subset(internalSet.Labels, heldOutRows);
+            var heldOutProbabilities = PredictIrregular(model, heldOutImages);
+            var externalProbabilities = PredictIrregular(model, externalImages);
+            internalFolds.Add(BinaryMetrics.Compute(HardLabels(heldOutProbabilities), heldOutTruth));
+            externalFolds.Add(BinaryMetrics.Compute(HardLabels(externalProbabilities), data.External.Labels));
+            AddRocAuc(internalAuc, heldOutProbabilities, heldOutTruth);
+            AddRocAuc(externalAuc, externalProbabilities, data.External.Labels);
+            progress?.Report(string.Create(CultureInfo.InvariantCulture,
+                $"{name}, fold {fold + 1}/{options.Folds}: held-out accuracy {internalFolds[^1].Accuracy:F3}, external accuracy {externalFolds[^1].Accuracy:F3}"));
+        }
+
+        // Post-hoc uncertainty: every case is one fold model's prediction on one slice of the validation, internal test or external set.
+        var setNames = new[] { "validation", "internal", "external" };
+        var sets = new[] { data.Validation, data.Test, data.External };
+        using var validationImages = data.Validation.Slices.Images.to(device);
+        using var testImages = data.Test.Slices.Images.to(device);
+        var images = new[] { validationImages, testImages, externalImages };
+        using var validationLabels = LabelTensor(data.Validation.Labels).to(device);
+        var tables = new[] { new CaseTable(), new CaseTable(), new CaseTable() };
+        progress?.Report(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: greedy policy search over {PolicySearch.PoolSize + 1} candidate sub-policies on the validation patients"));
+        var policy = PolicySearch.Learn(foldModels.Models, validationImages, validationLabels, PolicySeed(options, augmented), cancellationToken);
+        policy.Save(StudyArtefacts.PolicyPath(options.OutputDirectory, key));
+        var ensembleScores = new List<(string Method, double[][] Scores)>();
+        foreach (var ensemble in EnsembleMethods(foldModels.Models))
+        {
+            var perSet = new double[sets.Length][];
+            for (var s = 0; s < sets.Length; s++)
+            {
+                perSet[s] = EstimateScores(ensemble, images[s]).Scores;
+            }
+
+            ensembleScores.Add((ensemble.Name, perSet));
+        }
+
+        var temperatures = new double[foldModels.Count];
         for (var fold = 0; fold < foldModels.Count; fold++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var model = foldModels.Models[fold];
-            var (trainRows, validationRows) = SplitByFold(sliceFolds, fold);
+            var (trainRows, _) = SplitByFold(data.SliceFolds, fold);
             using var scope = NewDisposeScope();
             var trainImages = Rows(internalSet.Slices.Images, trainRows).to(device);
-            var trainLabels = LabelTensor(internalSet.Labels, trainRows).to(device);
-            var validationImages = Rows(internalSet.Slices.Images, validationRows).to(device);
-            var validationLabels = LabelTensor(internalSet.Labels, validationRows).to(device);
-
-            var validationTruth = Subset(internalSet.Labels, validationRows);
-            var validationPatients = Subset(internalSet.Slices.Patients, validationRows);
-            var validationProbabilities = PredictIrregular(model, validationImages);
-            var externalProbabilities = PredictIrregular(model, externalImages);
-            var validationPredicted = HardLabels(validationProbabilities);
-            var externalPredicted = HardLabels(externalProbabilities);
-            internalFolds.Add(BinaryMetrics.Compute(validationPredicted, validationTruth));
-            externalFolds.Add(BinaryMetrics.Compute(externalPredicted, externalSet.Labels));
-
+            var trainLabels = LabelTensor(Subset(internalSet.Labels, trainRows)).to(device);
             var fitData = new FitData
             {
                 Training = new[] { new Batch(trainImages, trainLabels) },
                 Validation = new[] { new Batch(validationImages, validationLabels) },
             };
-            var internalScores = new List<(string, double[])>();
-            var externalScores = new List<(string, double[])>();
-            foreach (var estimator in SingleModelMethods(model))
+            var methods = SingleModelMethods(model, policy);
+            try
             {
-                estimator.Fit(fitData);
-                var validationScores = Scores(estimator, validationImages);
-                var externalScoresOfMethod = Scores(estimator, externalImages);
-                internalScores.Add((estimator.Name, validationScores));
-                externalScores.Add((estimator.Name, externalScoresOfMethod));
-                if (!methodOrder.Contains(estimator.Name))
+                foreach (var estimator in methods)
                 {
-                    methodOrder.Add(estimator.Name);
+                    estimator.Fit(fitData);
                 }
 
-                AddScores(scoreSets, estimator.Name, "internal", validationScores, validationPredicted, validationTruth);
-                AddScores(scoreSets, estimator.Name, "external", externalScoresOfMethod, externalPredicted, externalSet.Labels);
+                var calibrated = (SoftmaxEstimator)methods[1];
+                temperatures[fold] = ((TemperatureScaling)calibrated.Calibrator!).Temperature;
+                for (var s = 0; s < sets.Length; s++)
+                {
+                    var (probabilities, failures) = PredictWithFailures(model, images[s], sets[s].Labels);
+                    var (calibratedProbabilities, calibratedScores) = EstimateScores(calibrated, images[s]);
+                    tables[s].AddFold(fold, sets[s].Labels, probabilities, calibratedProbabilities, failures);
+                    foreach (var estimator in methods)
+                    {
+                        tables[s].AddScores(estimator.Name, ReferenceEquals(estimator, calibrated) ? calibratedScores : EstimateScores(estimator, images[s]).Scores);
+                    }
+
+                    foreach (var (method, perSet) in ensembleScores)
+                    {
+                        tables[s].AddScores(method, perSet[s]);
+                    }
+                }
+
+                StudyArtefacts.SaveFold(options.OutputDirectory, key, fold, foldModels.Networks[fold], methods);
+            }
+            finally
+            {
+                foreach (var estimator in methods)
+                {
+                    (estimator as IDisposable)?.Dispose();
+                }
             }
 
-            predictions.Add(name, "internal", fold, validationPatients, validationTruth, validationProbabilities, internalScores);
-            predictions.Add(name, "external", fold, externalSet.Slices.Patients, externalSet.Labels, externalProbabilities, externalScores);
             progress?.Report(string.Create(CultureInfo.InvariantCulture,
-                $"{name}, fold {fold + 1}/{options.Folds}: held-out accuracy {internalFolds[^1].Accuracy:F3}, external accuracy {externalFolds[^1].Accuracy:F3}"));
+                $"{name}, fold {fold + 1}/{options.Folds}: post-hoc methods fitted (temperature {temperatures[fold]:F3}) and scored"));
+        }
+
+        // The z-score combination of every method but the uncalibrated baseline, fitted on the validation cases.
+        var combined = new List<string>();
+        foreach (var method in tables[0].Methods)
+        {
+            if (method != BaselineName)
+            {
+                combined.Add(method);
+            }
+        }
+
+        ZScoreCombiner combiner;
+        var validationScores = tables[0].ScoreTensors(combined);
+        try
+        {
+            combiner = ZScoreCombiner.Fit(validationScores);
+        }
+        finally
+        {
+            DisposeAll(validationScores);
+        }
+
+        combiner.Save(StudyArtefacts.CombinerPath(options.OutputDirectory, key));
+        foreach (var table in tables)
+        {
+            var scores = table.ScoreTensors(combined);
+            try
+            {
+                using var values = combiner.Combine(scores);
+                table.AddScores(CombinationName, values.data<double>().ToArray());
+            }
+            finally
+            {
+                DisposeAll(scores);
+            }
         }
 
         var uncertainty = new List<UncertaintySummary>();
-        foreach (var set in new[] { "internal", "external" })
+        var detection = new List<FailureDetectionTable>();
+        var calibration = new List<CalibrationSummary>();
+        for (var s = 0; s < sets.Length; s++)
         {
-            foreach (var method in methodOrder)
+            var summary = SummariseCalibration(setNames[s], tables[s]);
+            if (s == 0)
             {
-                var (scores, failures) = scoreSets[(method, set)];
-                uncertainty.Add(SummariseFailureDetection(method, set, scores, failures));
+                calibration.Add(summary);
+                continue;
             }
+
+            calibration.Add(summary with { Plots = PlotReliability(options.OutputDirectory, key, setNames[s], tables[s]) });
+
+            foreach (var method in tables[s].Methods)
+            {
+                uncertainty.Add(SummariseFailureDetection(method, setNames[s], tables[s].Scores(method), tables[s].Failures));
+            }
+
+            var table = CompareFailureDetection(setNames[s], tables[s]);
+            detection.Add(table with { Plots = StudyPlots.Save(options.OutputDirectory, key, name, table) });
+        }
+
+        for (var s = 0; s < sets.Length; s++)
+        {
+            for (var fold = 0; fold < foldModels.Count; fold++)
+            {
+                predictions.Add(name, setNames[s], fold, sets[s].Slices.Patients, tables[s], fold);
+            }
+        }
+
+        var examples = ExampleSlices.Save(options.OutputDirectory, key, data.External, tables[2], foldModels.Count);
+        var policyNames = new List<string>();
+        foreach (var augmentation in policy.Augmentations)
+        {
+            policyNames.Add(augmentation.Name);
         }
 
         return new ConfigurationResult(
@@ -207,16 +401,108 @@ public static class BiradsStudy
             augmented,
             internalFolds,
             Summarise(internalFolds, m => m.Accuracy),
+            MeanSd.Of(internalAuc),
             Summarise(internalFolds, m => m.Sensitivity),
             Summarise(internalFolds, m => m.Specificity),
             externalFolds,
             Summarise(externalFolds, m => m.Accuracy),
+            MeanSd.Of(externalAuc),
             Summarise(externalFolds, m => m.Sensitivity),
             Summarise(externalFolds, m => m.Specificity),
-            uncertainty);
+            temperatures,
+            policyNames,
+            policy.Temperature ?? 1,
+            calibration,
+            uncertainty,
+            detection,
+            examples);
     }
 
-    private static LabelledSlices PrepareData(int patients, ScannerProfile profile, StudyOptions options, int seed)
+    private const int ReliabilityBins = 10;
+
+    private static CalibrationSummary SummariseCalibration(string set, CaseTable cases)
+    {
+        var truth = cases.Truth.ToArray();
+        var before = cases.Probabilities.ToArray();
+        var after = cases.CalibratedProbabilities.ToArray();
+        return new CalibrationSummary(
+            set,
+            CalibrationMetrics.Ece(before, truth),
+            CalibrationMetrics.Ece(after, truth),
+            CalibrationMetrics.NegativeLogLikelihood(before, truth),
+            CalibrationMetrics.NegativeLogLikelihood(after, truth),
+            ReliabilityDiagram.Compute(before, truth, ReliabilityBins).Bins,
+            ReliabilityDiagram.Compute(after, truth, ReliabilityBins).Bins,
+            Array.Empty<string>());
+    }
+
+    private static IReadOnlyList<string> PlotReliability(string directory, string key, string set, CaseTable cases)
+    {
+        var truth = cases.Truth.ToArray();
+        var before = ReliabilityDiagram.Compute(cases.Probabilities.ToArray(), truth, ReliabilityBins);
+        var after = ReliabilityDiagram.Compute(cases.CalibratedProbabilities.ToArray(), truth, ReliabilityBins);
+        return StudyPlots.SaveReliability(directory, key, set, before, after);
+    }
+
+    private static void AddRocAuc(List<double> values, double[] probabilities, IReadOnlyList<int> truth)
+    {
+        var positive = new bool[truth.Count];
+        var positives = 0;
+        for (var i = 0; i < positive.Length; i++)
+        {
+            positive[i] = truth[i] == ShapeLabeller.IrregularClass;
+            positives += positive[i] ? 1 : 0;
+        }
+
+        if (positives > 0 && positives < positive.Length)
+        {
+            values.Add(RocEvaluator.Auroc(probabilities, positive));
+        }
+    }
+
+    private static (double[] Probabilities, bool[] Failures) PredictWithFailures(IModel model, Tensor images, int[] labels)
+    {
+        using var scope = NewDisposeScope();
+        using var output = model.Forward(images);
+        var probabilities = ProbabilityConversion.ToProbabilities(output.Logits, model.OutputKind);
+        var failures = Failures.Misclassified(probabilities, LabelTensor(labels).to(probabilities.device));
+        return (
+            probabilities[.., ShapeLabeller.IrregularClass].to(ScalarType.Float64).cpu().data<double>().ToArray(),
+            failures.cpu().data<bool>().ToArray());
+    }
+
+    private static (double[] Probabilities, double[] Scores) EstimateScores(IUncertaintyEstimator estimator, Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        using var estimate = estimator.EstimateAll(new[] { new Batch(images) });
+        return (
+            estimate.Probabilities[.., ShapeLabeller.IrregularClass].to(ScalarType.Float64).cpu().data<double>().ToArray(),
+            estimate.Scores.to(ScalarType.Float64).cpu().data<double>().ToArray());
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor> tensors)
+    {
+        foreach (var tensor in tensors.Values)
+        {
+            tensor.Dispose();
+        }
+    }
+
+    private static LabelledSlices PrepareHeldOut(int patients, StudyOptions options, int seed)
+    {
+        using var labelled = PrepareData(patients, ScannerProfile.Internal, options, seed);
+        var kept = new List<int>(ClassBalancer.DownSample(labelled.Labels, seed + 1));
+        kept.Sort();
+        var keptLabels = new int[kept.Count];
+        for (var i = 0; i < keptLabels.Length; i++)
+        {
+            keptLabels[i] = labelled.Labels[kept[i]];
+        }
+
+        return new LabelledSlices(labelled.Slices.Select(kept), keptLabels, labelled.PatientShapes, labelled.Summary with { Used = Count(keptLabels) });
+    }
+
+    internal static LabelledSlices PrepareData(int patients, ScannerProfile profile, StudyOptions options, int seed)
     {
         using var volumes = TumourGenerator.Generate(patients, options.VolumeSize, profile, seed);
         using var all = SliceSampler.Sample(volumes, options.RotationsPerPatient, options.SlicesPerRotation, seed + 1);
@@ -362,12 +648,12 @@ public static class BiradsStudy
         return source.index_select(0, index);
     }
 
-    private static Tensor LabelTensor(int[] labels, List<int> rows)
+    private static Tensor LabelTensor(IReadOnlyList<int> labels)
     {
-        var values = new long[rows.Count];
+        var values = new long[labels.Count];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = labels[rows[i]];
+            values[i] = labels[i];
         }
 
         return tensor(values);
@@ -401,34 +687,6 @@ public static class BiradsStudy
         }
 
         return labels;
-    }
-
-    private static double[] Scores(IUncertaintyEstimator estimator, Tensor images)
-    {
-        using var estimate = estimator.EstimateAll(new[] { new Batch(images) });
-        using var scores = estimate.Scores.to(ScalarType.Float64).cpu();
-        return scores.data<double>().ToArray();
-    }
-
-    private static void AddScores(
-        Dictionary<(string Method, string Set), (List<double> Scores, List<bool> Failures)> sets,
-        string method,
-        string set,
-        double[] scores,
-        IReadOnlyList<int> predicted,
-        IReadOnlyList<int> truth)
-    {
-        if (!sets.TryGetValue((method, set), out var entry))
-        {
-            entry = (new List<double>(), new List<bool>());
-            sets[(method, set)] = entry;
-        }
-
-        entry.Scores.AddRange(scores);
-        for (var i = 0; i < truth.Count; i++)
-        {
-            entry.Failures.Add(predicted[i] != truth[i]);
-        }
     }
 
     private static MeanSd Summarise(List<BinaryMetrics> folds, Func<BinaryMetrics, double> metric)

@@ -12,15 +12,13 @@ internal sealed class PredictionTable
     /// <summary>Gets the CSV header and rows.</summary>
     internal IReadOnlyList<string> Lines => rows;
 
-    /// <summary>Appends one row per slice; the first call also writes the header from the method names.</summary>
-    internal void Add(
-        string configuration, string set, int fold, IReadOnlyList<int> patients, IReadOnlyList<int> truth, IReadOnlyList<double> probabilities,
-        IReadOnlyList<(string Method, double[] Scores)> scores)
+    /// <summary>Appends one row per case of one fold model; the first call also writes the header from the table's methods.</summary>
+    internal void Add(string configuration, string set, int fold, IReadOnlyList<int> patients, CaseTable cases, int caseFold)
     {
         if (rows.Count == 0)
         {
-            var header = new StringBuilder("configuration,set,fold,slice,patient,truth,p_irregular");
-            foreach (var (method, _) in scores)
+            var header = new StringBuilder("configuration,set,fold,slice,patient,truth,p_irregular,p_irregular_calibrated,failure");
+            foreach (var method in cases.Methods)
             {
                 header.Append(',').Append(method);
             }
@@ -28,13 +26,20 @@ internal sealed class PredictionTable
             rows.Add(header.ToString());
         }
 
-        for (var i = 0; i < truth.Count; i++)
+        for (var i = 0; i < cases.Count; i++)
         {
-            var line = new StringBuilder();
-            line.Append(CultureInfo.InvariantCulture, $"{configuration},{set},{fold},{i},{patients[i]},{truth[i]},{probabilities[i]:R}");
-            foreach (var (_, values) in scores)
+            if (cases.Folds[i] != caseFold)
             {
-                line.Append(CultureInfo.InvariantCulture, $",{values[i]:R}");
+                continue;
+            }
+
+            var slice = cases.Slices[i];
+            var line = new StringBuilder();
+            line.Append(CultureInfo.InvariantCulture,
+                $"{configuration},{set},{fold},{slice},{patients[slice]},{cases.Truth[i]},{cases.Probabilities[i]:R},{cases.CalibratedProbabilities[i]:R},{(cases.Failures[i] ? 1 : 0)}");
+            foreach (var method in cases.Methods)
+            {
+                line.Append(CultureInfo.InvariantCulture, $",{cases.Scores(method)[i]:R}");
             }
 
             rows.Add(line.ToString());

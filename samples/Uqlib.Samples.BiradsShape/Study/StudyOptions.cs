@@ -11,6 +11,8 @@ public sealed record StudyOptions
     {
         Patients = 30,
         ExternalPatients = 10,
+        ValidationPatients = 8,
+        TestPatients = 8,
         Epochs = 2,
         RotationsPerPatient = 4,
         SlicesPerRotation = 3,
@@ -32,6 +34,16 @@ public sealed record StudyOptions
     /// <summary>Gets the number of external patients, from another "scanner" (the seed study had 31).</summary>
     /// <value>The default value is 31; must be at least 2.</value>
     public int ExternalPatients { get; init; } = 31;
+
+    /// <summary>Gets the number of validation patients: same scanner, held out from every fold model; temperature scaling, the test-time
+    /// augmentation policy and the z-score combination are fitted on them.</summary>
+    /// <value>The default value is 25; must be at least 2.</value>
+    public int ValidationPatients { get; init; } = 25;
+
+    /// <summary>Gets the number of internal test patients: same scanner, held out from every fold model and every fit; the internal
+    /// failure-detection figures come from them.</summary>
+    /// <value>The default value is 25; must be at least 2.</value>
+    public int TestPatients { get; init; } = 25;
 
     /// <summary>Gets the training epochs of each fold model.</summary>
     /// <value>The default value is 8; must be in [1, 1000].</value>
@@ -80,6 +92,16 @@ public sealed record StudyOptions
         if (ExternalPatients is < 2 or > 10_000)
         {
             problems.Add($"ExternalPatients must be in [2, 10000]; found {ExternalPatients}.");
+        }
+
+        if (ValidationPatients is < 2 or > 10_000)
+        {
+            problems.Add($"ValidationPatients must be in [2, 10000]; found {ValidationPatients}.");
+        }
+
+        if (TestPatients is < 2 or > 10_000)
+        {
+            problems.Add($"TestPatients must be in [2, 10000]; found {TestPatients}.");
         }
 
         if (Epochs is < 1 or > 1000)

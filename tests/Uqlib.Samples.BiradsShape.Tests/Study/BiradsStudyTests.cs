@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -9,12 +10,22 @@ using Xunit;
 
 namespace Uqlib.Samples.BiradsShape.Tests.Study;
 
-public sealed class BiradsStudyTests : IClassFixture<QuickStudyFixture>
+[Collection(QuickStudyCollection.Name)]
+public sealed class BiradsStudyTests
 {
     private static readonly HashSet<string> UnitInterval = new(StringComparer.Ordinal)
     {
-        "accuracy", "sensitivity", "specificity", "mean", "sd", "meanScoreCorrect", "meanScoreFailed",
-        "meanDiceRoundPatients", "meanDiceIrregularPatients",
+        "accuracy", "sensitivity", "specificity", "mean", "sd", "meanDiceRoundPatients", "meanDiceIrregularPatients",
+        "auroc", "lower", "upper", "level", "aupr", "fprAt95Tpr", "aurc", "pValueVersusBest", "eceBefore", "eceAfter", "meanProbability", "confidence",
+    };
+
+    // Scores of any sign (z-scores) and E-AURC (which can dip below 0 on small sets): finite only.
+    private static readonly HashSet<string> AnySign = new(StringComparer.Ordinal) { "meanScoreCorrect", "meanScoreFailed", "score", "eAurc", "gap" };
+
+    private static readonly string[] Methods =
+    {
+        "DistanceToHardLabel", "Calibrated DistanceToHardLabel", "Calibrated TTA MutualInformation", "Calibrated TTA PredictiveEntropy", "Mahalanobis", "kNN",
+        "Ensemble MutualInformation", "Ensemble PredictiveEntropy", "Z-score combination",
     };
 
     private readonly QuickStudyFixture study;
@@ -30,10 +41,31 @@ public sealed class BiradsStudyTests : IClassFixture<QuickStudyFixture>
         var report = File.ReadAllText(Path.Combine(study.Directory, StudyReportWriter.ReportFile));
         report.Should().StartWith("# BI-RADS tumour shape");
         report.Should().Contain("## Data and auto-labelling").And.Contain("## Classification, with and without training augmentation")
-            .And.Contain("## Post-hoc uncertainty");
-        report.Should().Contain("without augmentation").And.Contain("with augmentation");
-        report.Should().Contain("| accuracy |").And.Contain("| sensitivity |").And.Contain("| specificity |");
-        report.Should().Contain("DistanceToHardLabel").And.Contain("MaxProbability");
+            .And.Contain("## Calibration: temperature scaling").And.Contain("## Failure detection").And.Contain("## Uncertainty-ranked external slices");
+        report.Should().Contain("### Internal test set, without augmentation").And.Contain("### External set, with augmentation");
+        report.Should().Contain("| accuracy |").And.Contain("| ROC AUC |").And.Contain("| sensitivity |").And.Contain("| specificity |");
+        report.Should().Contain("| Method | AUROC | AUROC CI | AUPR | FPR@95%TPR | AURC | E-AURC | p vs best |");
+        foreach (var method in Methods)
+        {
+            report.Should().Contain($"| {method} | ");
+        }
+
+        foreach (var example in study.Result.Configurations.SelectMany(c => c.Examples))
+        {
+            report.Should().Contain(example.File);
+            File.Exists(Path.Combine(study.Directory, example.File)).Should().BeTrue();
+            File.ReadAllBytes(Path.Combine(study.Directory, example.File)).Take(4).Should().Equal(0x89, (byte)'P', (byte)'N', (byte)'G');
+        }
+
+        var plots = Plots(study.Result).ToList();
+        plots.Should().HaveCount(2 * (4 + 4));
+        foreach (var plot in plots)
+        {
+            report.Should().Contain($"<img src=\"{plot}\"");
+            File.ReadAllBytes(Path.Combine(study.Directory, plot)).Take(4).Should().Equal(0x89, (byte)'P', (byte)'N', (byte)'G');
+            File.Exists(Path.Combine(study.Directory, Path.ChangeExtension(plot, ".svg"))).Should().BeTrue();
+        }
+
         report.Should().NotContain("NaN");
     }
 
@@ -48,7 +80,40 @@ public sealed class BiradsStudyTests : IClassFixture<QuickStudyFixture>
         var first = json.RootElement.GetProperty("configurations")[0];
         first.GetProperty("internalFolds").GetArrayLength().Should().Be(5);
         first.GetProperty("externalFolds").GetArrayLength().Should().Be(5);
-        first.GetProperty("uncertainty").GetArrayLength().Should().Be(4);
+        first.GetProperty("uncertainty").GetArrayLength().Should().Be(2 * Methods.Length);
+        first.GetProperty("temperatures").GetArrayLength().Should().Be(5);
+        first.GetProperty("calibration").GetArrayLength().Should().Be(3);
+        first.GetProperty("examples").GetArrayLength().Should().Be(8);
+        var detection = first.GetProperty("failureDetection");
+        detection.GetArrayLength().Should().Be(2);
+        detection[0].GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("method").GetString()).Should().Equal(Methods);
+    }
+
+    [Fact]
+    public void Run_Quick_FailureDetectionConsistentWithPredictions()
+    {
+        var rows = File.ReadAllLines(Path.Combine(study.Directory, StudyReportWriter.PredictionsFile)).Skip(1).Select(l => l.Split(',')).ToList();
+        foreach (var configuration in study.Result.Configurations)
+        {
+            foreach (var table in configuration.FailureDetection)
+            {
+                var cases = rows.Where(r => r[0] == configuration.Name && r[1] == table.Set).ToList();
+                table.Cases.Should().Be(cases.Count);
+                table.Failures.Should().Be(cases.Count(r => r[8] == "1"));
+                table.Failures.Should().Be(cases.Count(r => (double.Parse(r[6], CultureInfo.InvariantCulture) >= 0.5 ? 1 : 0) != int.Parse(r[5], CultureInfo.InvariantCulture)));
+                foreach (var row in table.Rows)
+                {
+                    row.AurocCi.Lower.Should().BeLessThanOrEqualTo(row.Auroc);
+                    row.AurocCi.Upper.Should().BeGreaterThanOrEqualTo(row.Auroc);
+                }
+
+                File.ReadAllText(Path.Combine(study.Directory, StudyReportWriter.FailureDetectionFile(configuration, table.Set))).Should().Be(table.Comparison.ToCsv());
+            }
+
+            configuration.Temperatures.Should().OnlyContain(t => t > 0);
+            configuration.Calibration.Single(c => c.Set == "validation").NllAfter
+                .Should().BeLessThanOrEqualTo(configuration.Calibration.Single(c => c.Set == "validation").NllBefore + 1e-9, "temperature scaling minimises the validation NLL of each model");
+        }
     }
 
     [Fact]
@@ -70,7 +135,7 @@ public sealed class BiradsStudyTests : IClassFixture<QuickStudyFixture>
             configuration.ExternalFolds.Should().OnlyContain(m => m.Count == r.External.Used.Round + r.External.Used.Irregular);
             foreach (var u in configuration.Uncertainty)
             {
-                var expected = u.Set == "internal" ? r.Internal.Used.Round + r.Internal.Used.Irregular : 5 * (r.External.Used.Round + r.External.Used.Irregular);
+                var expected = 5 * (u.Set == "internal" ? r.Test.Used.Round + r.Test.Used.Irregular : r.External.Used.Round + r.External.Used.Irregular);
                 u.Count.Should().Be(expected);
                 u.Failures.Should().BeInRange(0, u.Count);
             }
@@ -81,11 +146,11 @@ public sealed class BiradsStudyTests : IClassFixture<QuickStudyFixture>
     public void Run_Quick_PredictionsCsvHasOneRowPerPrediction()
     {
         var lines = File.ReadAllLines(Path.Combine(study.Directory, StudyReportWriter.PredictionsFile));
-        lines[0].Should().Be("configuration,set,fold,slice,patient,truth,p_irregular,DistanceToHardLabel,MaxProbability");
+        lines[0].Should().Be("configuration,set,fold,slice,patient,truth,p_irregular,p_irregular_calibrated,failure," + string.Join(",", Methods));
         var r = study.Result;
-        var perConfiguration = r.Internal.Used.Round + r.Internal.Used.Irregular + (5 * (r.External.Used.Round + r.External.Used.Irregular));
+        var perConfiguration = 5 * (r.Validation.Used.Round + r.Validation.Used.Irregular + r.Test.Used.Round + r.Test.Used.Irregular + r.External.Used.Round + r.External.Used.Irregular);
         lines.Length.Should().Be(1 + (2 * perConfiguration));
-        lines.Skip(1).Should().OnlyContain(l => l.Split(',').Length == 9);
+        lines.Skip(1).Should().OnlyContain(l => l.Split(',').Length == 9 + Methods.Length);
     }
 
     [Fact]
@@ -106,8 +171,15 @@ public sealed class BiradsStudyTests : IClassFixture<QuickStudyFixture>
             BiradsStudy.Run(study.Options with { OutputDirectory = again });
             File.ReadAllText(Path.Combine(again, StudyReportWriter.ResultsFile)).Replace(again, study.Directory, StringComparison.Ordinal)
                 .Should().Be(File.ReadAllText(Path.Combine(study.Directory, StudyReportWriter.ResultsFile)));
-            File.ReadAllText(Path.Combine(again, StudyReportWriter.PredictionsFile))
-                .Should().Be(File.ReadAllText(Path.Combine(study.Directory, StudyReportWriter.PredictionsFile)));
+            foreach (var file in new[] { StudyReportWriter.PredictionsFile, StudyReportWriter.ReportFile, StudyReportWriter.ClassificationFile, StudyReportWriter.CalibrationFile })
+            {
+                File.ReadAllText(Path.Combine(again, file)).Should().Be(File.ReadAllText(Path.Combine(study.Directory, file)), file);
+            }
+
+            foreach (var picture in study.Result.Configurations.SelectMany(c => c.Examples).Select(e => e.File).Concat(Plots(study.Result)))
+            {
+                File.ReadAllBytes(Path.Combine(again, picture)).Should().Equal(File.ReadAllBytes(Path.Combine(study.Directory, picture)), picture);
+            }
         }
         finally
         {
@@ -131,6 +203,11 @@ public sealed class BiradsStudyTests : IClassFixture<QuickStudyFixture>
         act.Should().Throw<ArgumentException>().WithMessage("*Patients*Epochs*VolumeSize*");
     }
 
+    private static IEnumerable<string> Plots(StudyResult result)
+    {
+        return result.Configurations.SelectMany(c => c.FailureDetection.SelectMany(t => t.Plots).Concat(c.Calibration.SelectMany(k => k.Plots)));
+    }
+
     private static void Walk(JsonElement element, string? name, ref int numbers)
     {
         switch (element.ValueKind)
@@ -152,7 +229,11 @@ public sealed class BiradsStudyTests : IClassFixture<QuickStudyFixture>
             case JsonValueKind.Number:
                 var value = element.GetDouble();
                 double.IsFinite(value).Should().BeTrue($"{name} must be finite");
-                if (name is not null && UnitInterval.Contains(name))
+                if (name is not null && AnySign.Contains(name))
+                {
+                    // finite is all that is asked
+                }
+                else if (name is not null && UnitInterval.Contains(name))
                 {
                     value.Should().BeInRange(0, 1, $"{name} is a rate");
                 }
