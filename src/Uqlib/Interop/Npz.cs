@@ -17,7 +17,8 @@ namespace Uqlib.Interop;
 /// </para>
 /// <para>
 /// A zip bomb cannot make the reader allocate more than a member truly holds: a member's header must agree with the size the archive declares for
-/// it before anything is allocated, no more than that size is ever inflated, and a member that inflates to more than declared is refused.
+/// it before anything is allocated, and no member is ever inflated beyond the size the archive declares for it (a member whose zip headers understate
+/// its size yields only the declared bytes).
 /// A member that is not a <c>.npy</c> array, or is damaged, is refused with an <see cref="InvalidDataException"/> naming the archive and the member.
 /// </para>
 /// </remarks>
