@@ -29,13 +29,11 @@ public static class NpzExport
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>
     public static void Write(string path, MahalanobisDetector detector)
     {
-        Preconditions.FilePath(path, nameof(path));
-        ArgumentNullException.ThrowIfNull(detector);
-        using var scope = torch.NewDisposeScope();
-        var arrays = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        AddGaussian(arrays, string.Empty, detector);
-        arrays.Add("class_agnostic", torch.tensor(detector.IsClassAgnostic));
-        Npz.Write(path, arrays);
+        Export(path, detector, nameof(detector), arrays =>
+        {
+            AddGaussian(arrays, string.Empty, detector);
+            arrays.Add("class_agnostic", torch.tensor(detector.IsClassAgnostic));
+        });
     }
 
     /// <summary>Exports a relative Mahalanobis detector (Ren et al. 2021): the class-conditional Gaussians and the background Gaussian.</summary>
@@ -49,13 +47,11 @@ public static class NpzExport
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>
     public static void Write(string path, RelativeMahalanobisDetector detector)
     {
-        Preconditions.FilePath(path, nameof(path));
-        ArgumentNullException.ThrowIfNull(detector);
-        using var scope = torch.NewDisposeScope();
-        var arrays = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        AddGaussian(arrays, string.Empty, detector.ClassConditional);
-        AddGaussian(arrays, "background_", detector.Background);
-        Npz.Write(path, arrays);
+        Export(path, detector, nameof(detector), arrays =>
+        {
+            AddGaussian(arrays, string.Empty, detector.ClassConditional);
+            AddGaussian(arrays, "background_", detector.Background);
+        });
     }
 
     /// <summary>Exports a kNN detector (Sun et al. 2022): its bank of normalised training features and k.</summary>
@@ -68,13 +64,10 @@ public static class NpzExport
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>
     public static void Write(string path, KnnDetector detector)
     {
-        Preconditions.FilePath(path, nameof(path));
-        ArgumentNullException.ThrowIfNull(detector);
-        using var scope = torch.NewDisposeScope();
-        Npz.Write(path, new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        Export(path, detector, nameof(detector), arrays =>
         {
-            ["bank"] = detector.Bank,
-            ["k"] = torch.tensor((long)detector.K),
+            arrays.Add("bank", detector.Bank);
+            arrays.Add("k", torch.tensor((long)detector.K));
         });
     }
 
@@ -88,16 +81,13 @@ public static class NpzExport
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>
     public static void Write(string path, VimDetector detector)
     {
-        Preconditions.FilePath(path, nameof(path));
-        ArgumentNullException.ThrowIfNull(detector);
-        using var scope = torch.NewDisposeScope();
-        Npz.Write(path, new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        Export(path, detector, nameof(detector), arrays =>
         {
-            ["weight"] = detector.Weight,
-            ["bias"] = detector.Bias,
-            ["origin"] = detector.Origin,
-            ["residual_basis"] = detector.ResidualBasis,
-            ["alpha"] = torch.tensor(detector.Alpha),
+            arrays.Add("weight", detector.Weight);
+            arrays.Add("bias", detector.Bias);
+            arrays.Add("origin", detector.Origin);
+            arrays.Add("residual_basis", detector.ResidualBasis);
+            arrays.Add("alpha", torch.tensor(detector.Alpha));
         });
     }
 
@@ -110,13 +100,10 @@ public static class NpzExport
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>
     public static void Write(string path, TemperatureScaling calibrator)
     {
-        Preconditions.FilePath(path, nameof(path));
-        ArgumentNullException.ThrowIfNull(calibrator);
-        using var scope = torch.NewDisposeScope();
-        Npz.Write(path, new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        Export(path, calibrator, nameof(calibrator), arrays =>
         {
-            ["temperature"] = torch.tensor(calibrator.Temperature),
-            ["classes"] = torch.tensor((long)calibrator.Classes),
+            arrays.Add("temperature", torch.tensor(calibrator.Temperature));
+            arrays.Add("classes", torch.tensor((long)calibrator.Classes));
         });
     }
 
@@ -129,13 +116,10 @@ public static class NpzExport
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>
     public static void Write(string path, VectorScaling calibrator)
     {
-        Preconditions.FilePath(path, nameof(path));
-        ArgumentNullException.ThrowIfNull(calibrator);
-        using var scope = torch.NewDisposeScope();
-        Npz.Write(path, new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        Export(path, calibrator, nameof(calibrator), arrays =>
         {
-            ["weights"] = torch.tensor(calibrator.Weights.ToArray()),
-            ["bias"] = torch.tensor(calibrator.Bias.ToArray()),
+            arrays.Add("weights", torch.tensor(calibrator.Weights.ToArray()));
+            arrays.Add("bias", torch.tensor(calibrator.Bias.ToArray()));
         });
     }
 
@@ -148,13 +132,10 @@ public static class NpzExport
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>
     public static void Write(string path, MatrixScaling calibrator)
     {
-        Preconditions.FilePath(path, nameof(path));
-        ArgumentNullException.ThrowIfNull(calibrator);
-        using var scope = torch.NewDisposeScope();
-        Npz.Write(path, new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        Export(path, calibrator, nameof(calibrator), arrays =>
         {
-            ["weights"] = torch.tensor(calibrator.Weights.ToArray(), new long[] { calibrator.Classes, calibrator.Classes }),
-            ["bias"] = torch.tensor(calibrator.Bias.ToArray()),
+            arrays.Add("weights", torch.tensor(calibrator.Weights.ToArray(), new long[] { calibrator.Classes, calibrator.Classes }));
+            arrays.Add("bias", torch.tensor(calibrator.Bias.ToArray()));
         });
     }
 
@@ -167,14 +148,22 @@ public static class NpzExport
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>
     public static void Write(string path, PlattScaling calibrator)
     {
-        Preconditions.FilePath(path, nameof(path));
-        ArgumentNullException.ThrowIfNull(calibrator);
-        using var scope = torch.NewDisposeScope();
-        Npz.Write(path, new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        Export(path, calibrator, nameof(calibrator), arrays =>
         {
-            ["slope"] = torch.tensor(calibrator.Slope),
-            ["intercept"] = torch.tensor(calibrator.Intercept),
+            arrays.Add("slope", torch.tensor(calibrator.Slope));
+            arrays.Add("intercept", torch.tensor(calibrator.Intercept));
         });
+    }
+
+    /// <summary>Checks the arguments, fills the arrays under one dispose scope (which collects every copy made) and writes the archive.</summary>
+    private static void Export(string path, object value, string name, Action<Dictionary<string, Tensor>> fill)
+    {
+        Preconditions.FilePath(path, nameof(path));
+        ArgumentNullException.ThrowIfNull(value, name);
+        using var scope = torch.NewDisposeScope();
+        var arrays = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        fill(arrays);
+        Npz.Write(path, arrays);
     }
 
     /// <summary>Adds one Gaussian's means, covariance, precision and shrinkage; the caller's dispose scope collects the copies made here.</summary>
