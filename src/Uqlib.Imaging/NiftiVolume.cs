@@ -49,6 +49,41 @@ public sealed class NiftiVolume : IDisposable
         return (orientation.ToCanonical(_data), orientation.CanonicalAffine(Header.Affine, Header.Shape));
     }
 
+    /// <summary>A new volume holding this one reoriented to RAS, with a header whose sform is the canonical affine (qform dropped).</summary>
+    internal NiftiVolume ToCanonicalVolume()
+    {
+        var (data, affine) = ToCanonical();
+        var f = Header.Fields;
+        var axes = Header.Orientation.WorldAxes;
+        var shape = new long[f.Shape.Count];
+        var zooms = new double[f.VoxelSizes.Count];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            int target = i < 3 && axes[i] < shape.Length ? axes[i] : i;
+            shape[target] = f.Shape[i];
+            zooms[target] = f.VoxelSizes[i];
+        }
+
+        var rows = new double[12];
+        for (int r = 0; r < 3; r++)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                rows[(r * 4) + c] = affine[r, c];
+            }
+        }
+
+        var fields = f with
+        {
+            Shape = shape,
+            VoxelSizes = zooms,
+            SformCode = f.SformCode != 0 ? f.SformCode : (f.QformCode != 0 ? f.QformCode : 2),
+            QformCode = 0,
+            SformRows = rows,
+        };
+        return new NiftiVolume(new NiftiHeader(fields, affine), data);
+    }
+
     /// <summary>Releases the data tensor.</summary>
     public void Dispose()
     {
