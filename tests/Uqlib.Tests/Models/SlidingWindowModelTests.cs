@@ -3,6 +3,8 @@ using System.Linq;
 using System.Text.Json;
 using FluentAssertions;
 using TorchSharp;
+using Uqlib.Augmentation;
+using Uqlib.Ensembles;
 using Uqlib.Models;
 using Uqlib.Tests.TestSupport;
 using Xunit;
@@ -87,6 +89,25 @@ public sealed class SlidingWindowModelTests
         // Windows are rows 0-3 and 4-7 of each image: their means average to the image mean.
         output.Features!.shape.Should().Equal(2L, 1L);
         output.Features.data<float>().ToArray().Should().Equal(31.5f, 95.5f);
+    }
+
+    [Fact]
+    public void TestTimeAugmentation_OverSlidingWindows_InvertsFlipsOfVolumes()
+    {
+        // A voxel-wise network is flip-equivariant, so TTA with inverted flips must give exactly its own prediction and zero spread;
+        // un-inverted outputs would be mirrored against each other.
+        using var volume = torch.randn(new long[] { 2, 1, 9, 10, 11 }, generator: torch.manual_seed(8));
+        var pointwise = new DelegateModel(x => torch.cat([x.mul(2), x.neg()], 1), OutputKind.MulticlassLogits);
+        var model = new SlidingWindowModel(pointwise, new SlidingWindowOptions { RoiSize = [4, 6, 5], Blend = SlidingWindowBlend.Gaussian });
+        var tta = new TestTimeAugmentationEstimator(model, TtaPolicy.Flips(3), EnsembleScore.MutualInformation);
+
+        using var estimate = tta.Estimate(volume);
+        using var plain = pointwise.Forward(volume);
+        using var expected = plain.Logits.softmax(1);
+
+        estimate.Probabilities.allclose(expected, 1e-5, 1e-6).Should().BeTrue();
+        estimate.Map!.shape.Should().Equal(2L, 9L, 10L, 11L);
+        estimate.Map.abs().max().item<float>().Should().BeLessThan(1e-5f);
     }
 
     [Fact]
