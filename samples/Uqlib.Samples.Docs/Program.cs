@@ -13,6 +13,7 @@ ModelAdapters.Run();
 Concepts.Run();
 Plotting.Run();
 FromPyTorch.Run();
+Volumes.Run();
 if (images is not null)
 {
     Directory.CreateDirectory(images);
