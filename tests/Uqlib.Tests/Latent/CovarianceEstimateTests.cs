@@ -127,4 +127,12 @@ public sealed class CovarianceEstimateTests
 
         act.Should().Throw<ArgumentException>().WithParameterName("fourthMoment");
     }
+
+    [Fact]
+    public void Matrix_IsACopy_AndDisposeMakesEveryMemberThrow()
+    {
+        using var x = LatentCases.Features(LatentCases.Case(0));
+        var estimate = CovarianceEstimate.Fit(x, CovarianceMethod.LedoitWolf);
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(estimate, () => estimate.Matrix, () => estimate.Matrix);
+    }
 }

@@ -206,6 +206,14 @@ public sealed class KnnDetectorTests
     }
 
     [Fact]
+    public void Bank_IsACopy_AndDisposeMakesEveryMemberThrow()
+    {
+        using var q = LatentCases.Queries(LatentCases.Case(0));
+        var detector = FitSmall();
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(detector, () => detector.Score(q), () => detector.Bank);
+    }
+
+    [Fact]
     public void FitAndScore_LeakNoTensors()
     {
         var golden = LatentCases.Case(0);

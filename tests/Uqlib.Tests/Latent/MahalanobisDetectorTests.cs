@@ -214,6 +214,14 @@ public sealed class MahalanobisDetectorTests
     }
 
     [Fact]
+    public void MeansAndCovariance_AreCopies_AndDisposeMakesEveryMemberThrow()
+    {
+        using var q = LatentCases.Queries(LatentCases.Case(0));
+        var detector = FitSmall();
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(detector, () => detector.Score(q), () => detector.ClassMeans, () => detector.Covariance);
+    }
+
+    [Fact]
     public void FitAndScore_LeakNoTensors()
     {
         var golden = LatentCases.Case(0);

@@ -139,6 +139,14 @@ public sealed class RelativeMahalanobisDetectorTests
     }
 
     [Fact]
+    public void ItsDetectors_AreCopies_AndDisposeMakesEveryMemberThrow()
+    {
+        using var q = LatentCases.Queries(LatentCases.Case(0));
+        var detector = FitSmall();
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(detector, () => detector.Score(q), () => detector.ClassConditional, () => detector.Background);
+    }
+
+    [Fact]
     public void FitAndScore_LeakNoTensors()
     {
         var golden = LatentCases.Case(0);

@@ -136,6 +136,15 @@ public sealed class VimDetectorTests
     }
 
     [Fact]
+    public void ItsTensors_AreCopies_AndDisposeMakesEveryMemberThrow()
+    {
+        using var q = Golden.MatrixTensor(Reference.GetProperty("queries"));
+        var detector = FitGolden();
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(
+            detector, () => detector.Score(q), () => detector.Weight, () => detector.Bias, () => detector.Origin, () => detector.ResidualBasis);
+    }
+
+    [Fact]
     public void FitAndScore_LeakNoTensors()
     {
         using var q = Golden.MatrixTensor(Reference.GetProperty("queries"));
