@@ -17,7 +17,7 @@ namespace Uqlib.Augmentation;
 /// Augmentation". The policy's prediction is the mean of the selected candidates' probabilities, each counted as often as it was selected,
 /// then temperature-scaled: softmax(log(mean π) / <see cref="Temperature"/>).
 /// </para>
-/// <para>Immutable and thread-safe. Saved to and loaded from a small versioned JSON file.</para>
+/// <para>Immutable and thread-safe. Saved to and loaded from a checksummed file, written atomically.</para>
 /// </remarks>
 public sealed class GreedyPolicySearchResult
 {
@@ -72,7 +72,7 @@ public sealed class GreedyPolicySearchResult
         return counts;
     }
 
-    /// <summary>Saves the result to a small versioned JSON file.</summary>
+    /// <summary>Saves the result to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>

@@ -13,7 +13,7 @@ namespace Uqlib.Augmentation;
 /// <para>A policy learnt by greedy policy search (Lyzhov et al. 2020, "Greedy Policy Search: A Simple Baseline for Learnable Test-Time
 /// Augmentation") repeats the sub-policies it selects several times; each repeat counts as one copy in the average. Such a policy, built by
 /// <see cref="FromSearch"/> or <see cref="FromSubPolicies"/>, keeps its <see cref="SubPolicies"/> and its fitted <see cref="Temperature"/>, saves
-/// to and loads from a small versioned JSON file (operation, magnitude and seed of each operation, so it rebuilds exactly), and gives the
+/// to and loads from a checksummed file (operation, magnitude and seed of each operation, so it rebuilds exactly), and gives the
 /// calibrator of its averaged prediction by <see cref="CreateCalibrator"/>.</para>
 /// </remarks>
 public sealed class TtaPolicy
@@ -167,7 +167,7 @@ public sealed class TtaPolicy
         });
     }
 
-    /// <summary>Saves the policy's sub-policies and temperature to a small versioned JSON file.</summary>
+    /// <summary>Saves the policy's sub-policies and temperature to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>

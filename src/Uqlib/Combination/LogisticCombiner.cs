@@ -99,7 +99,7 @@ public sealed class LogisticCombiner : ICombiner
     /// <param name="path">The file to read.</param>
     /// <returns>The combiner, giving output identical to the saved one.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid logistic combiner file (corrupt, truncated, other kind or version).</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid logistic combiner file (corrupt, truncated, of another kind or a newer version, or saved by Uqlib 0.1).</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static LogisticCombiner Load(string path)
     {

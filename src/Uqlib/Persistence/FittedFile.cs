@@ -165,7 +165,7 @@ internal static class FittedFile
         if (!signature[..found].SequenceEqual(Signature[..found]))
         {
             throw Invalid(path, kind, IsVersion01(stream)
-                ? $"it was saved by Uqlib 0.1, whose file formats this version no longer reads; fit the {kind} again and Save it (see the CHANGELOG, 0.2.0)"
+                ? $"it was saved by Uqlib 0.1, whose file formats this version no longer reads; fit the {kind} again and Save it (see the CHANGELOG: saved files changed after 0.1)"
                 : "it is not a file saved by Uqlib (its first bytes are not the Uqlib signature)");
         }
 

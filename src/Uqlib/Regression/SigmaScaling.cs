@@ -101,7 +101,7 @@ public sealed class SigmaScaling
         return GaussianPrediction.Create(prediction.Mean, variance);
     }
 
-    /// <summary>Saves the scaling to a small versioned JSON file.</summary>
+    /// <summary>Saves the scaling to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
