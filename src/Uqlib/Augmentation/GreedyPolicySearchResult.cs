@@ -51,10 +51,10 @@ public sealed class GreedyPolicySearchResult
     public bool StoppedEarly { get; }
 
     /// <summary>Gets the selected candidate indices in the order they were added, with repetitions (one per step).</summary>
-    public IReadOnlyList<int> SelectedCandidates => selected;
+    public IReadOnlyList<int> SelectedCandidates => Array.AsReadOnly(selected);
 
     /// <summary>Gets the per-step curve, one entry per selected candidate.</summary>
-    public IReadOnlyList<GreedyPolicySearchStep> Steps => steps;
+    public IReadOnlyList<GreedyPolicySearchStep> Steps => Array.AsReadOnly(steps);
 
     /// <summary>Gets the temperature fitted for the final policy on the search samples.</summary>
     public double Temperature => steps[^1].Temperature;

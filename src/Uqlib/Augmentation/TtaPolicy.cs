@@ -54,13 +54,13 @@ public sealed class TtaPolicy
     }
 
     /// <summary>Gets the sub-policies the augmentations were built from, in order with repeats, or <see langword="null"/> for a policy of plain augmentations.</summary>
-    public IReadOnlyList<SubPolicy>? SubPolicies => subPolicies;
+    public IReadOnlyList<SubPolicy>? SubPolicies => subPolicies is null ? null : Array.AsReadOnly(subPolicies);
 
     /// <summary>Gets the temperature of the averaged prediction, softmax(log p̄ / T), fitted by the policy search; <see langword="null"/> when there is none.</summary>
     public double? Temperature { get; }
 
     /// <summary>Gets the augmentations, in order.</summary>
-    public IReadOnlyList<IAugmentation> Augmentations => augmentations;
+    public IReadOnlyList<IAugmentation> Augmentations => Array.AsReadOnly(augmentations);
 
     /// <summary>Gets the number of augmented copies per batch.</summary>
     public int Count => augmentations.Length;

@@ -37,7 +37,7 @@ public sealed class LogisticCombiner : ICombiner
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Methods => methods;
+    public IReadOnlyList<string> Methods => Array.AsReadOnly(methods);
 
     /// <summary>Gets the learned weight of each method's standardised score, by name: the change in log-odds of failure per standard deviation.</summary>
     public IReadOnlyDictionary<string, double> Weights =>

@@ -30,7 +30,7 @@ public sealed class RankCombiner : ICombiner
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Methods => methods;
+    public IReadOnlyList<string> Methods => Array.AsReadOnly(methods);
 
     /// <summary>Fits the reference distributions: each method's validation scores, sorted.</summary>
     /// <param name="validationScores">One score tensor <c>(N)</c> per method name, N ≥ 1, same N for all, finite.</param>

@@ -32,7 +32,7 @@ public sealed class ZScoreCombiner : ICombiner
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Methods => methods;
+    public IReadOnlyList<string> Methods => Array.AsReadOnly(methods);
 
     /// <summary>Gets each method's validation mean, by name.</summary>
     public IReadOnlyDictionary<string, double> Means => ToDictionary(means);

@@ -54,7 +54,7 @@ public sealed class SplitConformal
     public bool IsMultiOutput { get; }
 
     /// <summary>Gets the fitted quantiles q̂, one per target dimension (one for <c>(N)</c> predictions).</summary>
-    public IReadOnlyList<double> Quantiles => quantiles;
+    public IReadOnlyList<double> Quantiles => Array.AsReadOnly(quantiles);
 
     /// <summary>The smallest calibration set for which the corrected quantile exists at level α: ⌈(1 − α)/α⌉.</summary>
     /// <param name="alpha">The miscoverage level α, in the open interval (0, 1).</param>

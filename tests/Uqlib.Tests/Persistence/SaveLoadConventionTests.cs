@@ -173,6 +173,26 @@ public sealed class SaveLoadConventionTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void FittedValue_HandsOutListsThatCannotBeCastBackAndEdited(string typeName)
+    {
+        var (type, @case) = Find(typeName);
+        var fitted = @case.Fit();
+        try
+        {
+            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                         .Where(p => p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)))
+            {
+                property.GetValue(fitted).Should().NotBeAssignableTo<Array>($"{type.Name}.{property.Name} must not hand out its own array");
+            }
+        }
+        finally
+        {
+            (fitted as IDisposable)?.Dispose();
+        }
+    }
+
     private static (Type Type, Case Case) Find(string name)
     {
         var pair = Cases.Single(c => c.Key.FullName == name);
