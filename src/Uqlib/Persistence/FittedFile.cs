@@ -35,6 +35,9 @@ internal static class FittedFile
     /// <summary>The layout version this library writes and reads.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>The most tensor bytes copied at once between a file and a tensor (bounds the spans over native memory).</summary>
+    internal const int ChunkBytes = 1 << 24;
+
     private const int MaxHeaderLength = 1 << 16;
     private const int HashLength = 32;
     private static long temporaryCounter;

@@ -10,7 +10,6 @@ namespace Uqlib.Persistence;
 /// <summary>One open, checked saved file while a value is read from it: its metadata, where its tensor bytes lie, and the tensors made so far (disposed if the load fails).</summary>
 internal sealed class FittedFileContext : IDisposable
 {
-    private const int ChunkBytes = 1 << 24;
     private readonly Stream stream;
     private readonly long blobStart;
     private readonly long blobLength;
@@ -65,15 +64,21 @@ internal sealed class FittedFileContext : IDisposable
         {
             stream.Position = blobStart + offset;
             var flat = tensor.view(-1);
-            var step = ChunkBytes / width;
+            var step = FittedFile.ChunkBytes / width;
             for (long start = 0; start < count; start += step)
             {
-                stream.ReadExactly(flat.narrow(0, start, Math.Min(step, count - start)).bytes);
-            }
-
-            if (dtype != ScalarType.Int64 && !tensor.isfinite().all().item<bool>())
-            {
-                throw new InvalidDataException("a stored tensor holds a NaN or infinite value");
+                using var part = flat.narrow(0, start, Math.Min(step, count - start));
+                stream.ReadExactly(part.bytes);
+                if (dtype != ScalarType.Int64)
+                {
+                    // Chunk by chunk, so the check's temporaries stay as small as one chunk.
+                    using var finite = part.isfinite();
+                    using var all = finite.all();
+                    if (!all.item<bool>())
+                    {
+                        throw new InvalidDataException("a stored tensor holds a NaN or infinite value");
+                    }
+                }
             }
         }
 

@@ -12,7 +12,6 @@ namespace Uqlib.Persistence;
 /// <summary>Collects the fields of a value being saved (see <see cref="FittedFile"/>): numbers and strings as JSON, tensors as raw bytes after it.</summary>
 internal sealed class FittedWriter : IDisposable
 {
-    private const int ChunkBytes = 1 << 24;
     private readonly MemoryStream buffer = new();
     private readonly Utf8JsonWriter json;
     private readonly List<Tensor> tensors = new();
@@ -146,7 +145,7 @@ internal sealed class FittedWriter : IDisposable
             using var scope = torch.NewDisposeScope();
             var flat = tensor.detach().cpu().contiguous().reshape(-1);
             var count = flat.numel();
-            var step = ChunkBytes / flat.ElementSize;
+            var step = FittedFile.ChunkBytes / flat.ElementSize;
             for (long start = 0; start < count; start += step)
             {
                 Emit(flat.narrow(0, start, Math.Min(step, count - start)).bytes);

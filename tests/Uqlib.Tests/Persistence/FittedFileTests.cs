@@ -74,6 +74,26 @@ public sealed class FittedFileTests : IDisposable
     }
 
     [Fact]
+    public void SaveLoad_TensorsLargerThanOneChunk_RoundTripExactly()
+    {
+        var path = Path.Combine(directory, "large.uqlib");
+        using var floats = torch.randn(new long[] { (2 * FittedFile.ChunkBytes / 4) + 3 }, generator: new Generator(3));
+        using var doubles = torch.randn(new long[] { FittedFile.ChunkBytes / 8, 2 }, dtype: ScalarType.Float64, generator: new Generator(4)).t();
+        FittedFile.Save(path, "Large", 1, writer =>
+        {
+            writer.Tensor("floats", floats);
+            writer.Tensor("doubles", doubles);
+        });
+        var (a, b) = FittedFile.Load(path, "Large", 1, reader => (reader.Tensor("floats", 1, ScalarType.Float32), reader.Tensor("doubles", 2, ScalarType.Float64)));
+        using (a)
+        using (b)
+        {
+            a.allclose(floats, rtol: 0, atol: 0).Should().BeTrue();
+            b.allclose(doubles, rtol: 0, atol: 0).Should().BeTrue("a transposed (non-contiguous) tensor is saved by value");
+        }
+    }
+
+    [Fact]
     public void Save_ThrowingMidway_LeavesTheOldFileIntactAndNoTemporaryFile()
     {
         var path = Path.Combine(directory, "model.uqlib");
