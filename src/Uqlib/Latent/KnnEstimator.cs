@@ -61,6 +61,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentException">The training data is missing, empty, smaller than k, its features are not finite or change dimension.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
         core.ThrowIfDisposed();
@@ -88,6 +89,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the bank or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
         return core.Estimate(inputs);
@@ -97,6 +99,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
         core.Save(path);
@@ -105,6 +108,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
         core.Load(path);

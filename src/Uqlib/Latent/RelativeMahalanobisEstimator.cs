@@ -64,6 +64,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <exception cref="ArgumentException">The training data is missing or empty, a batch lacks labels, features are not finite, or a covariance is singular.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
         core.ThrowIfDisposed();
@@ -76,6 +77,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the training features or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
         return core.Estimate(inputs);
@@ -85,6 +87,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
         core.Save(path);
@@ -93,6 +96,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
         core.Load(path);

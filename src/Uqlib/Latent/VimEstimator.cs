@@ -82,6 +82,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentException">The training data is missing or empty, or its features do not match the weight or are not finite.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
         core.ThrowIfDisposed();
@@ -116,6 +117,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the weight or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
         return core.Estimate(inputs);
@@ -125,6 +127,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
         core.Save(path);
@@ -133,6 +136,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
         core.Load(path);
