@@ -36,19 +36,47 @@ public sealed class VimDetector : IDisposable, ILatentDetector
 
     /// <summary>Gets a copy of the final layer's weight <c>(C, F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Weight => Owned(weight).clone();
+    public Tensor Weight
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return weight.clone();
+        }
+    }
 
     /// <summary>Gets a copy of the final layer's bias <c>(C)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Bias => Owned(bias).clone();
+    public Tensor Bias
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return bias.clone();
+        }
+    }
 
     /// <summary>Gets a copy of the origin u = −W⁺b <c>(F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Origin => Owned(origin).clone();
+    public Tensor Origin
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return origin.clone();
+        }
+    }
 
     /// <summary>Gets a copy of an orthonormal basis of the residual space <c>(F, F − D)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor ResidualBasis => Owned(residualBasis).clone();
+    public Tensor ResidualBasis
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return residualBasis.clone();
+        }
+    }
 
     /// <summary>Gets the scale α matching the virtual logit to the training logits.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
@@ -63,11 +91,25 @@ public sealed class VimDetector : IDisposable, ILatentDetector
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Dimension => Owned(weight).shape[1];
+    public long Dimension
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return weight.shape[1];
+        }
+    }
 
     /// <summary>Gets the principal dimension D.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long PrincipalDimension => Dimension - residualBasis.shape[1];
+    public long PrincipalDimension
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return weight.shape[1] - residualBasis.shape[1];
+        }
+    }
 
     /// <summary>Fits the residual space and α on training features.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
@@ -217,12 +259,6 @@ public sealed class VimDetector : IDisposable, ILatentDetector
         using var scope = torch.NewDisposeScope();
         var r = x.sub(origin).matmul(residualBasis);
         return r.mul(r).sum(new long[] { 1 }).sqrt_().MoveToOuterDisposeScope();
-    }
-
-    private Tensor Owned(Tensor tensor)
-    {
-        ThrowIfDisposed();
-        return tensor;
     }
 
     private void ThrowIfDisposed()
