@@ -105,22 +105,36 @@ public sealed class TemperatureScaling : ICalibrator
     }
 
     /// <inheritdoc />
+    /// <remarks>Computed as softmax((z − max z) / T) in float64: the scaled logits are never positive, so no finite logit and no temperature overflows them.</remarks>
     public Tensor Transform(Tensor logits)
     {
         using var scope = torch.NewDisposeScope();
         var z = CalibrationInput.Logits(logits, Classes);
-        return z.div(Temperature).softmax(1).MoveToOuterDisposeScope();
+        return z.sub(z.amax(new long[] { 1 }, keepdim: true)).div_(Temperature).softmax(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Divides logits by the temperature, keeping their layout and dtype.</summary>
     /// <param name="logits">Class logits <c>(N, C)</c> or a binary logit <c>(N)</c>/<c>(N, 1)</c>; not disposed.</param>
     /// <returns>The scaled logits, a new tensor.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The logits are empty, of the wrong rank or class count, or not finite.</exception>
+    /// <exception cref="ArgumentException">The logits are empty, of the wrong rank or class count, or not finite, or a scaled logit z / T exceeds the range of their dtype (use <see cref="Transform"/>, which cannot overflow).</exception>
     public Tensor ScaleLogits(Tensor logits)
     {
         CalibrationInput.Logits(logits, Classes).Dispose();
-        return logits.div(Temperature);
+        var scaled = logits.div(Temperature);
+        using (var finite = scaled.isfinite().all())
+        {
+            if (finite.item<bool>())
+            {
+                return scaled;
+            }
+        }
+
+        scaled.Dispose();
+        throw new ArgumentException(
+            string.Create(CultureInfo.InvariantCulture,
+                $"logits divided by the temperature {Temperature} exceed the range of {logits.dtype}; use Transform for probabilities, or float64 logits."),
+            nameof(logits));
     }
 
     /// <inheritdoc />

@@ -228,4 +228,26 @@ public sealed class TemperatureScalingTests
         fitted.ScaleLogits(logits).Dispose();
         LiveTensors.Count.Should().Be(before);
     }
+
+    [Fact]
+    public void Transform_OfFloat32LogitsAtTheEdges_MatchesTheFloat64Reference()
+    {
+        foreach (var golden in Golden.Load("float_edges.json").GetProperty("cases").EnumerateArray())
+        {
+            using var logits = Golden.VectorTensor(golden.GetProperty("logits"), ScalarType.Float32).unsqueeze(0);
+            foreach (var expected in golden.GetProperty("temperatureScaled").EnumerateObject())
+            {
+                var temperature = double.Parse(expected.Name, System.Globalization.CultureInfo.InvariantCulture);
+                using var p = TemperatureScaling.WithTemperature(temperature, (int)logits.shape[1]).Transform(logits);
+                Golden.ToArray(p).Should().Equal(Golden.Vector(expected.Value), (a, b) => Math.Abs(a - b) < 1e-12, $"{golden.GetProperty("name")} at T = {temperature}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ScaleLogits_WhenTheScaledLogitsOverflow_ThrowsNamingLogits()
+    {
+        using var logits = torch.tensor(new float[] { 3e38f, 0, -3e38f }).unsqueeze(0);
+        ((Action)(() => TemperatureScaling.WithTemperature(0.5, 3).ScaleLogits(logits))).Should().Throw<ArgumentException>().WithParameterName("logits").WithMessage("*Transform*");
+    }
 }
