@@ -121,16 +121,13 @@ public sealed class TemperatureScaling : ICalibrator
     public Tensor ScaleLogits(Tensor logits)
     {
         CalibrationInput.Logits(logits, Classes).Dispose();
+        using var scope = torch.NewDisposeScope();
         var scaled = logits.div(Temperature);
-        using (var finite = scaled.isfinite().all())
+        if (scaled.isfinite().all().item<bool>())
         {
-            if (finite.item<bool>())
-            {
-                return scaled;
-            }
+            return scaled.MoveToOuterDisposeScope();
         }
 
-        scaled.Dispose();
         throw new ArgumentException(
             string.Create(CultureInfo.InvariantCulture,
                 $"logits divided by the temperature {Temperature} exceed the range of {logits.dtype}; use Transform for probabilities, or float64 logits."),

@@ -168,9 +168,9 @@ public static class SoftmaxScores
                 result = others.amax(new long[] { 1 }, keepdim: true).add_(rest).div_(rest.add(1.0)).squeeze(1);
                 break;
             default:
-                // log p ≥ the dtype's lowest finite value, so that p = 0 contributes 0 · finite = 0 rather than 0 · (−∞) = NaN.
+                // log p ≥ the dtype's lowest finite value, so that p = 0 contributes 0 · finite = 0 rather than 0 · (−∞) = NaN; every term p · (−log p) is ≥ +0.
                 var logp = shifted.sub_(rest.log1p()).clamp_min_(torch.finfo(logits.dtype).min);
-                result = logp.exp().mul_(logp).sum(1).neg_().clamp_min_(0.0);
+                result = logp.exp().mul_(logp.neg()).sum(1);
                 break;
         }
 
