@@ -116,6 +116,34 @@ internal static class Preconditions
         }
     }
 
+    /// <summary>
+    /// Refuses probabilities passed where logits are expected: a multiclass tensor <c>(N, C[, …])</c>, C ≥ 2, whose values all lie in [0, 1] and whose
+    /// rows all sum to 1 (within <see cref="ProbabilityConversion.SumTolerance"/>) is almost surely a softmax output. One min/max reduction for ordinary logits.
+    /// </summary>
+    public static void NotProbabilities(Tensor logits, string name)
+    {
+        if (logits.dim() < 2 || logits.shape[1] < 2)
+        {
+            return;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var (min, max) = logits.aminmax();
+        if (min.ToDouble() < 0 || max.ToDouble() > 1)
+        {
+            return;
+        }
+
+        if (logits.sum(1, type: ScalarType.Float64).sub_(1.0).abs_().max().ToDouble() <= ProbabilityConversion.SumTolerance)
+        {
+            throw new ArgumentException(
+                $"{name} must be logits (a model's output before softmax), but it holds probabilities: every value is in [0, 1] and every row sums to 1. "
+                + "Pass the logits, or pass log-probabilities (probabilities.clamp_min(1e-12).log() is a valid logit vector with the same softmax), "
+                + "or use an overload that takes OutputKind.Probabilities.",
+                name);
+        }
+    }
+
     /// <summary>Checks that two tensors have the same number of samples (dimension 0).</summary>
     public static void SameLength(Tensor first, string firstName, Tensor second, string secondName)
     {

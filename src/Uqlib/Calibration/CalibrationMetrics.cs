@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -58,7 +59,8 @@ public static class CalibrationMetrics
     /// <param name="cancellationToken">Cancels the resampling.</param>
     /// <returns>The ECE and its interval.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range, there is
+    /// only 1 sample, or the interval has zero width (every resample gave the same ECE), where no interval is defined.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/>, <paramref name="resamples"/> or <paramref name="level"/> is out of range.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static EceInterval EceWithInterval(
@@ -80,6 +82,11 @@ public static class CalibrationMetrics
 
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         var n = confidence.Length;
+        if (n < 2)
+        {
+            throw new ArgumentException("labels holds 1 sample; a bootstrap interval needs at least 2 (every resample of one sample is that sample).", nameof(labels));
+        }
+
         var estimates = new double[resamples];
         var sampleConfidence = new double[n];
         var sampleCorrect = new double[n];
@@ -99,11 +106,17 @@ public static class CalibrationMetrics
         }
 
         Array.Sort(estimates);
-        return new EceInterval(
-            Binning.EqualWidth(confidence, correct, bins).Ece(),
-            Quantile(estimates, (1 - level) / 2),
-            Quantile(estimates, (1 + level) / 2),
-            level);
+        var lower = Quantile(estimates, (1 - level) / 2);
+        var upper = Quantile(estimates, (1 + level) / 2);
+        if (!(upper > lower))
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"The bootstrap interval of the ECE is undefined: the central resamples all gave {lower}, so the percentile interval has zero width (e.g. every prediction certain and right)."),
+                nameof(probabilities));
+        }
+
+        return new EceInterval(Binning.EqualWidth(confidence, correct, bins).Ece(), lower, upper, level);
     }
 
     /// <summary>The adaptive (equal-mass) calibration error: top-label confidence in bins holding equal numbers of samples (Nixon et al. 2019, "Measuring calibration in deep learning").</summary>

@@ -51,7 +51,7 @@ public sealed class TemperatureScaling : ICalibrator
     /// <param name="labels">Integer class indices <c>(N)</c>; not disposed.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or a label is out of range.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is out of range.</exception>
     public static TemperatureScaling Fit(Tensor logits, Tensor labels)
     {
         return Fit(logits, labels, new TemperatureScalingOptions());
@@ -63,7 +63,7 @@ public sealed class TemperatureScaling : ICalibrator
     /// <param name="options">The temperature bounds.</param>
     /// <returns>The fitted calibrator; its temperature is a bound when the NLL has no minimum inside the bounds.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite, a label is out of range, or the options are invalid.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, or the options are invalid.</exception>
     public static TemperatureScaling Fit(Tensor logits, Tensor labels, TemperatureScalingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -55,7 +55,7 @@ public static class SoftmaxScores
     /// <param name="logits">Class logits <c>(N, C[, …])</c>.</param>
     /// <returns>Scores, shape <c>(N[, …])</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, or holds NaN or infinite values.</exception>
+    /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, holds NaN or infinite values, or holds probabilities (every value in [0, 1], every row summing to 1) rather than logits.</exception>
     public static Tensor MaxLogit(Tensor logits)
     {
         CheckLogits(logits);
@@ -69,7 +69,7 @@ public static class SoftmaxScores
     /// <param name="temperature">The temperature T, finite and greater than 0.</param>
     /// <returns>Scores, shape <c>(N[, …])</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, or holds NaN or infinite values.</exception>
+    /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, holds NaN or infinite values, or holds probabilities (every value in [0, 1], every row summing to 1) rather than logits.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not a finite positive number, or so large that the energy (about −T·log C) exceeds the range of the logits' dtype.</exception>
     public static Tensor Energy(Tensor logits, double temperature = 1.0)
     {
@@ -243,5 +243,6 @@ public static class SoftmaxScores
     {
         Preconditions.Tensor(logits, nameof(logits), 2, 8);
         Preconditions.Finite(logits, nameof(logits));
+        Preconditions.NotProbabilities(logits, nameof(logits));
     }
 }

@@ -250,4 +250,17 @@ public sealed class TemperatureScalingTests
         using var logits = torch.tensor(new float[] { 3e38f, 0, -3e38f }).unsqueeze(0);
         ((Action)(() => TemperatureScaling.WithTemperature(0.5, 3).ScaleLogits(logits))).Should().Throw<ArgumentException>().WithParameterName("logits").WithMessage("*Transform*");
     }
+
+    [Fact]
+    public void Fit_OfProbabilities_ThrowsSayingHowToPassThem()
+    {
+        // netcal's users pass softmax outputs; the old fit returned T = 0.167 without a word.
+        using var logits = torch.randn(200, 4, generator: torch.manual_seed(3));
+        using var probabilities = logits.softmax(1);
+        using var labels = logits.argmax(1);
+        ((Action)(() => TemperatureScaling.Fit(probabilities, labels))).Should().Throw<ArgumentException>().WithParameterName("logits").WithMessage("*holds probabilities*log()*");
+        ((Action)(() => TemperatureScaling.WithTemperature(2, 4).Transform(probabilities))).Should().Throw<ArgumentException>().WithParameterName("logits");
+        using var logProbabilities = probabilities.log();
+        TemperatureScaling.Fit(logProbabilities, labels).Temperature.Should().BeApproximately(TemperatureScaling.Fit(logits, labels).Temperature, 1e-4);
+    }
 }

@@ -288,4 +288,15 @@ public sealed class SoftmaxScoresTests
     {
         return (2e-6 * Math.Abs(expected)) + 1e-300;
     }
+
+    [Fact]
+    public void LogitScores_OfProbabilities_ThrowNamingTheArgument()
+    {
+        using var probabilities = torch.tensor(new[] { 0.7, 0.2, 0.1, 0.3, 0.3, 0.4 }).reshape(2, 3);
+        ((Action)(() => SoftmaxScores.Energy(probabilities))).Should().Throw<ArgumentException>().WithParameterName("logits").WithMessage("*holds probabilities*");
+        ((Action)(() => SoftmaxScores.MaxLogit(probabilities))).Should().Throw<ArgumentException>().WithParameterName("logits");
+        ((Action)(() => SoftmaxScores.Compute(SoftmaxScore.Entropy, probabilities, OutputKind.MulticlassLogits))).Should().Throw<ArgumentException>().WithParameterName("output").WithMessage("*OutputKind.Probabilities*");
+        using var entropy = SoftmaxScores.Compute(SoftmaxScore.Entropy, probabilities, OutputKind.Probabilities);
+        Golden.ToArray(entropy)[0].Should().BeApproximately(-((0.7 * Math.Log(0.7)) + (0.2 * Math.Log(0.2)) + (0.1 * Math.Log(0.1))), 1e-12);
+    }
 }
