@@ -154,7 +154,7 @@ public sealed class TemperatureScalingTests
     [Fact]
     public void Fit_OfBadArguments_Throws()
     {
-        using var logits = torch.tensor(new[,] { { 1.0, 0.0 }, { 0.0, 1.0 } });
+        using var logits = torch.tensor(new[,] { { 2.0, 0.0 }, { 0.0, 2.0 } });
         using var empty = torch.zeros(0, 2);
         using var emptyLabels = torch.zeros(0, dtype: ScalarType.Int64);
         using var threeLabels = torch.tensor(new long[] { 0, 1, 1 });

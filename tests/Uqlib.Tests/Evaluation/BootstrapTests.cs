@@ -125,7 +125,7 @@ public sealed class BootstrapTests
             .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("metric");
         FluentActions.Invoking(() => Bootstrap.Ci(new[] { 0.1, 0.2, 0.3 }, failures, FailureMetric.Auroc, new BootstrapOptions { Resamples = 1, ConfidenceLevel = double.NaN, MaxDegreeOfParallelism = 0 }))
             .Should().Throw<ArgumentException>().WithMessage("*Resamples*ConfidenceLevel*MaxDegreeOfParallelism*");
-        FluentActions.Invoking(() => Bootstrap.Ci(new[] { 0.1, 0.2, 0.3 }, failures, (_, _) => double.NaN))
+        FluentActions.Invoking(() => Bootstrap.Ci(new[] { 0.1, 0.2, 0.3, 0.4 }, new[] { true, false, true, false }, (_, _) => double.NaN))
             .Should().Throw<ArgumentException>().WithParameterName("metric").WithMessage("*NaN*");
     }
 

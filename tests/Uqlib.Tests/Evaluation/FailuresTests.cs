@@ -95,7 +95,7 @@ public sealed class FailuresTests
     [Fact]
     public void BadInput_ThrowsNamingTheArgument()
     {
-        using var p = torch.rand(4, 3);
+        using var p = torch.rand(4, 3).softmax(1);
         using var labels = torch.tensor(new long[] { 0, 1, 2, 3 });
         using var shortLabels = torch.tensor(new long[] { 0, 1 });
         using var nan = torch.tensor(new[] { 1.0, double.NaN });
