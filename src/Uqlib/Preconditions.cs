@@ -202,6 +202,36 @@ internal static class Preconditions
         return value;
     }
 
+    /// <summary>The largest number of bins any binned metric accepts (ECE, MCE, reliability diagrams, ENCE, histogram binning).</summary>
+    public const int MaxBins = 100_000;
+
+    /// <summary>The largest number of bootstrap resamples.</summary>
+    public const int MaxResamples = 1_000_000;
+
+    /// <summary>The largest number of classes a fitted object or a class-indexed metric accepts.</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>The largest batch size a batch-size cap may name.</summary>
+    public const int MaxBatchSize = 1 << 20;
+
+    /// <summary>The largest number of elements a chunk of a chunked computation may hold (2³¹, 8 GiB of float32).</summary>
+    public const long MaxChunkElements = 1L << 31;
+
+    /// <summary>The largest count of a generated or searched collection (candidate sub-policies, search steps, nearest neighbours).</summary>
+    public const int MaxCount = 100_000;
+
+    /// <summary>Checks a size or count argument against its documented range [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static int InRange(int value, string name, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value,
+                string.Create(CultureInfo.InvariantCulture, $"{name} must be in [{min}, {max}]; found {value}."));
+        }
+
+        return value;
+    }
+
     /// <summary>Checks that an integer is at least <paramref name="min"/>.</summary>
     public static int AtLeast(int value, string name, int min)
     {

@@ -22,14 +22,14 @@ public static class CalibrationMetrics
     /// <summary>The expected calibration error: top-label confidence in equal-width bins, Σ_b (n_b/N)·|accuracy_b − confidence_b| (Guo et al. 2017, "On calibration of modern neural networks").</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
     /// <returns>The ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double Ece(Tensor probabilities, Tensor labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualWidth(confidence, correct, bins).Ece();
     }
@@ -37,13 +37,13 @@ public static class CalibrationMetrics
     /// <summary>The expected calibration error of row-major probabilities (see <see cref="Ece(Tensor, Tensor, int)"/>).</summary>
     /// <param name="probabilities">N × C class probabilities in row-major order, or N binary positive-class probabilities.</param>
     /// <param name="labels">N integer class indices.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
     /// <returns>The ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentException">The spans are empty or of inconsistent lengths, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double Ece(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualWidth(confidence, correct, bins).Ece();
     }
@@ -51,8 +51,8 @@ public static class CalibrationMetrics
     /// <summary>The ECE with a seeded bootstrap percentile confidence interval: the samples are resampled with replacement and the ECE recomputed (Efron &amp; Tibshirani 1993).</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
-    /// <param name="resamples">The number of bootstrap resamples, at least 10.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
+    /// <param name="resamples">The number of bootstrap resamples, from 10 to 1,000,000.</param>
     /// <param name="level">The confidence level, in (0, 1).</param>
     /// <param name="seed">The seed of the resampling; the same seed gives the same interval.</param>
     /// <param name="progress">Receives the number of resamples done, or <see langword="null"/>.</param>
@@ -73,8 +73,8 @@ public static class CalibrationMetrics
         IProgress<int>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
-        Preconditions.AtLeast(resamples, nameof(resamples), 10);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
+        Preconditions.InRange(resamples, nameof(resamples), 10, Preconditions.MaxResamples);
         if (!(level > 0 && level < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(level), level, $"level must be in (0, 1); found {level}.");
@@ -122,14 +122,14 @@ public static class CalibrationMetrics
     /// <summary>The adaptive (equal-mass) calibration error: top-label confidence in bins holding equal numbers of samples (Nixon et al. 2019, "Measuring calibration in deep learning").</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of bins, at least 1; with fewer samples than bins the surplus bins are empty and ignored.</param>
+    /// <param name="bins">The number of bins, from 1 to 100,000; with fewer samples than bins the surplus bins are empty and ignored.</param>
     /// <returns>The adaptive ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double AdaptiveEce(Tensor probabilities, Tensor labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualMass(confidence, correct, bins).Ece();
     }
@@ -137,13 +137,13 @@ public static class CalibrationMetrics
     /// <summary>The adaptive (equal-mass) calibration error of row-major probabilities (see <see cref="AdaptiveEce(Tensor, Tensor, int)"/>).</summary>
     /// <param name="probabilities">N × C class probabilities in row-major order, or N binary positive-class probabilities.</param>
     /// <param name="labels">N integer class indices.</param>
-    /// <param name="bins">The number of bins, at least 1.</param>
+    /// <param name="bins">The number of bins, from 1 to 100,000.</param>
     /// <returns>The adaptive ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentException">The spans are empty or of inconsistent lengths, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double AdaptiveEce(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualMass(confidence, correct, bins).Ece();
     }
@@ -151,14 +151,14 @@ public static class CalibrationMetrics
     /// <summary>The maximum calibration error: the largest |accuracy_b − confidence_b| over non-empty equal-width top-label bins (Guo et al. 2017).</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
     /// <returns>The MCE, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double Mce(Tensor probabilities, Tensor labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualWidth(confidence, correct, bins).Mce();
     }
@@ -166,13 +166,13 @@ public static class CalibrationMetrics
     /// <summary>The maximum calibration error of row-major probabilities (see <see cref="Mce(Tensor, Tensor, int)"/>).</summary>
     /// <param name="probabilities">N × C class probabilities in row-major order, or N binary positive-class probabilities.</param>
     /// <param name="labels">N integer class indices.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
     /// <returns>The MCE, in [0, 1].</returns>
     /// <exception cref="ArgumentException">The spans are empty or of inconsistent lengths, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double Mce(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualWidth(confidence, correct, bins).Mce();
     }
@@ -180,14 +180,14 @@ public static class CalibrationMetrics
     /// <summary>The classwise calibration error: for each class c, the equal-width binned error of p_c against the indicator y = c, averaged over classes (Kull et al. 2019; Nixon et al. 2019's static calibration error).</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of equal-width bins per class, at least 1; bin 0 also holds p = 0.</param>
+    /// <param name="bins">The number of equal-width bins per class, from 1 to 100,000; bin 0 also holds p = 0.</param>
     /// <returns>The classwise ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double ClasswiseEce(Tensor probabilities, Tensor labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (p, y) = CalibrationInput.Check(probabilities, labels);
         using (p)
         using (y)
@@ -208,13 +208,13 @@ public static class CalibrationMetrics
     /// <summary>The classwise calibration error of row-major probabilities (see <see cref="ClasswiseEce(Tensor, Tensor, int)"/>).</summary>
     /// <param name="probabilities">N × C class probabilities in row-major order, or N binary positive-class probabilities.</param>
     /// <param name="labels">N integer class indices.</param>
-    /// <param name="bins">The number of equal-width bins per class, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins per class, from 1 to 100,000.</param>
     /// <returns>The classwise ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentException">The spans are empty or of inconsistent lengths, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double ClasswiseEce(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var classes = CalibrationInput.Check(probabilities, labels);
         var width = probabilities.Length / labels.Length;
         if (width == 1)

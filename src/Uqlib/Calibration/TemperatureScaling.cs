@@ -36,13 +36,13 @@ public sealed class TemperatureScaling : ICalibrator
 
     /// <summary>Creates a temperature scaling with a known temperature.</summary>
     /// <param name="temperature">The temperature, finite and greater than 0.</param>
-    /// <param name="classes">The number of classes, at least 2 (2 for a binary single-logit model).</param>
+    /// <param name="classes">The number of classes, from 2 to 100,000 (2 for a binary single-logit model).</param>
     /// <returns>The calibrator.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not finite and positive, or <paramref name="classes"/> is below 2.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not finite and positive, or <paramref name="classes"/> is outside [2, 100,000].</exception>
     public static TemperatureScaling WithTemperature(double temperature, int classes)
     {
         Preconditions.Positive(temperature, nameof(temperature));
-        Preconditions.AtLeast(classes, nameof(classes), 2);
+        Preconditions.InRange(classes, nameof(classes), 2, Preconditions.MaxClasses);
         return new TemperatureScaling(temperature, classes);
     }
 

@@ -76,17 +76,17 @@ public static class Failures
     /// <summary>Flags the images whose Dice coefficient, averaged over classes, between predicted and true label maps is below <paramref name="threshold"/>.</summary>
     /// <param name="predictedLabels">Predicted class-index maps <c>(N, H, W)</c> or <c>(N, D, H, W)</c>, integers in [0, classes − 1].</param>
     /// <param name="trueLabels">True class-index maps of the same shape.</param>
-    /// <param name="classes">The number of classes, at least 2; class 0 is the background.</param>
+    /// <param name="classes">The number of classes, from 2 to 100,000; class 0 is the background.</param>
     /// <param name="threshold">The mean Dice below which an image counts as a failure, in [0, 1].</param>
     /// <param name="includeBackground">Whether class 0 enters the average; by default only the foreground classes 1 … classes − 1 do.</param>
     /// <returns>Failures <c>(N)</c>, boolean. A class absent from both maps of an image has Dice 1 there.</returns>
     /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, not of rank 3 or 4, the shapes differ, or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 2 or <paramref name="threshold"/> is not in [0, 1].</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [2, 100,000] or <paramref name="threshold"/> is not in [0, 1].</exception>
     public static Tensor DiceBelow(Tensor predictedLabels, Tensor trueLabels, int classes, double threshold, bool includeBackground = false)
     {
         CheckMasks(predictedLabels, nameof(predictedLabels), trueLabels, nameof(trueLabels));
-        Preconditions.AtLeast(classes, nameof(classes), 2);
+        Preconditions.InRange(classes, nameof(classes), 2, Preconditions.MaxClasses);
         Preconditions.InRange(threshold, nameof(threshold), 0, 1);
         Preconditions.Labels(predictedLabels, nameof(predictedLabels), classes);
         Preconditions.Labels(trueLabels, nameof(trueLabels), classes);
