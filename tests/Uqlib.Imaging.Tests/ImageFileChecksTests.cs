@@ -115,7 +115,6 @@ public sealed class ImageFileChecksTests
         "bmp" => ImageFileChecks.CheckBmp(bytes),
         _ => ImageFileChecks.CheckTiff(bytes),
     };
-}
 
     /// <summary>The PNG with its image data replaced by the first <paramref name="keep"/> bytes of its own inflated scanlines, recompressed in one IDAT chunk.</summary>
     private static byte[] Repack(byte[] png, long keep)

@@ -46,7 +46,6 @@ public sealed class PreconditionsTests
         ["GreedyPolicySearchOptions.Steps"] = steps => new GreedyPolicySearchOptions { Steps = steps }.Validate(),
         ["PixelCalibrationOptions.MaxPixels"] = size => new PixelCalibrationOptions { MaxPixels = size }.Validate(),
         ["TemperatureScaling.WithTemperature classes"] = classes => TemperatureScaling.WithTemperature(1.5, classes),
-        ["TtaPolicy.CreateCalibrator classes"] = classes => TtaPolicy.Flips().CreateCalibrator(classes),
         ["FeatureStatisticsAccumulator classes"] = classes => new FeatureStatisticsAccumulator(classes).Dispose(),
         ["Failures.DiceBelow classes"] = classes =>
         {
