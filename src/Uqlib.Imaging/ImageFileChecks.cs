@@ -219,7 +219,7 @@ internal static class ImageFileChecks
         return null;
     }
 
-    /// <summary>Checks that every strip or tile of a TIFF's first image lies inside the file.</summary>
+    /// <summary>Checks that every strip or tile of a TIFF's first image lies inside the file and, for uncompressed chunky strips, that they hold every row the header claims.</summary>
     public static string? CheckTiff(ReadOnlySpan<byte> file)
     {
         if (file.Length < 8)
@@ -242,6 +242,8 @@ internal static class ImageFileChecks
 
         long[]? offsets = null;
         long[]? counts = null;
+        long[]? bits = null;
+        long width = 0, height = 0, compression = 1, planar = 1;
         for (var e = 0; e < entries; e++)
         {
             var entry = (int)ifd + 2 + (e * 12);
@@ -260,6 +262,28 @@ internal static class ImageFileChecks
             {
                 counts = ReadValues(file, entry, little);
             }
+            else if (tag is 256 or 257 or 259 or 284 && ReadValues(file, entry, little) is [var value])
+            {
+                switch (tag)
+                {
+                    case 256:
+                        width = value;
+                        break;
+                    case 257:
+                        height = value;
+                        break;
+                    case 259:
+                        compression = value;
+                        break;
+                    default:
+                        planar = value;
+                        break;
+                }
+            }
+            else if (tag == 258)
+            {
+                bits = ReadValues(file, entry, little);
+            }
         }
 
         if (offsets is null || counts is null || offsets.Length != counts.Length)
@@ -275,7 +299,27 @@ internal static class ImageFileChecks
             }
         }
 
-        return null;
+        // Uncompressed chunky strips: the strip byte counts must cover height rows of ⌈width · Σ bits per sample / 8⌉ bytes (ImageSharp 2.1 leaves the rest 0).
+        if (compression != 1 || planar != 1 || bits is null || width < 1 || height < 1)
+        {
+            return null;
+        }
+
+        long bitsPerPixel = 0, stored = 0;
+        foreach (var b in bits)
+        {
+            bitsPerPixel += b;
+        }
+
+        foreach (var c in counts)
+        {
+            stored += c;
+        }
+
+        var needed = height * (((width * bitsPerPixel) + 7) / 8);
+        return stored >= needed
+            ? null
+            : Invariant($"its uncompressed strips hold {stored} bytes but its {width} × {height} header needs {needed}: the pixel data is truncated, and the missing rows would load as zeros.");
     }
 
     internal static uint Crc32(ReadOnlySpan<byte> data)

@@ -108,6 +108,17 @@ public sealed class ImageFileChecksTests
         ImageFileChecks.CheckPngImageData(shortData).Should().Contain("truncated");
     }
 
+    [Fact]
+    public void CheckTiff_UncompressedStripsShorterThanTheHeaderClaims_Reported()
+    {
+        // A complete file whose StripByteCounts cover 10 of its 64 rows: every strip lies inside the file, but rows 10 to 63 have no bytes.
+        var bytes = TestImages.Gray8(64, 64, (x, y) => (byte)(x + y), TestImages.EncoderFor("tiff"));
+        ImageFileChecks.CheckTiff(bytes).Should().BeNull();
+        var shortened = WithStripByteCounts(bytes, 64 * 10);
+
+        ImageFileChecks.CheckTiff(shortened).Should().Contain("hold 640 bytes").And.Contain("64 × 64").And.Contain("truncated");
+    }
+
     private static string? Check(string format, byte[] bytes) => format switch
     {
         "png" => ImageFileChecks.CheckPng(bytes),
@@ -140,5 +151,42 @@ public sealed class ImageFileChecksTests
         data.CopyTo(chunk, 8);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), TestImages.Crc(chunk.AsSpan(4, 4 + data.Length)));
         return png[..idat].Concat(chunk).Concat(png[(idat + 12 + length)..]).ToArray();
+    }
+
+    /// <summary>The TIFF with its (single) strip byte count set to <paramref name="count"/>, every other byte unchanged.</summary>
+    private static byte[] WithStripByteCounts(byte[] tiff, int count)
+    {
+        var result = (byte[])tiff.Clone();
+        var little = result[0] == (byte)'I';
+        var ifd = (int)(little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(result.AsSpan(4)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(result.AsSpan(4)));
+        int entries = little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(result.AsSpan(ifd)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(result.AsSpan(ifd));
+        for (var e = 0; e < entries; e++)
+        {
+            var entry = ifd + 2 + (e * 12);
+            var tag = little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(result.AsSpan(entry)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(result.AsSpan(entry));
+            var n = little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(result.AsSpan(entry + 4)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(result.AsSpan(entry + 4));
+            if (tag == 279)
+            {
+                n.Should().Be(1u, "the test image is written as one strip");
+                var type = little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(result.AsSpan(entry + 2)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(result.AsSpan(entry + 2));
+                if (type == 3)
+                {
+                    result[entry + 8] = little ? (byte)(count & 0xFF) : (byte)(count >> 8);
+                    result[entry + 9] = little ? (byte)(count >> 8) : (byte)(count & 0xFF);
+                }
+                else if (little)
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(entry + 8), (uint)count);
+                }
+                else
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(result.AsSpan(entry + 8), (uint)count);
+                }
+
+                return result;
+            }
+        }
+
+        throw new InvalidOperationException("No StripByteCounts tag.");
     }
 }
