@@ -162,7 +162,8 @@ public static class Bootstrap
         }
     }
 
-    private static double[] Run<TLocal>(
+    /// <summary>The resampling engine: replicate b from its own generator seeded by (seed, b), in parallel, reporting progress about every 1%.</summary>
+    internal static double[] Run<TLocal>(
         BootstrapOptions options,
         IProgress<int>? progress,
         CancellationToken cancellationToken,
@@ -217,7 +218,8 @@ public static class Bootstrap
         return value;
     }
 
-    private static BootstrapResult Summarise(double estimate, double[] replicates, double level)
+    /// <summary>The percentile interval (NumPy's linear quantile) and standard error (ddof = 1) of the replicates; a zero-width interval is refused, naming <paramref name="name"/>.</summary>
+    internal static BootstrapResult Summarise(double estimate, double[] replicates, double level, string name = "scores")
     {
         var sorted = (double[])replicates.Clone();
         Array.Sort(sorted);
@@ -240,8 +242,8 @@ public static class Bootstrap
         {
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture,
-                    $"The bootstrap interval is undefined: {(sorted[0] == sorted[^1] ? "every resample" : "the central resamples")} gave the metric {ci.Lower}, so the percentile interval has zero width (e.g. scores that separate failures from successes perfectly)."),
-                "scores");
+                    $"The bootstrap interval is undefined: {(sorted[0] == sorted[^1] ? "every resample" : "the central resamples")} gave the metric {ci.Lower}, so the percentile interval has zero width (e.g. scores that separate failures from successes perfectly, or every prediction certain and right)."),
+                name);
         }
 
         return new BootstrapResult(estimate, ci, Math.Sqrt(squares / (replicates.Length - 1)), replicates);
