@@ -6,17 +6,19 @@ using System.Text;
 
 namespace Uqlib.Evaluation;
 
-/// <summary>A table comparing uncertainty methods on the same cases: one row per method with AUROC [DeLong CI], AUPR, FPR@95%TPR, AURC and E-AURC.</summary>
-/// <remarks>Created by <see cref="RocEvaluator.Compare"/>. Renders as aligned text, Markdown or CSV. Immutable and thread-safe.</remarks>
+/// <summary>A table comparing uncertainty methods on the same cases: one row per method with AUROC [CI], AUPR, FPR@95%TPR, AURC, E-AURC and the paired test against the best.</summary>
+/// <remarks>Created by <see cref="RocEvaluator.Compare(IReadOnlyDictionary{string, TorchSharp.torch.Tensor}, TorchSharp.torch.Tensor, RocOptions?)"/> (DeLong) or its clustered overload (Obuchowski). Renders as aligned text, Markdown or CSV. Immutable and thread-safe.</remarks>
 public sealed class MethodComparison
 {
     private static readonly string[] Headers = { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "p vs best" };
 
-    internal MethodComparison(IReadOnlyList<MethodComparisonRow> rows, int cases, int failures)
+    internal MethodComparison(IReadOnlyList<MethodComparisonRow> rows, int cases, int failures, ClusterSummary? clusters, PValueAdjustment adjustment)
     {
         Rows = rows;
         Cases = cases;
         Failures = failures;
+        Clusters = clusters;
+        PValueAdjustment = adjustment;
     }
 
     /// <summary>Gets the rows, in the order the methods were given.</summary>
@@ -27,6 +29,15 @@ public sealed class MethodComparison
 
     /// <summary>Gets the number of failures among them.</summary>
     public int Failures { get; }
+
+    /// <summary>
+    /// Gets how the cases fall into clusters, or <see langword="null"/> when no cluster ids were given; when given, every interval is
+    /// Obuchowski's clustered one and every p-value comes from Obuchowski's clustered paired test.
+    /// </summary>
+    public ClusterSummary? Clusters { get; }
+
+    /// <summary>Gets how the p-values against the best method were adjusted for multiplicity.</summary>
+    public PValueAdjustment PValueAdjustment { get; }
 
     /// <summary>Renders the table as aligned plain text, three decimals.</summary>
     /// <returns>The text, one line per row after a header and a rule.</returns>
