@@ -238,7 +238,7 @@ public static class ClusteredAuroc
                 var (count, what) = design.ClustersWithFailures < 2 ? (design.ClustersWithFailures, "a failure") : (design.ClustersWithSuccesses, "a success");
                 throw new ArgumentException(
                     string.Create(CultureInfo.InvariantCulture,
-                        $"{clustersName}: only {count} of {clusters.Count} clusters hold {what}; the clustered variance needs at least two clusters holding a failure and two holding a success (the interval is undefined otherwise)."),
+                        $"{clustersName}: only {count} of {clusters.Count} clusters hold {what}; a clustered interval needs at least two clusters holding a failure and two holding a success (it is undefined otherwise)."),
                     clustersName);
             }
 

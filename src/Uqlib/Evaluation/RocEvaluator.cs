@@ -197,7 +197,7 @@ public static class RocEvaluator
     }
 
     /// <summary>Holm's step-down adjustment (Holm 1979) of the non-null p-values in place: the j-th smallest of m becomes max over k ≤ j of min(1, (m − k + 1) p_(k)), as R's <c>p.adjust(method = "holm")</c>.</summary>
-    private static void Holm(double?[] pValues)
+    internal static void Holm(double?[] pValues)
     {
         var order = Enumerable.Range(0, pValues.Length).Where(i => pValues[i] is not null).OrderBy(i => pValues[i]!.Value).ToArray();
         var running = 0.0;
