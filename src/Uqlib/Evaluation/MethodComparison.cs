@@ -40,7 +40,7 @@ public sealed class MethodComparison
     public PValueAdjustment PValueAdjustment { get; }
 
     /// <summary>Renders the table as aligned plain text, three decimals.</summary>
-    /// <returns>The text, one line per row after a header and a rule.</returns>
+    /// <returns>The text, one line per row after a header and a rule; then, when clusters were given or p-values adjusted, one line saying so.</returns>
     public string ToText()
     {
         var cells = Cells(3);
@@ -55,11 +55,11 @@ public sealed class MethodComparison
             }
         }
 
-        return builder.ToString();
+        return AppendNote(builder).ToString();
     }
 
     /// <summary>Renders the table as GitHub-flavoured Markdown, three decimals.</summary>
-    /// <returns>The Markdown table.</returns>
+    /// <returns>The Markdown table; then, when clusters were given or p-values adjusted, a blank line and one line saying so.</returns>
     public string ToMarkdown()
     {
         var cells = Cells(3);
@@ -73,7 +73,12 @@ public sealed class MethodComparison
             }
         }
 
-        return builder.ToString();
+        if (Note() is not null)
+        {
+            builder.Append('\n');
+        }
+
+        return AppendNote(builder).ToString();
     }
 
     /// <summary>Renders the table as CSV (RFC 4180, invariant culture, full round-trip precision, CI as two columns).</summary>
@@ -98,6 +103,29 @@ public sealed class MethodComparison
     /// <summary>Returns <see cref="ToText"/>.</summary>
     /// <returns>The table as text.</returns>
     public override string ToString() => ToText();
+
+    /// <summary>Says how the intervals and p-values were computed when that differs from the plain DeLong table; <see langword="null"/> otherwise.</summary>
+    private string? Note()
+    {
+        var parts = new List<string>();
+        if (Clusters is { } c)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture,
+                $"AUROC CI and p: Obuchowski's clustered method, {c.Count} clusters of {c.MinCases}-{c.MaxCases} cases (median {c.MedianCases})"));
+        }
+
+        if (PValueAdjustment == PValueAdjustment.Holm)
+        {
+            parts.Add("p Holm-adjusted");
+        }
+
+        return parts.Count == 0 ? null : string.Join("; ", parts) + ".";
+    }
+
+    private StringBuilder AppendNote(StringBuilder builder)
+    {
+        return Note() is { } note ? builder.Append(note).Append('\n') : builder;
+    }
 
     private List<string[]> Cells(int decimals)
     {
