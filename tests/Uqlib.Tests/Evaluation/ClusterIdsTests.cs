@@ -54,4 +54,24 @@ public sealed class ClusterIdsTests
         FluentActions.Invoking(() => ClusterIds.From((string?[])null!)).Should().Throw<ArgumentNullException>().WithParameterName("ids");
         FluentActions.Invoking(() => ClusterIds.From(Array.Empty<long>())).Should().Throw<ArgumentException>().WithParameterName("ids");
     }
+
+    [Fact]
+    public void AssignFolds_NeverSplitsACluster_AndBalancesTheFolds()
+    {
+        var random = new Random(11);
+        var keys = Enumerable.Range(0, 60).SelectMany(c => Enumerable.Repeat((long)c, 1 + random.Next(12))).OrderBy(_ => random.Next()).ToArray();
+        var ids = ClusterIds.From(keys);
+
+        var folds = ids.AssignFolds(5, seed: 3);
+
+        folds.Should().HaveCount(keys.Length).And.OnlyContain(f => f >= 0 && f < 5);
+        keys.Zip(folds).GroupBy(p => p.First).Should().OnlyContain(g => g.Select(p => p.Second).Distinct().Count() == 1, "a cluster lies in one fold");
+        var sizes = folds.GroupBy(f => f).Select(g => g.Count()).ToArray();
+        sizes.Should().HaveCount(5);
+        (sizes.Max() - sizes.Min()).Should().BeLessThanOrEqualTo(12, "greedy assignment keeps folds within one cluster's size of each other");
+        ids.AssignFolds(5, seed: 3).Should().Equal(folds);
+        ids.AssignFolds(5, seed: 4).Should().NotEqual(folds);
+        FluentActions.Invoking(() => ids.AssignFolds(61, 0)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("folds");
+        FluentActions.Invoking(() => ids.AssignFolds(1, 0)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("folds");
+    }
 }
