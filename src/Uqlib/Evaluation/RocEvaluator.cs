@@ -188,7 +188,7 @@ public static class RocEvaluator
         {
             var ci = design is null
                 ? DeLong.AurocCiCore(ranked[m], metrics[m].Auroc, options.ConfidenceLevel)
-                : ClusteredAuroc.Interval(metrics[m].Auroc, ClusteredAuroc.Variance(design, components![m], "clusters"), options.ConfidenceLevel);
+                : ClusteredAuroc.Interval(components![m].Auc, ClusteredAuroc.Variance(design, components[m], "clusters"), options.ConfidenceLevel);
             rows[m] = new MethodComparisonRow(
                 names[m], metrics[m].Auroc, ci, metrics[m].AveragePrecision, metrics[m].FprAt95Tpr, metrics[m].Aurc, metrics[m].EAurc, pValues[m]);
         }
