@@ -163,7 +163,7 @@ public static class BiradsStudy
             method, set, scores.Count, failed, correct == 0 ? double.NaN : correctSum / correct, failed == 0 ? double.NaN : failedSum / failed);
     }
 
-    /// <summary>Compares every method as a failure detector on one set with <see cref="RocEvaluator.Compare"/>: AUROC with DeLong's
+    /// <summary>Compares every method as a failure detector on one set with <see cref="RocEvaluator.Compare(IReadOnlyDictionary{string, Tensor}, Tensor, RocOptions?)"/>: AUROC with DeLong's
     /// interval, AUPR, FPR@95%TPR, AURC, E-AURC and the paired test against the best.</summary>
     /// <param name="set">The set's name.</param>
     /// <param name="cases">The set's cases, every method scored.</param>
@@ -389,6 +389,7 @@ public static class BiradsStudy
             }
         }
 
+        var externalPatients = PatientLevelStudy.Analyse(tables[2], data.External, detection[^1]);
         var examples = ExampleSlices.Save(options.OutputDirectory, key, data.External, tables[2], foldModels.Count);
         var policyNames = new List<string>();
         foreach (var augmentation in policy.Augmentations)
@@ -415,7 +416,8 @@ public static class BiradsStudy
             calibration,
             uncertainty,
             detection,
-            examples);
+            examples,
+            externalPatients);
     }
 
     private const int ReliabilityBins = 10;

@@ -5,7 +5,7 @@ using Uqlib.Evaluation;
 namespace Uqlib.Samples.BiradsShape.Study;
 
 /// <summary>The failure-detection comparison of every post-hoc method on one set: AUROC with DeLong's interval, AUPR, FPR@95%TPR,
-/// AURC, E-AURC and DeLong's paired test against the best AUROC (<see cref="RocEvaluator.Compare"/>).</summary>
+/// AURC, E-AURC and DeLong's paired test against the best AUROC (<see cref="RocEvaluator.Compare(IReadOnlyDictionary{string, TorchSharp.torch.Tensor}, TorchSharp.torch.Tensor, RocOptions?)"/>).</summary>
 /// <param name="Set"><c>internal</c> (the held-out internal test patients) or <c>external</c> (the other scanner).</param>
 /// <param name="Cases">Cases: one per fold model and slice.</param>
 /// <param name="Failures">Misclassified cases.</param>

@@ -65,6 +65,8 @@ public static class StudyReportWriter
                 File.WriteAllText(Path.Combine(directory, FailureDetectionFile(configuration, table.Set)), table.Comparison.ToCsv(), Utf8NoBom);
             }
         }
+
+        PatientLevelStudy.WriteFiles(directory, result, Utf8NoBom);
     }
 
     /// <summary>Gets the name of the CSV file of one configuration's failure-detection comparison on one set.</summary>
@@ -93,7 +95,8 @@ public static class StudyReportWriter
                 if (configuration.Augmented && table.Set == "external")
                 {
                     return string.Create(CultureInfo.InvariantCulture,
-                        $"Failure detection, external set, {configuration.Name} ({table.Cases} cases, {table.Failures} failures):\n") + table.Comparison.ToText();
+                        $"Failure detection, external set, {configuration.Name} ({table.Cases} cases, {table.Failures} failures):\n") + table.Comparison.ToText()
+                        + PatientLevelStudy.HeadlineText(configuration);
                 }
             }
         }
@@ -243,7 +246,7 @@ public static class StudyReportWriter
             "Methods: the softmax distance to the hard label (the seed's score) without and with temperature scaling; test-time augmentation (TTA) of each fold model; " +
             "the 5-fold sub-ensemble (one score per slice, shared by its five cases); Mahalanobis and kNN distances of the slice's features to the fold model's training features; " +
             $"and the z-score combination of every method except the uncalibrated baseline, standardised on the validation cases. AUROC with DeLong's 95% interval; p vs best: DeLong's paired test against the best AUROC. " +
-            "Cases of one slice are correlated, so the intervals are somewhat too narrow.");
+            "Cases of one slice, and slices of one patient, are correlated, so these intervals are too narrow: the section on the patient as the unit gives the honest, patient-clustered ones for the external set.");
         md.AppendLine();
         foreach (var configuration in result.Configurations)
         {
@@ -277,6 +280,7 @@ public static class StudyReportWriter
         }
 
         md.AppendLine();
+        PatientLevelStudy.AppendMarkdown(md, result);
         md.AppendLine("## Uncertainty-ranked external slices");
         md.AppendLine();
         md.AppendLine("The external slices with the highest and the lowest z-score combination (averaged over the five fold models' cases), with the tumour mask drawn over the slice. Truth: 0 round, 1 irregular; failures: how many of the five fold models misclassify the slice.");

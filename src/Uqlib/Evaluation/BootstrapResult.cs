@@ -2,7 +2,7 @@ using System.Collections.Generic;
 
 namespace Uqlib.Evaluation;
 
-/// <summary>A metric on the full data with its stratified-bootstrap percentile interval.</summary>
+/// <summary>A metric on the full data with its stratified (case or cluster) bootstrap interval.</summary>
 public sealed class BootstrapResult
 {
     internal BootstrapResult(double estimate, ConfidenceInterval ci, double standardError, double[] replicates)
@@ -16,7 +16,7 @@ public sealed class BootstrapResult
     /// <summary>Gets the metric on the original cases.</summary>
     public double Estimate { get; }
 
-    /// <summary>Gets the percentile interval of the replicates (linear interpolation between order statistics, as NumPy's default quantile).</summary>
+    /// <summary>Gets the interval of the replicates (linear interpolation between order statistics, as NumPy's default quantile): the percentile interval, or the BCa interval when <see cref="BootstrapOptions.Interval"/> asked for it.</summary>
     public ConfidenceInterval Ci { get; }
 
     /// <summary>Gets the standard deviation of the replicates (ddof = 1).</summary>

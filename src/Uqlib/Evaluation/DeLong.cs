@@ -243,7 +243,7 @@ public static class DeLong
         return sum / (a.Length - 1);
     }
 
-    private static void CheckLevel(double level)
+    internal static void CheckLevel(double level)
     {
         if (!(level > 0 && level < 1))
         {

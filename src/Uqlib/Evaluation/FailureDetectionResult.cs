@@ -9,6 +9,7 @@ public sealed class FailureDetectionResult
         int failures,
         RankMetrics metrics,
         ConfidenceInterval? aurocCi,
+        ClusterSummary? clusters,
         RocCurve roc,
         PrecisionRecallCurve precisionRecall,
         RiskCoverageCurve riskCoverage,
@@ -24,6 +25,7 @@ public sealed class FailureDetectionResult
         Aurc = metrics.Aurc;
         EAurc = metrics.EAurc;
         AurocCi = aurocCi;
+        Clusters = clusters;
         Roc = roc;
         PrecisionRecall = precisionRecall;
         RiskCoverage = riskCoverage;
@@ -41,10 +43,16 @@ public sealed class FailureDetectionResult
     /// <summary>Gets the area under the ROC curve, identical to scikit-learn's <c>roc_auc_score</c> (ties count one half).</summary>
     public double Auroc { get; }
 
-    /// <summary>Gets DeLong's confidence interval of <see cref="Auroc"/>, as R pROC's <c>ci.auc(method = "delong")</c>; <see langword="null"/> where it is undefined:
-    /// fewer than 2 failures or 2 successes, or a DeLong variance of 0 (scores that separate the classes perfectly or tie every case), where pROC reports a
-    /// zero-width interval. <see cref="DeLong.AurocCi(System.ReadOnlySpan{double}, System.ReadOnlySpan{bool}, double)"/> says which.</summary>
+    /// <summary>
+    /// Gets the confidence interval of <see cref="Auroc"/>: DeLong's, as R pROC's <c>ci.auc(method = "delong")</c>, or, when cluster ids were
+    /// given, Obuchowski's clustered interval (<see cref="ClusteredAuroc"/>), which treats the cluster as the unit; <see langword="null"/> where
+    /// DeLong's is undefined: fewer than 2 failures or 2 successes, or a DeLong variance of 0 (scores that separate the classes perfectly or tie
+    /// every case), where pROC reports a zero-width interval.
+    /// </summary>
     public ConfidenceInterval? AurocCi { get; }
+
+    /// <summary>Gets how the cases fall into clusters (count, clusters holding a failure, cases per cluster), or <see langword="null"/> when no cluster ids were given.</summary>
+    public ClusterSummary? Clusters { get; }
 
     /// <summary>Gets the average precision with failures as positives, identical to scikit-learn's <c>average_precision_score</c>.</summary>
     public double Aupr { get; }

@@ -17,4 +17,7 @@ public enum FailureMetric
 
     /// <summary>The excess AURC over an ideal score (lower is better).</summary>
     EAurc,
+
+    /// <summary>The fraction of cases flagged for review at the highest threshold whose sensitivity reaches <see cref="BootstrapOptions.TargetSensitivity"/> (lower is better), as <see cref="FailureDetectionResult.ForTargetSensitivity"/>.</summary>
+    ReferralRate,
 }

@@ -6,17 +6,19 @@ using System.Text;
 
 namespace Uqlib.Evaluation;
 
-/// <summary>A table comparing uncertainty methods on the same cases: one row per method with AUROC [DeLong CI], AUPR, FPR@95%TPR, AURC and E-AURC.</summary>
-/// <remarks>Created by <see cref="RocEvaluator.Compare"/>. Renders as aligned text, Markdown or CSV. Immutable and thread-safe.</remarks>
+/// <summary>A table comparing uncertainty methods on the same cases: one row per method with AUROC [CI], AUPR, FPR@95%TPR, AURC, E-AURC and the paired test against the best.</summary>
+/// <remarks>Created by <see cref="RocEvaluator.Compare(IReadOnlyDictionary{string, TorchSharp.torch.Tensor}, TorchSharp.torch.Tensor, RocOptions?)"/> (DeLong) or its clustered overload (Obuchowski). Renders as aligned text, Markdown or CSV. Immutable and thread-safe.</remarks>
 public sealed class MethodComparison
 {
     private static readonly string[] Headers = { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "p vs best" };
 
-    internal MethodComparison(IReadOnlyList<MethodComparisonRow> rows, int cases, int failures)
+    internal MethodComparison(IReadOnlyList<MethodComparisonRow> rows, int cases, int failures, ClusterSummary? clusters, PValueAdjustment adjustment)
     {
         Rows = rows;
         Cases = cases;
         Failures = failures;
+        Clusters = clusters;
+        PValueAdjustment = adjustment;
     }
 
     /// <summary>Gets the rows, in the order the methods were given.</summary>
@@ -28,8 +30,17 @@ public sealed class MethodComparison
     /// <summary>Gets the number of failures among them.</summary>
     public int Failures { get; }
 
+    /// <summary>
+    /// Gets how the cases fall into clusters, or <see langword="null"/> when no cluster ids were given; when given, every interval is
+    /// Obuchowski's clustered one and every p-value comes from Obuchowski's clustered paired test.
+    /// </summary>
+    public ClusterSummary? Clusters { get; }
+
+    /// <summary>Gets how the p-values against the best method were adjusted for multiplicity.</summary>
+    public PValueAdjustment PValueAdjustment { get; }
+
     /// <summary>Renders the table as aligned plain text, three decimals.</summary>
-    /// <returns>The text, one line per row after a header and a rule.</returns>
+    /// <returns>The text, one line per row after a header and a rule; then, when clusters were given or p-values adjusted, one line saying so.</returns>
     public string ToText()
     {
         var cells = Cells(3);
@@ -44,11 +55,11 @@ public sealed class MethodComparison
             }
         }
 
-        return builder.ToString();
+        return AppendNote(builder).ToString();
     }
 
     /// <summary>Renders the table as GitHub-flavoured Markdown, three decimals.</summary>
-    /// <returns>The Markdown table.</returns>
+    /// <returns>The Markdown table; then, when clusters were given or p-values adjusted, a blank line and one line saying so.</returns>
     public string ToMarkdown()
     {
         var cells = Cells(3);
@@ -62,7 +73,12 @@ public sealed class MethodComparison
             }
         }
 
-        return builder.ToString();
+        if (Note() is not null)
+        {
+            builder.Append('\n');
+        }
+
+        return AppendNote(builder).ToString();
     }
 
     /// <summary>Renders the table as CSV (RFC 4180, invariant culture, full round-trip precision, CI as two columns).</summary>
@@ -87,6 +103,29 @@ public sealed class MethodComparison
     /// <summary>Returns <see cref="ToText"/>.</summary>
     /// <returns>The table as text.</returns>
     public override string ToString() => ToText();
+
+    /// <summary>Says how the intervals and p-values were computed when that differs from the plain DeLong table; <see langword="null"/> otherwise.</summary>
+    private string? Note()
+    {
+        var parts = new List<string>();
+        if (Clusters is { } c)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture,
+                $"AUROC CI and p: Obuchowski's clustered method, {c.Count} clusters of {c.MinCases}-{c.MaxCases} cases (median {c.MedianCases})"));
+        }
+
+        if (PValueAdjustment == PValueAdjustment.Holm)
+        {
+            parts.Add("p Holm-adjusted");
+        }
+
+        return parts.Count == 0 ? null : string.Join("; ", parts) + ".";
+    }
+
+    private StringBuilder AppendNote(StringBuilder builder)
+    {
+        return Note() is { } note ? builder.Append(note).Append('\n') : builder;
+    }
 
     private List<string[]> Cells(int decimals)
     {

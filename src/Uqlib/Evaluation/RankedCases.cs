@@ -50,6 +50,77 @@ internal sealed class RankedCases
         return new RankedCases(failed, succeeded);
     }
 
+    /// <summary>Splits validated cases by class and sorts each class, returning also the case index behind each sorted score (for per-cluster weights).</summary>
+    public static (RankedCases Ranked, int[] FailureCases, int[] SuccessCases) CreateWithCases(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
+    {
+        var failureCount = 0;
+        foreach (var failure in failures)
+        {
+            failureCount += failure ? 1 : 0;
+        }
+
+        var failed = new double[failureCount];
+        var succeeded = new double[scores.Length - failureCount];
+        var failureCases = new int[failureCount];
+        var successCases = new int[succeeded.Length];
+        int f = 0, s = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (failures[i])
+            {
+                failureCases[f] = i;
+                failed[f++] = scores[i] + 0.0;
+            }
+            else
+            {
+                successCases[s] = i;
+                succeeded[s++] = scores[i] + 0.0;
+            }
+        }
+
+        Array.Sort(failed, failureCases);
+        Array.Sort(succeeded, successCases);
+        return (new RankedCases(failed, succeeded), failureCases, successCases);
+    }
+
+    /// <summary>
+    /// The fraction of (weighted) cases flagged at the highest threshold whose sensitivity reaches <paramref name="target"/>, walking the
+    /// distinct scores from the top as <see cref="Metrics"/> does; <paramref name="failureWeights"/> and <paramref name="successWeights"/> are
+    /// empty or hold one count per sorted case.
+    /// </summary>
+    public double ReferralRate(ReadOnlySpan<int> failureWeights, ReadOnlySpan<int> successWeights, double target)
+    {
+        var weighted = !failureWeights.IsEmpty;
+        var fa = FailureScores;
+        var su = SuccessScores;
+        double positives = weighted ? Sum(failureWeights) : fa.Length;
+        double total = positives + (weighted ? Sum(successWeights) : su.Length);
+        long tps = 0, fps = 0;
+        int i = fa.Length - 1, j = su.Length - 1;
+        while (i >= 0 || j >= 0)
+        {
+            var key = i < 0 ? su[j] : j < 0 ? fa[i] : Math.Max(fa[i], su[j]);
+            while (i >= 0 && fa[i] == key)
+            {
+                tps += weighted ? failureWeights[i] : 1;
+                i--;
+            }
+
+            while (j >= 0 && su[j] == key)
+            {
+                fps += weighted ? successWeights[j] : 1;
+                j--;
+            }
+
+            if (tps / positives >= target)
+            {
+                break;
+            }
+        }
+
+        return (tps + fps) / total;
+    }
+
     /// <summary>Computes the scalar metrics in one walk; <paramref name="failureWeights"/> and <paramref name="successWeights"/> are empty or hold one count per sorted case.</summary>
     public RankMetrics Metrics(ReadOnlySpan<int> failureWeights, ReadOnlySpan<int> successWeights)
     {

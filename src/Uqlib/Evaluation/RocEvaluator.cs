@@ -34,75 +34,63 @@ public static class RocEvaluator
     /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, have one class only, or the options are invalid.</exception>
     public static FailureDetectionResult Evaluate(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures, RocOptions? options = null)
     {
-        options ??= new RocOptions();
-        options.Validate();
-        CaseData.Check(scores, nameof(scores), failures, nameof(failures));
+        return EvaluateCore(scores, failures, null, options);
+    }
 
-        var ranked = RankedCases.Create(scores, failures);
-        var metrics = ranked.Metrics(default, default);
-        var (thresholds, tps, fps) = ranked.Curve();
-        long p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
-        var atThreshold = options.Threshold is { } t ? PointAt(ranked, t) : null;
-        return new FailureDetectionResult(
-            scores.Length,
-            (int)p,
-            metrics,
-            DeLong.AurocCiCore(ranked, metrics.Auroc, options.ConfidenceLevel),
-            Roc(thresholds, tps, fps),
-            PrecisionRecall(thresholds, tps, fps),
-            RiskCoverage(tps, fps),
-            atThreshold,
-            ForSensitivity(thresholds, tps, fps, options.TargetSensitivity, p, n),
-            Youden(thresholds, tps, fps, p, n));
+    /// <summary>Evaluates scores of clustered cases (several per patient, volume or site) against failure labels: the AUROC interval is Obuchowski's, with the cluster as the unit.</summary>
+    /// <param name="scores">One finite score per case; higher means more likely failure.</param>
+    /// <param name="failures">One label per case, <see langword="true"/> for a failure; both classes must occur.</param>
+    /// <param name="clusters">The cluster of each case; at least two clusters must hold a failure and two a success.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The metrics, the clustered interval (<see cref="ClusteredAuroc"/>), the cluster summary, curves and operating points.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="clusters"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The inputs are empty, of different lengths (<paramref name="clusters"/> included), hold NaN or ±∞, have one class only, fewer than two clusters hold a failure or a success, or the options are invalid.</exception>
+    public static FailureDetectionResult Evaluate(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures, ClusterIds clusters, RocOptions? options = null)
+    {
+        Preconditions.NotNull(clusters, nameof(clusters));
+        return EvaluateCore(scores, failures, clusters, options);
+    }
+
+    /// <summary>Evaluates scores of clustered cases held in tensors (see <see cref="Evaluate(ReadOnlySpan{double}, ReadOnlySpan{bool}, ClusterIds, RocOptions?)"/>).</summary>
+    /// <param name="scores">Scores <c>(N)</c>, floating point, finite; higher means more likely failure.</param>
+    /// <param name="failures">Failure labels <c>(N)</c>: booleans or 0/1; both classes must occur.</param>
+    /// <param name="clusters">The cluster of each case.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The metrics, the clustered interval, the cluster summary, curves and operating points.</returns>
+    /// <exception cref="ArgumentNullException">A tensor or <paramref name="clusters"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The tensors are invalid, the clusters are (see <see cref="Evaluate(ReadOnlySpan{double}, ReadOnlySpan{bool}, ClusterIds, RocOptions?)"/>), or the options are invalid.</exception>
+    public static FailureDetectionResult Evaluate(Tensor scores, Tensor failures, ClusterIds clusters, RocOptions? options = null)
+    {
+        return Evaluate(CaseData.Scores(scores, nameof(scores)), CaseData.Failures(failures, nameof(failures)), clusters, options);
     }
 
     /// <summary>Compares several methods' scores on the same cases: AUROC with DeLong's CI, AUPR, FPR@95%TPR, AURC, E-AURC and DeLong's paired test against the best AUROC.</summary>
     /// <param name="scores">One score tensor <c>(N)</c> per method name, same N for all, finite; higher means more likely failure.</param>
     /// <param name="failures">Failure labels <c>(N)</c>: booleans or 0/1; both classes must occur.</param>
-    /// <param name="options">The options (only <see cref="RocOptions.ConfidenceLevel"/> is used), or <see langword="null"/> for the defaults.</param>
+    /// <param name="options">The options (<see cref="RocOptions.ConfidenceLevel"/> and <see cref="RocOptions.PValueAdjustment"/> are used), or <see langword="null"/> for the defaults.</param>
     /// <returns>The table, one row per method in the dictionary's order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="scores"/>, one of its tensors or <paramref name="failures"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The dictionary is empty, a tensor is invalid, the lengths differ, the failures hold one class only, or the options are invalid.</exception>
     public static MethodComparison Compare(IReadOnlyDictionary<string, Tensor> scores, Tensor failures, RocOptions? options = null)
     {
-        Preconditions.NotNull(scores, nameof(scores));
-        options ??= new RocOptions();
-        options.Validate();
-        if (scores.Count == 0)
-        {
-            throw new ArgumentException("scores is empty: at least one method is needed.", nameof(scores));
-        }
+        return CompareCore(scores, failures, null, options);
+    }
 
-        var labels = CaseData.Failures(failures, nameof(failures));
-        var names = new List<string>(scores.Count);
-        var values = new List<double[]>(scores.Count);
-        foreach (var (name, tensor) in scores)
-        {
-            var label = $"scores[\"{name}\"]";
-            var array = CaseData.Scores(tensor ?? throw new ArgumentNullException(nameof(scores), $"{label} is null."), label);
-            CaseData.Check(array, label, labels, nameof(failures));
-            names.Add(name);
-            values.Add(array);
-        }
-
-        var ranked = values.Select(v => RankedCases.Create(v, labels)).ToArray();
-        var metrics = ranked.Select(r => r.Metrics(default, default)).ToArray();
-        var best = 0;
-        for (var m = 1; m < metrics.Length; m++)
-        {
-            best = metrics[m].Auroc > metrics[best].Auroc ? m : best;
-        }
-
-        var rows = new MethodComparisonRow[names.Count];
-        for (var m = 0; m < rows.Length; m++)
-        {
-            double? p = m == best ? null : DeLong.PairedTestCore(values[best], values[m], labels, options.ConfidenceLevel).Result?.PValue;
-            rows[m] = new MethodComparisonRow(
-                names[m], metrics[m].Auroc, DeLong.AurocCiCore(ranked[m], metrics[m].Auroc, options.ConfidenceLevel),
-                metrics[m].AveragePrecision, metrics[m].FprAt95Tpr, metrics[m].Aurc, metrics[m].EAurc, p);
-        }
-
-        return new MethodComparison(rows, labels.Length, labels.Count(f => f));
+    /// <summary>
+    /// Compares several methods' scores on the same clustered cases (several per patient, volume or site): AUROC with Obuchowski's clustered
+    /// CI, AUPR, FPR@95%TPR, AURC, E-AURC and Obuchowski's clustered paired test against the best AUROC.
+    /// </summary>
+    /// <param name="scores">One score tensor <c>(N)</c> per method name, same N for all, finite; higher means more likely failure.</param>
+    /// <param name="failures">Failure labels <c>(N)</c>: booleans or 0/1; both classes must occur.</param>
+    /// <param name="clusters">The cluster of each case; at least two clusters must hold a failure and two a success.</param>
+    /// <param name="options">The options (<see cref="RocOptions.ConfidenceLevel"/> and <see cref="RocOptions.PValueAdjustment"/> are used), or <see langword="null"/> for the defaults.</param>
+    /// <returns>The table, one row per method in the dictionary's order, with the cluster summary.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="scores"/>, one of its tensors, <paramref name="failures"/> or <paramref name="clusters"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The dictionary is empty, a tensor is invalid, the lengths differ (<paramref name="clusters"/> included), the failures hold one class only, fewer than two clusters hold a failure or a success, or the options are invalid.</exception>
+    public static MethodComparison Compare(IReadOnlyDictionary<string, Tensor> scores, Tensor failures, ClusterIds clusters, RocOptions? options = null)
+    {
+        Preconditions.NotNull(clusters, nameof(clusters));
+        return CompareCore(scores, failures, clusters, options);
     }
 
     /// <summary>Computes the AUROC alone, identical to scikit-learn's <c>roc_auc_score</c>.</summary>
@@ -148,6 +136,116 @@ public static class RocEvaluator
     {
         CaseData.Check(scores, nameof(scores), failures, nameof(failures));
         return RankedCases.Create(scores, failures).Metrics(default, default);
+    }
+
+    private static MethodComparison CompareCore(IReadOnlyDictionary<string, Tensor> scores, Tensor failures, ClusterIds? clusters, RocOptions? options)
+    {
+        Preconditions.NotNull(scores, nameof(scores));
+        options ??= new RocOptions();
+        options.Validate();
+        if (scores.Count == 0)
+        {
+            throw new ArgumentException("scores is empty: at least one method is needed.", nameof(scores));
+        }
+
+        var labels = CaseData.Failures(failures, nameof(failures));
+        var names = new List<string>(scores.Count);
+        var values = new List<double[]>(scores.Count);
+        foreach (var (name, tensor) in scores)
+        {
+            var label = $"scores[\"{name}\"]";
+            var array = CaseData.Scores(tensor ?? throw new ArgumentNullException(nameof(scores), $"{label} is null."), label);
+            CaseData.Check(array, label, labels, nameof(failures));
+            names.Add(name);
+            values.Add(array);
+        }
+
+        var design = clusters is null ? null : ClusteredAuroc.Design.Of(labels, clusters, nameof(clusters), nameof(failures));
+        var components = design is null ? null : values.Select(v => ClusteredAuroc.Components(v, labels, clusters!, design)).ToArray();
+        var ranked = values.Select(v => RankedCases.Create(v, labels)).ToArray();
+        var metrics = ranked.Select(r => r.Metrics(default, default)).ToArray();
+        var best = 0;
+        for (var m = 1; m < metrics.Length; m++)
+        {
+            best = metrics[m].Auroc > metrics[best].Auroc ? m : best;
+        }
+
+        var pValues = new double?[names.Count];
+        for (var m = 0; m < pValues.Length; m++)
+        {
+            pValues[m] = m == best ? null
+                : design is null ? DeLong.PairedTestCore(values[best], values[m], labels, options.ConfidenceLevel).Result?.PValue
+                : ClusteredAuroc.DifferenceVariance(design, components![best], components[m]) > 0
+                    ? ClusteredAuroc.PairedTestCore(design, components[best], components[m], options.ConfidenceLevel).PValue
+                    : null;
+        }
+
+        if (options.PValueAdjustment == PValueAdjustment.Holm)
+        {
+            Holm(pValues);
+        }
+
+        var rows = new MethodComparisonRow[names.Count];
+        for (var m = 0; m < rows.Length; m++)
+        {
+            var ci = design is null
+                ? DeLong.AurocCiCore(ranked[m], metrics[m].Auroc, options.ConfidenceLevel)
+                : ClusteredAuroc.Interval(components![m].Auc, ClusteredAuroc.Variance(design, components[m], "clusters"), options.ConfidenceLevel);
+            rows[m] = new MethodComparisonRow(
+                names[m], metrics[m].Auroc, ci, metrics[m].AveragePrecision, metrics[m].FprAt95Tpr, metrics[m].Aurc, metrics[m].EAurc, pValues[m]);
+        }
+
+        return new MethodComparison(rows, labels.Length, labels.Count(f => f), clusters?.Summary(labels), options.PValueAdjustment);
+    }
+
+    /// <summary>Holm's step-down adjustment (Holm 1979) of the non-null p-values in place: the j-th smallest of m becomes max over k ≤ j of min(1, (m − k + 1) p_(k)), as R's <c>p.adjust(method = "holm")</c>.</summary>
+    internal static void Holm(double?[] pValues)
+    {
+        var order = Enumerable.Range(0, pValues.Length).Where(i => pValues[i] is not null).OrderBy(i => pValues[i]!.Value).ToArray();
+        var running = 0.0;
+        for (var k = 0; k < order.Length; k++)
+        {
+            running = Math.Max(running, Math.Min(1, (order.Length - k) * pValues[order[k]]!.Value));
+            pValues[order[k]] = running;
+        }
+    }
+
+    private static FailureDetectionResult EvaluateCore(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures, ClusterIds? clusters, RocOptions? options)
+    {
+        options ??= new RocOptions();
+        options.Validate();
+        CaseData.Check(scores, nameof(scores), failures, nameof(failures));
+
+        var ranked = RankedCases.Create(scores, failures);
+        var metrics = ranked.Metrics(default, default);
+        ConfidenceInterval? ci;
+        ClusterSummary? summary = null;
+        if (clusters is null)
+        {
+            ci = DeLong.AurocCiCore(ranked, metrics.Auroc, options.ConfidenceLevel);
+        }
+        else
+        {
+            var clustered = ClusteredAuroc.Estimate(scores, failures, clusters, options.ConfidenceLevel);
+            ci = clustered.Ci;
+            summary = clustered.Clusters;
+        }
+
+        var (thresholds, tps, fps) = ranked.Curve();
+        long p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
+        var atThreshold = options.Threshold is { } t ? PointAt(ranked, t) : null;
+        return new FailureDetectionResult(
+            scores.Length,
+            (int)p,
+            metrics,
+            ci,
+            summary,
+            Roc(thresholds, tps, fps),
+            PrecisionRecall(thresholds, tps, fps),
+            RiskCoverage(tps, fps),
+            atThreshold,
+            ForSensitivity(thresholds, tps, fps, options.TargetSensitivity, p, n),
+            Youden(thresholds, tps, fps, p, n));
     }
 
     private static OperatingPoint PointAt(RankedCases ranked, double threshold)

@@ -7,7 +7,7 @@ namespace Uqlib.Evaluation;
 /// <summary>Options of <see cref="RocEvaluator.Evaluate(ReadOnlySpan{double}, ReadOnlySpan{bool}, RocOptions?)"/>.</summary>
 public sealed record RocOptions
 {
-    /// <summary>Gets the confidence level of the DeLong AUROC interval, in (0, 1).</summary>
+    /// <summary>Gets the confidence level of the AUROC interval (DeLong's, or Obuchowski's when cluster ids are given), in (0, 1).</summary>
     /// <value>The default value is 0.95.</value>
     public double ConfidenceLevel { get; init; } = 0.95;
 
@@ -18,6 +18,10 @@ public sealed record RocOptions
     /// <summary>Gets a score threshold at which to report sensitivity and specificity, or <see langword="null"/> for none.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public double? Threshold { get; init; }
+
+    /// <summary>Gets how the p-values of a method comparison (<see cref="RocEvaluator.Compare(System.Collections.Generic.IReadOnlyDictionary{string, TorchSharp.torch.Tensor}, TorchSharp.torch.Tensor, RocOptions?)"/>) are adjusted for testing several methods against the best.</summary>
+    /// <value>The default value is <see cref="Evaluation.PValueAdjustment.None"/>.</value>
+    public PValueAdjustment PValueAdjustment { get; init; } = PValueAdjustment.None;
 
     /// <summary>Checks every option and reports all problems in one exception.</summary>
     /// <exception cref="ArgumentException">One or more options are out of range.</exception>
@@ -37,6 +41,11 @@ public sealed record RocOptions
         if (Threshold is { } t && double.IsNaN(t))
         {
             problems.Add("Threshold must be a number or null; found NaN.");
+        }
+
+        if (!Enum.IsDefined(PValueAdjustment))
+        {
+            problems.Add($"PValueAdjustment must be a defined PValueAdjustment; found {PValueAdjustment}.");
         }
 
         if (problems.Count > 0)

@@ -10,7 +10,7 @@ namespace Uqlib.Evaluation;
 /// <remarks>
 /// <para>Failures come from <see cref="Failures.DiceBelow(Tensor, Tensor, double)"/> (binary masks, or one class of label maps) or
 /// <see cref="Failures.DiceBelow(Tensor, Tensor, int, double, bool)"/> (the mean over the foreground classes); the table is
-/// <see cref="RocEvaluator.Compare"/>'s. A useful score is high where the Dice is low, so its Spearman correlation with the Dice is
+/// <see cref="RocEvaluator.Compare(System.Collections.Generic.IReadOnlyDictionary{string, TorchSharp.torch.Tensor}, TorchSharp.torch.Tensor, RocOptions?)"/>'s. A useful score is high where the Dice is low, so its Spearman correlation with the Dice is
 /// negative: the closer to −1, the better it orders the segmentations for review (Jungo &amp; Reyes 2019, "Assessing reliability and
 /// challenges of uncertainty estimations for medical image segmentation"; Mehrtash et al. 2020).</para>
 /// <para>Inputs are never disposed. Pure and thread-safe.</para>

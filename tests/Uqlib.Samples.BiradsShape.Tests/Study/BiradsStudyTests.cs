@@ -70,6 +70,36 @@ public sealed class BiradsStudyTests
     }
 
     [Fact]
+    public void Run_Quick_ReportsTheExternalSetByPatient()
+    {
+        var report = File.ReadAllText(Path.Combine(study.Directory, StudyReportWriter.ReportFile));
+        report.Should().Contain("## The patient as the unit (external set)").And.Contain("### External set by patient, with augmentation");
+        foreach (var configuration in study.Result.Configurations)
+        {
+            var analysis = configuration.ExternalPatients;
+            var external = configuration.FailureDetection.Single(t => t.Set == "external");
+            analysis.Patients.Should().Be(study.Options.ExternalPatients);
+            analysis.PatientRows.Sum(p => p.Cases).Should().Be(external.Cases);
+            analysis.PatientRows.Sum(p => p.Failures).Should().Be(external.Failures);
+            analysis.PatientRows.Should().OnlyContain(p => p.AnyFailed == (p.Failures > 0));
+            File.Exists(Path.Combine(study.Directory, PatientLevelStudy.PatientFile(configuration))).Should().BeTrue();
+            if (analysis.Comparison is null)
+            {
+                report.Should().Contain(analysis.Undefined!);
+                continue;
+            }
+
+            analysis.Rows.Select(r => r.Auroc).Should().Equal(external.Rows.Select(r => r.Auroc), "clustering changes the intervals, not the AUROCs");
+            analysis.Clusters!.Count.Should().Be(analysis.Patients);
+            analysis.MedianWidthRatio.Should().BeGreaterThan(1, "the five fold models' cases of a patient's slices are correlated");
+            File.Exists(Path.Combine(study.Directory, PatientLevelStudy.ClusteredFile(configuration))).Should().BeTrue();
+            report.Should().Contain("Patient-clustered AUROC intervals are");
+        }
+
+        StudyReportWriter.HeadlineTable(study.Result).Should().Contain("patient-clustered");
+    }
+
+    [Fact]
     public void Run_Quick_JsonNumbersFiniteAndRatesInUnitInterval()
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(study.Directory, StudyReportWriter.ResultsFile)));

@@ -16,6 +16,49 @@ namespace Uqlib.Tests.Evaluation;
 public sealed class EvaluationDocsExampleTests(ITestOutputHelper output)
 {
     [Fact]
+    public void ClusteredExample_RunsAsDocumented()
+    {
+        using var scope = torch.NewDisposeScope();
+        var (sliceScores, sliceFailures, _) = BootstrapTests.ClusteredData(new Random(7), 60, 8);
+        var random = new Random(8);
+        var patientIds = Enumerable.Range(0, sliceScores.Length).Select(i => $"patient-{i / 8:D3}").ToArray();
+        var scores = new Dictionary<string, Tensor>
+        {
+            ["score A"] = torch.tensor(sliceScores),
+            ["score B"] = torch.tensor(sliceScores.Select(s => s + (1.5 * random.NextDouble())).ToArray()),
+        };
+        using var failures = torch.tensor(sliceFailures);
+
+        var patients = ClusterIds.From(patientIds);
+        var naive = RocEvaluator.Compare(scores, failures);
+        var clustered = RocEvaluator.Compare(scores, failures, patients);
+
+        var a = RocEvaluator.Evaluate(scores["score A"], failures, patients);
+        output.WriteLine($"{a.Clusters!.Count} patients, {a.Clusters.MinCases}-{a.Clusters.MaxCases} slices each; AUROC {a.Auroc:F3} [{a.AurocCi!.Lower:F3}, {a.AurocCi.Upper:F3}]");
+        var aupr = Bootstrap.Ci(sliceScores, sliceFailures, patients, FailureMetric.AveragePrecision, new BootstrapOptions { Seed = 1, Interval = BootstrapInterval.Bca });
+        output.WriteLine($"AUPR {aupr.Estimate:F3} [{aupr.Ci.Lower:F3}, {aupr.Ci.Upper:F3}]");
+
+        var patientScores = ClusterAggregation.Scores(sliceScores, patients, ScoreAggregation.Max);
+        var patientFailures = ClusterAggregation.Failures(sliceFailures, patients, FailureAggregation.Majority);
+        var patientLevel = RocEvaluator.Evaluate(patientScores, patientFailures);
+        output.WriteLine($"patient level: AUROC {patientLevel.Auroc:F3} [{patientLevel.AurocCi!.Lower:F3}, {patientLevel.AurocCi.Upper:F3}] over {patientLevel.Cases} patients");
+        output.WriteLine(naive.ToMarkdown());
+        output.WriteLine(clustered.ToMarkdown());
+
+        for (var m = 0; m < 2; m++)
+        {
+            var narrow = naive.Rows[m].AurocCi!.Upper - naive.Rows[m].AurocCi!.Lower;
+            var honest = clustered.Rows[m].AurocCi!.Upper - clustered.Rows[m].AurocCi!.Lower;
+            (honest / narrow).Should().BeGreaterThan(1.2, "slices of one patient share the patient's score level and failure rate");
+            clustered.Rows[m].Auroc.Should().Be(naive.Rows[m].Auroc);
+        }
+
+        a.AurocCi.Should().Be(clustered.Rows[0].AurocCi);
+        patientLevel.Cases.Should().Be(60);
+        aupr.Ci.Lower.Should().BeLessThan(aupr.Estimate);
+    }
+
+    [Fact]
     public void WorkedExample_RunsAsDocumented()
     {
         using var scope = torch.NewDisposeScope();

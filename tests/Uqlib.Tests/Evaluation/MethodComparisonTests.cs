@@ -83,6 +83,76 @@ public sealed class MethodComparisonTests
         FluentActions.Invoking(() => RocEvaluator.Compare(null!, f)).Should().Throw<ArgumentNullException>();
     }
 
+    [Fact]
+    public void Compare_WithClusters_UsesObuchowskisIntervalsAndPairedTest()
+    {
+        var (a, b, failures, ids) = ClusteredAurocTests.Case(0);
+        var clusters = ClusterIds.From(ids);
+        using var ta = torch.tensor(a);
+        using var tb = torch.tensor(b);
+        using var f = torch.tensor(failures);
+
+        var table = RocEvaluator.Compare(new Dictionary<string, Tensor> { ["a"] = ta, ["b"] = tb }, f, clusters);
+
+        table.Rows[0].AurocCi.Should().Be(ClusteredAuroc.Estimate(a, failures, clusters).Ci);
+        table.Rows[1].AurocCi.Should().Be(ClusteredAuroc.Estimate(b, failures, clusters).Ci);
+        var best = table.Rows[0].Auroc > table.Rows[1].Auroc ? (a, b) : (b, a);
+        table.Rows.Single(r => r.PValueVersusBest is not null).PValueVersusBest
+            .Should().BeApproximately(ClusteredAuroc.PairedTest(best.Item1, best.Item2, failures, clusters).PValue, 1e-15);
+        table.Clusters.Should().Be(ClusteredAuroc.Estimate(a, failures, clusters).Clusters);
+        table.ToText().Should().Contain("Obuchowski's clustered method, 30 clusters");
+        table.ToMarkdown().Should().EndWith("cases (median " + table.Clusters!.MedianCases.ToString(CultureInfo.InvariantCulture) + ").\n");
+        RocEvaluator.Compare(new Dictionary<string, Tensor> { ["a"] = ta }, f).Clusters.Should().BeNull();
+    }
+
+    [Fact]
+    public void Compare_HolmAdjustment_AdjustsThePValuesAgainstTheBest()
+    {
+        var (scores, failures) = RocEvaluatorTests.Case(3);
+        var (scores2, _) = RocEvaluatorTests.Case(3, "scores2");
+        var random = new Random(3);
+        using var a = torch.tensor(scores);
+        using var b = torch.tensor(scores2);
+        using var c = torch.tensor(scores.Select(s => s + random.NextDouble()).ToArray());
+        using var d = torch.tensor(scores2.Select(s => s + (2 * random.NextDouble())).ToArray());
+        using var f = torch.tensor(failures);
+        var methods = new Dictionary<string, Tensor> { ["a"] = a, ["b"] = b, ["c"] = c, ["d"] = d };
+
+        var raw = RocEvaluator.Compare(methods, f);
+        var holm = RocEvaluator.Compare(methods, f, new RocOptions { PValueAdjustment = PValueAdjustment.Holm });
+
+        var expected = raw.Rows.Select(r => r.PValueVersusBest).ToArray();
+        RocEvaluator.Holm(expected);
+        holm.Rows.Select(r => r.PValueVersusBest).Should().Equal(expected);
+        holm.Rows.Zip(raw.Rows).Should().OnlyContain(p => p.First.PValueVersusBest >= p.Second.PValueVersusBest || p.First.PValueVersusBest == null);
+        holm.PValueAdjustment.Should().Be(PValueAdjustment.Holm);
+        holm.ToText().Should().Contain("p Holm-adjusted");
+    }
+
+    [Fact]
+    public void Holm_MatchesRsPAdjust()
+    {
+        // R 4.2: p.adjust(c(0.01, 0.04, 0.03, 0.2, 0.012), "holm") = 0.05 0.09 0.09 0.2 0.05.
+        var p = new double?[] { 0.01, 0.04, null, 0.03, 0.2, 0.012 };
+        RocEvaluator.Holm(p);
+        p.Should().Equal(new double?[] { 0.05, 0.09, null, 0.09, 0.2, 0.05 }, (x, y) => x is null ? y is null : Math.Abs(x.Value - y!.Value) < 1e-15);
+    }
+
+    [Fact]
+    public void Compare_WithBadClusters_NamesClusters()
+    {
+        var (a, _, failures, ids) = ClusteredAurocTests.Case(0);
+        using var ta = torch.tensor(a);
+        using var f = torch.tensor(failures);
+        var methods = new Dictionary<string, Tensor> { ["a"] = ta };
+        FluentActions.Invoking(() => RocEvaluator.Compare(methods, f, ClusterIds.From(ids.Skip(1).ToArray())))
+            .Should().Throw<ArgumentException>().WithParameterName("clusters");
+        FluentActions.Invoking(() => RocEvaluator.Compare(methods, f, (ClusterIds)null!))
+            .Should().Throw<ArgumentNullException>().WithParameterName("clusters");
+        FluentActions.Invoking(() => RocEvaluator.Compare(methods, f, new RocOptions { PValueAdjustment = (PValueAdjustment)5 }))
+            .Should().Throw<ArgumentException>().WithMessage("*PValueAdjustment*");
+    }
+
     private static MethodComparison SmallTable()
     {
         var (scores, failures) = RocEvaluatorTests.Case(0);

@@ -42,6 +42,27 @@ public sealed class RocEvaluatorTests
         result.Failures.Should().Be(failures.Count(f => f));
     }
 
+    [Fact]
+    public void Evaluate_WithClusters_ReportsObuchowskisIntervalAndTheClusterSummary()
+    {
+        var (a, _, failures, ids) = ClusteredAurocTests.Case(3);
+        var golden = Golden.Load("clustered_auroc.json").GetProperty("cases")[3];
+        var clusters = ClusterIds.From(ids);
+        using var scope = torch.NewDisposeScope();
+
+        var result = RocEvaluator.Evaluate(a, failures, clusters, new RocOptions { ConfidenceLevel = 0.9 });
+        var fromTensors = RocEvaluator.Evaluate(torch.tensor(a), torch.tensor(failures), clusters, new RocOptions { ConfidenceLevel = 0.9 });
+        var plain = RocEvaluator.Evaluate(a, failures);
+
+        result.AurocCi!.Lower.Should().BeApproximately(golden.GetProperty("ci90A")[0].GetDouble(), 1e-10);
+        result.AurocCi.Upper.Should().BeApproximately(golden.GetProperty("ci90A")[1].GetDouble(), 1e-10);
+        result.Clusters.Should().Be(new ClusterSummary(16, golden.GetProperty("clustersWithFailures").GetInt32(), 1, 2, 30));
+        result.Auroc.Should().Be(plain.Auroc);
+        result.Aupr.Should().Be(plain.Aupr);
+        plain.Clusters.Should().BeNull();
+        fromTensors.AurocCi.Should().Be(result.AurocCi);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Evaluate_Curves_MatchScikitLearn(int index)
