@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn.functional;
 
 namespace Uqlib.Benchmarks;
 
-/// <summary>The benchmarks' small CNN on (1 × 28 × 28) images: conv 8 → pool → conv 16 → pool → linear 10, as in Peers/tta_peer.py and Peers/memory_peer.py.</summary>
+/// <summary>The benchmarks' small CNN on (1 × 28 × 28) images: conv 8 → pool → conv 16 → pool → linear 10, as Peers/small_cnn.py builds it for the peers.</summary>
 internal static class SmallCnn
 {
     /// <summary>Makes the CNN with weights drawn from seed 100 + <paramref name="seed"/>; its weights are added to <paramref name="weights"/> for the caller to dispose.</summary>

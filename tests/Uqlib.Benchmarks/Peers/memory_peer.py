@@ -17,22 +17,9 @@ import sys
 
 import torch
 import torch.nn.functional as F
+from small_cnn import small_cnn
 
 torch.set_num_threads(1)
-
-
-def small_cnn(seed=0):
-    g = torch.manual_seed(100 + seed)
-    w1 = torch.randn(8, 1, 3, 3, generator=g) * 0.3
-    w2 = torch.randn(16, 8, 3, 3, generator=g) * 0.1
-    w3 = torch.randn(10, 16 * 7 * 7, generator=g) * 0.03
-
-    def forward(x):
-        h = F.max_pool2d(F.relu(F.conv2d(x, w1, padding=1)), 2)
-        h = F.max_pool2d(F.relu(F.conv2d(h, w2, padding=1)), 2)
-        return F.linear(h.flatten(1), w3)
-
-    return forward
 
 
 def estimate(forward, x):
@@ -53,7 +40,7 @@ def knn():
 
 
 def chunks(size):
-    forward = small_cnn()
+    forward = small_cnn(0)
     images = torch.rand(10_000, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     with torch.inference_mode():
         if size == "none":
@@ -63,7 +50,7 @@ def chunks(size):
 
 
 def loop(count):
-    forward = small_cnn()
+    forward = small_cnn(0)
     probabilities, scores = [], []
     with torch.inference_mode():
         for i in range(int(count) // 500):
