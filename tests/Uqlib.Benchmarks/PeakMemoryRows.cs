@@ -17,6 +17,7 @@ internal static class PeakMemoryRows
     {
         Console.WriteLine("| work | peak RSS (MiB) |");
         Console.WriteLine("|---|---|");
+        Row("nothing (the process with libtorch loaded)", StreamingBenchmarks.Idle);
         Row("kNN scores, 10,000 queries × 50,000 × 512, k = 50", StreamingBenchmarks.KnnOf10000Queries);
         Row("Estimate of 10,000 images, MaxBatchSize = 500", StreamingBenchmarks.EstimateOfImagesInChunks, "500");
         Row("Estimate of 10,000 images, no MaxBatchSize", StreamingBenchmarks.EstimateOfImagesInChunks, "none");

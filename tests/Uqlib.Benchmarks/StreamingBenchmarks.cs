@@ -52,6 +52,13 @@ public class StreamingBenchmarks
     [Benchmark]
     public void EstimateOf10000InChunks() => chunked.Estimate(images).Dispose();
 
+    /// <summary>Peak-memory scenario: the process with libtorch loaded and nothing done, the floor under every row.</summary>
+    internal static void Idle(string[] arguments)
+    {
+        torch.set_num_threads(1);
+        torch.ones(1).Dispose();
+    }
+
     /// <summary>Peak-memory scenario: EstimateAll over <c>arguments[0]</c> images in lazily made batches of 500.</summary>
     internal static void EstimateAllOfImages(string[] arguments)
     {

@@ -2,6 +2,7 @@
 
 Each scenario runs in a fresh Python process and prints its resident high-water mark (ru_maxrss, MiB), as
 `dotnet run -c Release --project tests/Uqlib.Benchmarks -- --peak-memory-rows` prints VmHWM for Uqlib.
+- idle: nothing but importing torch, the floor under every row.
 - knn: 10,000 x 512 float32 queries against a normalised 50,000 x 512 bank, k = 50, matmul + topk over query chunks of
   1,024 rows (as latent_peer.py).
 - chunks N: the small CNN of tta_peer.py over 10,000 (1 x 28 x 28) images, N images per forward pass (none: one pass),
@@ -62,14 +63,15 @@ def loop(count):
         return torch.cat(probabilities), torch.cat(scores)
 
 
-ROWS = [("kNN scores, 10,000 queries x 50,000 x 512, k = 50", ["knn"]),
+ROWS = [("nothing (the process with torch imported)", ["idle"]),
+        ("kNN scores, 10,000 queries x 50,000 x 512, k = 50", ["knn"]),
         ("10,000 images, chunks of 500", ["chunks", "500"]),
         ("10,000 images, one pass", ["chunks", "none"]),
         ("loop over 10^5 images (200 batches of 500)", ["loop", "100000"]),
         ("loop over 10^6 images (2,000 batches of 500)", ["loop", "1000000"])]
 
 if len(sys.argv) > 1:
-    {"knn": knn, "chunks": chunks, "loop": loop}[sys.argv[1]](*sys.argv[2:])
+    {"idle": lambda: torch.ones(1), "knn": knn, "chunks": chunks, "loop": loop}[sys.argv[1]](*sys.argv[2:])
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (torch {torch.__version__})")
 else:
     print("| work | peak RSS (MiB) |")
