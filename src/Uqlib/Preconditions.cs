@@ -17,12 +17,7 @@ internal static class Preconditions
     /// <summary>Checks that a tensor is not null, has one of the given ranks and at least one element along dimension 0.</summary>
     public static Tensor Tensor(Tensor? value, string name, int minRank, int maxRank)
     {
-        ArgumentNullException.ThrowIfNull(value, name);
-        if (value.IsInvalid)
-        {
-            throw new ObjectDisposedException(name, $"{name} has been disposed.");
-        }
-
+        Live(value, name);
         var rank = (int)value.dim();
         if (rank < minRank || rank > maxRank)
         {
@@ -36,6 +31,18 @@ internal static class Preconditions
         if (rank > 0 && value.shape[0] == 0)
         {
             throw new ArgumentException($"{name} is empty: it has no samples (shape {ShapeText(value)}).", name);
+        }
+
+        return value;
+    }
+
+    /// <summary>Checks that a tensor is not null and not disposed (any rank, empty allowed).</summary>
+    public static Tensor Live([System.Diagnostics.CodeAnalysis.NotNull] Tensor? value, string name)
+    {
+        ArgumentNullException.ThrowIfNull(value, name);
+        if (value.IsInvalid)
+        {
+            throw new ObjectDisposedException(name, $"{name} has been disposed.");
         }
 
         return value;
@@ -116,6 +123,34 @@ internal static class Preconditions
         }
     }
 
+    /// <summary>
+    /// Refuses probabilities passed where logits are expected: a multiclass tensor <c>(N, C[, …])</c>, C ≥ 2, whose values all lie in [0, 1] and whose
+    /// rows all sum to 1 (within <see cref="ProbabilityConversion.SumTolerance"/>) is almost surely a softmax output. One min/max reduction for ordinary logits.
+    /// </summary>
+    public static void NotProbabilities(Tensor logits, string name)
+    {
+        if (logits.dim() < 2 || logits.shape[1] < 2)
+        {
+            return;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var (min, max) = logits.aminmax();
+        if (min.ToDouble() < 0 || max.ToDouble() > 1)
+        {
+            return;
+        }
+
+        if (logits.sum(1, type: ScalarType.Float64).sub_(1.0).abs_().max().ToDouble() <= ProbabilityConversion.SumTolerance)
+        {
+            throw new ArgumentException(
+                $"{name} must be logits (a model's output before softmax), but it holds probabilities: every value is in [0, 1] and every row sums to 1. "
+                + "Pass the logits, or pass log-probabilities (probabilities.clamp_min(1e-12).log() is a valid logit vector with the same softmax), "
+                + "or use an overload that takes OutputKind.Probabilities.",
+                name);
+        }
+    }
+
     /// <summary>Checks that two tensors have the same number of samples (dimension 0).</summary>
     public static void SameLength(Tensor first, string firstName, Tensor second, string secondName)
     {
@@ -174,6 +209,36 @@ internal static class Preconditions
         return value;
     }
 
+    /// <summary>The largest number of bins any binned metric accepts (ECE, MCE, reliability diagrams, ENCE, histogram binning).</summary>
+    public const int MaxBins = 100_000;
+
+    /// <summary>The largest number of bootstrap resamples.</summary>
+    public const int MaxResamples = 1_000_000;
+
+    /// <summary>The largest number of classes a fitted object or a class-indexed metric accepts.</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>The largest batch size a batch-size cap may name.</summary>
+    public const int MaxBatchSize = 1 << 20;
+
+    /// <summary>The largest number of elements a chunk of a chunked computation may hold (2³¹, 8 GiB of float32).</summary>
+    public const long MaxChunkElements = 1L << 31;
+
+    /// <summary>The largest count of a generated or searched collection (candidate sub-policies, search steps, nearest neighbours).</summary>
+    public const int MaxCount = 100_000;
+
+    /// <summary>Checks a size or count argument against its documented range [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static int InRange(int value, string name, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value,
+                string.Create(CultureInfo.InvariantCulture, $"{name} must be in [{min}, {max}]; found {value}."));
+        }
+
+        return value;
+    }
+
     /// <summary>Checks that an integer is at least <paramref name="min"/>.</summary>
     public static int AtLeast(int value, string name, int min)
     {
@@ -210,6 +275,18 @@ internal static class Preconditions
                     $"{name} has {count} NaN or infinite value{(count == 1 ? string.Empty : "s")} (first at index {first}: {values[first]})."),
                 name);
         }
+    }
+
+    /// <summary>Checks that a path argument is not null and not blank.</summary>
+    public static string FilePath(string? value, string name)
+    {
+        ArgumentNullException.ThrowIfNull(value, name);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"{name} must name a file; found \"{value}\".", name);
+        }
+
+        return value;
     }
 
     /// <summary>Checks a regression tensor: not null, rank 1 or 2 (<c>(N)</c> or <c>(N, D)</c>), not empty, floating point and finite.</summary>

@@ -63,7 +63,7 @@ public sealed class MatrixScalingTests
     public void Fit_OfBadArguments_Throws()
     {
         using var logits = torch.tensor(new[,] { { 1.0, double.NaN }, { 0.0, 1.0 } });
-        using var good = torch.tensor(new[,] { { 1.0, 0.0 }, { 0.0, 1.0 } });
+        using var good = torch.tensor(new[,] { { 2.0, 0.0 }, { 0.0, 2.0 } });
         using var y = torch.tensor(new long[] { 0, 1 });
         using var longer = torch.tensor(new long[] { 0, 1, 1 });
         ((Action)(() => MatrixScaling.Fit(logits, y))).Should().Throw<ArgumentException>().WithMessage("*NaN*");
@@ -78,7 +78,7 @@ public sealed class MatrixScalingTests
         using var logits = CalibrationFixtures.Logits(golden);
         using var y = CalibrationFixtures.Labels(golden);
         var fitted = MatrixScaling.Fit(logits, y);
-        var loaded = CalibratorFileCases.RoundTrip(fitted.Save, MatrixScaling.Load);
+        var loaded = SavedFiles.RoundTrip(fitted.Save, MatrixScaling.Load);
         using var a = fitted.Transform(logits);
         using var b = loaded.Transform(logits);
         b.allclose(a, rtol: 0, atol: 0).Should().BeTrue();
@@ -91,7 +91,7 @@ public sealed class MatrixScalingTests
     [InlineData(", \"classes\": 2, \"weights\": [1, 1")]
     public void Load_OfCorruptFile_ThrowsInvalidData(string rest)
     {
-        CalibratorFileCases.ShouldRefuse(CalibratorFileCases.Header("MatrixScaling") + rest, MatrixScaling.Load, "MatrixScaling");
+        SavedFiles.ShouldRefuseFields("{" + rest[2..], MatrixScaling.Load, "MatrixScaling");
     }
 
     private static void AssertOutputs(ICalibrator fitted, Tensor logits, System.Text.Json.JsonElement expected)
