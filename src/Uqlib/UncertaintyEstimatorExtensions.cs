@@ -14,9 +14,15 @@ public static class UncertaintyEstimatorExtensions
     /// <param name="batches">The batches; each is enumerated once and not disposed.</param>
     /// <param name="progress">Receives the batches and samples done after each batch, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
-    /// <returns>The concatenated estimate over all batches; the caller disposes it.</returns>
+    /// <returns>The concatenated estimate over all batches, on the device of the first batch's estimate; the caller disposes it.</returns>
+    /// <remarks>
+    /// Each batch runs in its own dispose scope, and its probabilities, scores and map are copied into one buffer per result that
+    /// grows by half its size when full, so nothing of a batch outlives it. Peak memory is the largest batch's working set plus at
+    /// most 2.5 times the size of the returned estimate, however many batches there are (measured in docs/benchmarks.md, "Peak memory").
+    /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="batches"/> holds no batch.</exception>
+    /// <exception cref="InvalidOperationException">The estimator returned a map for some batches but not for others, or results of another shape beyond dimension 0, dtype or device than for the first batch.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static UncertaintyEstimate EstimateAll(
         this IUncertaintyEstimator estimator,
@@ -27,58 +33,42 @@ public static class UncertaintyEstimatorExtensions
         ArgumentNullException.ThrowIfNull(estimator);
         ArgumentNullException.ThrowIfNull(batches);
 
-        var probabilities = new List<Tensor>();
-        var scores = new List<Tensor>();
-        var maps = new List<Tensor>();
+        using var probabilities = new RowBuffer($"{estimator.Name}'s probabilities");
+        using var scores = new RowBuffer($"{estimator.Name}'s scores");
+        using var maps = new RowBuffer($"{estimator.Name}'s maps");
         var done = 0;
         long samples = 0;
-        try
+        foreach (var batch in batches)
         {
-            foreach (var batch in batches)
+            cancellationToken.ThrowIfCancellationRequested();
+            ArgumentNullException.ThrowIfNull(batch, nameof(batches));
+            using (var scope = torch.NewDisposeScope())
+            using (var estimate = estimator.Estimate(batch.Inputs))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                ArgumentNullException.ThrowIfNull(batch, nameof(batches));
-                var estimate = estimator.Estimate(batch.Inputs);
-                probabilities.Add(estimate.Probabilities);
-                scores.Add(estimate.Scores);
-                if (estimate.Map is not null)
+                if (done > 0 && (estimate.Map is not null) != (maps.Count > 0))
                 {
-                    maps.Add(estimate.Map);
+                    throw new InvalidOperationException($"{estimator.Name} returned a map for some batches but not for others.");
                 }
 
-                done++;
+                probabilities.Append(estimate.Probabilities);
+                scores.Append(estimate.Scores);
+                if (estimate.Map is not null)
+                {
+                    maps.Append(estimate.Map);
+                }
+
                 samples += estimate.Count;
-                progress?.Report(new EstimationProgress(done, samples));
             }
 
-            if (done == 0)
-            {
-                throw new ArgumentException("batches is empty: there is nothing to estimate.", nameof(batches));
-            }
-
-            if (maps.Count != 0 && maps.Count != done)
-            {
-                throw new InvalidOperationException($"{estimator.Name} returned a map for some batches but not for others.");
-            }
-
-            return new UncertaintyEstimate(
-                torch.cat(probabilities, 0),
-                torch.cat(scores, 0),
-                maps.Count == 0 ? null : torch.cat(maps, 0));
+            done++;
+            progress?.Report(new EstimationProgress(done, samples));
         }
-        finally
+
+        if (done == 0)
         {
-            DisposeAll(probabilities);
-            DisposeAll(scores);
-            DisposeAll(maps);
+            throw new ArgumentException("batches is empty: there is nothing to estimate.", nameof(batches));
         }
-    }
 
-    private static void DisposeAll(List<Tensor> tensors)
-    {
-        foreach (var tensor in tensors)
-        {
-            tensor.Dispose();
-        }
+        return new UncertaintyEstimate(probabilities.Take(), scores.Take(), maps.Count == 0 ? null : maps.Take());
     }
 }

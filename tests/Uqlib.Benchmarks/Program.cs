@@ -2,10 +2,14 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Uqlib.Tests.TestSupport;
 
 namespace Uqlib.Benchmarks;
 
-/// <summary>Runs the benchmarks: <c>dotnet run -c Release --project tests/Uqlib.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Runs the benchmarks: <c>dotnet run -c Release --project tests/Uqlib.Benchmarks -- --filter '*'</c>; with <c>--peak-memory-rows</c>,
+/// the peak-memory rows instead (see <see cref="PeakMemoryRows"/>).
+/// </summary>
 /// <remarks>
 /// Benchmarks run in process, in this build's output folder, where the TorchSharp natives of this machine were copied and
 /// fixed (see src/Uqlib/build/Uqlib.targets); a separately generated benchmark project would have neither.
@@ -14,6 +18,18 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == PeakMemoryRows.Flag)
+        {
+            PeakMemoryRows.Print();
+            return;
+        }
+
+        if (PeakMemory.IsChild(args))
+        {
+            PeakMemory.RunChild(args);
+            return;
+        }
+
         var job = Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithWarmupCount(2)

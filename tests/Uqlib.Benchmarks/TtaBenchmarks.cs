@@ -5,7 +5,6 @@ using Uqlib.Augmentation;
 using Uqlib.Ensembles;
 using Uqlib.Models;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn.functional;
 
 namespace Uqlib.Benchmarks;
 
@@ -41,7 +40,7 @@ public class TtaBenchmarks
         members = new IModel[5];
         for (var m = 0; m < members.Length; m++)
         {
-            members[m] = SmallCnn(m);
+            members[m] = SmallCnn.Create(m, weights);
         }
 
         policy = TtaPolicy.Of(
@@ -99,23 +98,5 @@ public class TtaBenchmarks
         {
             ensemble.Estimate(batch).Dispose();
         }
-    }
-
-    private IModel SmallCnn(int seed)
-    {
-        var generator = torch.manual_seed(100 + seed);
-        var w1 = torch.randn(new long[] { 8, 1, 3, 3 }, generator: generator).mul_(0.3);
-        var w2 = torch.randn(new long[] { 16, 8, 3, 3 }, generator: generator).mul_(0.1);
-        var w3 = torch.randn(new long[] { 10, 16 * 7 * 7 }, generator: generator).mul_(0.03);
-        weights.AddRange(new[] { w1, w2, w3 });
-        return new DelegateModel(
-            x =>
-            {
-                using var scope = torch.NewDisposeScope();
-                var h = max_pool2d(relu(conv2d(x, w1, padding: new long[] { 1, 1 })), 2);
-                h = max_pool2d(relu(conv2d(h, w2, padding: new long[] { 1, 1 })), 2);
-                return linear(h.flatten(1), w3).MoveToOuterDisposeScope();
-            },
-            OutputKind.MulticlassLogits);
     }
 }

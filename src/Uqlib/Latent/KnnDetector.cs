@@ -12,7 +12,7 @@ namespace Uqlib.Latent;
 /// Sun et al. 2022, "Out-of-distribution detection with deep nearest neighbors": score(x) = |z − z_(k)| with z = x/|x| and z_(k) the
 /// k-th nearest normalised training feature. For unit vectors |z − b|² = 2 − 2 z·b, so the score is computed as a chunked
 /// matrix product with the bank and a running top-k of the similarities, holding at most <see cref="KnnOptions.ChunkElements"/>
-/// similarities at a time. The bank is float32; a zero feature vector is left at zero. With <see cref="KnnOptions.BankSize"/> the bank is a
+/// similarities (or 256 × k, if more) at a time. The bank is float32; a zero feature vector is left at zero. With <see cref="KnnOptions.BankSize"/> the bank is a
 /// uniform sample without replacement, drawn in a streaming way that does not depend on how the training set was batched. Higher is more uncertain. Thread-safe for reading.
 /// </remarks>
 public sealed class KnnDetector : IDisposable, ILatentDetector
@@ -205,24 +205,28 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         var m = bank.shape[0];
         var queryChunk = Math.Min(n, Math.Max(256L, chunkElements / m));
         var bankChunk = Math.Min(m, Math.Max(k, chunkElements / queryChunk));
-        var results = new Tensor[(n + queryChunk - 1) / queryChunk];
-        for (long start = 0, i = 0; start < n; start += queryChunk, i++)
+        var scores = torch.empty(n, ScalarType.Float32, bank.device);
+        for (long start = 0; start < n; start += queryChunk)
         {
+            // Each chunk's similarities and top-k die with its scope: only the running top k of the query chunk is kept.
+            using var chunkScope = torch.NewDisposeScope();
             var block = queries.narrow(0, start, Math.Min(queryChunk, n - start));
             Tensor? best = null;
             for (long from = 0; from < m; from += bankChunk)
             {
+                using var stepScope = torch.NewDisposeScope();
                 var part = bank.narrow(0, from, Math.Min(bankChunk, m - from));
-                var similarities = block.matmul(part.t());
-                var top = similarities.topk((int)Math.Min(k, part.shape[0]), 1, largest: true, sorted: false).values;
-                best = best is null ? top : torch.cat(new[] { best, top }, 1).topk(k, 1, largest: true, sorted: false).values;
+                var top = block.matmul(part.t()).topk((int)Math.Min(k, part.shape[0]), 1, largest: true, sorted: false).values;
+                var merged = best is null ? top : torch.cat(new[] { best, top }, 1).topk(k, 1, largest: true, sorted: false).values;
+                best?.Dispose();
+                best = merged.MoveToOuterDisposeScope();
             }
 
             // The k-th largest similarity is the smallest of the top k; |z − b| = sqrt(2 − 2 z·b).
-            results[i] = best!.amin(new long[] { 1 }).mul_(-2.0).add_(2.0).clamp_min_(0.0).sqrt_();
+            scores.narrow(0, start, block.shape[0]).copy_(best!.amin(new long[] { 1 }).mul_(-2.0).add_(2.0).clamp_min_(0.0).sqrt_());
         }
 
-        return (results.Length == 1 ? results[0] : torch.cat(results, 0)).MoveToOuterDisposeScope();
+        return scores.MoveToOuterDisposeScope();
     }
 
     private void ThrowIfDisposed()

@@ -23,6 +23,11 @@ public sealed record KnnOptions
     public long Seed { get; init; }
 
     /// <summary>Gets the largest number of similarity values held at once while scoring (queries × bank features per chunk), which bounds the scoring memory at four bytes each; from 1 to 2³¹.</summary>
+    /// <remarks>
+    /// A chunk has at least 256 queries and k bank features, so at most max(<see cref="ChunkElements"/>, 256 × k) similarities are held; each
+    /// chunk's are freed before the next, and only the running top k of each query is kept. Scoring N queries of dimension F also holds a
+    /// normalised float32 copy of them (N × F) and the N scores.
+    /// </remarks>
     /// <value>The default value is 16,777,216 (64 MiB of float32).</value>
     public long ChunkElements { get; init; } = 1L << 24;
 

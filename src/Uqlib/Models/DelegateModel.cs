@@ -4,7 +4,11 @@ using static TorchSharp.torch;
 namespace Uqlib.Models;
 
 /// <summary>A model given as a function: the simplest way to wrap logits computed by any code.</summary>
-/// <remarks>The function receives inputs it must not dispose, and returns new tensors that the adapter takes over.</remarks>
+/// <remarks>
+/// The function receives inputs it must not dispose, and returns new tensors that the adapter takes over. It runs in inference mode
+/// (<c>torch.inference_mode</c>, no gradients), inside a dispose scope that frees its temporaries when it returns: the outputs are
+/// inference tensors, to be changed in place only inside inference mode, or cloned.
+/// </remarks>
 public sealed class DelegateModel : IModel
 {
     private readonly Func<Tensor, (Tensor Logits, Tensor? Features)> forward;

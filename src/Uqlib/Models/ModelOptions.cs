@@ -10,6 +10,11 @@ public sealed record ModelOptions
 
     /// <summary>Gets the largest number of samples sent to the model at once; a larger input is split into chunks and the outputs concatenated; from 1 to 1,048,576.</summary>
     /// <value>The default value is <see langword="null"/>: no limit.</value>
+    /// <remarks>
+    /// Each chunk runs in its own dispose scope and its outputs are copied into tensors sized for the whole input before the next chunk
+    /// runs, so the model's temporaries are held for one chunk at a time, even inside an estimator: peak memory is one chunk's working
+    /// set plus the outputs of the whole input (measured in docs/benchmarks.md, "Peak memory").
+    /// </remarks>
     public int? MaxBatchSize { get; init; }
 
     /// <summary>Gets the device inputs are moved to before the forward pass; the model must already live there.</summary>

@@ -1,59 +1,53 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Uqlib.Models;
 
-/// <summary>Runs a forward function with gradients off, chunking large inputs and checking what comes back.</summary>
+/// <summary>Runs a forward function in inference mode, chunking large inputs and checking what comes back.</summary>
+/// <remarks>
+/// Each chunk runs in its own dispose scope and its outputs are copied into tensors sized for the whole input, so the forward
+/// function's temporaries live no longer than their chunk, even when the caller holds a dispose scope open around the call: peak
+/// memory is the chunk's working set plus the outputs of the whole input.
+/// </remarks>
 internal static class ModelRunner
 {
     public static ModelOutput Run(Tensor inputs, ModelOptions options, string model, Func<Tensor, (Tensor Logits, Tensor? Features)> forward)
     {
         Preconditions.Tensor(inputs, nameof(inputs), 1, 8);
-        using var noGrad = torch.no_grad();
+        using var inference = torch.inference_mode();
         var count = inputs.shape[0];
         var chunk = options.MaxBatchSize ?? count;
         if (count <= chunk)
         {
-            return RunChunk(inputs, options, model, forward);
+            using var scope = torch.NewDisposeScope();
+            var output = RunChunk(inputs, options, model, forward);
+            output.Logits.MoveToOuterDisposeScope();
+            output.Features?.MoveToOuterDisposeScope();
+            return output;
         }
 
-        var logits = new List<Tensor>();
-        var features = new List<Tensor>();
-        try
+        using var logits = new RowBuffer($"{model}'s logits", count);
+        using var features = new RowBuffer($"{model}'s features", count);
+        for (long start = 0; start < count; start += chunk)
         {
-            for (long start = 0; start < count; start += chunk)
-            {
-                using var slice = inputs.narrow(0, start, Math.Min(chunk, count - start));
-                var output = RunChunk(slice, options, model, forward);
-                logits.Add(output.Logits);
-                if (output.Features is not null)
-                {
-                    features.Add(output.Features);
-                }
-            }
-
-            if (features.Count != 0 && features.Count != logits.Count)
+            using var scope = torch.NewDisposeScope();
+            using var slice = inputs.narrow(0, start, Math.Min(chunk, count - start));
+            using var output = RunChunk(slice, options, model, forward);
+            if (start > 0 && (output.Features is not null) != (features.Count > 0))
             {
                 throw new InvalidOperationException($"{model} returned features for some chunks but not for others.");
             }
 
-            return new ModelOutput(torch.cat(logits, 0), features.Count == 0 ? null : torch.cat(features, 0));
-        }
-        finally
-        {
-            foreach (var tensor in logits)
+            logits.Append(output.Logits);
+            if (output.Features is not null)
             {
-                tensor.Dispose();
+                features.Append(output.Features);
             }
+        }
 
-            foreach (var tensor in features)
-            {
-                tensor.Dispose();
-            }
-        }
+        return new ModelOutput(logits.Take(), features.Count == 0 ? null : features.Take());
     }
 
     private static ModelOutput RunChunk(Tensor inputs, ModelOptions options, string model, Func<Tensor, (Tensor Logits, Tensor? Features)> forward)

@@ -5,10 +5,11 @@ using static TorchSharp.torch;
 
 namespace Uqlib.Models;
 
-/// <summary>A TorchSharp module as a model, run in evaluation mode without gradients, with features taken from a named layer by a forward hook.</summary>
+/// <summary>A TorchSharp module as a model, run in evaluation mode and inference mode (no gradients), with features taken from a named layer by a forward hook.</summary>
 /// <remarks>
 /// The module is not changed: evaluation mode is set for each forward pass and the previous mode restored; the hook lives only
 /// during the pass. Hooks fire when a layer is invoked with <c>call</c>, TorchSharp's convention. The caller keeps ownership of the module.
+/// The outputs are inference tensors (<c>torch.inference_mode</c>): change them in place only inside inference mode, or clone them.
 /// Not thread-safe: one forward pass at a time.
 /// </remarks>
 public sealed class TorchModuleModel : IModel

@@ -7,7 +7,10 @@ using static TorchSharp.torch;
 namespace Uqlib.Models;
 
 /// <summary>A TorchScript file (e.g. traced or scripted in PyTorch) as a model; its forward returns logits, or a tuple (logits, features).</summary>
-/// <remarks>Owns the loaded script module: dispose the model to free it. Not thread-safe: one forward pass at a time.</remarks>
+/// <remarks>
+/// Owns the loaded script module: dispose the model to free it. Runs in inference mode (<c>torch.inference_mode</c>, no gradients): the
+/// outputs are inference tensors, to be changed in place only inside inference mode, or cloned. Not thread-safe: one forward pass at a time.
+/// </remarks>
 public sealed class TorchScriptModel : IModel, IDisposable
 {
     private readonly jit.ScriptModule module;

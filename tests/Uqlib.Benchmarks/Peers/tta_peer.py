@@ -11,24 +11,11 @@ import time
 
 import torch
 import torch.nn.functional as F
+from small_cnn import small_cnn
 
 torch.set_num_threads(1)
 images = torch.rand(2_000, 1, 28, 28, generator=torch.manual_seed(0))
 batches = [images[i:i + 500].contiguous() for i in range(0, 2_000, 500)]
-
-
-def small_cnn(seed):
-    g = torch.manual_seed(100 + seed)
-    w1 = torch.randn(8, 1, 3, 3, generator=g) * 0.3
-    w2 = torch.randn(16, 8, 3, 3, generator=g) * 0.1
-    w3 = torch.randn(10, 16 * 7 * 7, generator=g) * 0.03
-
-    def forward(x):
-        h = F.max_pool2d(F.relu(F.conv2d(x, w1, padding=1)), 2)
-        h = F.max_pool2d(F.relu(F.conv2d(h, w2, padding=1)), 2)
-        return F.linear(h.flatten(1), w3)
-
-    return forward
 
 
 members = [small_cnn(m) for m in range(5)]

@@ -228,6 +228,30 @@ public sealed class KnnDetectorTests
         LiveTensors.Count.Should().Be(before);
     }
 
+    [LinuxFact]
+    public void Score_WithAChunkLimit_HoldsAboutOneChunkAtATime()
+    {
+        // 12,000 queries against 12,000 bank features make 576 MB of similarities; ChunkElements = 2^20 allows 4 MiB at once.
+        var peak = PeakMemory.MeasureMiB(ScoreTwelveThousandSquared);
+
+        peak.Should().BeLessThan(64, "one chunk of similarities (4 MiB), its top-k, the normalised queries (3 MiB) and the scores may be held, with the C heap's slack; before the fix 603 MiB");
+    }
+
+    private static void ScoreTwelveThousandSquared(string[] arguments)
+    {
+        using var generator = new Generator(0);
+        using var bank = torch.randn(new long[] { 12_000, 64 }, generator: generator);
+        using var queries = torch.randn(new long[] { 12_000, 64 }, generator: generator);
+        using var detector = KnnDetector.Fit(bank, new KnnOptions { K = 50, ChunkElements = 1 << 20 });
+        using (var warmUp = queries.narrow(0, 0, 10))
+        {
+            detector.Score(warmUp).Dispose();
+        }
+
+        PeakMemory.Start();
+        detector.Score(queries).Dispose();
+    }
+
     private static KnnDetector FitSmall()
     {
         var golden = LatentCases.Case(0);

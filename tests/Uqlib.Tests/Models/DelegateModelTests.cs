@@ -1,6 +1,7 @@
 using System;
 using FluentAssertions;
 using TorchSharp;
+using Uqlib.Calibration;
 using Uqlib.Models;
 using Uqlib.Tests.TestSupport;
 using Xunit;
@@ -75,5 +76,32 @@ public sealed class DelegateModelTests
     {
         var act = () => new DelegateModel((Func<Tensor, Tensor>)null!, OutputKind.MulticlassLogits);
         act.Should().Throw<ArgumentNullException>();
+    }
+
+    [LinuxFact]
+    public void Forward_WithMaxBatchSizeInsideAnEstimator_HoldsOneChunksTemporariesAtATime()
+    {
+        // 32 chunks of 1,024 × 256 floats; the model makes four 1 MiB temporaries per chunk, 128 MiB over the whole input.
+        var peak = PeakMemory.MeasureMiB(EstimateInChunks);
+
+        peak.Should().BeLessThan(48, "one chunk's temporaries (4 MiB) and the outputs of the whole input (3 MiB) may be held, with the C heap's slack; before the fix 139 MiB");
+    }
+
+    private static void EstimateInChunks(string[] arguments)
+    {
+        using var weights = torch.randn(new long[] { 256, 10 }, generator: torch.manual_seed(1));
+        var model = new DelegateModel(
+            x => x.exp().mul(x).tanh().add(1.0).matmul(weights),
+            OutputKind.MulticlassLogits,
+            new ModelOptions { MaxBatchSize = 1024 });
+        var estimator = new SoftmaxEstimator(model);
+        using var inputs = torch.randn(new long[] { 32 * 1024, 256 }, generator: torch.manual_seed(0));
+        using (var warmUp = inputs.narrow(0, 0, 2048))
+        {
+            estimator.Estimate(warmUp).Dispose();
+        }
+
+        PeakMemory.Start();
+        estimator.Estimate(inputs).Dispose();
     }
 }
