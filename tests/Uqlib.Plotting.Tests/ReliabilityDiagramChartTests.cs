@@ -46,23 +46,25 @@ public sealed class ReliabilityDiagramChartTests
         chart.Title.Should().Be(title);
         texts.Should().Contain(ReliabilityDiagramChart.XLabel).And.Contain(ReliabilityDiagramChart.YLabel);
         texts.Should().Contain(ReliabilityDiagramChart.AccuracyLegend).And.Contain(ReliabilityDiagramChart.GapLegend)
-            .And.Contain(ReliabilityDiagramChart.HistogramLegend).And.Contain("Fraction of samples");
+            .And.Contain(ReliabilityDiagramChart.DiagonalLegend).And.Contain(ReliabilityDiagramChart.HistogramLabel);
     }
 
     [Fact]
-    public void Create_Diagram_DrawsOneBarPerNonEmptyBinWithItsAccuracyGapAndShare()
+    public void Create_Diagram_DrawsAccuracyAndGapAboveAndTheShareOfSamplesInTheLowerPanel()
     {
         var (probabilities, labels) = Predictions(1000, seed: 2);
         var diagram = ReliabilityDiagram.Compute(probabilities, labels, bins: 10);
         using var chart = ReliabilityDiagramChart.Create(diagram);
 
-        var groups = chart.Plot.GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
+        var groups = chart.Panels[0].GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
+        var histogram = chart.Panels[1].GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
         var filled = diagram.Bins.Where(b => b.Count > 0).ToList();
 
-        groups.Should().HaveCount(3);
+        chart.Panels.Should().HaveCount(2);
+        groups.Should().HaveCount(2);
         groups[0].Bars.Select(b => b.Value).Should().Equal(filled.Select(b => b.Accuracy));
         groups[1].Bars.Select(b => (b.ValueBase, b.Value)).Should().Equal(filled.Select(b => (b.Accuracy, b.Confidence)));
-        groups[2].Bars.Select(b => b.Value).Should().Equal(filled.Select(b => (double)b.Count / diagram.SampleCount));
+        histogram.Should().ContainSingle().Which.Bars.Select(b => b.Value).Should().Equal(filled.Select(b => (double)b.Count / diagram.SampleCount));
         groups[0].Bars.Select(b => b.Position).Should().Equal(filled.Select(b => (b.Lower + b.Upper) / 2));
     }
 

@@ -34,7 +34,7 @@ public sealed class RiskCoverageChartTests
         var results = Synthetic.ThreeMethods();
         using var chart = RiskCoverageChart.Create(results);
 
-        var curves = new List<ScottPlot.Plottables.Scatter>(chart.Plot.GetPlottables<ScottPlot.Plottables.Scatter>());
+        var curves = new List<ScottPlot.Plottables.Scatter>(chart.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>());
         curves.Should().HaveCount(3);
         var points = curves[2].Data.GetScatterPoints();
         points.Should().HaveCount(results["Ensemble MI"].RiskCoverage.Coverages.Count);

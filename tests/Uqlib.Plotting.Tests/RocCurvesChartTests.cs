@@ -35,8 +35,8 @@ public sealed class RocCurvesChartTests
     {
         using var chart = RocCurvesChart.Create(Synthetic.ThreeMethods());
 
-        chart.Plot.GetPlottables<ScottPlot.Plottables.Scatter>().Should().HaveCount(3);
-        chart.Plot.GetPlottables<ScottPlot.Plottables.LinePlot>().Should().ContainSingle();
+        chart.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>().Should().HaveCount(3);
+        chart.Panels[0].GetPlottables<ScottPlot.Plottables.LinePlot>().Should().ContainSingle();
     }
 
     [Fact]
