@@ -138,4 +138,32 @@ public sealed class RocCurvesChartTests
             folder.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void Create_GivenAxisLabels_SvgCarriesThemInsteadOfTheDefaults()
+    {
+        var options = new ChartOptions { XLabel = "False-positive rate (in-distribution flagged)", YLabel = "True-positive rate (OOD flagged)" };
+
+        using var chart = RocCurvesChart.Create(Synthetic.ThreeMethods(), options);
+
+        var texts = Svg.Texts(chart.ToSvg());
+        texts.Should().Contain(options.XLabel).And.Contain(options.YLabel);
+        texts.Should().NotContain(RocCurvesChart.XLabel).And.NotContain(RocCurvesChart.YLabel);
+    }
+
+    [Theory]
+    [InlineData(640, 480)]
+    [InlineData(400, 300)]
+    public void Create_ThreeMethods_LegendBoxLiesBelowThePlotArea(int width, int height)
+    {
+        using var chart = RocCurvesChart.Create(Synthetic.ThreeMethods(), new ChartOptions { Width = width, Height = height });
+
+        var svg = chart.ToSvg();
+        var area = Svg.PlotAreas(svg).Should().ContainSingle().Subject;
+        var legend = Svg.LegendBoxes(svg).Should().ContainSingle().Subject;
+
+        legend.Overlaps(area).Should().BeFalse();
+        legend.Y.Should().BeGreaterThan(area.Bottom);
+        legend.Bottom.Should().BeLessThanOrEqualTo(height);
+    }
 }

@@ -130,4 +130,18 @@ public sealed class ScoreHistogramChartTests
 
         act.Should().Throw<ArgumentException>().WithParameterName("failures");
     }
+
+    [Fact]
+    public void Create_TwoGroups_LegendBoxLiesAboveThePlotArea()
+    {
+        var (scores, failures) = Synthetic.Cases(400, 0.3, 1.5, seed: 11);
+        using var chart = ScoreHistogramChart.Create(scores, failures);
+
+        var svg = chart.ToSvg();
+        var area = Svg.PlotAreas(svg).Should().ContainSingle().Subject;
+        var legend = Svg.LegendBoxes(svg).Should().ContainSingle().Subject;
+
+        legend.Overlaps(area).Should().BeFalse();
+        legend.Bottom.Should().BeLessThanOrEqualTo(area.Y);
+    }
 }

@@ -148,4 +148,20 @@ public sealed class SpreadChartTests
 
         act.Should().Throw<ArgumentException>().WithParameterName("failures");
     }
+
+    [Fact]
+    public void Create_WithFailures_LegendBoxLiesAboveThePlotAreaWhoseAxisHugsTheData()
+    {
+        using var values = tensor(new float[,] { { 0.2f, 0.5f, 0.9f, 0.3f }, { 0.4f, 0.5f, 0.1f, 0.6f } });
+        using var failures = tensor(new[] { false, true, false, true });
+        using var chart = SpreadChart.Create(values, failures);
+
+        var svg = chart.ToSvg();
+        var area = Svg.PlotAreas(svg).Should().ContainSingle().Subject;
+        var legend = Svg.LegendBoxes(svg).Should().ContainSingle().Subject;
+
+        legend.Overlaps(area).Should().BeFalse();
+        legend.Bottom.Should().BeLessThanOrEqualTo(area.Y);
+        chart.Panels[0].Axes.GetLimits().Top.Should().BeApproximately(0.9 + (0.05 * 0.8), 1e-6, "no headroom is kept for a legend inside");
+    }
 }
