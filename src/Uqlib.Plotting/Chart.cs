@@ -57,7 +57,6 @@ public sealed partial class Chart : IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
 
-        // Lay out once on a raster canvas first, as ScottPlot does for its own SVG, so measured sizes are settled.
         using (var layout = CreateSurface())
         {
             Render(layout.Canvas);
@@ -79,6 +78,7 @@ public sealed partial class Chart : IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         using var surface = CreateSurface();
+        Render(surface.Canvas);
         Render(surface.Canvas);
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
@@ -114,6 +114,10 @@ public sealed partial class Chart : IDisposable
         ?? throw new InvalidOperationException($"Cannot create a {Options.Width}×{Options.Height} drawing surface.");
 
     /// <summary>Draws every panel into its horizontal band of the canvas, on a white background.</summary>
+    /// <remarks>
+    /// A plot's first drawing sizes an outside legend from a measurement that the drawing itself then refines, so ToPng and
+    /// ToSvg draw once on a raster canvas before the drawing they keep: a chart's first and later renderings are the same bytes.
+    /// </remarks>
     private void Render(SKCanvas canvas)
     {
         canvas.Clear(SKColors.White);

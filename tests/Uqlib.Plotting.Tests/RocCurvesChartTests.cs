@@ -166,4 +166,16 @@ public sealed class RocCurvesChartTests
         legend.Y.Should().BeGreaterThan(area.Bottom);
         legend.Bottom.Should().BeLessThanOrEqualTo(height);
     }
+
+    [Fact]
+    public void ToPngAndToSvg_OneChartRenderedAgain_GivesTheSameBytesAsItsFirstRendering()
+    {
+        using var chart = RocCurvesChart.Create(Synthetic.ThreeMethods());
+
+        var png = chart.ToPng();
+        var svg = chart.ToSvg();
+
+        chart.ToPng().Should().Equal(png);
+        chart.ToSvg().Should().Be(svg);
+    }
 }
