@@ -9,7 +9,8 @@ namespace Uqlib.Plotting;
 /// <remarks>
 /// Selective prediction (Geifman &amp; El-Yaniv 2017), as evaluated by Jaeger et al. 2023: keep the most confident cases, and
 /// plot the failure rate among those kept against the fraction kept. Lower curves are better. The overall failure rate
-/// (the risk at full coverage) is drawn as a dashed line.
+/// (the risk at full coverage) is drawn as a dashed line. The legend sits below the x-axis label, one method per row,
+/// outside the data area, so it never covers a curve.
 /// </remarks>
 public static class RiskCoverageChart
 {

@@ -9,7 +9,9 @@ namespace Uqlib.Plotting;
 /// <remarks>
 /// Failures are the positive class (Uqlib's orientation): the x axis is the fraction of correct cases flagged, the y axis
 /// the fraction of failures flagged. The chance diagonal is drawn dashed. Curves come from <see cref="RocEvaluator.Evaluate(System.ReadOnlySpan{double}, System.ReadOnlySpan{bool}, RocOptions?)"/>;
-/// the interval is DeLong's (DeLong, DeLong &amp; Clarke-Pearson 1988).
+/// the interval is DeLong's (DeLong, DeLong &amp; Clarke-Pearson 1988). The legend sits below the x-axis label, one method per
+/// row, outside the data area, so it never covers a curve. For a positive class other than failures (out-of-distribution
+/// cases, say) set <see cref="ChartOptions.XLabel"/> and <see cref="ChartOptions.YLabel"/>.
 /// </remarks>
 public static class RocCurvesChart
 {
