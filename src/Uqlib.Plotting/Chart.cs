@@ -5,24 +5,31 @@ using System.IO;
 using System.Text;
 using System.Text.RegularExpressions;
 using ScottPlot;
+using SkiaSharp;
 
 namespace Uqlib.Plotting;
 
 /// <summary>A finished chart that renders to PNG or SVG at the size of its <see cref="ChartOptions"/>.</summary>
 /// <remarks>
 /// Made by the chart factories (<see cref="RocCurvesChart"/>, <see cref="RiskCoverageChart"/>, <see cref="ScoreHistogramChart"/>,
-/// <see cref="SpreadChart"/>, <see cref="ReliabilityDiagramChart"/>). Rendering is deterministic: the same data and options give
-/// the same bytes on the same machine, because every text uses the embedded DejaVu Sans font. Not thread-safe: render one
-/// chart from one thread at a time. Dispose it to release the native drawing resources.
+/// <see cref="SpreadChart"/>, <see cref="ReliabilityDiagramChart"/>). A chart is one or more panels stacked top to bottom in
+/// one image (the reliability diagram has two). Rendering is deterministic: the same data and options give the same bytes on
+/// the same machine, because every text uses the embedded DejaVu Sans font. The drawing library (ScottPlot 5) stays an
+/// implementation detail: a chart offers its rendered bytes, not the library's plot objects, so that upgrading the library
+/// cannot break callers. Not thread-safe: render one chart from one thread at a time. Dispose it to release the native
+/// drawing resources.
 /// </remarks>
 public sealed partial class Chart : IDisposable
 {
-    private readonly Plot plot;
+    private readonly Plot[] panels;
+    private readonly double[] heights;
     private bool disposed;
 
-    internal Chart(Plot plot, ChartOptions options, string title)
+    /// <summary>Takes ownership of the panels, stacked top to bottom; <paramref name="heights"/> are their shares of the image height (summing to 1).</summary>
+    internal Chart(Plot[] panels, double[] heights, ChartOptions options, string title)
     {
-        this.plot = plot;
+        this.panels = panels;
+        this.heights = heights;
         Options = options;
         Title = title;
     }
@@ -33,15 +40,13 @@ public sealed partial class Chart : IDisposable
     /// <summary>Gets the title drawn above the chart.</summary>
     public string Title { get; }
 
-    /// <summary>Gets the underlying ScottPlot plot, for styling beyond what <see cref="ChartOptions"/> offers.</summary>
-    /// <value>The ScottPlot 5 plot; changes to it show in later renderings.</value>
-    /// <exception cref="ObjectDisposedException">The chart has been disposed.</exception>
-    public Plot Plot
+    /// <summary>Gets the panels, top to bottom (for tests of what was drawn).</summary>
+    internal IReadOnlyList<Plot> Panels
     {
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return plot;
+            return panels;
         }
     }
 
@@ -51,7 +56,19 @@ public sealed partial class Chart : IDisposable
     public string ToSvg()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return StableIds(plot.GetSvgXml(Options.Width, Options.Height));
+
+        using (var layout = CreateSurface())
+        {
+            Render(layout.Canvas);
+        }
+
+        using var stream = new MemoryStream();
+        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, Options.Width, Options.Height), stream))
+        {
+            Render(canvas);
+        }
+
+        return StableIds(Encoding.UTF8.GetString(stream.ToArray()));
     }
 
     /// <summary>Renders the chart as a PNG image.</summary>
@@ -60,7 +77,12 @@ public sealed partial class Chart : IDisposable
     public byte[] ToPng()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return plot.GetImageBytes(Options.Width, Options.Height, ImageFormat.Png);
+        using var surface = CreateSurface();
+        Render(surface.Canvas);
+        Render(surface.Canvas);
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
     }
 
     /// <summary>Writes the chart to a file, as SVG when the path ends in <c>.svg</c> and as PNG when it ends in <c>.png</c>.</summary>
@@ -87,6 +109,28 @@ public sealed partial class Chart : IDisposable
         }
     }
 
+    private SKSurface CreateSurface() =>
+        SKSurface.Create(new SKImageInfo(Options.Width, Options.Height, SKColorType.Rgba8888, SKAlphaType.Premul))
+        ?? throw new InvalidOperationException($"Cannot create a {Options.Width}×{Options.Height} drawing surface.");
+
+    /// <summary>Draws every panel into its horizontal band of the canvas, on a white background.</summary>
+    /// <remarks>
+    /// A plot's first drawing sizes an outside legend from a measurement that the drawing itself then refines, so ToPng and
+    /// ToSvg draw once on a raster canvas before the drawing they keep: a chart's first and later renderings are the same bytes.
+    /// </remarks>
+    private void Render(SKCanvas canvas)
+    {
+        canvas.Clear(SKColors.White);
+        var top = 0f;
+        for (var i = 0; i < panels.Length; i++)
+        {
+            var bottom = i == panels.Length - 1 ? Options.Height : MathF.Round(top + (float)(heights[i] * Options.Height));
+            panels[i].RenderManager.ClearCanvasBeforeEachRender = false;
+            panels[i].Render(canvas, new PixelRect(0, Options.Width, bottom, top));
+            top = bottom;
+        }
+    }
+
     /// <summary>Renumbers the ids Skia gives clip paths and other resources from a process-wide counter, in order of first appearance, so the same chart always gives the same SVG text.</summary>
     internal static string StableIds(string svg)
     {
@@ -104,12 +148,16 @@ public sealed partial class Chart : IDisposable
         });
     }
 
-    /// <summary>Releases the plot's native drawing resources.</summary>
+    /// <summary>Releases the panels' native drawing resources.</summary>
     public void Dispose()
     {
         if (!disposed)
         {
-            plot.Dispose();
+            foreach (var panel in panels)
+            {
+                panel.Dispose();
+            }
+
             disposed = true;
         }
     }

@@ -24,15 +24,19 @@ internal static class ChartBuilder
         return options;
     }
 
+    /// <summary>A plot with the embedded font and the given texts; an empty title or label is left out, not drawn blank.</summary>
     public static Plot Create(ChartOptions options, string title, string xLabel, string yLabel)
     {
         var plot = new Plot();
         try
         {
-            plot.Title(title);
+            if (title.Length > 0)
+            {
+                plot.Title(title);
+            }
+
             plot.XLabel(xLabel);
             plot.YLabel(yLabel);
-            plot.Legend.Alignment = Alignment.LowerRight;
             ChartFont.Apply(plot, options.FontSize);
             return plot;
         }
@@ -43,26 +47,30 @@ internal static class ChartBuilder
         }
     }
 
-    public static Chart Finish(Plot plot, ChartOptions options, string title, bool legend)
+    /// <summary>
+    /// Puts the legend in its own band outside the data area, so that it cannot cover anything drawn there: below the axis
+    /// label with one entry per row, or above the data area with the entries in a row (wrapped where the row is too long).
+    /// </summary>
+    public static void LegendOutside(Plot plot, Edge edge, ChartOptions options)
     {
-        if (legend)
-        {
-            plot.ShowLegend();
-            plot.Legend.FontName = ChartFont.Family;
-            plot.Legend.FontSize = (float)(options.FontSize * 0.85);
-        }
-
-        return new Chart(plot, options, title);
+        var panel = plot.ShowLegend(edge);
+        plot.Legend.Orientation = edge == Edge.Bottom ? Orientation.Vertical : Orientation.Horizontal;
+        plot.Legend.TightHorizontalWrapping = true;
+        plot.Legend.InterItemPadding = new PixelPadding(10, 20, 6, 6);
+        plot.Legend.FontName = ChartFont.Family;
+        plot.Legend.FontSize = (float)(options.FontSize * 0.85);
+        panel.Padding = new PixelPadding(5, 5);
     }
 
-    /// <summary>Builds the chart or disposes the half-built plot.</summary>
-    public static Chart Build(ChartOptions options, string title, string xLabel, string yLabel, bool legend, Action<Plot> draw)
+    /// <summary>Builds a one-panel chart (axis labels from the options where set, the legend outside at <paramref name="legend"/>) or disposes the half-built plot.</summary>
+    public static Chart Build(ChartOptions options, string title, string xLabel, string yLabel, Edge legend, Action<Plot> draw)
     {
-        var plot = Create(options, title, xLabel, yLabel);
+        var plot = Create(options, title, options.XLabel ?? xLabel, options.YLabel ?? yLabel);
         try
         {
             draw(plot);
-            return Finish(plot, options, title, legend);
+            LegendOutside(plot, legend, options);
+            return new Chart([plot], [1.0], options, title);
         }
         catch
         {

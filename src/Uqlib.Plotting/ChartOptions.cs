@@ -20,6 +20,16 @@ public sealed record ChartOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Title { get; init; }
 
+    /// <summary>Gets the x-axis label, or <see langword="null"/> for the chart's own (each chart's <c>XLabel</c> constant).</summary>
+    /// <value>The default value is <see langword="null"/>. Set it where the chart's own words do not fit the use: an ROC chart of
+    /// out-of-distribution detection, for example, flags in-distribution cases, not correct ones.</value>
+    public string? XLabel { get; init; }
+
+    /// <summary>Gets the y-axis label, or <see langword="null"/> for the chart's own (each chart's <c>YLabel</c> constant).</summary>
+    /// <value>The default value is <see langword="null"/>. An ROC chart of out-of-distribution detection would say
+    /// "True-positive rate (OOD flagged)" rather than "(failures flagged)". In the reliability diagram it labels the upper panel.</value>
+    public string? YLabel { get; init; }
+
     /// <summary>Gets the size of the title and axis labels in points, 6 to 72; tick labels and the legend are drawn a little smaller.</summary>
     /// <value>The default value is 14.</value>
     public double FontSize { get; init; } = 14;

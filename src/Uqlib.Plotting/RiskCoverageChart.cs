@@ -9,22 +9,23 @@ namespace Uqlib.Plotting;
 /// <remarks>
 /// Selective prediction (Geifman &amp; El-Yaniv 2017), as evaluated by Jaeger et al. 2023: keep the most confident cases, and
 /// plot the failure rate among those kept against the fraction kept. Lower curves are better. The overall failure rate
-/// (the risk at full coverage) is drawn as a dashed line.
+/// (the risk at full coverage) is drawn as a dashed line. The legend sits below the x-axis label, one method per row,
+/// outside the data area, so it never covers a curve.
 /// </remarks>
 public static class RiskCoverageChart
 {
     /// <summary>The title used when <see cref="ChartOptions.Title"/> is not set.</summary>
     public const string DefaultTitle = "Risk–coverage curves";
 
-    /// <summary>The x-axis label.</summary>
+    /// <summary>The x-axis label unless <see cref="ChartOptions.XLabel"/> is set.</summary>
     public const string XLabel = "Coverage (fraction of cases kept)";
 
-    /// <summary>The y-axis label.</summary>
+    /// <summary>The y-axis label unless <see cref="ChartOptions.YLabel"/> is set.</summary>
     public const string YLabel = "Selective risk (failure rate among kept)";
 
     /// <summary>Draws one risk–coverage curve per method, in the order the map enumerates them.</summary>
     /// <param name="results">Each method's evaluation, keyed by the method's name (shown in the legend).</param>
-    /// <param name="options">Size and title; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">Size, title and axis labels; <see langword="null"/> for the defaults.</param>
     /// <returns>The chart; dispose it when done.</returns>
     /// <exception cref="System.ArgumentNullException"><paramref name="results"/> is <see langword="null"/>.</exception>
     /// <exception cref="System.ArgumentException"><paramref name="results"/> is empty, has an unnamed method or a null result; or <paramref name="options"/> is invalid.</exception>
@@ -33,7 +34,7 @@ public static class RiskCoverageChart
         ChartChecks.Results(results, nameof(results));
         var validated = ChartBuilder.Validated(options);
         var title = validated.Title ?? DefaultTitle;
-        return ChartBuilder.Build(validated, title, XLabel, YLabel, legend: true, plot =>
+        return ChartBuilder.Build(validated, title, XLabel, YLabel, Edge.Bottom, plot =>
         {
             var first = results.Values.First();
             var overall = (double)first.Failures / first.Cases;

@@ -86,12 +86,11 @@ public static class ScoreHistogramChart
         Normalise(correct, correctCount);
         Normalise(failed, failedCount);
         var title = validated.Title ?? DefaultTitle;
-        return ChartBuilder.Build(validated, title, scoreName, YLabel, legend: true, plot =>
+        return ChartBuilder.Build(validated, title, scoreName, YLabel, Edge.Top, plot =>
         {
             AddGroup(plot, correct, min, width, ChartBuilder.Correct, string.Create(CultureInfo.InvariantCulture, $"Correct (n = {correctCount})"));
             AddGroup(plot, failed, min, width, ChartBuilder.Failed, string.Create(CultureInfo.InvariantCulture, $"Failed (n = {failedCount})"));
             plot.Axes.Margins(bottom: 0);
-            plot.Legend.Alignment = Alignment.UpperRight;
         });
     }
 

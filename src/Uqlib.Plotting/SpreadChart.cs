@@ -114,7 +114,7 @@ public static class SpreadChart
     {
         var validated = ChartBuilder.Validated(options);
         var title = validated.Title ?? DefaultTitle;
-        return ChartBuilder.Build(validated, title, XLabel, valueName, legend: true, plot =>
+        return ChartBuilder.Build(validated, title, XLabel, valueName, Edge.Top, plot =>
         {
             var groups = failed is null ? 1 : 2;
             for (var group = 0; group < groups; group++)
@@ -162,7 +162,7 @@ public static class SpreadChart
                 means.LegendText = $"{label}mean";
             }
 
-            // Room above the data for the legend: the axis reaches 45% of the data's range higher.
+            // A 5% margin around the data (the legend sits above the data area, not in it).
             double dataLow = double.PositiveInfinity, dataHigh = double.NegativeInfinity;
             foreach (var v in values)
             {
@@ -171,8 +171,7 @@ public static class SpreadChart
             }
 
             var extent = dataHigh > dataLow ? dataHigh - dataLow : 1;
-            plot.Axes.SetLimits(-1, cases, dataLow - (0.05 * extent), dataHigh + (0.45 * extent));
-            plot.Legend.Alignment = Alignment.UpperRight;
+            plot.Axes.SetLimits(-1, cases, dataLow - (0.05 * extent), dataHigh + (0.05 * extent));
         });
     }
 }

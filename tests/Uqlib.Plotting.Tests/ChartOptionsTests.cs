@@ -14,6 +14,8 @@ public sealed class ChartOptionsTests
         options.Width.Should().Be(640);
         options.Height.Should().Be(480);
         options.Title.Should().BeNull();
+        options.XLabel.Should().BeNull();
+        options.YLabel.Should().BeNull();
         options.FontSize.Should().Be(14);
         options.Validate();
     }

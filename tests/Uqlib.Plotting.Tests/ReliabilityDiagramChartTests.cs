@@ -46,23 +46,25 @@ public sealed class ReliabilityDiagramChartTests
         chart.Title.Should().Be(title);
         texts.Should().Contain(ReliabilityDiagramChart.XLabel).And.Contain(ReliabilityDiagramChart.YLabel);
         texts.Should().Contain(ReliabilityDiagramChart.AccuracyLegend).And.Contain(ReliabilityDiagramChart.GapLegend)
-            .And.Contain(ReliabilityDiagramChart.HistogramLegend).And.Contain("Fraction of samples");
+            .And.Contain(ReliabilityDiagramChart.DiagonalLegend).And.Contain(ReliabilityDiagramChart.HistogramLabel);
     }
 
     [Fact]
-    public void Create_Diagram_DrawsOneBarPerNonEmptyBinWithItsAccuracyGapAndShare()
+    public void Create_Diagram_DrawsAccuracyAndGapAboveAndTheShareOfSamplesInTheLowerPanel()
     {
         var (probabilities, labels) = Predictions(1000, seed: 2);
         var diagram = ReliabilityDiagram.Compute(probabilities, labels, bins: 10);
         using var chart = ReliabilityDiagramChart.Create(diagram);
 
-        var groups = chart.Plot.GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
+        var groups = chart.Panels[0].GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
+        var histogram = chart.Panels[1].GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
         var filled = diagram.Bins.Where(b => b.Count > 0).ToList();
 
-        groups.Should().HaveCount(3);
+        chart.Panels.Should().HaveCount(2);
+        groups.Should().HaveCount(2);
         groups[0].Bars.Select(b => b.Value).Should().Equal(filled.Select(b => b.Accuracy));
         groups[1].Bars.Select(b => (b.ValueBase, b.Value)).Should().Equal(filled.Select(b => (b.Accuracy, b.Confidence)));
-        groups[2].Bars.Select(b => b.Value).Should().Equal(filled.Select(b => (double)b.Count / diagram.SampleCount));
+        histogram.Should().ContainSingle().Which.Bars.Select(b => b.Value).Should().Equal(filled.Select(b => (double)b.Count / diagram.SampleCount));
         groups[0].Bars.Select(b => b.Position).Should().Equal(filled.Select(b => (b.Lower + b.Upper) / 2));
     }
 
@@ -107,5 +109,69 @@ public sealed class ReliabilityDiagramChartTests
         var act = () => ReliabilityDiagramChart.Create(null!);
 
         act.Should().Throw<ArgumentNullException>().WithParameterName("diagram");
+    }
+
+    [Fact]
+    public void Create_Diagram_SvgHasTwoAlignedPlotAreasTheHistogramBelow()
+    {
+        var (probabilities, labels) = Predictions(1000, seed: 6);
+        var diagram = ReliabilityDiagram.Compute(probabilities, labels);
+        using var chart = ReliabilityDiagramChart.Create(diagram);
+
+        var areas = Svg.PlotAreas(chart.ToSvg()).OrderBy(a => a.Y).ToList();
+
+        areas.Should().HaveCount(2);
+        var (upper, lower) = (areas[0], areas[1]);
+        lower.Y.Should().BeGreaterThan(upper.Bottom);
+        lower.X.Should().BeApproximately(upper.X, 0.5, "both panels share the confidence axis");
+        lower.Width.Should().BeApproximately(upper.Width, 0.5);
+        upper.Height.Should().BeGreaterThan(1.5 * lower.Height);
+    }
+
+    [Fact]
+    public void Create_Diagram_HistogramAxisReachesJustAboveTheLargestShare()
+    {
+        var (probabilities, labels) = Predictions(1000, seed: 7);
+        var diagram = ReliabilityDiagram.Compute(probabilities, labels);
+        using var chart = ReliabilityDiagramChart.Create(diagram);
+
+        var largest = diagram.Bins.Max(b => (double)b.Count / diagram.SampleCount);
+        var limits = chart.Panels[1].Axes.GetLimits();
+
+        limits.Bottom.Should().Be(0);
+        limits.Top.Should().BeApproximately(1.08 * largest, 1e-12);
+        chart.Panels[0].Axes.GetLimits().Top.Should().BeApproximately(1.02, 1e-12);
+    }
+
+    [Theory]
+    [InlineData(640, 480)]
+    [InlineData(500, 500)]
+    public void Create_Diagram_LegendBoxCoversNoPlotArea(int width, int height)
+    {
+        var (probabilities, labels) = Predictions(1000, seed: 8);
+        var diagram = ReliabilityDiagram.Compute(probabilities, labels);
+        using var chart = ReliabilityDiagramChart.Create(diagram, new ChartOptions { Width = width, Height = height });
+
+        var svg = chart.ToSvg();
+        var areas = Svg.PlotAreas(svg);
+        var legend = Svg.LegendBoxes(svg).Should().ContainSingle().Subject;
+
+        areas.Should().HaveCount(2);
+        areas.Should().OnlyContain(a => !legend.Overlaps(a));
+        legend.Bottom.Should().BeLessThanOrEqualTo(areas.Min(a => a.Y));
+    }
+
+    [Fact]
+    public void Create_GivenAxisLabels_LabelsTheConfidenceAxisAndTheUpperPanel()
+    {
+        var (probabilities, labels) = Predictions(300, seed: 9);
+        var diagram = ReliabilityDiagram.Compute(probabilities, labels);
+        var options = new ChartOptions { XLabel = "Predicted probability of malignancy", YLabel = "Observed frequency" };
+
+        using var chart = ReliabilityDiagramChart.Create(diagram, options);
+
+        var texts = Svg.Texts(chart.ToSvg());
+        texts.Should().Contain(options.XLabel).And.Contain(options.YLabel).And.Contain(ReliabilityDiagramChart.HistogramLabel);
+        texts.Should().NotContain(ReliabilityDiagramChart.XLabel).And.NotContain(ReliabilityDiagramChart.YLabel);
     }
 }

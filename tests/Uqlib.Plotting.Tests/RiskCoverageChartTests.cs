@@ -34,7 +34,7 @@ public sealed class RiskCoverageChartTests
         var results = Synthetic.ThreeMethods();
         using var chart = RiskCoverageChart.Create(results);
 
-        var curves = new List<ScottPlot.Plottables.Scatter>(chart.Plot.GetPlottables<ScottPlot.Plottables.Scatter>());
+        var curves = new List<ScottPlot.Plottables.Scatter>(chart.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>());
         curves.Should().HaveCount(3);
         var points = curves[2].Data.GetScatterPoints();
         points.Should().HaveCount(results["Ensemble MI"].RiskCoverage.Coverages.Count);
@@ -65,5 +65,31 @@ public sealed class RiskCoverageChartTests
         var act = () => RiskCoverageChart.Create(null!);
 
         act.Should().Throw<ArgumentNullException>().WithParameterName("results");
+    }
+
+    [Fact]
+    public void Create_GivenAxisLabels_SvgCarriesThemInsteadOfTheDefaults()
+    {
+        var options = new ChartOptions { XLabel = "Coverage (fraction of scans kept)", YLabel = "Selective risk (OOD among kept)" };
+
+        using var chart = RiskCoverageChart.Create(Synthetic.ThreeMethods(), options);
+
+        var texts = Svg.Texts(chart.ToSvg());
+        texts.Should().Contain(options.XLabel).And.Contain(options.YLabel);
+        texts.Should().NotContain(RiskCoverageChart.XLabel).And.NotContain(RiskCoverageChart.YLabel);
+    }
+
+    [Fact]
+    public void Create_ThreeMethods_LegendBoxLiesBelowThePlotArea()
+    {
+        using var chart = RiskCoverageChart.Create(Synthetic.ThreeMethods(), new ChartOptions { Width = 800, Height = 500 });
+
+        var svg = chart.ToSvg();
+        var area = Svg.PlotAreas(svg).Should().ContainSingle().Subject;
+        var legend = Svg.LegendBoxes(svg).Should().ContainSingle().Subject;
+
+        legend.Overlaps(area).Should().BeFalse();
+        legend.Y.Should().BeGreaterThan(area.Bottom);
+        legend.Bottom.Should().BeLessThanOrEqualTo(500);
     }
 }

@@ -35,8 +35,8 @@ public sealed class RocCurvesChartTests
     {
         using var chart = RocCurvesChart.Create(Synthetic.ThreeMethods());
 
-        chart.Plot.GetPlottables<ScottPlot.Plottables.Scatter>().Should().HaveCount(3);
-        chart.Plot.GetPlottables<ScottPlot.Plottables.LinePlot>().Should().ContainSingle();
+        chart.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>().Should().HaveCount(3);
+        chart.Panels[0].GetPlottables<ScottPlot.Plottables.LinePlot>().Should().ContainSingle();
     }
 
     [Fact]
@@ -137,5 +137,45 @@ public sealed class RocCurvesChartTests
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void Create_GivenAxisLabels_SvgCarriesThemInsteadOfTheDefaults()
+    {
+        var options = new ChartOptions { XLabel = "False-positive rate (in-distribution flagged)", YLabel = "True-positive rate (OOD flagged)" };
+
+        using var chart = RocCurvesChart.Create(Synthetic.ThreeMethods(), options);
+
+        var texts = Svg.Texts(chart.ToSvg());
+        texts.Should().Contain(options.XLabel).And.Contain(options.YLabel);
+        texts.Should().NotContain(RocCurvesChart.XLabel).And.NotContain(RocCurvesChart.YLabel);
+    }
+
+    [Theory]
+    [InlineData(640, 480)]
+    [InlineData(400, 300)]
+    public void Create_ThreeMethods_LegendBoxLiesBelowThePlotArea(int width, int height)
+    {
+        using var chart = RocCurvesChart.Create(Synthetic.ThreeMethods(), new ChartOptions { Width = width, Height = height });
+
+        var svg = chart.ToSvg();
+        var area = Svg.PlotAreas(svg).Should().ContainSingle().Subject;
+        var legend = Svg.LegendBoxes(svg).Should().ContainSingle().Subject;
+
+        legend.Overlaps(area).Should().BeFalse();
+        legend.Y.Should().BeGreaterThan(area.Bottom);
+        legend.Bottom.Should().BeLessThanOrEqualTo(height);
+    }
+
+    [Fact]
+    public void ToPngAndToSvg_OneChartRenderedAgain_GivesTheSameBytesAsItsFirstRendering()
+    {
+        using var chart = RocCurvesChart.Create(Synthetic.ThreeMethods());
+
+        var png = chart.ToPng();
+        var svg = chart.ToSvg();
+
+        chart.ToPng().Should().Equal(png);
+        chart.ToSvg().Should().Be(svg);
     }
 }

@@ -33,7 +33,7 @@ public sealed class ScoreHistogramChartTests
         var (scores, failures) = Synthetic.Cases(300, 0.3, 1.0, seed: 6);
         using var chart = ScoreHistogramChart.Create(scores, failures, bins: 12);
 
-        var groups = chart.Plot.GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
+        var groups = chart.Panels[0].GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
 
         groups.Should().HaveCount(2);
         foreach (var group in groups)
@@ -51,7 +51,7 @@ public sealed class ScoreHistogramChartTests
         bool[] failures = { false, false, false, true, true };
         using var chart = ScoreHistogramChart.Create(scores, failures, bins: 4);
 
-        var groups = chart.Plot.GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
+        var groups = chart.Panels[0].GetPlottables<ScottPlot.Plottables.BarPlot>().ToList();
 
         groups[0].Bars.Select(b => b.Value).Should().Equal(2.0 / 3, 1.0 / 3, 0, 0);
         groups[1].Bars.Select(b => b.Value).Should().Equal(0, 0, 0, 1.0);
@@ -63,7 +63,7 @@ public sealed class ScoreHistogramChartTests
     {
         using var chart = ScoreHistogramChart.Create(new double[] { 2, 2, 2 }, new[] { false, true, false }, bins: 2);
 
-        var bars = chart.Plot.GetPlottables<ScottPlot.Plottables.BarPlot>().First().Bars;
+        var bars = chart.Panels[0].GetPlottables<ScottPlot.Plottables.BarPlot>().First().Bars;
 
         bars.Select(b => b.Position).Should().Equal(1.75, 2.25);
     }
@@ -129,5 +129,19 @@ public sealed class ScoreHistogramChartTests
         var act = () => ScoreHistogramChart.Create(scores, failures);
 
         act.Should().Throw<ArgumentException>().WithParameterName("failures");
+    }
+
+    [Fact]
+    public void Create_TwoGroups_LegendBoxLiesAboveThePlotArea()
+    {
+        var (scores, failures) = Synthetic.Cases(400, 0.3, 1.5, seed: 11);
+        using var chart = ScoreHistogramChart.Create(scores, failures);
+
+        var svg = chart.ToSvg();
+        var area = Svg.PlotAreas(svg).Should().ContainSingle().Subject;
+        var legend = Svg.LegendBoxes(svg).Should().ContainSingle().Subject;
+
+        legend.Overlaps(area).Should().BeFalse();
+        legend.Bottom.Should().BeLessThanOrEqualTo(area.Y);
     }
 }

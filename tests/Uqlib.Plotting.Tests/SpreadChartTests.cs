@@ -38,8 +38,8 @@ public sealed class SpreadChartTests
         using var values = tensor(new float[,] { { 0.2f, 0.5f, 0.9f }, { 0.4f, 0.5f, 0.1f } });
         using var chart = SpreadChart.Create(values, valueName: "p");
 
-        var ranges = chart.Plot.GetPlottables<ScottPlot.Plottables.LinePlot>().ToList();
-        var markers = chart.Plot.GetPlottables<ScottPlot.Plottables.Markers>().ToList();
+        var ranges = chart.Panels[0].GetPlottables<ScottPlot.Plottables.LinePlot>().ToList();
+        var markers = chart.Panels[0].GetPlottables<ScottPlot.Plottables.Markers>().ToList();
 
         ranges.Select(r => (r.Line.Start.X, Math.Round(r.Line.Start.Y, 6), Math.Round(r.Line.End.Y, 6)))
             .Should().Equal((0.0, 0.2, 0.4), (1.0, 0.5, 0.5), (2.0, 0.1, 0.9));
@@ -147,5 +147,21 @@ public sealed class SpreadChartTests
         var act = () => SpreadChart.Create(new double[2, 3], new[] { true });
 
         act.Should().Throw<ArgumentException>().WithParameterName("failures");
+    }
+
+    [Fact]
+    public void Create_WithFailures_LegendBoxLiesAboveThePlotAreaWhoseAxisHugsTheData()
+    {
+        using var values = tensor(new float[,] { { 0.2f, 0.5f, 0.9f, 0.3f }, { 0.4f, 0.5f, 0.1f, 0.6f } });
+        using var failures = tensor(new[] { false, true, false, true });
+        using var chart = SpreadChart.Create(values, failures);
+
+        var svg = chart.ToSvg();
+        var area = Svg.PlotAreas(svg).Should().ContainSingle().Subject;
+        var legend = Svg.LegendBoxes(svg).Should().ContainSingle().Subject;
+
+        legend.Overlaps(area).Should().BeFalse();
+        legend.Bottom.Should().BeLessThanOrEqualTo(area.Y);
+        chart.Panels[0].Axes.GetLimits().Top.Should().BeApproximately(0.9 + (0.05 * 0.8), 1e-6, "no headroom is kept for a legend inside");
     }
 }
