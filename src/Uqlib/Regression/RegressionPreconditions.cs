@@ -123,18 +123,6 @@ internal static class RegressionPreconditions
         }
     }
 
-    /// <summary>Checks a miscoverage level α in the open interval (0, 1).</summary>
-    public static double Alpha(double alpha, string name)
-    {
-        if (!(alpha > 0 && alpha < 1))
-        {
-            throw new ArgumentOutOfRangeException(name, alpha,
-                string.Create(CultureInfo.InvariantCulture, $"{name} must be in the open interval (0, 1); found {alpha}."));
-        }
-
-        return alpha;
-    }
-
     /// <summary>Copies a tensor's values, flattened, to a new array of doubles on the CPU.</summary>
     public static double[] ToArray(Tensor value)
     {
