@@ -4,7 +4,7 @@ namespace Uqlib.Conformal;
 /// <remarks>
 /// Slices of one patient are not exchangeable with slices of another: calibrating on every slice lets patients with many (often easy)
 /// slices set the threshold, and new patients are then under-covered. Both rules keep one score per cluster, so the n calibration
-/// scores are exchangeable with the score of a new patient (Dunn, Wasserman &amp; Ramdas 2022, "Distribution-free prediction sets for
+/// scores are exchangeable with the score of a new patient (Dunn, Wasserman &amp; Ramdas 2023, "Distribution-free prediction sets for
 /// two-layer hierarchical models", JASA; their single-subsampling method is <see cref="RandomCase"/>).
 /// </remarks>
 public enum ClusterCalibration
