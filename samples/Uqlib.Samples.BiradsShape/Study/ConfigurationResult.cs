@@ -24,6 +24,7 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <param name="Uncertainty">Each post-hoc method on the internal test and external sets: mean scores of correct and failed cases.</param>
 /// <param name="FailureDetection">The failure-detection comparison of every method on the internal test and external sets.</param>
 /// <param name="Examples">Uncertainty-ranked external slices saved as pictures.</param>
+/// <param name="Conformal">Conformal sets (round, irregular, both) of the internal test and external sets, or <see langword="null"/>.</param>
 public sealed record ConfigurationResult(
     string Name,
     bool Augmented,
@@ -43,4 +44,5 @@ public sealed record ConfigurationResult(
     IReadOnlyList<CalibrationSummary> Calibration,
     IReadOnlyList<UncertaintySummary> Uncertainty,
     IReadOnlyList<FailureDetectionTable> FailureDetection,
-    IReadOnlyList<ExampleSlice> Examples);
+    IReadOnlyList<ExampleSlice> Examples,
+    IReadOnlyList<ConformalSetSummary>? Conformal = null);
