@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using TorchSharp;
 using Uqlib.Conformal;
 using Uqlib.Models;
+using Uqlib.Plotting;
 using static TorchSharp.torch;
 
 namespace Uqlib.Samples.Docs;
@@ -44,6 +46,18 @@ internal static class Conformal
         }
 
         classifier.Save("conformal-sets.json");
+        #endregion
+
+        #region docs:conformal-coverage-plot
+        var lac = ConformalClassifier.Fit(calibrationProbabilities, calibrationLabels);
+        double[] levels = [0.3, 0.2, 0.1, 0.05, 0.02];
+        var curves = new Dictionary<string, IReadOnlyList<CoveragePoint>>
+        {
+            ["LAC"] = lac.CoverageCurve(testProbabilities, testLabels, levels),
+            ["APS, randomised"] = classifier.CoverageCurve(testProbabilities, testLabels, levels),
+        };
+        using var chart = ConformalCoverageChart.Create(curves);                 // empirical against nominal coverage
+        chart.Save("conformal-coverage.png");
         #endregion
     }
 

@@ -16,7 +16,8 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// </summary>
 internal sealed class ConformalStudy
 {
-    /// <summary>The miscoverage level: sets hold the true shape for 90% of new patients' slices.</summary>
+    /// <summary>The miscoverage level: sets hold the true shape for 90% of new patients' slices (with fewer than 9 validation patients,
+    /// the smallest level they allow, 1/(n + 1) rounded up to a thousandth).</summary>
     public const double Alpha = 0.1;
 
     private readonly Dictionary<string, List<ConformalSetSummary>> folds = new(StringComparer.Ordinal);
@@ -32,9 +33,10 @@ internal sealed class ConformalStudy
         var options = new ConformalSetOptions { ClusterCalibration = ClusterCalibration.RandomCase, Seed = seed };
         var classifier = ConformalClassifier.Fit(
             TwoColumns(irregular[0]), Labels(sets[0].Labels), options, clusters: Patients(sets[0].Slices.Patients));
+        var alpha = Math.Max(Alpha, Math.Ceiling(1000.0 / (classifier.CalibrationCount + 1)) / 1000);
         for (var s = 1; s < sets.Count; s++)
         {
-            using var predicted = classifier.Predict(TwoColumns(irregular[s]), Alpha);
+            using var predicted = classifier.Predict(TwoColumns(irregular[s]), alpha);
             var labels = Labels(sets[s].Labels);
             var patients = Patients(sets[s].Slices.Patients);
             var sizes = predicted.Sizes;
@@ -49,7 +51,7 @@ internal sealed class ConformalStudy
             }
 
             list.Add(new ConformalSetSummary(
-                names[s], 1, (int)cases, Alpha, classifier.CalibrationCount, predicted.Coverage(labels), 1 - both - onlyIrregular, onlyIrregular, both,
+                names[s], 1, (int)cases, alpha, classifier.CalibrationCount, predicted.Coverage(labels), 1 - both - onlyIrregular, onlyIrregular, both,
                 perPatient.MeanCoverage, perPatient.AllCoveredShare));
         }
     }
@@ -73,7 +75,7 @@ internal sealed class ConformalStudy
             }
 
             result.Add(new ConformalSetSummary(
-                set, list.Count, list[0].Cases, Alpha, list[0].CalibrationPatients, Mean(x => x.Coverage), Mean(x => x.RoundShare), Mean(x => x.IrregularShare),
+                set, list.Count, list[0].Cases, list[0].Alpha, list[0].CalibrationPatients, Mean(x => x.Coverage), Mean(x => x.RoundShare), Mean(x => x.IrregularShare),
                 Mean(x => x.BothShare), Mean(x => x.PatientCoverage), Mean(x => x.AllSlicesCoveredShare)));
         }
 
@@ -88,16 +90,16 @@ internal sealed class ConformalStudy
         md.AppendLine("## Conformal sets (round, irregular, both = refer)");
         md.AppendLine();
         md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Split conformal LAC sets at α = {Alpha} (Uqlib.Conformal) on each fold model's temperature-scaled probabilities, calibrated on the validation patients with one randomly drawn slice per patient, so that the 90% promise is one for new patients, not new slices. A set is {{round}}, {{irregular}} or {{both}}; \"both\" means the model cannot tell at this level: refer the slice. Coverage: share of slices whose true shape is in the set; per-patient: each patient's covered share, averaged; all slices: share of patients with every slice covered. Means over the fold models."));
+            $"Split conformal LAC sets at α = {Alpha} (or the smallest level the validation patients allow, 1/(n + 1), when they are fewer than 9) (Uqlib.Conformal) on each fold model's temperature-scaled probabilities, calibrated on the validation patients with one randomly drawn slice per patient, so that the 90% promise is one for new patients, not new slices. A set is {{round}}, {{irregular}} or {{both}}; \"both\" means the model cannot tell at this level: refer the slice. Coverage: share of slices whose true shape is in the set; per-patient: each patient's covered share, averaged; all slices: share of patients with every slice covered. Means over the fold models."));
         md.AppendLine();
-        md.AppendLine("| configuration | set | slices | calibration patients | coverage | per-patient coverage | all slices covered | {round} | {irregular} | {both} = refer |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| configuration | set | slices | calibration patients | α | coverage | per-patient coverage | all slices covered | {round} | {irregular} | {both} = refer |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var configuration in configurations)
         {
             foreach (var c in configuration.Conformal ?? Array.Empty<ConformalSetSummary>())
             {
                 md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {configuration.Name} | {c.Set} | {c.Cases} | {c.CalibrationPatients} | {c.Coverage:P1} | {c.PatientCoverage:P1} | {c.AllSlicesCoveredShare:P1} | {c.RoundShare:P1} | {c.IrregularShare:P1} | {c.BothShare:P1} |"));
+                    $"| {configuration.Name} | {c.Set} | {c.Cases} | {c.CalibrationPatients} | {c.Alpha:0.###} | {c.Coverage:P1} | {c.PatientCoverage:P1} | {c.AllSlicesCoveredShare:P1} | {c.RoundShare:P1} | {c.IrregularShare:P1} | {c.BothShare:P1} |"));
             }
         }
 

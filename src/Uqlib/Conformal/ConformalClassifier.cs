@@ -239,6 +239,32 @@ public sealed class ConformalClassifier
         return new ConformalSets(sets.MoveToOuterDisposeScope(), sizes.MoveToOuterDisposeScope(), alpha);
     }
 
+    /// <summary>The coverage and mean set size of labelled test cases at several levels: the data of a coverage plot (empirical against nominal coverage).</summary>
+    /// <param name="probabilities">Test probabilities <c>(N, C)</c> with the C of fitting. Not disposed.</param>
+    /// <param name="labels">The true classes <c>(N)</c>. Not disposed.</param>
+    /// <param name="alphas">The levels α, each in (0, 1) and at least 1/(n + 1).</param>
+    /// <returns>One point per level, in the order given; randomised sets use the draws of <see cref="Predict"/> without given uniforms.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The probabilities or labels are invalid (see <see cref="Predict"/> and <see cref="ConformalSets.Coverage"/>), or <paramref name="alphas"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A level is not in (0, 1) or is below 1/(n + 1).</exception>
+    public IReadOnlyList<CoveragePoint> CoverageCurve(Tensor probabilities, Tensor labels, IReadOnlyList<double> alphas)
+    {
+        Preconditions.NotNull(alphas, nameof(alphas));
+        if (alphas.Count == 0)
+        {
+            throw new ArgumentException("alphas must hold at least one level; found none.", nameof(alphas));
+        }
+
+        var points = new CoveragePoint[alphas.Count];
+        for (var i = 0; i < points.Length; i++)
+        {
+            using var sets = Predict(probabilities, alphas[i]);
+            points[i] = new CoveragePoint(alphas[i], sets.Coverage(labels), sets.MeanSize());
+        }
+
+        return points;
+    }
+
     /// <summary>Saves the calibration scores and options to a small versioned JSON file, written atomically.</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>

@@ -69,7 +69,7 @@ public sealed class ConformalClassifierTests : IDisposable
     [Fact]
     public void Predict_AlphaBelowOneOverNPlusOne_ThrowsSayingSo()
     {
-        var classifier = Fitted(new ConformalSetOptions(), out _);
+        var classifier = Fitted(new ConformalSetOptions());
         var act = () => classifier.Predict(Probabilities(5, 3, 2), 0.001);
         act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("alpha")
             .WithMessage("*alpha = 0.001 is below 1/(n + 1)*n = 100*");
@@ -82,7 +82,7 @@ public sealed class ConformalClassifierTests : IDisposable
     [InlineData(double.NaN)]
     public void Predict_AlphaOutsideTheOpenUnitInterval_ThrowsSayingSo(double alpha)
     {
-        var classifier = Fitted(new ConformalSetOptions(), out _);
+        var classifier = Fitted(new ConformalSetOptions());
         var act = () => classifier.Thresholds(alpha);
         act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("alpha").WithMessage("*open interval (0, 1)*");
     }
@@ -135,7 +135,7 @@ public sealed class ConformalClassifierTests : IDisposable
     [Fact]
     public void Predict_WrongNumberOfClasses_Throws()
     {
-        var classifier = Fitted(new ConformalSetOptions(), out _);
+        var classifier = Fitted(new ConformalSetOptions());
         using var four = Probabilities(5, 4, 3);
         var act = () => classifier.Predict(four, 0.1);
         act.Should().Throw<ArgumentException>().WithParameterName("probabilities").WithMessage("*(N, 3) as at fitting*");
@@ -220,7 +220,7 @@ public sealed class ConformalClassifierTests : IDisposable
     [Fact]
     public void Load_CorruptFile_ThrowsInvalidData()
     {
-        var fitted = Fitted(new ConformalSetOptions(), out _);
+        var fitted = Fitted(new ConformalSetOptions());
         var path = Path.Combine(directory, "sets.json");
         fitted.Save(path);
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"classes\": 3", "\"classes\": 1", StringComparison.Ordinal));
@@ -230,9 +230,23 @@ public sealed class ConformalClassifierTests : IDisposable
     }
 
     [Fact]
+    public void CoverageCurve_IsPredictAtEachLevel()
+    {
+        var classifier = Fitted(new ConformalSetOptions { Score = SetScore.Aps });
+        using var test = Probabilities(200, 3, 17);
+        using var labels = Sampled(test, 18);
+        var curve = classifier.CoverageCurve(test, labels, new[] { 0.3, 0.1 });
+        curve.Should().HaveCount(2);
+        using var sets = classifier.Predict(test, 0.1);
+        curve[1].Should().Be(new CoveragePoint(0.1, sets.Coverage(labels), sets.MeanSize()));
+        curve[0].MeanSize.Should().BeLessThanOrEqualTo(curve[1].MeanSize);
+        FluentActions.Invoking(() => classifier.CoverageCurve(test, labels, Array.Empty<double>())).Should().Throw<ArgumentException>().WithParameterName("alphas");
+    }
+
+    [Fact]
     public void Predict_LeaksNoTensors()
     {
-        var classifier = Fitted(new ConformalSetOptions { Score = SetScore.Raps, Randomized = true }, out _);
+        var classifier = Fitted(new ConformalSetOptions { Score = SetScore.Raps, Randomized = true });
         using var test = Probabilities(50, 3, 16);
         var before = LiveTensors.Count;
         using (var sets = classifier.Predict(test, 0.1))
@@ -263,14 +277,11 @@ public sealed class ConformalClassifierTests : IDisposable
         return probabilities.multinomial(1, generator: generator).squeeze(1);
     }
 
-    private static ConformalClassifier Fitted(ConformalSetOptions options, out Tensor labels)
+    private static ConformalClassifier Fitted(ConformalSetOptions options)
     {
         using var probabilities = Probabilities(100, 3, 1);
-        labels = Sampled(probabilities, 2);
-        using (labels)
-        {
-            return ConformalClassifier.Fit(probabilities, labels, options);
-        }
+        using var labels = Sampled(probabilities, 2);
+        return ConformalClassifier.Fit(probabilities, labels, options);
     }
 
     private static double[] Sets(ConformalClassifier classifier, Tensor test)
