@@ -38,7 +38,7 @@ public sealed class ConformalEstimator : IUncertaintyEstimator
             throw new ArgumentException("Conformal classification sets need a classification model; found a regression model.", nameof(model));
         }
 
-        Alpha = ConformalQuantile.Alpha(alpha, nameof(alpha));
+        Alpha = Preconditions.Alpha(alpha, nameof(alpha));
         Options = options ?? ConformalSetOptions.Default;
         Options.Validate();
     }

@@ -15,22 +15,10 @@ internal static class ConformalQuantile
         return (long)decimal.Ceiling((n + 1) * (1m - (decimal)alpha));
     }
 
-    /// <summary>Checks a miscoverage level α in the open interval (0, 1).</summary>
-    public static double Alpha(double alpha, string name)
-    {
-        if (!(alpha > 0 && alpha < 1))
-        {
-            throw new ArgumentOutOfRangeException(name, alpha,
-                string.Create(CultureInfo.InvariantCulture, $"{name} must be in the open interval (0, 1); found {alpha}."));
-        }
-
-        return alpha;
-    }
-
     /// <summary>The smallest n for which the k-th smallest score exists at level α (k ≤ n, i.e. α ≥ 1/(n + 1)).</summary>
     public static int MinimumCount(double alpha, string name)
     {
-        Alpha(alpha, name);
+        Preconditions.Alpha(alpha, name);
         var estimate = Math.Floor((1 - alpha) / alpha) - 2;
         if (!(estimate < int.MaxValue - 8))
         {
@@ -53,7 +41,7 @@ internal static class ConformalQuantile
     /// </summary>
     public static int CheckedRank(long n, double alpha, string name, string what)
     {
-        Alpha(alpha, name);
+        Preconditions.Alpha(alpha, name);
         var k = Rank(n, alpha);
         if (k > n)
         {

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using TorchSharp;
 using Uqlib.Persistence;
-using Uqlib.Segmentation;
 using static TorchSharp.torch;
 
 namespace Uqlib.Conformal;
@@ -77,8 +76,8 @@ public sealed class ConformalRiskControl
     /// </exception>
     public static ConformalRiskControl Fit(Tensor maps, Tensor masks, IMonotoneLoss? loss = null)
     {
-        SegmentationPreconditions.Map(maps, nameof(maps));
-        SegmentationPreconditions.MaskLike(maps, nameof(maps), masks, nameof(masks));
+        Preconditions.Map(maps, nameof(maps));
+        Preconditions.MaskLike(maps, nameof(maps), masks, nameof(masks));
         loss ??= FalseNegativeRate.Instance;
         var steps = new LossSteps[maps.shape[0]];
         using (var scope = torch.NewDisposeScope())
@@ -200,7 +199,7 @@ public sealed class ConformalRiskControl
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not in (0, B) or is too small (see <see cref="Threshold"/>).</exception>
     public Tensor Predict(Tensor maps, double alpha)
     {
-        SegmentationPreconditions.Map(maps, nameof(maps));
+        Preconditions.Map(maps, nameof(maps));
         var threshold = Threshold(alpha);
         return maps.ge(threshold);
     }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using TorchSharp;
+using Uqlib.Calibration;
 using Uqlib.Persistence;
 using Uqlib.Regression;
 using static TorchSharp.torch;
@@ -50,13 +51,13 @@ public sealed class ConformalizedQuantileRegression
     public static ConformalizedQuantileRegression Fit(Tensor lower, Tensor upper, Tensor targets)
     {
         CheckBand(lower, upper);
-        RegressionPreconditions.SameShape(lower, nameof(lower), targets, nameof(targets));
-        RegressionPreconditions.Values(targets, nameof(targets));
+        Preconditions.SameShape(lower, nameof(lower), targets, nameof(targets));
+        Preconditions.RegressionValues(targets, nameof(targets));
         using var scope = torch.NewDisposeScope();
         var y = targets.to(ScalarType.Float64);
         var scores = lower.to(ScalarType.Float64).sub(y).maximum(y.sub(upper.to(ScalarType.Float64)));
         var (sorted, _) = scores.sort();
-        return new ConformalizedQuantileRegression(RegressionPreconditions.ToArray(sorted));
+        return new ConformalizedQuantileRegression(CalibrationInput.ToArray(sorted));
     }
 
     /// <summary>The margin q̂ at level α: the ⌈(n + 1)(1 − α)⌉-th smallest calibration score (negative when the band is too wide).</summary>
@@ -137,8 +138,8 @@ public sealed class ConformalizedQuantileRegression
     private static void CheckBand(Tensor lower, Tensor upper)
     {
         Preconditions.Tensor(lower, nameof(lower), 1, 1);
-        RegressionPreconditions.Values(lower, nameof(lower));
-        RegressionPreconditions.SameShape(lower, nameof(lower), upper, nameof(upper));
-        RegressionPreconditions.Values(upper, nameof(upper));
+        Preconditions.RegressionValues(lower, nameof(lower));
+        Preconditions.SameShape(lower, nameof(lower), upper, nameof(upper));
+        Preconditions.RegressionValues(upper, nameof(upper));
     }
 }

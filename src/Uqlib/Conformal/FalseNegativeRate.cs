@@ -1,6 +1,5 @@
 using System;
 using TorchSharp;
-using Uqlib.Segmentation;
 using static TorchSharp.torch;
 
 namespace Uqlib.Conformal;
@@ -31,7 +30,7 @@ public sealed class FalseNegativeRate : IMonotoneLoss
     {
         Preconditions.Tensor(map, nameof(map), 2, 3);
         Preconditions.Finite(map, nameof(map));
-        SegmentationPreconditions.MaskLike(map, nameof(map), mask, nameof(mask));
+        Preconditions.MaskLike(map, nameof(map), mask, nameof(mask));
         using var scope = torch.NewDisposeScope();
         var values = map.masked_select(mask.to(ScalarType.Bool)).to(ScalarType.Float64).cpu().data<double>().ToArray();
         var increments = new double[values.Length];

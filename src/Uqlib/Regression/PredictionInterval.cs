@@ -27,8 +27,8 @@ public sealed class PredictionInterval : IDisposable
     /// <exception cref="ArgumentException">The targets hold NaN or infinite values or their shape differs from the intervals'.</exception>
     public double Coverage(Tensor targets)
     {
-        RegressionPreconditions.SameShape(Lower, "intervals", targets, nameof(targets));
-        RegressionPreconditions.Values(targets, nameof(targets));
+        Preconditions.SameShape(Lower, "intervals", targets, nameof(targets));
+        Preconditions.RegressionValues(targets, nameof(targets));
         using var scope = torch.NewDisposeScope();
         return targets.ge(Lower).logical_and_(targets.le(Upper)).to(ScalarType.Float64).mean().ToDouble();
     }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using TorchSharp;
+using Uqlib.Calibration;
 using Uqlib.Conformal;
 using Uqlib.Persistence;
 using static TorchSharp.torch;
@@ -67,9 +68,9 @@ public sealed class SplitConformal
     /// <exception cref="ArgumentException">A tensor is empty, of rank other than 1 or 2, or holds NaN or infinite values; or the shapes differ.</exception>
     public static SplitConformal FitAbsolute(Tensor mean, Tensor targets)
     {
-        RegressionPreconditions.Values(mean, nameof(mean));
-        RegressionPreconditions.SameShape(mean, nameof(mean), targets, nameof(targets));
-        RegressionPreconditions.Values(targets, nameof(targets));
+        Preconditions.RegressionValues(mean, nameof(mean));
+        Preconditions.SameShape(mean, nameof(mean), targets, nameof(targets));
+        Preconditions.RegressionValues(targets, nameof(targets));
         using var scope = torch.NewDisposeScope();
         var scores = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64)).abs_();
         return FromScores(ConformalScore.AbsoluteResidual, scores);
@@ -84,7 +85,7 @@ public sealed class SplitConformal
     /// <exception cref="ArgumentException">A tensor is empty, of rank other than 1 or 2, or holds NaN or infinite values; the shapes differ; or a variance is ≤ 0.</exception>
     public static SplitConformal FitNormalized(Tensor mean, Tensor variance, Tensor targets)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         using var scope = torch.NewDisposeScope();
         var scores = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64)).abs_().div_(variance.to(ScalarType.Float64).sqrt());
         return FromScores(ConformalScore.NormalizedResidual, scores);
@@ -97,8 +98,8 @@ public sealed class SplitConformal
     /// <exception cref="ArgumentException">A span is empty or holds NaN or infinite values, or the lengths differ.</exception>
     public static SplitConformal FitAbsolute(ReadOnlySpan<double> mean, ReadOnlySpan<double> targets)
     {
-        RegressionPreconditions.Values(mean, nameof(mean));
-        RegressionPreconditions.SameLength(mean, nameof(mean), targets, nameof(targets));
+        Preconditions.RegressionValues(mean, nameof(mean));
+        Preconditions.SameLength(mean, nameof(mean), targets, nameof(targets));
         Preconditions.Finite(targets, nameof(targets));
         var scores = new double[mean.Length];
         for (var i = 0; i < scores.Length; i++)
@@ -118,7 +119,7 @@ public sealed class SplitConformal
     /// <exception cref="ArgumentException">A span is empty or holds NaN or infinite values; the lengths differ; or a variance is ≤ 0.</exception>
     public static SplitConformal FitNormalized(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         var scores = new double[mean.Length];
         for (var i = 0; i < scores.Length; i++)
         {
@@ -178,9 +179,9 @@ public sealed class SplitConformal
     public PredictionInterval Predict(Tensor mean, Tensor variance, double alpha)
     {
         CheckPredictionShape(mean, nameof(mean));
-        RegressionPreconditions.SameShape(mean, nameof(mean), variance, nameof(variance));
-        RegressionPreconditions.Values(variance, nameof(variance));
-        RegressionPreconditions.PositiveValues(variance, nameof(variance));
+        Preconditions.SameShape(mean, nameof(mean), variance, nameof(variance));
+        Preconditions.RegressionValues(variance, nameof(variance));
+        Preconditions.PositiveValues(variance, nameof(variance));
         var quantiles = Quantiles(alpha);
         using var scope = torch.NewDisposeScope();
         var half = QuantileTensor(quantiles, mean);
@@ -275,7 +276,7 @@ public sealed class SplitConformal
         var multi = scores.dim() == 2;
         var columns = multi ? scores.t() : scores.unsqueeze(0);
         var (sorted, _) = columns.sort(1);
-        var flat = RegressionPreconditions.ToArray(sorted);
+        var flat = CalibrationInput.ToArray(sorted);
         var n = (int)scores.shape[0];
         var result = new double[sorted.shape[0]][];
         for (var d = 0; d < result.Length; d++)
@@ -288,7 +289,7 @@ public sealed class SplitConformal
 
     private void CheckPredictionShape(Tensor mean, string name)
     {
-        RegressionPreconditions.Values(mean, name);
+        Preconditions.RegressionValues(mean, name);
         var expectedRank = IsMultiOutput ? 2 : 1;
         if (mean.dim() != expectedRank || (IsMultiOutput && mean.shape[1] != sortedScores.Length))
         {
