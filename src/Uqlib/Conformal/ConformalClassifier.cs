@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Text.Json;
 using TorchSharp;
 using Uqlib.Persistence;
 using static TorchSharp.torch;
@@ -47,7 +46,7 @@ namespace Uqlib.Conformal;
 /// </remarks>
 public sealed class ConformalClassifier
 {
-    private const string Format = "Uqlib.ConformalClassifier";
+    private const string Kind = "ConformalClassifier";
     private const int Version = 1;
 
     /// <summary>The number of probability values scored at once by <see cref="Predict"/>, which bounds its temporary memory.</summary>
@@ -265,33 +264,33 @@ public sealed class ConformalClassifier
         return points;
     }
 
-    /// <summary>Saves the calibration scores and options to a small versioned JSON file, written atomically.</summary>
+    /// <summary>Saves the calibration scores and options to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
-        FittedFile.Write(path, Format, Version, writer =>
+        var classValues = new double[labels.Length];
+        for (var i = 0; i < labels.Length; i++)
         {
-            writer.WriteString("score", Options.Score.ToString());
-            writer.WriteBoolean("randomized", Options.Randomized);
-            writer.WriteNumber("lambda", Options.Lambda);
-            writer.WriteNumber("kReg", Options.KReg);
-            writer.WriteBoolean("classConditional", Options.ClassConditional);
-            writer.WriteBoolean("allowEmptySets", Options.AllowEmptySets);
-            writer.WriteString("clusterCalibration", Options.ClusterCalibration.ToString());
-            writer.WriteNumber("seed", Options.Seed);
-            writer.WriteNumber("classes", ClassCount);
-            WriteArray(writer, "scores", scores);
-            WriteArray(writer, "uniforms", uniforms);
-            writer.WriteStartArray("labels");
-            foreach (var c in labels)
-            {
-                writer.WriteNumberValue(c);
-            }
+            classValues[i] = labels[i];
+        }
 
-            writer.WriteEndArray();
+        FittedFile.Save(path, Kind, Version, writer =>
+        {
+            writer.Enum("score", Options.Score);
+            writer.Boolean("randomized", Options.Randomized);
+            writer.Number("lambda", Options.Lambda);
+            writer.Number("kReg", (long)Options.KReg);
+            writer.Boolean("classConditional", Options.ClassConditional);
+            writer.Boolean("allowEmptySets", Options.AllowEmptySets);
+            writer.Enum("clusterCalibration", Options.ClusterCalibration);
+            writer.Number("seed", Options.Seed);
+            writer.Number("classes", (long)ClassCount);
+            writer.Numbers("scores", scores);
+            writer.Numbers("uniforms", uniforms);
+            writer.Numbers("labels", classValues);
         });
     }
 
@@ -304,57 +303,50 @@ public sealed class ConformalClassifier
     /// <exception cref="InvalidDataException">The file is not a conformal-classifier file, is of another version, truncated or corrupt, or holds inconsistent values.</exception>
     public static ConformalClassifier Load(string path)
     {
-        var root = FittedFile.Read(path, Format, Version);
-        var options = new ConformalSetOptions
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            Score = Enumeration<SetScore>(root, "score", path),
-            Randomized = Boolean(root, "randomized", path),
-            Lambda = FittedFile.Double(root, "lambda", path, Format),
-            KReg = FittedFile.Int32(root, "kReg", path, Format),
-            ClassConditional = Boolean(root, "classConditional", path),
-            AllowEmptySets = Boolean(root, "allowEmptySets", path),
-            ClusterCalibration = Enumeration<ClusterCalibration>(root, "clusterCalibration", path),
-            Seed = Int64(root, "seed", path),
-        };
-        var classes = FittedFile.Int32(root, "classes", path, Format);
-        var values = FittedFile.Doubles(root, "scores", path, Format);
-        var draws = FittedFile.Doubles(root, "uniforms", path, Format);
-        var classValues = FittedFile.Doubles(root, "labels", path, Format);
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw FittedFile.Corrupt(path, Format, e);
-        }
-
-        if (classes < 2 || draws.Length != values.Length || classValues.Length != values.Length)
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: it needs at least 2 classes and one uniform and one label per score.");
-        }
-
-        var classOf = new int[classValues.Length];
-        var seen = new bool[classes];
-        for (var i = 0; i < classOf.Length; i++)
-        {
-            var c = classValues[i];
-            if (c != Math.Floor(c) || c < 0 || c >= classes || draws[i] < 0 || draws[i] > 1)
+            var options = new ConformalSetOptions
             {
-                throw new InvalidDataException(
-                    string.Create(CultureInfo.InvariantCulture, $"{path} is a corrupt {Format} file: item {i} has label {c} (classes {classes}) and uniform {draws[i]}."));
+                Score = reader.Enum<SetScore>("score"),
+                Randomized = reader.Boolean("randomized"),
+                Lambda = reader.Double("lambda"),
+                KReg = reader.Int32("kReg"),
+                ClassConditional = reader.Boolean("classConditional"),
+                AllowEmptySets = reader.Boolean("allowEmptySets"),
+                ClusterCalibration = reader.Enum<ClusterCalibration>("clusterCalibration"),
+                Seed = reader.Int64("seed"),
+            };
+            options.Validate();
+            var classes = reader.Int32("classes");
+            var values = reader.Doubles("scores");
+            var draws = reader.Doubles("uniforms", values.Length);
+            var classValues = reader.Doubles("labels", values.Length);
+            if (classes < 2 || values.Length == 0)
+            {
+                throw reader.Invalid("it needs at least 2 classes and one calibration score");
             }
 
-            classOf[i] = (int)c;
-            seen[classOf[i]] = true;
-        }
+            var classOf = new int[classValues.Length];
+            var seen = new bool[classes];
+            for (var i = 0; i < classOf.Length; i++)
+            {
+                var c = classValues[i];
+                if (c != Math.Floor(c) || c < 0 || c >= classes || draws[i] < 0 || draws[i] > 1)
+                {
+                    throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"item {i} has label {c} (classes {classes}) and uniform {draws[i]}"));
+                }
 
-        if (options.ClassConditional && System.Array.IndexOf(seen, false) >= 0)
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: it is class-conditional and a class has no calibration score.");
-        }
+                classOf[i] = (int)c;
+                seen[classOf[i]] = true;
+            }
 
-        return new ConformalClassifier(options, classes, values, draws, classOf);
+            if (options.ClassConditional && System.Array.IndexOf(seen, false) >= 0)
+            {
+                throw reader.Invalid("it is class-conditional and a class has no calibration score");
+            }
+
+            return new ConformalClassifier(options, classes, values, draws, classOf);
+        });
     }
 
     /// <inheritdoc />
@@ -436,48 +428,9 @@ public sealed class ConformalClassifier
         return value.to(ScalarType.Int64).cpu().contiguous().data<long>().ToArray();
     }
 
-    private static void WriteArray(Utf8JsonWriter writer, string name, double[] values)
-    {
-        writer.WriteStartArray(name);
-        foreach (var v in values)
-        {
-            writer.WriteNumberValue(v);
-        }
 
-        writer.WriteEndArray();
-    }
 
-    private static bool Boolean(JsonElement root, string name, string path)
-    {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: field \"{name}\" is missing or not a boolean.");
-        }
 
-        return value.GetBoolean();
-    }
-
-    private static long Int64(JsonElement root, string name, string path)
-    {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var result))
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: field \"{name}\" is missing or not an integer.");
-        }
-
-        return result;
-    }
-
-    private static T Enumeration<T>(JsonElement root, string name, string path)
-        where T : struct, Enum
-    {
-        var text = FittedFile.String(root, name, path, Format);
-        if (!Enum.TryParse<T>(text, out var value) || !Enum.IsDefined(value) || int.TryParse(text, out _))
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: {name} \"{text}\" is not a {typeof(T).Name}.");
-        }
-
-        return value;
-    }
 
     private string Describe(int group)
     {

@@ -28,7 +28,7 @@ namespace Uqlib.Conformal;
 /// </remarks>
 public sealed class ConformalRiskControl
 {
-    private const string Format = "Uqlib.ConformalRiskControl";
+    private const string Kind = "ConformalRiskControl";
     private const int Version = 1;
 
     private readonly double[] jumps;
@@ -204,33 +204,21 @@ public sealed class ConformalRiskControl
         return maps.ge(threshold);
     }
 
-    /// <summary>Saves the calibration losses to a small versioned JSON file, written atomically.</summary>
+    /// <summary>Saves the calibration losses to a checksummed file, atomically.</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
-        FittedFile.Write(path, Format, Version, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.WriteString("loss", LossName);
-            writer.WriteNumber("bound", Bound);
-            writer.WriteNumber("calibrationCount", CalibrationCount);
-            writer.WriteNumber("atLowest", AtLowest);
-            writer.WriteStartArray("jumps");
-            foreach (var v in jumps)
-            {
-                writer.WriteNumberValue(v);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteStartArray("increments");
-            foreach (var v in increments)
-            {
-                writer.WriteNumberValue(v);
-            }
-
-            writer.WriteEndArray();
+            writer.String("loss", LossName);
+            writer.Number("bound", Bound);
+            writer.Number("calibrationCount", (long)CalibrationCount);
+            writer.Number("atLowest", AtLowest);
+            writer.Numbers("jumps", jumps);
+            writer.Numbers("increments", increments);
         });
     }
 
@@ -243,27 +231,27 @@ public sealed class ConformalRiskControl
     /// <exception cref="InvalidDataException">The file is not a risk-control file, is of another version, truncated or corrupt, or holds inconsistent values.</exception>
     public static ConformalRiskControl Load(string path)
     {
-        var root = FittedFile.Read(path, Format, Version);
-        var name = FittedFile.String(root, "loss", path, Format);
-        var bound = FittedFile.Double(root, "bound", path, Format);
-        var count = FittedFile.Int32(root, "calibrationCount", path, Format);
-        var atLowest = FittedFile.Double(root, "atLowest", path, Format);
-        var loadedJumps = FittedFile.Doubles(root, "jumps", path, Format);
-        var loadedIncrements = FittedFile.Doubles(root, "increments", path, Format);
-        var sorted = true;
-        for (var i = 1; i < loadedJumps.Length; i++)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            sorted &= loadedJumps[i - 1] <= loadedJumps[i];
-        }
+            var name = reader.String("loss");
+            var bound = reader.Double("bound");
+            var count = reader.Int32("calibrationCount");
+            var atLowest = reader.Double("atLowest");
+            var loadedJumps = reader.Doubles("jumps");
+            var loadedIncrements = reader.Doubles("increments", loadedJumps.Length);
+            var sorted = true;
+            for (var i = 1; i < loadedJumps.Length; i++)
+            {
+                sorted &= loadedJumps[i - 1] <= loadedJumps[i];
+            }
 
-        if (!(bound > 0) || count < 1 || atLowest < 0 || loadedJumps.Length != loadedIncrements.Length || !sorted
-            || Array.Exists(loadedIncrements, v => v < 0))
-        {
-            throw new InvalidDataException(
-                $"{path} is a corrupt {Format} file: it needs B > 0, n ≥ 1, a loss ≥ 0 and sorted jumps with one increment ≥ 0 each.");
-        }
+            if (!(bound > 0) || count < 1 || atLowest < 0 || loadedJumps.Length == 0 || !sorted || Array.Exists(loadedIncrements, v => v < 0))
+            {
+                throw reader.Invalid("it needs B > 0, n ≥ 1, a loss ≥ 0 and sorted jumps with one increment ≥ 0 each");
+            }
 
-        return new ConformalRiskControl(name, bound, count, atLowest, loadedJumps, loadedIncrements);
+            return new ConformalRiskControl(name, bound, count, atLowest, loadedJumps, loadedIncrements);
+        });
     }
 
     /// <inheritdoc />

@@ -28,7 +28,7 @@ namespace Uqlib.Conformal;
 /// </remarks>
 public sealed class ConformalizedQuantileRegression
 {
-    private const string Format = "Uqlib.ConformalizedQuantileRegression";
+    private const string Kind = "ConformalizedQuantileRegression";
     private const int Version = 1;
 
     private readonly double[] sortedScores;
@@ -88,23 +88,14 @@ public sealed class ConformalizedQuantileRegression
         return new PredictionInterval(lower.sub(q).MoveToOuterDisposeScope(), upper.to(lower.dtype).add(q).MoveToOuterDisposeScope());
     }
 
-    /// <summary>Saves the sorted calibration scores to a small versioned JSON file, written atomically.</summary>
+    /// <summary>Saves the sorted calibration scores to a checksummed file, atomically.</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
-        FittedFile.Write(path, Format, Version, writer =>
-        {
-            writer.WriteStartArray("scores");
-            foreach (var s in sortedScores)
-            {
-                writer.WriteNumberValue(s);
-            }
-
-            writer.WriteEndArray();
-        });
+        FittedFile.Save(path, Kind, Version, writer => writer.Numbers("scores", sortedScores));
     }
 
     /// <summary>Loads a CQR saved by <see cref="Save"/>.</summary>
@@ -116,17 +107,24 @@ public sealed class ConformalizedQuantileRegression
     /// <exception cref="InvalidDataException">The file is not a CQR file, is of another version, truncated or corrupt, or its scores are not sorted.</exception>
     public static ConformalizedQuantileRegression Load(string path)
     {
-        var root = FittedFile.Read(path, Format, Version);
-        var values = FittedFile.Doubles(root, "scores", path, Format);
-        for (var i = 1; i < values.Length; i++)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            if (values[i] < values[i - 1])
+            var values = reader.Doubles("scores");
+            for (var i = 1; i < values.Length; i++)
             {
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} is a corrupt {Format} file: scores are not sorted at item {i}."));
+                if (values[i] < values[i - 1])
+                {
+                    throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"scores are not sorted at item {i}"));
+                }
             }
-        }
 
-        return new ConformalizedQuantileRegression(values);
+            if (values.Length == 0)
+            {
+                throw reader.Invalid("it has no calibration score");
+            }
+
+            return new ConformalizedQuantileRegression(values);
+        });
     }
 
     /// <inheritdoc />

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Uqlib.Latent;
 
-/// <summary>A fitted covariance matrix, empirical or Ledoit–Wolf shrunk, in float64. Immutable; owns its tensor.</summary>
+/// <summary>A fitted covariance matrix, empirical or Ledoit–Wolf shrunk, in float64. Immutable: it owns its matrix and hands out only copies; every member throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
 /// <remarks>
 /// The empirical covariance is S / N for the scatter S of N samples (scikit-learn's <c>EmpiricalCovariance</c>). Ledoit–Wolf
 /// (Ledoit &amp; Wolf 2004, "A well-conditioned estimator for large-dimensional covariance matrices") returns
@@ -14,25 +14,73 @@ namespace Uqlib.Latent;
 /// </remarks>
 public sealed class CovarianceEstimate : IDisposable
 {
+    private readonly Tensor matrix;
+    private readonly double shrinkage;
+    private readonly CovarianceMethod method;
+    private readonly long count;
+    private bool disposed;
+
     private CovarianceEstimate(Tensor matrix, double shrinkage, CovarianceMethod method, long count)
     {
-        Matrix = matrix;
-        Shrinkage = shrinkage;
-        Method = method;
-        Count = count;
+        this.matrix = matrix;
+        this.shrinkage = shrinkage;
+        this.method = method;
+        this.count = count;
     }
 
-    /// <summary>Gets the covariance matrix <c>(F, F)</c>, float64.</summary>
-    public Tensor Matrix { get; }
+    /// <summary>Gets a copy of the covariance matrix <c>(F, F)</c>, float64; the caller owns and disposes it (editing it leaves the estimate unchanged).</summary>
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public Tensor Matrix
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return matrix.clone();
+        }
+    }
 
     /// <summary>Gets the Ledoit–Wolf shrinkage in [0, 1] (0 for the empirical covariance).</summary>
-    public double Shrinkage { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public double Shrinkage
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return shrinkage;
+        }
+    }
 
     /// <summary>Gets the method used (never <see cref="CovarianceMethod.Auto"/>).</summary>
-    public CovarianceMethod Method { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public CovarianceMethod Method
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return method;
+        }
+    }
 
     /// <summary>Gets the number of samples it was fitted on.</summary>
-    public long Count { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public long Count
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return count;
+        }
+    }
+
+    /// <summary>Gets the owned matrix itself, for the library's own reading (never handed to callers).</summary>
+    internal Tensor MatrixView
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return matrix;
+        }
+    }
 
     /// <summary>Fits the covariance of features, centred on their mean unless <paramref name="assumeCentered"/>.</summary>
     /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
@@ -127,10 +175,19 @@ public sealed class CovarianceEstimate : IDisposable
         return new CovarianceEstimate(matrix, shrinkage, method, count);
     }
 
+    /// <summary>A copy that shares nothing with this estimate and outlives every dispose scope.</summary>
+    internal CovarianceEstimate Copy()
+    {
+        ThrowIfDisposed();
+        using var scope = torch.NewDisposeScope();
+        return new CovarianceEstimate(matrix.clone().DetachFromDisposeScope(), shrinkage, method, count);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
-        Matrix.Dispose();
+        disposed = true;
+        matrix.Dispose();
     }
 
     /// <summary>scikit-learn's <c>ledoit_wolf_shrinkage</c> for centred X with X ᵀX / N = <paramref name="empirical"/> and Σ_k |x_k|⁴ = <paramref name="fourthMoment"/>.</summary>
@@ -158,5 +215,10 @@ public sealed class CovarianceEstimate : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(method), method, $"method must be a defined CovarianceMethod; found {method}.");
         }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
     }
 }

@@ -16,7 +16,7 @@ namespace Uqlib.Latent;
 public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
-    private KnnDetector? detector;
+    private readonly LatentEstimator<KnnDetector> core;
 
     /// <summary>Initializes a new instance of the <see cref="KnnEstimator"/> class.</summary>
     /// <param name="model">A model exposing latent features (<see cref="ModelOutput.Features"/>).</param>
@@ -28,13 +28,15 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
         this.model = Preconditions.NotNull(model, nameof(model));
         Options = options ?? KnnOptions.Default;
         Options.Validate();
+        core = new LatentEstimator<KnnDetector>(this, this.model, Options.GlobalAveragePooling, Name, KnnDetector.Load);
     }
 
     /// <summary>Gets the options.</summary>
     public KnnOptions Options { get; }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
-    public KnnDetector? Detector => detector;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public KnnDetector? Detector => core.Detector;
 
     /// <inheritdoc />
     public string Name => "kNN";
@@ -59,8 +61,10 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentException">The training data is missing, empty, smaller than k, its features are not finite or change dimension.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
+        core.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         var batches = data.RequireTraining(Name);
         using var builder = new KnnBankBuilder(Options);
@@ -79,47 +83,40 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
         });
 
         var fitted = KnnDetector.FromBuilder(builder, Options);
-        detector?.Dispose();
-        detector = fitted;
+        core.Replace(fitted);
     }
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the bank or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
-        var fitted = LatentFeatures.Fitted(detector, Name);
-        using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(inputs);
-        var features = LatentFeatures.Take(output, Options.GlobalAveragePooling, Name);
-        var scores = fitted.Score(features);
-        var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return core.Estimate(inputs);
     }
 
     /// <summary>Saves the fitted state (see <see cref="KnnDetector.Save"/>).</summary>
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
-        LatentFeatures.Fitted(detector, Name).Save(path);
+        core.Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
-        var loaded = KnnDetector.Load(path);
-        detector?.Dispose();
-        detector = loaded;
+        core.Load(path);
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        detector?.Dispose();
-        detector = null;
+        core.Dispose();
     }
 }

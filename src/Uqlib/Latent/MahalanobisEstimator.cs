@@ -16,7 +16,7 @@ namespace Uqlib.Latent;
 public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
-    private MahalanobisDetector? detector;
+    private readonly LatentEstimator<MahalanobisDetector> core;
 
     /// <summary>Initializes a new instance of the <see cref="MahalanobisEstimator"/> class.</summary>
     /// <param name="model">A model exposing latent features (<see cref="ModelOutput.Features"/>).</param>
@@ -28,13 +28,15 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
         this.model = Preconditions.NotNull(model, nameof(model));
         Options = options ?? MahalanobisOptions.Default;
         Options.Validate();
+        core = new LatentEstimator<MahalanobisDetector>(this, this.model, Options.GlobalAveragePooling, Name, MahalanobisDetector.Load);
     }
 
     /// <summary>Gets the options.</summary>
     public MahalanobisOptions Options { get; }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
-    public MahalanobisDetector? Detector => detector;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public MahalanobisDetector? Detector => core.Detector;
 
     /// <inheritdoc />
     public string Name => Options.ClassAgnostic ? "Mahalanobis (class-agnostic)" : "Mahalanobis";
@@ -59,58 +61,55 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentException">The training data is missing or empty, a batch lacks labels, features are not finite, or the covariance is singular.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
+        core.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         using var statistics = Accumulate(model, data, Options, Name, !Options.ClassAgnostic, progress, cancellationToken);
-        Replace(MahalanobisDetector.FromStatistics(statistics, Options.Covariance, Options.ClassAgnostic));
+        core.Replace(MahalanobisDetector.FromStatistics(statistics, Options.Covariance, Options.ClassAgnostic));
     }
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the training features or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
-        var fitted = LatentFeatures.Fitted(detector, Name);
-        using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(inputs);
-        var features = LatentFeatures.Take(output, Options.GlobalAveragePooling, Name);
-        var scores = fitted.Score(features);
-        var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return core.Estimate(inputs);
     }
 
     /// <summary>Saves the fitted state (see <see cref="MahalanobisDetector.Save"/>).</summary>
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
-        LatentFeatures.Fitted(detector, Name).Save(path);
+        core.Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
     /// <exception cref="ArgumentException">The saved fit's class-agnostic flag differs from <see cref="MahalanobisOptions.ClassAgnostic"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
-        var loaded = MahalanobisDetector.Load(path);
-        if (loaded.IsClassAgnostic != Options.ClassAgnostic)
+        core.Load(path, loaded =>
         {
-            loaded.Dispose();
-            throw new ArgumentException(
-                $"The file holds a {(Options.ClassAgnostic ? "class-conditional" : "class-agnostic")} fit; this estimator is {Name}.", nameof(path));
-        }
-
-        Replace(loaded);
+            if (loaded.IsClassAgnostic != Options.ClassAgnostic)
+            {
+                throw new ArgumentException(
+                    $"The file holds a {(Options.ClassAgnostic ? "class-conditional" : "class-agnostic")} fit; this estimator is {Name}.", nameof(path));
+            }
+        });
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        detector?.Dispose();
-        detector = null;
+        core.Dispose();
     }
 
     /// <summary>Streams the model over the training batches into float64 sufficient statistics.</summary>
@@ -142,9 +141,4 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
         }
     }
 
-    private void Replace(MahalanobisDetector fitted)
-    {
-        detector?.Dispose();
-        detector = fitted;
-    }
 }

@@ -2,33 +2,62 @@ using System;
 using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Latent;
 
-/// <summary>The relative Mahalanobis distance: the class-conditional Mahalanobis score minus that of one background Gaussian fitted to all training features. Immutable; owns its detectors.</summary>
+/// <summary>The relative Mahalanobis distance: the class-conditional Mahalanobis score minus that of one background Gaussian fitted to all training features. Immutable: it owns its detectors and hands out only copies; every member throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
 /// <remarks>
 /// Ren et al. 2021, "A simple fix to Mahalanobis distance for improving near-OOD detection": RMD_c(x) = MD_c(x) − MD_0(x), score
 /// = min_c RMD_c(x) = min_c MD_c(x) − MD_0(x), where MD_0 uses the mean and covariance of all training features. Both
 /// covariances use the same <see cref="CovarianceMethod"/>. The score may be negative; higher is more uncertain. Thread-safe for reading.
 /// </remarks>
-public sealed class RelativeMahalanobisDetector : IDisposable
+public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
 {
     private const string Kind = "RelativeMahalanobisDetector";
+    private const int Version = 1;
+    private readonly MahalanobisDetector classConditional;
+    private readonly MahalanobisDetector background;
+    private bool disposed;
 
     private RelativeMahalanobisDetector(MahalanobisDetector classes, MahalanobisDetector background)
     {
-        ClassConditional = classes;
-        Background = background;
+        classConditional = classes;
+        this.background = background;
     }
 
-    /// <summary>Gets the class-conditional detector (class means, shared within-class covariance).</summary>
-    public MahalanobisDetector ClassConditional { get; }
+    /// <summary>Gets a copy of the class-conditional detector (class means, shared within-class covariance); the caller owns and disposes it.</summary>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public MahalanobisDetector ClassConditional
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return classConditional.Copy();
+        }
+    }
 
-    /// <summary>Gets the background detector (one Gaussian of all training features).</summary>
-    public MahalanobisDetector Background { get; }
+    /// <summary>Gets a copy of the background detector (one Gaussian of all training features); the caller owns and disposes it.</summary>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public MahalanobisDetector Background
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return background.Copy();
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
-    public long Dimension => ClassConditional.Dimension;
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Dimension
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return classConditional.Dimension;
+        }
+    }
 
     /// <summary>Fits both Gaussians in one call.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
@@ -72,26 +101,26 @@ public sealed class RelativeMahalanobisDetector : IDisposable
     /// <returns>The detector, giving identical scores; the caller disposes it.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is corrupt, truncated, of another version or of another kind.</exception>
+    /// <exception cref="InvalidDataException">The file is not a saved relative Mahalanobis detector, or is truncated, corrupt (checksum), of a newer version or saved by Uqlib 0.1; nothing is left allocated.</exception>
     public static RelativeMahalanobisDetector Load(string path)
     {
-        return LatentFile.Read(path, Kind, reader =>
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            var classes = MahalanobisDetector.Read(reader);
+            var classes = MahalanobisDetector.Read(reader.Object("classConditional"));
+            MahalanobisDetector? background = null;
             try
             {
-                var background = MahalanobisDetector.Read(reader);
-                if (background.Dimension != classes.Dimension || background.Classes != 1)
+                background = MahalanobisDetector.Read(reader.Object("background"));
+                if (background.Dimension != classes.Dimension || !background.IsClassAgnostic || classes.IsClassAgnostic)
                 {
-                    background.Dispose();
-                    throw new InvalidDataException("the background Gaussian does not match the class-conditional one");
+                    throw reader.Invalid("the background Gaussian does not match the class-conditional one");
                 }
 
-                LatentFile.End(reader);
                 return new RelativeMahalanobisDetector(classes, background);
             }
             catch
             {
+                background?.Dispose();
                 classes.Dispose();
                 throw;
             }
@@ -103,35 +132,46 @@ public sealed class RelativeMahalanobisDetector : IDisposable
     /// <returns>Scores <c>(N)</c>, float64; higher is more uncertain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ClassConditional.Check(features);
+        ThrowIfDisposed();
+        classConditional.Check(features);
         return ScoreCore(features);
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
     /// <param name="path">The file; overwritten.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
-    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
+    /// <exception cref="IOException">The file cannot be written; an existing file is then left unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        LatentFile.Write(path, Kind, writer =>
+        ThrowIfDisposed();
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            ClassConditional.Write(writer);
-            Background.Write(writer);
+            writer.Object("classConditional", classConditional.Write);
+            writer.Object("background", background.Write);
         });
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        ClassConditional.Dispose();
-        Background.Dispose();
+        disposed = true;
+        classConditional.Dispose();
+        background.Dispose();
     }
 
     internal Tensor ScoreCore(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        return ClassConditional.ScoreCore(features).sub_(Background.ScoreCore(features)).MoveToOuterDisposeScope();
+        return classConditional.ScoreCore(features).sub_(background.ScoreCore(features)).MoveToOuterDisposeScope();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
     }
 }

@@ -15,7 +15,7 @@ namespace Uqlib.Latent;
 public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
-    private RelativeMahalanobisDetector? detector;
+    private readonly LatentEstimator<RelativeMahalanobisDetector> core;
 
     /// <summary>Initializes a new instance of the <see cref="RelativeMahalanobisEstimator"/> class.</summary>
     /// <param name="model">A model exposing latent features (<see cref="ModelOutput.Features"/>).</param>
@@ -27,6 +27,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
         this.model = Preconditions.NotNull(model, nameof(model));
         Options = options ?? MahalanobisOptions.Default;
         Options.Validate();
+        core = new LatentEstimator<RelativeMahalanobisDetector>(this, this.model, Options.GlobalAveragePooling, Name, RelativeMahalanobisDetector.Load);
         if (Options.ClassAgnostic)
         {
             throw new ArgumentException("The relative Mahalanobis distance needs class means: options.ClassAgnostic must be false.", nameof(options));
@@ -37,7 +38,8 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     public MahalanobisOptions Options { get; }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
-    public RelativeMahalanobisDetector? Detector => detector;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public RelativeMahalanobisDetector? Detector => core.Detector;
 
     /// <inheritdoc />
     public string Name => "Relative Mahalanobis";
@@ -62,52 +64,47 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <exception cref="ArgumentException">The training data is missing or empty, a batch lacks labels, features are not finite, or a covariance is singular.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
+        core.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         using var statistics = MahalanobisEstimator.Accumulate(model, data, Options, Name, needsLabels: true, progress, cancellationToken);
         var fitted = RelativeMahalanobisDetector.FromStatistics(statistics, Options.Covariance);
-        detector?.Dispose();
-        detector = fitted;
+        core.Replace(fitted);
     }
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the training features or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
-        var fitted = LatentFeatures.Fitted(detector, Name);
-        using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(inputs);
-        var features = LatentFeatures.Take(output, Options.GlobalAveragePooling, Name);
-        var scores = fitted.Score(features);
-        var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return core.Estimate(inputs);
     }
 
     /// <summary>Saves the fitted state (see <see cref="RelativeMahalanobisDetector.Save"/>).</summary>
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
-        LatentFeatures.Fitted(detector, Name).Save(path);
+        core.Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
-        var loaded = RelativeMahalanobisDetector.Load(path);
-        detector?.Dispose();
-        detector = loaded;
+        core.Load(path);
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        detector?.Dispose();
-        detector = null;
+        core.Dispose();
     }
 }

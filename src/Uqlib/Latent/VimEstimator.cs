@@ -18,7 +18,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     private readonly IModel model;
     private readonly Tensor weight;
     private readonly Tensor bias;
-    private VimDetector? detector;
+    private readonly LatentEstimator<VimDetector> core;
 
     /// <summary>Initializes a new instance of the <see cref="VimEstimator"/> class from the final layer's weight and bias.</summary>
     /// <param name="model">A model exposing the final layer's input as its features.</param>
@@ -32,6 +32,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
         this.model = Preconditions.NotNull(model, nameof(model));
         Options = options ?? VimOptions.Default;
         Options.Validate();
+        core = new LatentEstimator<VimDetector>(this, this.model, Options.GlobalAveragePooling, Name, VimDetector.Load);
         Preconditions.Tensor(weight, nameof(weight), 2, 2);
         using var layer = VimDetector.Layer.Create(weight, bias, weight.shape[1]);
         this.weight = layer.Weight.clone().DetachFromDisposeScope();
@@ -55,7 +56,8 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     public VimOptions Options { get; }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
-    public VimDetector? Detector => detector;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public VimDetector? Detector => core.Detector;
 
     /// <inheritdoc />
     public string Name => "ViM";
@@ -80,8 +82,10 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentException">The training data is missing or empty, or its features do not match the weight or are not finite.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
+        core.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         var batches = data.RequireTraining(Name);
         using var layer = VimDetector.Layer.Create(weight, bias, weight.shape[1]);
@@ -107,48 +111,41 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
         });
 
         var fitted = VimDetector.Create(layer, basis, maxLogits, norms);
-        detector?.Dispose();
-        detector = fitted;
+        core.Replace(fitted);
     }
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the weight or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
-        var fitted = LatentFeatures.Fitted(detector, Name);
-        using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(inputs);
-        var features = LatentFeatures.Take(output, Options.GlobalAveragePooling, Name);
-        var scores = fitted.Score(features);
-        var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return core.Estimate(inputs);
     }
 
     /// <summary>Saves the fitted state (see <see cref="VimDetector.Save"/>).</summary>
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
-        LatentFeatures.Fitted(detector, Name).Save(path);
+        core.Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
-        var loaded = VimDetector.Load(path);
-        detector?.Dispose();
-        detector = loaded;
+        core.Load(path);
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        detector?.Dispose();
-        detector = null;
+        core.Dispose();
         weight.Dispose();
         bias.Dispose();
     }

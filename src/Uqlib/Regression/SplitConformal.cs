@@ -30,8 +30,8 @@ namespace Uqlib.Regression;
 /// </remarks>
 public sealed class SplitConformal
 {
-    private const string Format = "Uqlib.SplitConformal";
-    private const int Version = 2;
+    private const string Kind = "SplitConformal";
+    private const int Version = 1;
 
     private readonly double[][] sortedScores;
 
@@ -193,28 +193,25 @@ public sealed class SplitConformal
         return Interval(mean, half);
     }
 
-    /// <summary>Saves the sorted calibration scores to a small versioned JSON file, written atomically.</summary>
+    /// <summary>Saves the sorted calibration scores to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
-        FittedFile.Write(path, Format, Version, writer =>
+        var flat = new double[sortedScores.Length * CalibrationCount];
+        for (var d = 0; d < sortedScores.Length; d++)
         {
-            writer.WriteString("score", Score.ToString());
-            writer.WriteBoolean("multiOutput", IsMultiOutput);
-            writer.WriteNumber("dimensions", sortedScores.Length);
-            writer.WriteStartArray("scores");
-            foreach (var column in sortedScores)
-            {
-                foreach (var s in column)
-                {
-                    writer.WriteNumberValue(s);
-                }
-            }
+            sortedScores[d].CopyTo(flat, d * CalibrationCount);
+        }
 
-            writer.WriteEndArray();
+        FittedFile.Save(path, Kind, Version, writer =>
+        {
+            writer.Enum("score", Score);
+            writer.Boolean("multiOutput", IsMultiOutput);
+            writer.Number("dimensions", (long)sortedScores.Length);
+            writer.Numbers("scores", flat);
         });
     }
 
@@ -227,41 +224,33 @@ public sealed class SplitConformal
     /// <exception cref="InvalidDataException">The file is not a split-conformal file, is of another version, truncated or corrupt, or holds inconsistent values.</exception>
     public static SplitConformal Load(string path)
     {
-        var root = FittedFile.Read(path, Format, Version);
-        var scoreText = FittedFile.String(root, "score", path, Format);
-        var dimensions = FittedFile.Int32(root, "dimensions", path, Format);
-        var values = FittedFile.Doubles(root, "scores", path, Format);
-        if (!root.TryGetProperty("multiOutput", out var multi) || multi.ValueKind is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False))
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: field \"multiOutput\" is missing or not a boolean.");
-        }
-
-        if (!Enum.TryParse<ConformalScore>(scoreText, out var score) || !Enum.IsDefined(score) || int.TryParse(scoreText, out _))
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: score \"{scoreText}\" is not a ConformalScore.");
-        }
-
-        if (dimensions < 1 || values.Length % dimensions != 0 || (!multi.GetBoolean() && dimensions != 1))
-        {
-            throw new InvalidDataException(
-                string.Create(CultureInfo.InvariantCulture, $"{path} is a corrupt {Format} file: {values.Length} scores cannot be {dimensions} columns of one length."));
-        }
-
-        var n = values.Length / dimensions;
-        var columns = new double[dimensions][];
-        for (var d = 0; d < dimensions; d++)
-        {
-            columns[d] = values.AsSpan(d * n, n).ToArray();
-            for (var i = 0; i < n; i++)
+            var score = reader.Enum<ConformalScore>("score");
+            var multi = reader.Boolean("multiOutput");
+            var dimensions = reader.Int32("dimensions");
+            var values = reader.Doubles("scores");
+            if (dimensions < 1 || values.Length == 0 || values.Length % dimensions != 0 || (!multi && dimensions != 1))
             {
-                if (columns[d][i] < 0 || (i > 0 && columns[d][i] < columns[d][i - 1]))
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"{values.Length} scores cannot be {dimensions} columns of one length"));
+            }
+
+            var n = values.Length / dimensions;
+            var columns = new double[dimensions][];
+            for (var d = 0; d < dimensions; d++)
+            {
+                columns[d] = values.AsSpan(d * n, n).ToArray();
+                for (var i = 0; i < n; i++)
                 {
-                    throw new InvalidDataException($"{path} is a corrupt {Format} file: scores must be ≥ 0 and sorted within each dimension.");
+                    if (columns[d][i] < 0 || (i > 0 && columns[d][i] < columns[d][i - 1]))
+                    {
+                        throw reader.Invalid("scores must be ≥ 0 and sorted within each dimension");
+                    }
                 }
             }
-        }
 
-        return new SplitConformal(score, multi.GetBoolean(), columns);
+            return new SplitConformal(score, multi, columns);
+        });
     }
 
     /// <inheritdoc />
