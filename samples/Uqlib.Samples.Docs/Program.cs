@@ -14,6 +14,7 @@ Concepts.Run();
 Plotting.Run();
 FromPyTorch.Run();
 Volumes.Run();
+Conformal.Run();
 if (images is not null)
 {
     Directory.CreateDirectory(images);

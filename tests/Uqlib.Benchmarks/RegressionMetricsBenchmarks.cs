@@ -43,5 +43,5 @@ public class RegressionMetricsBenchmarks
     public double MiscalibrationArea() => RegressionMetrics.MiscalibrationArea(mean, variance, targets);
 
     [Benchmark]
-    public double SplitConformalNormalized() => SplitConformal.FitNormalized(mean, variance, targets, 0.1).Quantiles[0];
+    public double SplitConformalNormalized() => SplitConformal.FitNormalized(mean, variance, targets).Quantiles(0.1)[0];
 }

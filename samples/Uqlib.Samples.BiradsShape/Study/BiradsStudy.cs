@@ -269,6 +269,7 @@ public static class BiradsStudy
         }
 
         var temperatures = new double[foldModels.Count];
+        var conformal = new ConformalStudy();
         for (var fold = 0; fold < foldModels.Count; fold++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -292,10 +293,12 @@ public static class BiradsStudy
 
                 var calibrated = (SoftmaxEstimator)methods[1];
                 temperatures[fold] = ((TemperatureScaling)calibrated.Calibrator!).Temperature;
+                var calibratedBySet = new double[sets.Length][];
                 for (var s = 0; s < sets.Length; s++)
                 {
                     var (probabilities, failures) = PredictWithFailures(model, images[s], sets[s].Labels);
                     var (calibratedProbabilities, calibratedScores) = EstimateScores(calibrated, images[s]);
+                    calibratedBySet[s] = calibratedProbabilities;
                     tables[s].AddFold(fold, sets[s].Labels, probabilities, calibratedProbabilities, failures);
                     foreach (var estimator in methods)
                     {
@@ -308,6 +311,7 @@ public static class BiradsStudy
                     }
                 }
 
+                conformal.AddFold(setNames, sets, calibratedBySet, options.Seed + fold);
                 StudyArtefacts.SaveFold(options.OutputDirectory, key, fold, foldModels.Networks[fold], methods);
             }
             finally
@@ -417,7 +421,8 @@ public static class BiradsStudy
             uncertainty,
             detection,
             examples,
-            externalPatients);
+            externalPatients,
+            conformal.Summaries());
     }
 
     private const int ReliabilityBins = 10;

@@ -25,6 +25,7 @@ namespace Uqlib.Samples.BiradsShape.Study;
 /// <param name="FailureDetection">The failure-detection comparison of every method on the internal test and external sets.</param>
 /// <param name="Examples">Uncertainty-ranked external slices saved as pictures.</param>
 /// <param name="ExternalPatients">The external set with the patient as the unit: patient-clustered intervals, the patient table and patient-level calibration.</param>
+/// <param name="Conformal">Conformal sets (round, irregular, both) of the internal test and external sets, or <see langword="null"/>.</param>
 public sealed record ConfigurationResult(
     string Name,
     bool Augmented,
@@ -45,4 +46,5 @@ public sealed record ConfigurationResult(
     IReadOnlyList<UncertaintySummary> Uncertainty,
     IReadOnlyList<FailureDetectionTable> FailureDetection,
     IReadOnlyList<ExampleSlice> Examples,
-    PatientAnalysis ExternalPatients);
+    PatientAnalysis ExternalPatients,
+    IReadOnlyList<ConformalSetSummary>? Conformal = null);

@@ -281,6 +281,7 @@ public static class StudyReportWriter
 
         md.AppendLine();
         PatientLevelStudy.AppendMarkdown(md, result);
+        ConformalStudy.WriteSection(md, result.Configurations);
         md.AppendLine("## Uncertainty-ranked external slices");
         md.AppendLine();
         md.AppendLine("The external slices with the highest and the lowest z-score combination (averaged over the five fold models' cases), with the tumour mask drawn over the slice. Truth: 0 round, 1 irregular; failures: how many of the five fold models misclassify the slice.");

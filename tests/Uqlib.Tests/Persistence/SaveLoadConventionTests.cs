@@ -8,6 +8,7 @@ using TorchSharp;
 using Uqlib.Augmentation;
 using Uqlib.Calibration;
 using Uqlib.Combination;
+using Uqlib.Conformal;
 using Uqlib.Latent;
 using Uqlib.Models;
 using Uqlib.Regression;
@@ -84,14 +85,37 @@ public sealed class SaveLoadConventionTests
         {
             using var scope = torch.NewDisposeScope();
             var (mean, variance, targets) = Regression(1);
-            return SplitConformal.FitNormalized(mean, variance, targets, 0.1);
+            return SplitConformal.FitNormalized(mean, variance, targets);
         }, value =>
         {
             using var scope = torch.NewDisposeScope();
             var (mean, variance, _) = Regression(2);
-            using var interval = ((SplitConformal)value).Predict(mean, variance);
+            using var interval = ((SplitConformal)value).Predict(mean, variance, 0.1);
             return [.. Golden.ToArray(interval.Lower), .. Golden.ToArray(interval.Upper)];
         }),
+        [typeof(ConformalClassifier)] = new(() =>
+        {
+            using var probabilities = Tests.Conformal.ConformalClassifierTests.Probabilities(60, 3, 1);
+            using var labels = Tests.Conformal.ConformalClassifierTests.Sampled(probabilities, 2);
+            return ConformalClassifier.Fit(probabilities, labels, new ConformalSetOptions { Score = SetScore.Raps, Randomized = true, ClassConditional = true });
+        }, value =>
+        {
+            using var test = Tests.Conformal.ConformalClassifierTests.Probabilities(20, 3, 3);
+            using var sets = ((ConformalClassifier)value).Predict(test, 0.2);
+            return Golden.ToArray(sets.Sets);
+        }),
+        [typeof(ConformalRiskControl)] = new(() =>
+        {
+            using var maps = torch.rand(new long[] { 10, 4, 4 }, generator: new Generator(6));
+            using var masks = maps.gt(0.5);
+            return ConformalRiskControl.Fit(maps, masks);
+        }, value => [((ConformalRiskControl)value).Threshold(0.2), ((ConformalRiskControl)value).Threshold(0.5)]),
+        [typeof(ConformalizedQuantileRegression)] = new(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var (mean, variance, targets) = Regression(1);
+            return ConformalizedQuantileRegression.Fit(mean.sub(variance), mean.add(variance), targets);
+        }, value => [((ConformalizedQuantileRegression)value).Margin(0.1), ((ConformalizedQuantileRegression)value).Margin(0.3)]),
         [typeof(GreedyPolicySearchResult)] = new(() => Searched.Value, value =>
         {
             var result = (GreedyPolicySearchResult)value;

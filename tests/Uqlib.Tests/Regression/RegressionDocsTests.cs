@@ -82,12 +82,12 @@ public sealed partial class RegressionDocsTests : IDisposable
             using var calibration = GaussianPrediction.FromOutput(calibrationOutput);
             using var test = GaussianPrediction.FromOutput(testOutput);
 
-            // 90% intervals; the calibration set needs at least SplitConformal.MinimumCalibrationCount(0.1) = 9 samples.
-            var absolute = SplitConformal.FitAbsolute(calibration.Mean, calibrationTargets, alpha: 0.1);
-            var normalized = SplitConformal.FitNormalized(calibration.Mean, calibration.Variance, calibrationTargets, alpha: 0.1);
+            // One fit serves any level; 90% intervals need at least SplitConformal.MinimumCalibrationCount(0.1) = 9 samples.
+            var absolute = SplitConformal.FitAbsolute(calibration.Mean, calibrationTargets);
+            var normalized = SplitConformal.FitNormalized(calibration.Mean, calibration.Variance, calibrationTargets);
 
-            using var fixedWidth = absolute.Predict(test.Mean);                    // μ ± q̂
-            using var adaptive = normalized.Predict(test.Mean, test.Variance);     // μ ± q̂·σ
+            using var fixedWidth = absolute.Predict(test.Mean, alpha: 0.1);                    // μ ± q̂
+            using var adaptive = normalized.Predict(test.Mean, test.Variance, alpha: 0.1);     // μ ± q̂·σ
             Console.WriteLine($"coverage {fixedWidth.Coverage(testTargets):P1} (mean width {fixedWidth.MeanWidth():F2}), "
                 + $"{adaptive.Coverage(testTargets):P1} (mean width {adaptive.MeanWidth():F2})");
             normalized.Save(Path.Combine(directory, "conformal.uqlib"));
