@@ -18,20 +18,38 @@ namespace Uqlib.Plotting;
 public sealed partial class Chart : IDisposable
 {
     private readonly Plot plot;
+    private readonly ChartOptions options;
+    private readonly string title;
     private bool disposed;
 
     internal Chart(Plot plot, ChartOptions options, string title)
     {
         this.plot = plot;
-        Options = options;
-        Title = title;
+        this.options = options;
+        this.title = title;
     }
 
     /// <summary>Gets the options the chart was made with (its size among them).</summary>
-    public ChartOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The chart has been disposed.</exception>
+    public ChartOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the title drawn above the chart.</summary>
-    public string Title { get; }
+    /// <exception cref="ObjectDisposedException">The chart has been disposed.</exception>
+    public string Title
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return title;
+        }
+    }
 
     /// <summary>Gets the underlying ScottPlot plot, for styling beyond what <see cref="ChartOptions"/> offers.</summary>
     /// <value>The ScottPlot 5 plot; changes to it show in later renderings.</value>
@@ -51,7 +69,7 @@ public sealed partial class Chart : IDisposable
     public string ToSvg()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return StableIds(plot.GetSvgXml(Options.Width, Options.Height));
+        return StableIds(plot.GetSvgXml(options.Width, options.Height));
     }
 
     /// <summary>Renders the chart as a PNG image.</summary>
@@ -60,7 +78,7 @@ public sealed partial class Chart : IDisposable
     public byte[] ToPng()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return plot.GetImageBytes(Options.Width, Options.Height, ImageFormat.Png);
+        return plot.GetImageBytes(options.Width, options.Height, ImageFormat.Png);
     }
 
     /// <summary>Writes the chart to a file, as SVG when the path ends in <c>.svg</c> and as PNG when it ends in <c>.png</c>.</summary>
@@ -71,6 +89,7 @@ public sealed partial class Chart : IDisposable
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(path);
         var extension = Path.GetExtension(path);
         if (string.Equals(extension, ".svg", StringComparison.OrdinalIgnoreCase))
@@ -104,7 +123,7 @@ public sealed partial class Chart : IDisposable
         });
     }
 
-    /// <summary>Releases the plot's native drawing resources.</summary>
+    /// <summary>Releases the plot's native drawing resources; later calls do nothing.</summary>
     public void Dispose()
     {
         if (!disposed)

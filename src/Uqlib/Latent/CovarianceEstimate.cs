@@ -14,25 +14,63 @@ namespace Uqlib.Latent;
 /// </remarks>
 public sealed class CovarianceEstimate : IDisposable
 {
+    private readonly Tensor matrix;
+    private readonly double shrinkage;
+    private readonly CovarianceMethod method;
+    private readonly long count;
+    private bool disposed;
+
     private CovarianceEstimate(Tensor matrix, double shrinkage, CovarianceMethod method, long count)
     {
-        Matrix = matrix;
-        Shrinkage = shrinkage;
-        Method = method;
-        Count = count;
+        this.matrix = matrix;
+        this.shrinkage = shrinkage;
+        this.method = method;
+        this.count = count;
     }
 
     /// <summary>Gets the covariance matrix <c>(F, F)</c>, float64.</summary>
-    public Tensor Matrix { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public Tensor Matrix
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return matrix;
+        }
+    }
 
     /// <summary>Gets the Ledoit–Wolf shrinkage in [0, 1] (0 for the empirical covariance).</summary>
-    public double Shrinkage { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public double Shrinkage
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return shrinkage;
+        }
+    }
 
     /// <summary>Gets the method used (never <see cref="CovarianceMethod.Auto"/>).</summary>
-    public CovarianceMethod Method { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public CovarianceMethod Method
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return method;
+        }
+    }
 
     /// <summary>Gets the number of samples it was fitted on.</summary>
-    public long Count { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public long Count
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return count;
+        }
+    }
 
     /// <summary>Fits the covariance of features, centred on their mean unless <paramref name="assumeCentered"/>.</summary>
     /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
@@ -127,10 +165,16 @@ public sealed class CovarianceEstimate : IDisposable
         return new CovarianceEstimate(matrix, shrinkage, method, count);
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the matrix; later calls do nothing.</summary>
     public void Dispose()
     {
-        Matrix.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        matrix.Dispose();
     }
 
     /// <summary>scikit-learn's <c>ledoit_wolf_shrinkage</c> for centred X with X ᵀX / N = <paramref name="empirical"/> and Σ_k |x_k|⁴ = <paramref name="fourthMoment"/>.</summary>

@@ -17,28 +17,72 @@ namespace Uqlib.Latent;
 public sealed class KnnDetector : IDisposable
 {
     private const string Kind = "KnnDetector";
+    private readonly Tensor bank;
+    private readonly int k;
+    private readonly long chunkElements;
+    private bool disposed;
 
     private KnnDetector(Tensor bank, int k, long chunkElements)
     {
-        Bank = bank;
-        K = k;
-        ChunkElements = chunkElements;
+        this.bank = bank;
+        this.k = k;
+        this.chunkElements = chunkElements;
     }
 
     /// <summary>Gets the bank of normalised training features <c>(M, F)</c>, float32.</summary>
-    public Tensor Bank { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor Bank
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return bank;
+        }
+    }
 
     /// <summary>Gets the rank k of the neighbour whose distance is the score.</summary>
-    public int K { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public int K
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return k;
+        }
+    }
 
     /// <summary>Gets the largest number of similarities held at once while scoring.</summary>
-    public long ChunkElements { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long ChunkElements
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return chunkElements;
+        }
+    }
 
     /// <summary>Gets the number of features in the bank.</summary>
-    public long BankSize => Bank.shape[0];
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long BankSize
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return bank.shape[0];
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
-    public long Dimension => Bank.shape[1];
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Dimension
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return bank.shape[1];
+        }
+    }
 
     /// <summary>Builds the bank from training features.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
@@ -99,8 +143,10 @@ public sealed class KnnDetector : IDisposable
     /// <returns>Distances <c>(N)</c> in [0, 2], float32; higher is more uncertain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the bank, or not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         Preconditions.Tensor(features, nameof(features), 2, 2);
         if (features.shape[1] != Dimension)
         {
@@ -118,8 +164,10 @@ public sealed class KnnDetector : IDisposable
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         LatentFile.Write(path, Kind, writer =>
         {
             writer.Write(K);
@@ -128,10 +176,16 @@ public sealed class KnnDetector : IDisposable
         });
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the bank; later calls do nothing.</summary>
     public void Dispose()
     {
-        Bank.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        bank.Dispose();
     }
 
     /// <summary>Normalises rows to unit length in float32 (a zero row stays zero).</summary>

@@ -16,7 +16,9 @@ namespace Uqlib.Latent;
 public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
+    private readonly KnnOptions options;
     private KnnDetector? detector;
+    private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="KnnEstimator"/> class.</summary>
     /// <param name="model">A model exposing latent features (<see cref="ModelOutput.Features"/>).</param>
@@ -26,28 +28,62 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     public KnnEstimator(IModel model, KnnOptions? options = null)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
-        Options = options ?? KnnOptions.Default;
+        this.options = options ?? KnnOptions.Default;
         Options.Validate();
     }
 
     /// <summary>Gets the options.</summary>
-    public KnnOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public KnnOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
-    public KnnDetector? Detector => detector;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public KnnDetector? Detector
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return detector;
+        }
+    }
 
     /// <inheritdoc />
-    public string Name => "kNN";
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public string Name
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return "kNN";
+        }
+    }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.TrainingData | Requirements.Features;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public Requirements Requirements
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Requirements.TrainingData | Requirements.Features;
+        }
+    }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The training data is missing, empty, smaller than k, or its features are not finite.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         Fit(data, null, CancellationToken.None);
     }
 
@@ -59,8 +95,10 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentException">The training data is missing, empty, smaller than k, its features are not finite or change dimension.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(data);
         var batches = data.RequireTraining(Name);
         using var builder = new KnnBankBuilder(Options);
@@ -86,8 +124,10 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the bank or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var fitted = LatentFeatures.Fitted(detector, Name);
         using var scope = torch.NewDisposeScope();
         using var output = model.Forward(inputs);
@@ -101,25 +141,34 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         LatentFeatures.Fitted(detector, Name).Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var loaded = KnnDetector.Load(path);
         detector?.Dispose();
         detector = loaded;
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the fitted detector; later calls do nothing.</summary>
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         detector?.Dispose();
-        detector = null;
     }
 }

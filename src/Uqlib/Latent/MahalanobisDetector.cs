@@ -20,6 +20,10 @@ public sealed class MahalanobisDetector : IDisposable
     private readonly Tensor whitenT;         // Aᵀ, (F, F)
     private readonly Tensor whitenedMeans;   // μ Aᵀ, (C, F)
     private readonly Tensor meanNorms;       // |Aμ_c|², (C)
+    private readonly Tensor classMeans;
+    private readonly CovarianceEstimate covariance;
+    private readonly bool isClassAgnostic;
+    private bool disposed;
 
     private MahalanobisDetector(Tensor means, CovarianceEstimate covariance, bool classAgnostic)
     {
@@ -45,25 +49,65 @@ public sealed class MahalanobisDetector : IDisposable
         whitenT = whiten.t().contiguous().DetachFromDisposeScope();
         whitenedMeans = means.matmul(whitenT).DetachFromDisposeScope();
         meanNorms = whitenedMeans.mul(whitenedMeans).sum(new long[] { 1 }).DetachFromDisposeScope();
-        ClassMeans = means;
-        Covariance = covariance;
-        IsClassAgnostic = classAgnostic;
+        classMeans = means;
+        this.covariance = covariance;
+        isClassAgnostic = classAgnostic;
     }
 
     /// <summary>Gets the class means <c>(C, F)</c>, float64 (one row for the class-agnostic variant).</summary>
-    public Tensor ClassMeans { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor ClassMeans
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return classMeans;
+        }
+    }
 
     /// <summary>Gets the shared covariance.</summary>
-    public CovarianceEstimate Covariance { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public CovarianceEstimate Covariance
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return covariance;
+        }
+    }
 
     /// <summary>Gets a value indicating whether this is the class-agnostic variant (one Gaussian of all features).</summary>
-    public bool IsClassAgnostic { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public bool IsClassAgnostic
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return isClassAgnostic;
+        }
+    }
 
     /// <summary>Gets the number of class means.</summary>
-    public long Classes => ClassMeans.shape[0];
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Classes
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return classMeans.shape[0];
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
-    public long Dimension => ClassMeans.shape[1];
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Dimension
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return classMeans.shape[1];
+        }
+    }
 
     /// <summary>Fits class means and the shared covariance of class-centred features in one call.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
@@ -151,8 +195,10 @@ public sealed class MahalanobisDetector : IDisposable
     /// <returns>Distances <c>(N, C)</c>, float64.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor ClassDistances(Tensor features)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         Check(features);
         return ClassDistancesCore(features);
     }
@@ -162,8 +208,10 @@ public sealed class MahalanobisDetector : IDisposable
     /// <returns>Scores <c>(N)</c>, float64, ≥ 0; higher is more uncertain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         Check(features);
         return ScoreCore(features);
     }
@@ -172,16 +220,24 @@ public sealed class MahalanobisDetector : IDisposable
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         LatentFile.Write(path, Kind, Write);
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the tensors it owns; later calls do nothing.</summary>
     public void Dispose()
     {
-        ClassMeans.Dispose();
-        Covariance.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        classMeans.Dispose();
+        covariance.Dispose();
         whitenT.Dispose();
         whitenedMeans.Dispose();
         meanNorms.Dispose();

@@ -16,7 +16,9 @@ namespace Uqlib.Latent;
 public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
+    private readonly MahalanobisOptions options;
     private MahalanobisDetector? detector;
+    private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="MahalanobisEstimator"/> class.</summary>
     /// <param name="model">A model exposing latent features (<see cref="ModelOutput.Features"/>).</param>
@@ -26,28 +28,62 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     public MahalanobisEstimator(IModel model, MahalanobisOptions? options = null)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
-        Options = options ?? MahalanobisOptions.Default;
+        this.options = options ?? MahalanobisOptions.Default;
         Options.Validate();
     }
 
     /// <summary>Gets the options.</summary>
-    public MahalanobisOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public MahalanobisOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
-    public MahalanobisDetector? Detector => detector;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public MahalanobisDetector? Detector
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return detector;
+        }
+    }
 
     /// <inheritdoc />
-    public string Name => Options.ClassAgnostic ? "Mahalanobis (class-agnostic)" : "Mahalanobis";
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public string Name
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Options.ClassAgnostic ? "Mahalanobis (class-agnostic)" : "Mahalanobis";
+        }
+    }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.TrainingData | Requirements.Features;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public Requirements Requirements
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Requirements.TrainingData | Requirements.Features;
+        }
+    }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The training data is missing or empty, a batch lacks labels, or the covariance is singular.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         Fit(data, null, CancellationToken.None);
     }
 
@@ -59,8 +95,10 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentException">The training data is missing or empty, a batch lacks labels, features are not finite, or the covariance is singular.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(data);
         using var statistics = Accumulate(model, data, Options, Name, !Options.ClassAgnostic, progress, cancellationToken);
         Replace(MahalanobisDetector.FromStatistics(statistics, Options.Covariance, Options.ClassAgnostic));
@@ -69,8 +107,10 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the training features or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var fitted = LatentFeatures.Fitted(detector, Name);
         using var scope = torch.NewDisposeScope();
         using var output = model.Forward(inputs);
@@ -84,8 +124,10 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         LatentFeatures.Fitted(detector, Name).Save(path);
     }
 
@@ -93,8 +135,10 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
     /// <exception cref="ArgumentException">The saved fit's class-agnostic flag differs from <see cref="MahalanobisOptions.ClassAgnostic"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var loaded = MahalanobisDetector.Load(path);
         if (loaded.IsClassAgnostic != Options.ClassAgnostic)
         {
@@ -106,11 +150,16 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
         Replace(loaded);
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the fitted detector; later calls do nothing.</summary>
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         detector?.Dispose();
-        detector = null;
     }
 
     /// <summary>Streams the model over the training batches into float64 sufficient statistics.</summary>

@@ -14,21 +14,48 @@ namespace Uqlib.Latent;
 public sealed class RelativeMahalanobisDetector : IDisposable
 {
     private const string Kind = "RelativeMahalanobisDetector";
+    private readonly MahalanobisDetector classConditional;
+    private readonly MahalanobisDetector background;
+    private bool disposed;
 
     private RelativeMahalanobisDetector(MahalanobisDetector classes, MahalanobisDetector background)
     {
-        ClassConditional = classes;
-        Background = background;
+        classConditional = classes;
+        this.background = background;
     }
 
     /// <summary>Gets the class-conditional detector (class means, shared within-class covariance).</summary>
-    public MahalanobisDetector ClassConditional { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public MahalanobisDetector ClassConditional
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return classConditional;
+        }
+    }
 
     /// <summary>Gets the background detector (one Gaussian of all training features).</summary>
-    public MahalanobisDetector Background { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public MahalanobisDetector Background
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return background;
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
-    public long Dimension => ClassConditional.Dimension;
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Dimension
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return classConditional.Dimension;
+        }
+    }
 
     /// <summary>Fits both Gaussians in one call.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
@@ -103,8 +130,10 @@ public sealed class RelativeMahalanobisDetector : IDisposable
     /// <returns>Scores <c>(N)</c>, float64; higher is more uncertain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         ClassConditional.Check(features);
         return ScoreCore(features);
     }
@@ -113,8 +142,10 @@ public sealed class RelativeMahalanobisDetector : IDisposable
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         LatentFile.Write(path, Kind, writer =>
         {
             ClassConditional.Write(writer);
@@ -122,11 +153,17 @@ public sealed class RelativeMahalanobisDetector : IDisposable
         });
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes both detectors; later calls do nothing.</summary>
     public void Dispose()
     {
-        ClassConditional.Dispose();
-        Background.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        classConditional.Dispose();
+        background.Dispose();
     }
 
     internal Tensor ScoreCore(Tensor features)

@@ -15,7 +15,9 @@ namespace Uqlib.Latent;
 public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
+    private readonly MahalanobisOptions options;
     private RelativeMahalanobisDetector? detector;
+    private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="RelativeMahalanobisEstimator"/> class.</summary>
     /// <param name="model">A model exposing latent features (<see cref="ModelOutput.Features"/>).</param>
@@ -25,7 +27,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     public RelativeMahalanobisEstimator(IModel model, MahalanobisOptions? options = null)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
-        Options = options ?? MahalanobisOptions.Default;
+        this.options = options ?? MahalanobisOptions.Default;
         Options.Validate();
         if (Options.ClassAgnostic)
         {
@@ -34,23 +36,57 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     }
 
     /// <summary>Gets the options.</summary>
-    public MahalanobisOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public MahalanobisOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
-    public RelativeMahalanobisDetector? Detector => detector;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public RelativeMahalanobisDetector? Detector
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return detector;
+        }
+    }
 
     /// <inheritdoc />
-    public string Name => "Relative Mahalanobis";
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public string Name
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return "Relative Mahalanobis";
+        }
+    }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.TrainingData | Requirements.Features;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public Requirements Requirements
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Requirements.TrainingData | Requirements.Features;
+        }
+    }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The training data is missing or empty, a batch lacks labels, or a covariance is singular.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         Fit(data, null, CancellationToken.None);
     }
 
@@ -62,8 +98,10 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <exception cref="ArgumentException">The training data is missing or empty, a batch lacks labels, features are not finite, or a covariance is singular.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(data);
         using var statistics = MahalanobisEstimator.Accumulate(model, data, Options, Name, needsLabels: true, progress, cancellationToken);
         var fitted = RelativeMahalanobisDetector.FromStatistics(statistics, Options.Covariance);
@@ -74,8 +112,10 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the training features or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var fitted = LatentFeatures.Fitted(detector, Name);
         using var scope = torch.NewDisposeScope();
         using var output = model.Forward(inputs);
@@ -89,25 +129,34 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         LatentFeatures.Fitted(detector, Name).Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var loaded = RelativeMahalanobisDetector.Load(path);
         detector?.Dispose();
         detector = loaded;
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the fitted detector; later calls do nothing.</summary>
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         detector?.Dispose();
-        detector = null;
     }
 }

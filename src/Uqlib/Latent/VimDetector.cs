@@ -16,36 +16,98 @@ namespace Uqlib.Latent;
 public sealed class VimDetector : IDisposable
 {
     private const string Kind = "VimDetector";
+    private readonly Tensor weight;
+    private readonly Tensor bias;
+    private readonly Tensor origin;
+    private readonly Tensor residualBasis;
+    private readonly double alpha;
+    private bool disposed;
 
     private VimDetector(Tensor weight, Tensor bias, Tensor origin, Tensor residualBasis, double alpha)
     {
-        Weight = weight;
-        Bias = bias;
-        Origin = origin;
-        ResidualBasis = residualBasis;
-        Alpha = alpha;
+        this.weight = weight;
+        this.bias = bias;
+        this.origin = origin;
+        this.residualBasis = residualBasis;
+        this.alpha = alpha;
     }
 
     /// <summary>Gets the final layer's weight <c>(C, F)</c>, float64.</summary>
-    public Tensor Weight { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor Weight
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return weight;
+        }
+    }
 
     /// <summary>Gets the final layer's bias <c>(C)</c>, float64.</summary>
-    public Tensor Bias { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor Bias
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return bias;
+        }
+    }
 
     /// <summary>Gets the origin u = −W⁺b <c>(F)</c>, float64.</summary>
-    public Tensor Origin { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor Origin
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return origin;
+        }
+    }
 
     /// <summary>Gets an orthonormal basis of the residual space <c>(F, F − D)</c>, float64.</summary>
-    public Tensor ResidualBasis { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor ResidualBasis
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return residualBasis;
+        }
+    }
 
     /// <summary>Gets the scale α matching the virtual logit to the training logits.</summary>
-    public double Alpha { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public double Alpha
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return alpha;
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
-    public long Dimension => Weight.shape[1];
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Dimension
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return weight.shape[1];
+        }
+    }
 
     /// <summary>Gets the principal dimension D.</summary>
-    public long PrincipalDimension => Dimension - ResidualBasis.shape[1];
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long PrincipalDimension
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return weight.shape[1] - residualBasis.shape[1];
+        }
+    }
 
     /// <summary>Fits the residual space and α on training features.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
@@ -99,8 +161,10 @@ public sealed class VimDetector : IDisposable
     /// <returns>Virtual logits <c>(N)</c>, float64.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor VirtualLogits(Tensor features)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         Check(features);
         using var scope = torch.NewDisposeScope();
         return ResidualNorms(features.to(ScalarType.Float64, Origin.device)).mul_(Alpha).MoveToOuterDisposeScope();
@@ -111,8 +175,10 @@ public sealed class VimDetector : IDisposable
     /// <returns>Scores <c>(N)</c>, float64; higher is more uncertain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         Check(features);
         return ScoreCore(features);
     }
@@ -121,8 +187,10 @@ public sealed class VimDetector : IDisposable
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         LatentFile.Write(path, Kind, writer =>
         {
             writer.Write(Alpha);
@@ -133,13 +201,19 @@ public sealed class VimDetector : IDisposable
         });
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the tensors it owns; later calls do nothing.</summary>
     public void Dispose()
     {
-        Weight.Dispose();
-        Bias.Dispose();
-        Origin.Dispose();
-        ResidualBasis.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        weight.Dispose();
+        bias.Dispose();
+        origin.Dispose();
+        residualBasis.Dispose();
     }
 
     /// <summary>The eigenvectors of the second moment beyond its <paramref name="principal"/> largest eigenvalues, <c>(F, F − D)</c>.</summary>

@@ -18,7 +18,9 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     private readonly IModel model;
     private readonly Tensor weight;
     private readonly Tensor bias;
+    private readonly VimOptions options;
     private VimDetector? detector;
+    private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="VimEstimator"/> class from the final layer's weight and bias.</summary>
     /// <param name="model">A model exposing the final layer's input as its features.</param>
@@ -30,7 +32,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     public VimEstimator(IModel model, Tensor weight, Tensor? bias = null, VimOptions? options = null)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
-        Options = options ?? VimOptions.Default;
+        this.options = options ?? VimOptions.Default;
         Options.Validate();
         Preconditions.Tensor(weight, nameof(weight), 2, 2);
         using var layer = VimDetector.Layer.Create(weight, bias, weight.shape[1]);
@@ -52,23 +54,57 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     }
 
     /// <summary>Gets the options.</summary>
-    public VimOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public VimOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
-    public VimDetector? Detector => detector;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public VimDetector? Detector
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return detector;
+        }
+    }
 
     /// <inheritdoc />
-    public string Name => "ViM";
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public string Name
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return "ViM";
+        }
+    }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.TrainingData | Requirements.Features;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public Requirements Requirements
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Requirements.TrainingData | Requirements.Features;
+        }
+    }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The training data is missing or empty, or its features do not match the weight or are not finite.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         Fit(data, null, CancellationToken.None);
     }
 
@@ -80,8 +116,10 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentException">The training data is missing or empty, or its features do not match the weight or are not finite.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(data);
         var batches = data.RequireTraining(Name);
         using var layer = VimDetector.Layer.Create(weight, bias, weight.shape[1]);
@@ -114,8 +152,10 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The estimator has not been fitted, or the model returns no features.</exception>
     /// <exception cref="ArgumentException">The features differ in dimension from the weight or are not finite.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var fitted = LatentFeatures.Fitted(detector, Name);
         using var scope = torch.NewDisposeScope();
         using var output = model.Forward(inputs);
@@ -129,26 +169,35 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <param name="path">The file; overwritten.</param>
     /// <exception cref="InvalidOperationException">The estimator has not been fitted.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         LatentFeatures.Fitted(detector, Name).Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is corrupt, truncated or of another kind; the current state is kept.</exception>
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var loaded = VimDetector.Load(path);
         detector?.Dispose();
         detector = loaded;
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the fitted detector and the copied final layer; later calls do nothing.</summary>
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         detector?.Dispose();
-        detector = null;
         weight.Dispose();
         bias.Dispose();
     }
