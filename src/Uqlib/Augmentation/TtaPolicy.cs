@@ -179,6 +179,7 @@ public sealed class TtaPolicy
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (subPolicies is null)
         {
             throw new InvalidOperationException("Only a policy of sub-policies (TtaPolicy.FromSearch or FromSubPolicies) can be saved; this one holds plain augmentations.");

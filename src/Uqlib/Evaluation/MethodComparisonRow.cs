@@ -9,6 +9,7 @@ namespace Uqlib.Evaluation;
 /// <param name="Aurc">The area under the risk–coverage curve.</param>
 /// <param name="EAurc">The excess AURC.</param>
 /// <param name="PValueVersusBest">The two-sided p-value of DeLong's paired test against the method with the highest AUROC; <see langword="null"/> for that method itself.</param>
+/// <exception cref="System.ArgumentNullException"><paramref name="Method"/> or <paramref name="AurocCi"/> is <see langword="null"/>.</exception>
 public sealed record MethodComparisonRow(
     string Method,
     double Auroc,
@@ -17,4 +18,11 @@ public sealed record MethodComparisonRow(
     double FprAt95Tpr,
     double Aurc,
     double EAurc,
-    double? PValueVersusBest);
+    double? PValueVersusBest)
+{
+    /// <summary>Gets the method name.</summary>
+    public string Method { get; init; } = Method ?? throw new System.ArgumentNullException(nameof(Method));
+
+    /// <summary>Gets DeLong's interval of the AUROC.</summary>
+    public ConfidenceInterval AurocCi { get; init; } = AurocCi ?? throw new System.ArgumentNullException(nameof(AurocCi));
+}

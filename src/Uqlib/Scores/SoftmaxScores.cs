@@ -102,14 +102,15 @@ public static class SoftmaxScores
     /// <param name="output">The raw output (logits or probabilities, as <paramref name="kind"/> says).</param>
     /// <param name="kind">How the output becomes probabilities; logit-based scores need <see cref="OutputKind.MulticlassLogits"/> or <see cref="OutputKind.BinaryLogit"/>.</param>
     /// <returns>Scores <c>(N[, …])</c>.</returns>
-    /// <exception cref="ArgumentException">The output is invalid for the score or kind.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The output is invalid for the score or kind (the message names <paramref name="output"/>).</exception>
     public static Tensor Compute(SoftmaxScore score, Tensor output, OutputKind kind)
     {
         using var scope = torch.NewDisposeScope();
         Tensor result = score switch
         {
-            SoftmaxScore.MaxProbability when kind == OutputKind.MulticlassLogits => MaxProbabilityFromLogits(output),
-            SoftmaxScore.Entropy when kind == OutputKind.MulticlassLogits => EntropyFromLogits(output),
+            SoftmaxScore.MaxProbability when kind == OutputKind.MulticlassLogits => MaxProbabilityFromLogits(ProbabilityConversion.ToLogits(output, kind)),
+            SoftmaxScore.Entropy when kind == OutputKind.MulticlassLogits => EntropyFromLogits(ProbabilityConversion.ToLogits(output, kind)),
             SoftmaxScore.MaxLogit => ProbabilityConversion.ToLogits(output, kind).amax(1).neg_(),
             SoftmaxScore.Energy => EnergyCore(ProbabilityConversion.ToLogits(output, kind), 1.0),
             _ => FromProbabilities(score, ProbabilityConversion.ToProbabilities(output, kind)),
@@ -138,18 +139,16 @@ public static class SoftmaxScores
         return probabilities.amax(1).neg_().add_(1.0).MoveToOuterDisposeScope();
     }
 
-    /// <summary>1 − max p without materialising the softmax: max p = exp(max z − logsumexp z), so the score is −expm1(max z − logsumexp z).</summary>
+    /// <summary>1 − max p without materialising the softmax: max p = exp(max z − logsumexp z), so the score is −expm1(max z − logsumexp z). Logits already validated.</summary>
     private static Tensor MaxProbabilityFromLogits(Tensor logits)
     {
-        CheckLogits(logits);
         using var scope = torch.NewDisposeScope();
         return logits.amax(1).sub_(logits.logsumexp(1)).expm1_().neg_().MoveToOuterDisposeScope();
     }
 
-    /// <summary>The entropy from log-probabilities, −Σ exp(log p)·log p: no per-element logarithm, exact for p = 0.</summary>
+    /// <summary>The entropy from log-probabilities, −Σ exp(log p)·log p: no per-element logarithm, exact for p = 0. Logits already validated.</summary>
     private static Tensor EntropyFromLogits(Tensor logits)
     {
-        CheckLogits(logits);
         using var scope = torch.NewDisposeScope();
         var logp = logits.log_softmax(1);
         return logp.exp().mul_(logp).sum(1).neg_().clamp_min_(0.0).MoveToOuterDisposeScope();
