@@ -108,12 +108,12 @@ public sealed class CandidatePool
     /// <param name="operationsPerSubPolicy">N, the operations per sub-policy, at least 1.</param>
     /// <param name="seed">The seed of the draws.</param>
     /// <returns>The pool of <paramref name="count"/> + 1 candidates, with M = 30 (up to full strength).</returns>
-    /// <exception cref="ArgumentException"><paramref name="count"/> or <paramref name="operationsPerSubPolicy"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> or <paramref name="operationsPerSubPolicy"/> is below 1.</exception>
     /// <remarks>The same list serves 2-D and 3-D: every operation acts on images and volumes (flips, quarter turns, rotations and translations in the last two spatial axes, the in-plane axes of a volume; scaling about the centre in every axis; intensity operations on each sample's range).</remarks>
     public static CandidatePool Medical(int count = 200, int operationsPerSubPolicy = 2, int seed = 0) => Generate(new CandidatePoolOptions
     {
         Operations = Augmentations.MedicalOperations,
-        Groups = new[] { new CandidateGroup(count, operationsPerSubPolicy, 30) },
+        Groups = new[] { new CandidateGroup(Preconditions.AtLeast(count, nameof(count), 1), Preconditions.AtLeast(operationsPerSubPolicy, nameof(operationsPerSubPolicy), 1), 30) },
         Seed = seed,
     });
 

@@ -223,6 +223,7 @@ public sealed class TtaPolicy
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 2.</exception>
     public TemperatureScaling CreateCalibrator(int classes)
     {
+        Preconditions.AtLeast(classes, nameof(classes), 2);
         if (Temperature is not { } temperature)
         {
             throw new InvalidOperationException("This policy has no temperature; build it with TtaPolicy.FromSearch or give FromSubPolicies a temperature.");
