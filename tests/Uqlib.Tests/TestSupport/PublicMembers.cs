@@ -44,6 +44,37 @@ internal static class PublicMembers
     public static bool RejectsNull(ParameterInfo parameter) =>
         !parameter.ParameterType.IsValueType && Nullability.Create(parameter).WriteState == NullabilityState.NotNull;
 
+    /// <summary>
+    /// Makes an instance, disposes it, calls every public instance member with sample arguments, and disposes it again; returns the members that
+    /// did not throw <see cref="ObjectDisposedException"/> naming the type, and whether the second <c>Dispose</c> threw.
+    /// </summary>
+    public static List<string> UseAfterDispose(Type type, Func<object> factory, Func<Type, string, object?> registry)
+    {
+        var instance = (IDisposable)factory();
+        instance.Dispose();
+        var wrong = new List<string>();
+        foreach (var member in InstanceMembers(type))
+        {
+            var arguments = member.GetParameters().Select(p => TrySample(p, registry, out var value) ? value : null).ToArray();
+            var thrown = Call(member, instance, arguments);
+            if (thrown is not ObjectDisposedException disposed || disposed.ObjectName != type.FullName)
+            {
+                wrong.Add($"{Describe(member)}: {thrown?.GetType().Name ?? "no exception"} {thrown?.Message}");
+            }
+        }
+
+        try
+        {
+            instance.Dispose();
+        }
+        catch (Exception exception)
+        {
+            wrong.Add($"a second Dispose threw {exception.GetType().Name}: {exception.Message}");
+        }
+
+        return wrong;
+    }
+
     /// <summary>Calls a method or constructor, returning the exception it threw (unwrapped), or <see langword="null"/> when it returned.</summary>
     public static Exception? Call(MethodBase member, object? target, object?[] arguments)
     {
