@@ -31,11 +31,14 @@ internal static class PublicMembers
                 && (!m.IsSpecialName || m.Name.StartsWith("get_", StringComparison.Ordinal)))
             .OrderBy(m => m.ToString(), StringComparer.Ordinal);
 
-    /// <summary>Gets the public constructors and methods (static and instance) of every public type, other than property accessors and the compiler's record members.</summary>
+    /// <summary>
+    /// Gets the public constructors and methods (static and instance) of every public type, other than property accessors, the compiler's record
+    /// members and the constructors of exceptions (which, as the BCL's, accept a null message).
+    /// </summary>
     public static IEnumerable<MethodBase> Callables(Assembly assembly) =>
         assembly.GetExportedTypes()
             .Where(t => !t.IsInterface && !t.IsSubclassOf(typeof(Delegate)) && !t.IsEnum && !t.ContainsGenericParameters)
-            .SelectMany(t => t.GetConstructors().Cast<MethodBase>()
+            .SelectMany(t => (typeof(Exception).IsAssignableFrom(t) ? [] : t.GetConstructors().Cast<MethodBase>())
                 .Concat(t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
                     .Where(m => !m.IsSpecialName && !IsRecordMember(m) && !m.ContainsGenericParameters)))
             .Where(m => m.GetParameters().All(p => !p.ParameterType.IsByRef && !p.ParameterType.IsByRefLike && !p.ParameterType.IsPointer));
