@@ -5,6 +5,7 @@ using System.Globalization;
 using TorchSharp;
 using Uqlib.Samples.BiradsShape;
 using Uqlib.Samples.BiradsShape.Study;
+using Uqlib.Samples.BiradsShape.Volumes;
 
 // The BI-RADS tumour-shape study on synthetic patients, end to end. `--help` lists the options.
 torch.set_num_threads(1);
@@ -18,14 +19,31 @@ var testPatients = new Option<int?>("--test-patients") { Description = "Internal
 var epochs = new Option<int?>("--epochs") { Description = "Training epochs per fold model (default 8; 2 with --quick)." };
 var quick = new Option<bool>("--quick") { Description = "A small study that runs in well under a minute (CI, smoke tests)." };
 var device = new Option<string>("--device") { Description = "TorchSharp device: cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+var volumes = new Option<bool>("--volumes") { Description = "Run the 3-D segmentation study instead: NIfTI volumes, a 3-D CNN, sliding windows, TTA, entropy maps, volume- and lesion-level failure detection (default output artifacts/birads-volumes)." };
 
 var root = new RootCommand("BI-RADS tumour-shape study on synthetic breast-MRI tumours: 5-fold CNN training with and without augmentation, an external domain-shifted set, post-hoc uncertainty, and a report.")
 {
-    output, seed, patients, externalPatients, validationPatients, testPatients, epochs, quick, device,
+    output, seed, patients, externalPatients, validationPatients, testPatients, epochs, quick, device, volumes,
 };
 
 root.SetAction((parseResult, cancellationToken) =>
 {
+    if (parseResult.GetValue(volumes))
+    {
+        var volumeClock = Stopwatch.StartNew();
+        var preset3d = parseResult.GetValue(quick) ? VolumeStudyOptions.Quick : new VolumeStudyOptions();
+        var volumeOptions = preset3d with
+        {
+            Seed = parseResult.GetValue(seed),
+            OutputDirectory = parseResult.GetResult(output) is null ? preset3d.OutputDirectory : parseResult.GetValue(output)!,
+            Epochs = parseResult.GetValue(epochs) ?? preset3d.Epochs,
+        };
+        var volumeProgress = new InlineProgress<string>(line => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{volumeClock.Elapsed:mm\\:ss}] {line}")));
+        Console.WriteLine(VolumeStudy.Run(volumeOptions, volumeProgress, cancellationToken));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done in {volumeClock.Elapsed.TotalSeconds:F0} s."));
+        return System.Threading.Tasks.Task.FromResult(0);
+    }
+
     var preset = parseResult.GetValue(quick) ? StudyOptions.Quick : new StudyOptions();
     var options = preset with
     {

@@ -12,6 +12,7 @@ GettingStarted.Run();
 ModelAdapters.Run();
 Concepts.Run();
 Plotting.Run();
+Volumes.Run();
 if (images is not null)
 {
     Directory.CreateDirectory(images);

@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Uqlib.Scores;
+
+/// <summary>
+/// KL matching (Hendrycks et al. 2022, "Scaling out-of-distribution detection for real-world settings"): one template per class, the mean
+/// probability vector of the fitting samples predicted as that class; a sample's score is its smallest KL divergence to a template.
+/// </summary>
+/// <remarks>
+/// Fit on in-distribution validation (or training) probabilities; classes never predicted there get no template and are left out of
+/// the minimum (<see cref="TemplateClasses"/> says which have one). Scores are float64, higher = more out of distribution; KL uses
+/// 0 log 0 = 0, and a template entry of exactly 0 counts as the smallest double (5e−324), so KL stays finite. Immutable and thread-safe; it owns its templates, exposed only as copies.
+/// </remarks>
+public sealed class KlMatching : IDisposable
+{
+    private readonly Tensor _templates;
+    private readonly int[] _classes;
+    private bool _disposed;
+
+    private KlMatching(Tensor templates, int[] classes, int classCount)
+    {
+        _templates = templates;
+        _classes = classes;
+        ClassCount = classCount;
+    }
+
+    /// <summary>Gets the number of classes C.</summary>
+    public int ClassCount { get; }
+
+    /// <summary>Gets the classes that have a template (predicted at least once in the fitting data), in increasing order.</summary>
+    public IReadOnlyList<int> TemplateClasses => _classes;
+
+    /// <summary>Gets a copy of the templates <c>(T, C)</c>, float64, one row per entry of <see cref="TemplateClasses"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The object has been disposed.</exception>
+    public Tensor Templates
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _templates.clone();
+        }
+    }
+
+    /// <summary>Fits the class templates on in-distribution probabilities.</summary>
+    /// <param name="probabilities">Class probabilities <c>(N, C)</c> of in-distribution samples.</param>
+    /// <returns>The fitted templates; the caller disposes them.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="probabilities"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="probabilities"/> is empty, not 2-D, or holds NaN, infinite or out-of-range values.</exception>
+    public static KlMatching Fit(Tensor probabilities)
+    {
+        Preconditions.Tensor(probabilities, nameof(probabilities), 2, 2);
+        ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
+        using var scope = torch.NewDisposeScope();
+        var p = probabilities.to(ScalarType.Float64).cpu();
+        int classes = (int)p.shape[1];
+        var predicted = p.argmax(1);
+        var counts = torch.bincount(predicted, minlength: classes).to(ScalarType.Float64);
+        var sums = torch.zeros(classes, classes, ScalarType.Float64).index_add_(0, predicted, p, 1);
+        var present = counts.gt(0).nonzero().flatten();
+        var templates = sums.index_select(0, present).div(counts.index_select(0, present).unsqueeze(1));
+        var used = Array.ConvertAll(present.data<long>().ToArray(), c => (int)c);
+        return new KlMatching(templates.to(probabilities.device).MoveToOuterDisposeScope(), used, classes);
+    }
+
+    /// <summary>Scores samples by their smallest KL divergence KL(p ‖ d_k) to a class template.</summary>
+    /// <param name="probabilities">Class probabilities <c>(N, C)</c> with the fitted C.</param>
+    /// <returns>Scores <c>(N)</c>, float64, at least 0; the caller disposes them.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="probabilities"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="probabilities"/> is empty, not 2-D, has another number of classes, or holds NaN, infinite or out-of-range values.</exception>
+    /// <exception cref="ObjectDisposedException">The object has been disposed.</exception>
+    public Tensor Score(Tensor probabilities)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Preconditions.Tensor(probabilities, nameof(probabilities), 2, 2);
+        if (probabilities.shape[1] != ClassCount)
+        {
+            throw new ArgumentException($"probabilities must have the {ClassCount} classes fitted; found {probabilities.shape[1]}.", nameof(probabilities));
+        }
+
+        ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
+        using var scope = torch.NewDisposeScope();
+        var p = probabilities.to(ScalarType.Float64, _templates.device);
+
+        // KL(p ‖ d_k) = Σ p log p − Σ p log d_k: one (N, C) × (C, T) product for every template.
+        var selfTerm = p.xlogy(p).sum(1, keepdim: true);
+        var cross = p.matmul(_templates.clamp_min(double.Epsilon).log().T);
+        return selfTerm.sub(cross).min(1).values.clamp_min(0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Releases the templates.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _templates.Dispose();
+    }
+}
