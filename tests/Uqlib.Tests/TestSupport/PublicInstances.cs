@@ -46,6 +46,7 @@ internal static class PublicInstances
         [typeof(RelativeMahalanobisEstimator)] = () => Fitted(new RelativeMahalanobisEstimator(Model())),
         [typeof(KnnEstimator)] = () => Fitted(new KnnEstimator(Model(), new KnnOptions { K = 2 })),
         [typeof(VimEstimator)] = () => Fitted(new VimEstimator(Model(), Weight())),
+        [typeof(Uqlib.Scores.KlMatching)] = () => Uqlib.Scores.KlMatching.Fit(torch.full(4, 3, 1.0 / 3)),
     };
 
     /// <summary>Gets a factory for public types other than the disposable ones: instances to call methods on, and arguments.</summary>
