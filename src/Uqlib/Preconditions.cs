@@ -223,6 +223,242 @@ internal static class Preconditions
         }
     }
 
+    /// <summary>Checks a regression tensor: not null, rank 1 or 2 (<c>(N)</c> or <c>(N, D)</c>), not empty, floating point and finite.</summary>
+    public static void RegressionValues(Tensor? value, string name)
+    {
+        Tensor(value, name, 1, 2);
+        if (value!.numel() == 0)
+        {
+            throw new ArgumentException($"{name} is empty: it has no values (shape {ShapeText(value)}).", name);
+        }
+
+        Finite(value, name);
+    }
+
+    /// <summary>Checks that <paramref name="second"/> has exactly the shape of <paramref name="first"/>.</summary>
+    public static void SameShape(Tensor first, string firstName, Tensor? second, string secondName)
+    {
+        ArgumentNullException.ThrowIfNull(second, secondName);
+        if (!first.shape.AsSpan().SequenceEqual(second.shape))
+        {
+            throw new ArgumentException(
+                $"{secondName} has shape {ShapeText(second)} but {firstName} has shape {ShapeText(first)}; they must match.",
+                secondName);
+        }
+    }
+
+    /// <summary>Checks that every value of a finite tensor is strictly positive, reporting how many are not and the first one.</summary>
+    public static void PositiveValues(Tensor value, string name)
+    {
+        using var scope = torch.NewDisposeScope();
+        var bad = value.le(0);
+        if (!bad.any().item<bool>())
+        {
+            return;
+        }
+
+        var count = bad.sum().item<long>();
+        var flat = bad.flatten().nonzero()[0, 0].item<long>();
+        var rowWidth = Math.Max(1, value.numel() / value.shape[0]);
+        var found = value.flatten()[flat].ToDouble();
+        throw new ArgumentException(
+            string.Create(CultureInfo.InvariantCulture,
+                $"{name} must be strictly positive; found {count} value{(count == 1 ? string.Empty : "s")} ≤ 0 (first at row {flat / rowWidth}: {found})."),
+            name);
+    }
+
+    /// <summary>Checks a mean, a variance and targets of one shape: finite, non-empty, variance strictly positive.</summary>
+    public static void Gaussian(Tensor? mean, Tensor? variance, Tensor? targets)
+    {
+        RegressionValues(mean, nameof(mean));
+        SameShape(mean!, nameof(mean), variance, nameof(variance));
+        RegressionValues(variance, nameof(variance));
+        PositiveValues(variance!, nameof(variance));
+        SameShape(mean!, nameof(mean), targets, nameof(targets));
+        RegressionValues(targets, nameof(targets));
+    }
+
+    /// <summary>Checks spans of one length, non-empty and finite, with a strictly positive variance.</summary>
+    public static void Gaussian(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets)
+    {
+        RegressionValues(mean, nameof(mean));
+        SameLength(mean, nameof(mean), variance, nameof(variance));
+        SameLength(mean, nameof(mean), targets, nameof(targets));
+        Finite(variance, nameof(variance));
+        Finite(targets, nameof(targets));
+        PositiveValues(variance, nameof(variance));
+    }
+
+    /// <summary>Checks a regression span: not empty and finite.</summary>
+    public static void RegressionValues(ReadOnlySpan<double> value, string name)
+    {
+        if (value.IsEmpty)
+        {
+            throw new ArgumentException($"{name} is empty: it has no values.", name);
+        }
+
+        Finite(value, name);
+    }
+
+    /// <summary>Checks that two spans of numbers have the same length.</summary>
+    public static void SameLength(ReadOnlySpan<double> first, string firstName, ReadOnlySpan<double> second, string secondName)
+    {
+        if (first.Length != second.Length)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{secondName} has {second.Length} values but {firstName} has {first.Length}; they must match."),
+                secondName);
+        }
+    }
+
+    /// <summary>Checks that every value of a span is strictly positive.</summary>
+    public static void PositiveValues(ReadOnlySpan<double> value, string name)
+    {
+        var count = 0;
+        var first = -1;
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (!(value[i] > 0))
+            {
+                count++;
+                if (first < 0)
+                {
+                    first = i;
+                }
+            }
+        }
+
+        if (count > 0)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{name} must be strictly positive; found {count} value{(count == 1 ? string.Empty : "s")} ≤ 0 (first at index {first}: {value[first]})."),
+                name);
+        }
+    }
+
+    /// <summary>Checks a miscoverage level α in the open interval (0, 1).</summary>
+    public static double Alpha(double alpha, string name)
+    {
+        if (!(alpha > 0 && alpha < 1))
+        {
+            throw new ArgumentOutOfRangeException(name, alpha,
+                string.Create(CultureInfo.InvariantCulture, $"{name} must be in the open interval (0, 1); found {alpha}."));
+        }
+
+        return alpha;
+    }
+
+
+    /// <summary>Checks a per-pixel/voxel map <c>(N, H, W)</c> or <c>(N, D, H, W)</c>: not null, of rank 3 or 4, not empty, floating point and finite.</summary>
+    public static void Map(Tensor? map, string name)
+    {
+        ArgumentNullException.ThrowIfNull(map, name);
+        var rank = map.IsInvalid ? -1 : (int)map.dim();
+        if (rank is not (-1 or 3 or 4))
+        {
+            throw new ArgumentException(
+                $"{name} must be a per-pixel map (N, H, W) or a per-voxel map (N, D, H, W); found shape {ShapeText(map)}"
+                + (rank == 5 ? " (a model output (N, C, D, H, W)? reduce the class dimension first, e.g. with SegmentationScores.EntropyMap)." : "."),
+                name);
+        }
+
+        Tensor(map, name, 3, 4);
+        NotEmpty(map, name);
+        Finite(map, name);
+    }
+
+    /// <summary>Checks a binary mask of exactly the shape of <paramref name="map"/> (bool, or numbers equal to 0 or 1).</summary>
+    public static void MaskLike(Tensor map, string mapName, Tensor? mask, string name)
+    {
+        ArgumentNullException.ThrowIfNull(mask, name);
+        if (mask.IsInvalid)
+        {
+            throw new ObjectDisposedException(name, $"{name} has been disposed.");
+        }
+
+        if (!map.shape.AsSpan().SequenceEqual(mask.shape))
+        {
+            var hint = mask.dim() != map.dim()
+                ? string.Create(CultureInfo.InvariantCulture, $" ({mask.dim() - 1}-D {name} against a {map.dim() - 1}-D {mapName})")
+                : string.Empty;
+            throw new ArgumentException(
+                $"{name} has shape {ShapeText(mask)} but {mapName} has shape {ShapeText(map)}{hint}; they must match.",
+                name);
+        }
+
+        if (mask.device_type != map.device_type || mask.device_index != map.device_index)
+        {
+            throw new ArgumentException($"{name} is on {mask.device} but {mapName} is on {map.device}; they must be on one device.", name);
+        }
+
+        BinaryMask(mask, name);
+    }
+
+    /// <summary>Checks a stack of members' (or augmentations') masks <c>(M, N, H, W)</c> or <c>(M, N, D, H, W)</c> with M ≥ 2.</summary>
+    public static void MemberMasks(Tensor? masks, string name)
+    {
+        ArgumentNullException.ThrowIfNull(masks, name);
+        if (masks.IsInvalid)
+        {
+            throw new ObjectDisposedException(name, $"{name} has been disposed.");
+        }
+
+        if (masks.dim() is not (4 or 5))
+        {
+            throw new ArgumentException(
+                $"{name} must stack the members' masks as (M, N, H, W) or (M, N, D, H, W); found shape {ShapeText(masks)}.", name);
+        }
+
+        if (masks.shape[0] < 2)
+        {
+            throw new ArgumentException(
+                $"{name} must hold at least 2 members (dimension 0) to measure their disagreement; found shape {ShapeText(masks)}.", name);
+        }
+
+        NotEmpty(masks, name);
+        BinaryMask(masks, name);
+    }
+
+    /// <summary>Checks that no dimension of a tensor is 0.</summary>
+    public static void NotEmpty(Tensor value, string name)
+    {
+        if (value.numel() == 0)
+        {
+            throw new ArgumentException($"{name} is empty: it has no values (shape {ShapeText(value)}).", name);
+        }
+    }
+
+    /// <summary>Checks that a tensor is a binary mask: bool, or integer or floating-point values all equal to 0 or 1.</summary>
+    public static void BinaryMask(Tensor mask, string name)
+    {
+        if (mask.dtype == ScalarType.Bool)
+        {
+            return;
+        }
+
+        if (mask.dtype is ScalarType.ComplexFloat32 or ScalarType.ComplexFloat64)
+        {
+            throw new ArgumentException($"{name} must be a binary mask (bool, or 0 and 1); found dtype {mask.dtype}.", name);
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var bad = mask.ne(0).logical_and_(mask.ne(1));
+        if (!bad.any().item<bool>())
+        {
+            return;
+        }
+
+        var count = bad.sum().item<long>();
+        var flat = bad.flatten().nonzero()[0, 0].item<long>();
+        var found = mask.flatten()[flat].ToDouble();
+        throw new ArgumentException(
+            string.Create(CultureInfo.InvariantCulture,
+                $"{name} must be a binary mask (bool, or values 0 and 1); found {count} other value{(count == 1 ? string.Empty : "s")} (first at flat index {flat}: {found})."),
+            name);
+    }
+
     public static string ShapeText(Tensor value)
     {
         return "(" + string.Join(", ", value.shape) + ")";

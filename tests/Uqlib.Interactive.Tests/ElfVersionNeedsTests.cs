@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using FluentAssertions;
+using Uqlib.Build;
 using Xunit;
 
 namespace Uqlib.Interactive.Tests;
@@ -11,7 +12,7 @@ public sealed class ElfVersionNeedsTests
     private static readonly HashSet<string> Glibcxx32 = new(StringComparer.Ordinal) { "GLIBCXX_3.4.32" };
 
     /// <summary>TorchSharp 0.107's native library as NuGet delivers it (unpatched).</summary>
-    private static byte[] OriginalLibTorchSharp()
+    internal static byte[] OriginalLibTorchSharp()
     {
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");

@@ -1,5 +1,6 @@
 using System;
 using TorchSharp;
+using Uqlib.Calibration;
 using static TorchSharp.torch;
 
 namespace Uqlib.Augmentation;
@@ -9,26 +10,13 @@ namespace Uqlib.Augmentation;
 /// f_k(β) = mean_i [logsumexp_c(β·m_kic) − β·m_kiy], the negative log-likelihood of softmax(β·m_k).
 /// </summary>
 /// <remarks>
-/// f is convex in β: f′(β) = mean_i (E_p[m_ki] − m_kiy) and f″(β) = mean_i Var_p[m_ki] ≥ 0 under p = softmax(β·m_ki). A Newton
-/// iteration on f′ = 0, safeguarded by a bracket [lo, hi] that every evaluated point narrows (a step leaving it is replaced by
-/// bisection), converges in a few iterations (the NLL exact to rounding, β to about 10⁻¹⁰ relative), for all K candidates in one batched pass. Rows are shifted by
+/// The problem of <see cref="InverseTemperatureSearch"/>, whose safeguarded Newton rules drive every candidate; the derivatives of all K
+/// candidates are evaluated in one batched pass per iteration (any device). Rows are shifted by
 /// their maximum (d = m − max_c m ≤ 0), which turns the log-sum-exp into log Σ exp(β·d) with no overflow for β &gt; 0.
 /// Internal and unchecked: callers validate shapes, finiteness and labels.
 /// </remarks>
 internal static class BatchedTemperature
 {
-    /// <summary>The largest number of safeguarded Newton iterations; convergence takes far fewer.</summary>
-    public const int MaxIterations = 200;
-
-    /// <summary>Relative change of β (or bracket width) below which an iteration has converged.</summary>
-    public const double RelativeTolerance = 1e-14;
-
-    /// <summary>
-    /// Relative Newton step below which the step is taken and the iteration ends: by quadratic convergence the new β is then exact to
-    /// about the square of this times the curvature ratio (10⁻¹⁰ relative or better), and f there is f + g·Δ/2 up to O(Δ³).
-    /// </summary>
-    public const double NewtonAcceptance = 1e-5;
-
     /// <summary>
     /// Fits β for every candidate of a float64 (K, N, C) log-probability tensor, chunked over K so that no temporary holds more than
     /// about <paramref name="chunkElements"/> elements.
@@ -75,59 +63,51 @@ internal static class BatchedTemperature
     }
 
     /// <summary>
-    /// The batched safeguarded Newton iteration on rows already shifted by <see cref="Shift"/>. Returns β (K) and f(β) (K), f evaluated
-    /// at exactly the returned β. Tensors are created in the caller's dispose scope.
+    /// Fits β for each candidate of rows already shifted by <see cref="Shift"/>: one <see cref="InverseTemperatureSearch"/> per candidate,
+    /// all evaluated at once by one batched <see cref="Evaluate"/> per iteration. Returns β (K) and f(β) (K), f at exactly the returned β,
+    /// as float64 tensors on the device of <paramref name="shifted"/>, in the caller's dispose scope.
     /// </summary>
     public static (Tensor Beta, Tensor Nll) FitShifted(Tensor shifted, Tensor atLabel, Tensor initialBeta, double minBeta, double maxBeta)
     {
-        var k = shifted.shape[0];
-        var options = (dtype: ScalarType.Float64, device: shifted.device);
-        var beta = initialBeta.to(ScalarType.Float64).clamp(minBeta, maxBeta);
-        var lo = torch.full(k, minBeta, options.dtype, options.device);
-        var hi = torch.full(k, maxBeta, options.dtype, options.device);
-        var done = torch.zeros(k, ScalarType.Bool, options.device);
-        var nll = torch.zeros(k, options.dtype, options.device);
-        for (var iteration = 0; iteration < MaxIterations; iteration++)
+        var k = (int)shifted.shape[0];
+        var searches = new InverseTemperatureSearch[k];
+        var start = ToArray(initialBeta);
+        for (var j = 0; j < k; j++)
+        {
+            searches[j] = new InverseTemperatureSearch(start[j], minBeta, maxBeta);
+        }
+
+        var beta = new double[k];
+        var nll = new double[k];
+        var remaining = k;
+        while (remaining > 0)
         {
             using var step = torch.NewDisposeScope();
-            var (f, g, h) = Evaluate(shifted, atLabel, beta);
-
-            // Every evaluated point narrows the bracket around the root of the increasing f′.
-            var below = g.lt(0);
-            var above = g.gt(0);
-            lo = torch.where(below, torch.maximum(lo, beta), lo).MoveToOuterDisposeScope();
-            hi = torch.where(above, torch.minimum(hi, beta), hi).MoveToOuterDisposeScope();
-
-            var newton = beta.sub(g.div(h));
-            var inside = newton.gt(lo).logical_and_(newton.lt(hi)).logical_and_(newton.isfinite());
-            var scale = beta.abs().clamp_min(minBeta);
-            var accept = inside.logical_and(newton.sub(beta).abs_().le(scale.mul(NewtonAcceptance))).logical_and_(done.logical_not());
-            var next = torch.where(inside, newton, lo.add(hi).mul_(0.5));
-
-            // A step past a bound nobody has evaluated yet goes to the bound itself, where the optimum may lie.
-            var toMax = below.logical_and(newton.ge(maxBeta)).logical_and_(hi.ge(maxBeta));
-            var toMin = above.logical_and(newton.le(minBeta)).logical_and_(lo.le(minBeta));
-            next = torch.where(toMax, torch.full_like(next, maxBeta), torch.where(toMin, torch.full_like(next, minBeta), next));
-
-            var converged = g.eq(0)
-                .logical_or_(next.sub(beta).abs_().le(scale.mul(RelativeTolerance)))
-                .logical_or_(hi.sub(lo).le(hi.mul(RelativeTolerance)))
-                .logical_or_(beta.ge(maxBeta).logical_and_(g.le(0)))
-                .logical_or_(beta.le(minBeta).logical_and_(g.ge(0)));
-
-            // Elements already done keep their β and f; newly converged ones keep the β they were evaluated at.
-            var finished = done.logical_or(converged).logical_or_(accept);
-            var accepted = f.add(g.mul(newton.sub(beta)).mul_(0.5));
-            nll = torch.where(done, nll, torch.where(accept, accepted, f)).MoveToOuterDisposeScope();
-            beta = torch.where(accept, newton, torch.where(finished, beta, next)).MoveToOuterDisposeScope();
-            done = finished.MoveToOuterDisposeScope();
-            if (done.all().item<bool>())
+            for (var j = 0; j < k; j++)
             {
-                break;
+                beta[j] = searches[j].Beta;
+            }
+
+            var (f, g, h) = Evaluate(shifted, atLabel, torch.tensor(beta, ScalarType.Float64, shifted.device));
+            var (fs, gs, hs) = (ToArray(f), ToArray(g), ToArray(h));
+            for (var j = 0; j < k; j++)
+            {
+                ref var search = ref searches[j];
+                if (!search.Done)
+                {
+                    search.Update(fs[j], gs[j], hs[j]);
+                    remaining -= search.Done ? 1 : 0;
+                }
             }
         }
 
-        return (beta, nll);
+        for (var j = 0; j < k; j++)
+        {
+            beta[j] = searches[j].Beta;
+            nll[j] = searches[j].Nll;
+        }
+
+        return (torch.tensor(beta, ScalarType.Float64, shifted.device), torch.tensor(nll, ScalarType.Float64, shifted.device));
     }
 
     /// <summary>f(β), f′(β) and f″(β) for each candidate, from one exponential over the shifted rows.</summary>
@@ -144,6 +124,12 @@ internal static class BatchedTemperature
         var g = mean.sub(atLabel).mean(new long[] { 1 });
         var h = s2.div_(s0).sub_(mean.mul(mean)).clamp_min_(0).mean(new long[] { 1 });
         return (f, g, h);
+    }
+
+    private static double[] ToArray(Tensor values)
+    {
+        using var cpu = values.to(ScalarType.Float64).cpu().contiguous();
+        return cpu.data<double>().ToArray();
     }
 
     private static void Copy(Tensor values, double[] target, long start)

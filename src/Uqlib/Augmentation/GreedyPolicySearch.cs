@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading;
 using TorchSharp;
+using Uqlib.Calibration;
 using static TorchSharp.torch;
 
 namespace Uqlib.Augmentation;
@@ -262,7 +263,7 @@ public static class GreedyPolicySearch
         var beta = betaTensor.ToDouble();
         var logLikelihood = policy.gather(1, labels.view(-1, 1)).mean().ToDouble();
         var accuracy = policy.argmax(1).eq(labels).to(ScalarType.Float64).mean().ToDouble();
-        var ece = TopLabelEce.Compute(policy.mul(beta).softmax(1), labels);
+        var ece = CalibrationMetrics.Ece(policy.mul(beta).softmax(1), labels);
         return (beta, -nll.ToDouble(), logLikelihood, accuracy, ece);
     }
 

@@ -1,17 +1,16 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Uqlib.Calibration;
 
 namespace Uqlib.Augmentation;
 
 /// <summary>
 /// The CPU hot path of the greedy search, one candidate at a time on managed spans (the candidate's N·C values stay in cache across the
-/// Newton iterations): the running mixture, the row shift and the safeguarded Newton fit of β = 1/T, with the same rules as
-/// <see cref="BatchedTemperature.FitShifted"/>. Exponentials and logarithms are vectorised (<see cref="Vector256"/>). Unchecked.
+/// Newton iterations): the running mixture, the row shift and the evaluations that drive <see cref="InverseTemperatureSearch"/>. Exponentials and logarithms are vectorised (<see cref="Vector256"/>). Unchecked.
 /// </summary>
 internal static class SpanKernels
 {
-
     /// <summary>result = log(exp(weighted) + exp(candidate)) − logT, elementwise (the mixture log(((t−1)·π_P + π_s)/t)).</summary>
     public static void Mixture(ReadOnlySpan<double> weighted, ReadOnlySpan<double> candidate, double logT, Span<double> result)
     {
@@ -61,61 +60,18 @@ internal static class SpanKernels
         }
     }
 
-    /// <summary>The safeguarded Newton fit of β for one candidate's shifted rows; returns β and f(β) evaluated at exactly that β.</summary>
+    /// <summary>Fits β for one candidate's shifted rows by <see cref="InverseTemperatureSearch"/>; returns β and f(β) at exactly that β.</summary>
     public static (double Beta, double Nll) Fit(ReadOnlySpan<double> shifted, ReadOnlySpan<double> atLabel, int classes, double start,
         double minBeta, double maxBeta, Span<double> scratch)
     {
-        var beta = Math.Clamp(start, minBeta, maxBeta);
-        var lo = minBeta;
-        var hi = maxBeta;
-        var f = 0.0;
-        var evaluated = beta;
-        for (var iteration = 0; iteration < BatchedTemperature.MaxIterations; iteration++)
+        var search = new InverseTemperatureSearch(start, minBeta, maxBeta);
+        while (!search.Done)
         {
-            evaluated = beta;
-            (f, var g, var h) = Evaluate(shifted, atLabel, classes, beta, scratch);
-            if (g < 0)
-            {
-                lo = Math.Max(lo, beta);
-            }
-            else if (g > 0)
-            {
-                hi = Math.Min(hi, beta);
-            }
-
-            var newton = beta - (g / h);
-            var inside = newton > lo && newton < hi && double.IsFinite(newton);
-            var scale = Math.Max(Math.Abs(beta), minBeta);
-            if (inside && Math.Abs(newton - beta) <= scale * BatchedTemperature.NewtonAcceptance)
-            {
-                // Quadratic convergence: after this step β is exact to about Δ² (relative); f there is f + g·Δ/2 up to O(Δ³).
-                return (newton, f + (0.5 * g * (newton - beta)));
-            }
-
-            var next = inside ? newton : 0.5 * (lo + hi);
-            if (g < 0 && newton >= maxBeta && hi >= maxBeta)
-            {
-                next = maxBeta;
-            }
-            else if (g > 0 && newton <= minBeta && lo <= minBeta)
-            {
-                next = minBeta;
-            }
-
-            var converged = g == 0
-                || Math.Abs(next - beta) <= scale * BatchedTemperature.RelativeTolerance
-                || hi - lo <= hi * BatchedTemperature.RelativeTolerance
-                || (beta >= maxBeta && g <= 0)
-                || (beta <= minBeta && g >= 0);
-            if (converged)
-            {
-                break;
-            }
-
-            beta = next;
+            var (f, g, h) = Evaluate(shifted, atLabel, classes, search.Beta, scratch);
+            search.Update(f, g, h);
         }
 
-        return (evaluated, f);
+        return (search.Beta, search.Nll);
     }
 
     /// <summary>f(β), f′(β), f″(β) for one candidate: the mean over rows of log Σ e, E[d] − d_y and Var[d] under softmax(β·d).</summary>

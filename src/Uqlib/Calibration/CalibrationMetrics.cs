@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using TorchSharp;
+using Uqlib.Evaluation;
 using static TorchSharp.torch;
 
 namespace Uqlib.Calibration;
@@ -47,14 +48,14 @@ public static class CalibrationMetrics
         return Binning.EqualWidth(confidence, correct, bins).Ece();
     }
 
-    /// <summary>The ECE with a seeded bootstrap percentile confidence interval: the samples are resampled with replacement and the ECE recomputed (Efron &amp; Tibshirani 1993).</summary>
+    /// <summary>The ECE with a seeded bootstrap percentile confidence interval: the samples are resampled with replacement and the ECE recomputed (Efron &amp; Tibshirani 1993), by the engine of <see cref="Bootstrap"/> (in parallel; resample b has its own generator, so the interval does not depend on the parallelism).</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
     /// <param name="bins">The number of equal-width bins, at least 1.</param>
     /// <param name="resamples">The number of bootstrap resamples, at least 10.</param>
     /// <param name="level">The confidence level, in (0, 1).</param>
     /// <param name="seed">The seed of the resampling; the same seed gives the same interval.</param>
-    /// <param name="progress">Receives the number of resamples done, or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the number of resamples done so far (about every 1%, and at the end; from worker threads), or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the resampling.</param>
     /// <returns>The ECE and its interval.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
@@ -80,13 +81,10 @@ public static class CalibrationMetrics
 
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         var n = confidence.Length;
-        var estimates = new double[resamples];
-        var sampleConfidence = new double[n];
-        var sampleCorrect = new double[n];
-        var random = new Random(seed);
-        for (var r = 0; r < resamples; r++)
+        var options = new BootstrapOptions { Resamples = resamples, ConfidenceLevel = level, Seed = seed };
+        var replicates = Bootstrap.Run(options, progress, cancellationToken, () => (new double[n], new double[n]), (random, buffers) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            var (sampleConfidence, sampleCorrect) = buffers;
             for (var i = 0; i < n; i++)
             {
                 var k = random.Next(n);
@@ -94,16 +92,10 @@ public static class CalibrationMetrics
                 sampleCorrect[i] = correct[k];
             }
 
-            estimates[r] = Binning.EqualWidth(sampleConfidence, sampleCorrect, bins).Ece();
-            progress?.Report(r + 1);
-        }
-
-        Array.Sort(estimates);
-        return new EceInterval(
-            Binning.EqualWidth(confidence, correct, bins).Ece(),
-            Quantile(estimates, (1 - level) / 2),
-            Quantile(estimates, (1 + level) / 2),
-            level);
+            return Binning.EqualWidth(sampleConfidence, sampleCorrect, bins).Ece();
+        });
+        var result = Bootstrap.Summarise(Binning.EqualWidth(confidence, correct, bins).Ece(), replicates, level);
+        return new EceInterval(result.Estimate, result.Ci.Lower, result.Ci.Upper, level);
     }
 
     /// <summary>The adaptive (equal-mass) calibration error: top-label confidence in bins holding equal numbers of samples (Nixon et al. 2019, "Measuring calibration in deep learning").</summary>
@@ -302,15 +294,6 @@ public static class CalibrationMetrics
         }
 
         return sum / labels.Length;
-    }
-
-    /// <summary>The linearly interpolated quantile of sorted values (NumPy's default "linear" method).</summary>
-    private static double Quantile(double[] sorted, double q)
-    {
-        var position = q * (sorted.Length - 1);
-        var lower = (int)Math.Floor(position);
-        var upper = Math.Min(lower + 1, sorted.Length - 1);
-        return sorted[lower] + ((sorted[upper] - sorted[lower]) * (position - lower));
     }
 
     private static double ClasswiseCore(ReadOnlySpan<double> probabilities, int classes, ReadOnlySpan<int> labels, int bins)

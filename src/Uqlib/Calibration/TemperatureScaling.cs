@@ -12,9 +12,9 @@ namespace Uqlib.Calibration;
 /// <summary>Temperature scaling: calibrated probabilities softmax(z / T) with one temperature T &gt; 0 minimising the validation negative log-likelihood.</summary>
 /// <remarks>
 /// <para>Guo et al. 2017, "On calibration of modern neural networks". The NLL is convex in β = 1/T (its second derivative is the mean
-/// variance of the logits under softmax(βz)), so the fit solves dNLL/dβ = 0 exactly by Halley's method (Newton's with the third derivative, which the
-/// same pass over the data gives) safeguarded by a bracket and bisection, to machine precision, in two to five passes over the data (large sets start from
-/// the solution on every 8th sample). Dividing by T &gt; 0 never changes the predicted class.</para>
+/// variance of the logits under softmax(βz)), so the fit solves dNLL/dβ = 0 by the library's one temperature solver, a Newton iteration
+/// safeguarded by a bracket and bisection, to about 10⁻¹⁰ relative, in a few passes over the data (large sets start from the solution on
+/// every 8th sample). Dividing by T &gt; 0 never changes the predicted class.</para>
 /// <para>A binary single-logit model's logit z is treated as the two class logits (0, z), giving σ(z / T). An immutable value; thread-safe.</para>
 /// </remarks>
 public sealed class TemperatureScaling : ICalibrator
@@ -133,7 +133,7 @@ public sealed class TemperatureScaling : ICalibrator
         });
     }
 
-    /// <summary>Finds β in [betaMin, betaMax] minimising f(β) = mean(logsumexp(β zᵢ) − β zᵢ,yᵢ): Halley's method on f′ = 0, safeguarded by a bracket.</summary>
+    /// <summary>Finds β in [betaMin, betaMax] minimising f(β) = mean(logsumexp(β zᵢ) − β zᵢ,yᵢ), by <see cref="InverseTemperatureSearch"/> over spans.</summary>
     /// <param name="logits">Row-major float64 logits, N × <paramref name="classes"/>.</param>
     /// <param name="labels">The N labels.</param>
     /// <param name="classes">The number of classes C.</param>
@@ -146,7 +146,7 @@ public sealed class TemperatureScaling : ICalibrator
         if (labels.Length >= WarmStartRows)
         {
             // Start from the solution on every 8th row: within sampling error (about 1%) of the answer, so that the full data
-            // needs two Halley steps instead of four.
+            // needs two or three Newton steps instead of five or more.
             var rows = labels.Length / 8;
             var sample = new T[rows * classes];
             var sampleLabels = new long[rows];
@@ -181,77 +181,25 @@ public sealed class TemperatureScaling : ICalibrator
             labelMinusMax += double.CreateTruncating(row[(int)labels[i]]) - max;
         }
 
-        // f′(β) = mean(E_p[z] − z_y) is increasing (f″ = mean Var_p[z] ≥ 0); its root is the minimiser.
+        // f(β) = mean(log Σ exp(β(z − max z))) − β·mean(z_y − max z); f′ = mean(E_p[z]) − that mean; f″ = mean(Var_p[z]).
         var target = labelMinusMax / n;
-        double lo = betaMin, hi = betaMax;
-        bool loChecked = false, hiChecked = false;
-        var beta = Math.Clamp(start, betaMin, betaMax);
-        var previousStep = double.NaN;
-        for (var iteration = 0; iteration < 200; iteration++)
+        var search = new InverseTemperatureSearch(start, betaMin, betaMax);
+        while (!search.Done)
         {
-            var (mean, variance, skew) = Moments(logits, rowMax, classes, beta);
-            var gradient = mean - target;
-            if (gradient == 0)
-            {
-                return beta;
-            }
-
-            if (gradient < 0)
-            {
-                if (beta == betaMax)
-                {
-                    return betaMax;
-                }
-
-                lo = beta;
-                loChecked = true;
-            }
-            else
-            {
-                if (beta == betaMin)
-                {
-                    return betaMin;
-                }
-
-                hi = beta;
-                hiChecked = true;
-            }
-
-            // Halley's step for g = f′ (g′ = f″, g″ = f‴): cubic convergence, one pass over the data per step.
-            var denominator = (2 * variance * variance) - (gradient * skew);
-            var next = variance > 0 && denominator > 0 ? beta - (2 * gradient * variance / denominator) : double.NaN;
-            var converging = next > lo && next < hi;
-            if (!converging)
-            {
-                // The step leaves the bracket: test an unchecked bound first, else bisect on a log scale.
-                next = gradient < 0 && !hiChecked ? betaMax
-                    : gradient > 0 && !loChecked ? betaMin
-                    : Math.Sqrt(lo * hi);
-            }
-
-            // Halley's error shrinks as the cube of the step, e' ≈ K·s³: stop once the step is 1e-7 of β, or once K (estimated from
-            // the last two steps, at least 1) times the cube of a step below 1e-5 is under 1e-16 — below rounding either way.
-            var step = Math.Abs(next - beta) / beta;
-            var cubic = Math.Max(1.0, double.IsNaN(previousStep) ? 1.0 : step / (previousStep * previousStep * previousStep));
-            if ((converging && (step <= 1e-7 || (step <= 1e-5 && cubic * step * step * step <= 1e-16)))
-                || (loChecked && hiChecked && hi - lo <= 4e-16 * hi))
-            {
-                return next;
-            }
-
-            previousStep = converging ? step : double.NaN;
-            beta = next;
+            var beta = search.Beta;
+            var (logSum, mean, variance) = Moments(logits, rowMax, classes, beta);
+            search.Update(logSum - (beta * target), mean - target, variance);
         }
 
-        return beta;
+        return search.Beta;
     }
 
-    /// <summary>Returns the mean over samples of the mean, variance and third central moment of z under softmax(βz): f′ + mean(z_y − max z), f″ and f‴.</summary>
-    private static (double Mean, double Variance, double Skew) Moments<T>(ReadOnlySpan<T> logits, double[] rowMax, int classes, double beta)
+    /// <summary>Returns the mean over samples of log Σ exp(β(z − max z)), and of the mean and variance of z − max z under softmax(βz).</summary>
+    private static (double LogSum, double Mean, double Variance) Moments<T>(ReadOnlySpan<T> logits, double[] rowMax, int classes, double beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var n = rowMax.Length;
-        double mean = 0, variance = 0, skew = 0;
+        double logSum = 0, mean = 0, variance = 0;
         var vBeta = Vector256.Create(beta);
         for (var i = 0; i < n; i++)
         {
@@ -259,7 +207,6 @@ public sealed class TemperatureScaling : ICalibrator
             var s0v = Vector256<double>.Zero;
             var s1v = Vector256<double>.Zero;
             var s2v = Vector256<double>.Zero;
-            var s3v = Vector256<double>.Zero;
             var c = 0;
             if (typeof(T) == typeof(float))
             {
@@ -267,8 +214,8 @@ public sealed class TemperatureScaling : ICalibrator
                 for (; c <= classes - 8; c += 8)
                 {
                     var wide = Vector256.Create(row.Slice(c, 8));
-                    Accumulate(Vector256.WidenLower(wide) - vMax, vBeta, ref s0v, ref s1v, ref s2v, ref s3v);
-                    Accumulate(Vector256.WidenUpper(wide) - vMax, vBeta, ref s0v, ref s1v, ref s2v, ref s3v);
+                    Accumulate(Vector256.WidenLower(wide) - vMax, vBeta, ref s0v, ref s1v, ref s2v);
+                    Accumulate(Vector256.WidenUpper(wide) - vMax, vBeta, ref s0v, ref s1v, ref s2v);
                 }
             }
             else if (typeof(T) == typeof(double))
@@ -276,11 +223,11 @@ public sealed class TemperatureScaling : ICalibrator
                 var row = MemoryMarshal.Cast<T, double>(logits.Slice(i * classes, classes));
                 for (; c <= classes - 4; c += 4)
                 {
-                    Accumulate(Vector256.Create(row.Slice(c, 4)) - vMax, vBeta, ref s0v, ref s1v, ref s2v, ref s3v);
+                    Accumulate(Vector256.Create(row.Slice(c, 4)) - vMax, vBeta, ref s0v, ref s1v, ref s2v);
                 }
             }
 
-            double s0 = Vector256.Sum(s0v), s1 = Vector256.Sum(s1v), s2 = Vector256.Sum(s2v), s3 = Vector256.Sum(s3v);
+            double s0 = Vector256.Sum(s0v), s1 = Vector256.Sum(s1v), s2 = Vector256.Sum(s2v);
             for (; c < classes; c++)
             {
                 var d = double.CreateTruncating(logits[(i * classes) + c]) - rowMax[i];
@@ -288,29 +235,25 @@ public sealed class TemperatureScaling : ICalibrator
                 s0 += e;
                 s1 += e * d;
                 s2 += e * d * d;
-                s3 += e * d * d * d;
             }
 
             var m1 = s1 / s0;
             var m2 = s2 / s0;
+            logSum += Math.Log(s0);
             mean += m1;
             variance += Math.Max(0.0, m2 - (m1 * m1));
-            skew += (s3 / s0) - (3 * m1 * m2) + (2 * m1 * m1 * m1);
         }
 
-        return (mean / n, variance / n, skew / n);
+        return (logSum / n, mean / n, variance / n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(
-        Vector256<double> d, Vector256<double> beta, ref Vector256<double> s0, ref Vector256<double> s1, ref Vector256<double> s2, ref Vector256<double> s3)
+    private static void Accumulate(Vector256<double> d, Vector256<double> beta, ref Vector256<double> s0, ref Vector256<double> s1, ref Vector256<double> s2)
     {
         var e = Vector256.Exp(d * beta);
         var ed = e * d;
-        var edd = ed * d;
         s0 += e;
         s1 += ed;
-        s2 += edd;
-        s3 += edd * d;
+        s2 += ed * d;
     }
 }

@@ -143,7 +143,8 @@ public static class Bootstrap
         return sorted[below] + ((position - below) * (sorted[above] - sorted[below]));
     }
 
-    private static double[] Run<TLocal>(
+    /// <summary>The resampling engine: replicate b from its own generator seeded by (seed, b), in parallel, reporting progress about every 1%.</summary>
+    internal static double[] Run<TLocal>(
         BootstrapOptions options,
         IProgress<int>? progress,
         CancellationToken cancellationToken,
@@ -198,7 +199,8 @@ public static class Bootstrap
         return value;
     }
 
-    private static BootstrapResult Summarise(double estimate, double[] replicates, double level)
+    /// <summary>The percentile interval (NumPy's linear quantile) and standard error (ddof = 1) of the replicates.</summary>
+    internal static BootstrapResult Summarise(double estimate, double[] replicates, double level)
     {
         var sorted = (double[])replicates.Clone();
         Array.Sort(sorted);

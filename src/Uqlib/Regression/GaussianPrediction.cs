@@ -81,7 +81,7 @@ public sealed class GaussianPrediction : IDisposable
             CheckExponential(channel, variance);
         }
 
-        RegressionPreconditions.PositiveValues(variance, "variance");
+        Preconditions.PositiveValues(variance, "variance");
         return new GaussianPrediction(mean.MoveToOuterDisposeScope(), variance.MoveToOuterDisposeScope());
     }
 
@@ -95,10 +95,10 @@ public sealed class GaussianPrediction : IDisposable
     /// </exception>
     public static GaussianPrediction Create(Tensor mean, Tensor variance)
     {
-        RegressionPreconditions.Values(mean, nameof(mean));
-        RegressionPreconditions.SameShape(mean, nameof(mean), variance, nameof(variance));
-        RegressionPreconditions.Values(variance, nameof(variance));
-        RegressionPreconditions.PositiveValues(variance, nameof(variance));
+        Preconditions.RegressionValues(mean, nameof(mean));
+        Preconditions.SameShape(mean, nameof(mean), variance, nameof(variance));
+        Preconditions.RegressionValues(variance, nameof(variance));
+        Preconditions.PositiveValues(variance, nameof(variance));
         return new GaussianPrediction(mean.clone(), variance.clone());
     }
 

@@ -49,8 +49,8 @@ public sealed class PredictionInterval : IDisposable
     public double Coverage(Tensor targets)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        RegressionPreconditions.SameShape(lower, "intervals", targets, nameof(targets));
-        RegressionPreconditions.Values(targets, nameof(targets));
+        Preconditions.SameShape(lower, "intervals", targets, nameof(targets));
+        Preconditions.RegressionValues(targets, nameof(targets));
         using var scope = torch.NewDisposeScope();
         return targets.ge(lower).logical_and_(targets.le(upper)).to(ScalarType.Float64).mean().ToDouble();
     }

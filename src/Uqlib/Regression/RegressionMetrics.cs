@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using MathNet.Numerics.Distributions;
 using TorchSharp;
+using Uqlib.Calibration;
 using static TorchSharp.torch;
 
 namespace Uqlib.Regression;
@@ -35,7 +36,7 @@ public static class RegressionMetrics
     /// <exception cref="ArgumentException">A tensor is empty, of rank other than 1 or 2, or holds NaN or infinite values; the shapes differ; or a variance is ≤ 0.</exception>
     public static double GaussianNll(Tensor mean, Tensor variance, Tensor targets)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         using var scope = torch.NewDisposeScope();
         var v = variance.to(ScalarType.Float64);
         var r = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64));
@@ -50,7 +51,7 @@ public static class RegressionMetrics
     /// <exception cref="ArgumentException">A span is empty or holds NaN or infinite values; the lengths differ; or a variance is ≤ 0.</exception>
     public static double GaussianNll(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         return GaussianNllCore(mean, variance, targets);
     }
 
@@ -70,7 +71,7 @@ public static class RegressionMetrics
     /// </remarks>
     public static double Ence(Tensor mean, Tensor variance, Tensor targets, int bins = DefaultEnceBins)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         CheckBins(bins, mean.numel());
         return EnceCore(Arr(mean), Arr(variance), Arr(targets), bins);
     }
@@ -86,7 +87,7 @@ public static class RegressionMetrics
     /// <remarks>Levi et al. 2019; see <see cref="Ence(Tensor, Tensor, Tensor, int)"/>.</remarks>
     public static double Ence(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets, int bins = DefaultEnceBins)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         CheckBins(bins, mean.Length);
         return EnceCore(mean, variance, targets, bins);
     }
@@ -103,7 +104,7 @@ public static class RegressionMetrics
     /// <remarks>As Uncertainty Toolbox's interval proportions (Chung et al. 2021): a value is covered when its normalised residual (μ − y)/σ lies in [Φ⁻¹(½ − p/2), Φ⁻¹(½ + p/2)].</remarks>
     public static double[] IntervalCoverage(Tensor mean, Tensor variance, Tensor targets, ReadOnlySpan<double> levels)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         CheckLevels(levels);
         return CoverageCore(SortedNormalisedResiduals(Arr(mean), Arr(variance), Arr(targets)), levels);
     }
@@ -119,7 +120,7 @@ public static class RegressionMetrics
     /// <remarks>As Uncertainty Toolbox's interval proportions (Chung et al. 2021).</remarks>
     public static double[] IntervalCoverage(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets, ReadOnlySpan<double> levels)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         CheckLevels(levels);
         return CoverageCore(SortedNormalisedResiduals(mean, variance, targets), levels);
     }
@@ -141,7 +142,7 @@ public static class RegressionMetrics
     /// </remarks>
     public static double MiscalibrationArea(Tensor mean, Tensor variance, Tensor targets, int bins = DefaultMiscalibrationBins)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         Preconditions.AtLeast(bins, nameof(bins), 2);
         return AreaCore(SortedNormalisedResiduals(Arr(mean), Arr(variance), Arr(targets)), bins);
     }
@@ -157,7 +158,7 @@ public static class RegressionMetrics
     /// <remarks>Uncertainty Toolbox's definition (Chung et al. 2021); see <see cref="MiscalibrationArea(Tensor, Tensor, Tensor, int)"/>.</remarks>
     public static double MiscalibrationArea(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets, int bins = DefaultMiscalibrationBins)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         Preconditions.AtLeast(bins, nameof(bins), 2);
         return AreaCore(SortedNormalisedResiduals(mean, variance, targets), bins);
     }
@@ -170,8 +171,8 @@ public static class RegressionMetrics
     /// <remarks>As Uncertainty Toolbox's <c>sharpness</c> (Chung et al. 2021; Gneiting et al. 2007 for sharpness as a goal).</remarks>
     public static double Sharpness(Tensor variance)
     {
-        RegressionPreconditions.Values(variance, nameof(variance));
-        RegressionPreconditions.PositiveValues(variance, nameof(variance));
+        Preconditions.RegressionValues(variance, nameof(variance));
+        Preconditions.PositiveValues(variance, nameof(variance));
         using var scope = torch.NewDisposeScope();
         return Math.Sqrt(variance.to(ScalarType.Float64).mean().ToDouble());
     }
@@ -183,8 +184,8 @@ public static class RegressionMetrics
     /// <remarks>As Uncertainty Toolbox's <c>sharpness</c> (Chung et al. 2021).</remarks>
     public static double Sharpness(ReadOnlySpan<double> variance)
     {
-        RegressionPreconditions.Values(variance, nameof(variance));
-        RegressionPreconditions.PositiveValues(variance, nameof(variance));
+        Preconditions.RegressionValues(variance, nameof(variance));
+        Preconditions.PositiveValues(variance, nameof(variance));
         var sum = 0.0;
         for (var i = 0; i < variance.Length; i++)
         {
@@ -202,7 +203,7 @@ public static class RegressionMetrics
 
     private static double[] Arr(Tensor value)
     {
-        return RegressionPreconditions.ToArray(value);
+        return CalibrationInput.ToArray(value);
     }
 
     private static void CheckBins(int bins, long count)

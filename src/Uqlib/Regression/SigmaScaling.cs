@@ -43,7 +43,7 @@ public sealed class SigmaScaling
     /// </exception>
     public static SigmaScaling Fit(Tensor mean, Tensor variance, Tensor targets)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         using var scope = torch.NewDisposeScope();
         var r = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64));
         var squared = r.mul(r).div_(variance.to(ScalarType.Float64)).mean().ToDouble();
@@ -58,7 +58,7 @@ public sealed class SigmaScaling
     /// <exception cref="ArgumentException">A span is empty or holds NaN or infinite values; the lengths differ; a variance is ≤ 0; or every target equals its mean.</exception>
     public static SigmaScaling Fit(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
+        Preconditions.Gaussian(mean, variance, targets);
         var sum = 0.0;
         for (var i = 0; i < mean.Length; i++)
         {
@@ -85,8 +85,8 @@ public sealed class SigmaScaling
     /// <exception cref="ArgumentException">The tensor is empty, of rank other than 1 or 2, holds NaN or infinite values, or a variance is ≤ 0.</exception>
     public Tensor Calibrate(Tensor variance)
     {
-        RegressionPreconditions.Values(variance, nameof(variance));
-        RegressionPreconditions.PositiveValues(variance, nameof(variance));
+        Preconditions.RegressionValues(variance, nameof(variance));
+        Preconditions.PositiveValues(variance, nameof(variance));
         return variance.mul(Scale * Scale);
     }
 

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using TorchSharp;
+using Uqlib.Calibration;
 using static TorchSharp.torch;
 
 namespace Uqlib.Regression;
@@ -62,7 +63,7 @@ public sealed class SplitConformal
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not in (0, 1), or so small that the count exceeds <see cref="int.MaxValue"/>.</exception>
     public static int MinimumCalibrationCount(double alpha)
     {
-        RegressionPreconditions.Alpha(alpha, nameof(alpha));
+        Preconditions.Alpha(alpha, nameof(alpha));
         var estimate = Math.Floor((1 - alpha) / alpha) - 2;
         if (!(estimate < int.MaxValue - 8))
         {
@@ -92,10 +93,10 @@ public sealed class SplitConformal
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not in (0, 1).</exception>
     public static SplitConformal FitAbsolute(Tensor mean, Tensor targets, double alpha)
     {
-        RegressionPreconditions.Values(mean, nameof(mean));
-        RegressionPreconditions.SameShape(mean, nameof(mean), targets, nameof(targets));
-        RegressionPreconditions.Values(targets, nameof(targets));
-        RegressionPreconditions.Alpha(alpha, nameof(alpha));
+        Preconditions.RegressionValues(mean, nameof(mean));
+        Preconditions.SameShape(mean, nameof(mean), targets, nameof(targets));
+        Preconditions.RegressionValues(targets, nameof(targets));
+        Preconditions.Alpha(alpha, nameof(alpha));
         var k = CheckedRank(mean.shape[0], alpha);
         using var scope = torch.NewDisposeScope();
         var scores = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64)).abs_();
@@ -116,8 +117,8 @@ public sealed class SplitConformal
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not in (0, 1).</exception>
     public static SplitConformal FitNormalized(Tensor mean, Tensor variance, Tensor targets, double alpha)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
-        RegressionPreconditions.Alpha(alpha, nameof(alpha));
+        Preconditions.Gaussian(mean, variance, targets);
+        Preconditions.Alpha(alpha, nameof(alpha));
         var k = CheckedRank(mean.shape[0], alpha);
         using var scope = torch.NewDisposeScope();
         var scores = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64)).abs_().div_(variance.to(ScalarType.Float64).sqrt());
@@ -133,10 +134,10 @@ public sealed class SplitConformal
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not in (0, 1).</exception>
     public static SplitConformal FitAbsolute(ReadOnlySpan<double> mean, ReadOnlySpan<double> targets, double alpha)
     {
-        RegressionPreconditions.Values(mean, nameof(mean));
-        RegressionPreconditions.SameLength(mean, nameof(mean), targets, nameof(targets));
+        Preconditions.RegressionValues(mean, nameof(mean));
+        Preconditions.SameLength(mean, nameof(mean), targets, nameof(targets));
         Preconditions.Finite(targets, nameof(targets));
-        RegressionPreconditions.Alpha(alpha, nameof(alpha));
+        Preconditions.Alpha(alpha, nameof(alpha));
         var k = CheckedRank(mean.Length, alpha);
         var scores = new double[mean.Length];
         for (var i = 0; i < scores.Length; i++)
@@ -157,8 +158,8 @@ public sealed class SplitConformal
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not in (0, 1).</exception>
     public static SplitConformal FitNormalized(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets, double alpha)
     {
-        RegressionPreconditions.Gaussian(mean, variance, targets);
-        RegressionPreconditions.Alpha(alpha, nameof(alpha));
+        Preconditions.Gaussian(mean, variance, targets);
+        Preconditions.Alpha(alpha, nameof(alpha));
         var k = CheckedRank(mean.Length, alpha);
         var scores = new double[mean.Length];
         for (var i = 0; i < scores.Length; i++)
@@ -197,9 +198,9 @@ public sealed class SplitConformal
     public PredictionInterval Predict(Tensor mean, Tensor variance)
     {
         CheckPredictionShape(mean, nameof(mean));
-        RegressionPreconditions.SameShape(mean, nameof(mean), variance, nameof(variance));
-        RegressionPreconditions.Values(variance, nameof(variance));
-        RegressionPreconditions.PositiveValues(variance, nameof(variance));
+        Preconditions.SameShape(mean, nameof(mean), variance, nameof(variance));
+        Preconditions.RegressionValues(variance, nameof(variance));
+        Preconditions.PositiveValues(variance, nameof(variance));
         using var scope = torch.NewDisposeScope();
         var half = QuantileTensor(mean);
         if (Score == ConformalScore.NormalizedResidual)
@@ -259,7 +260,7 @@ public sealed class SplitConformal
 
         try
         {
-            RegressionPreconditions.Alpha(alpha, nameof(alpha));
+            Preconditions.Alpha(alpha, nameof(alpha));
             CheckedRank(count, alpha);
         }
         catch (ArgumentException e)
@@ -313,7 +314,7 @@ public sealed class SplitConformal
         var multi = scores.dim() == 2;
         var columns = multi ? scores : scores.unsqueeze(1);
         var (values, _) = columns.kthvalue(k, 0);
-        return new SplitConformal(score, alpha, n, multi, RegressionPreconditions.ToArray(values));
+        return new SplitConformal(score, alpha, n, multi, CalibrationInput.ToArray(values));
     }
 
     private static double KthSmallest(double[] scores, int k)
@@ -324,7 +325,7 @@ public sealed class SplitConformal
 
     private void CheckPredictionShape(Tensor mean, string name)
     {
-        RegressionPreconditions.Values(mean, name);
+        Preconditions.RegressionValues(mean, name);
         var expectedRank = IsMultiOutput ? 2 : 1;
         if (mean.dim() != expectedRank || (IsMultiOutput && mean.shape[1] != quantiles.Length))
         {

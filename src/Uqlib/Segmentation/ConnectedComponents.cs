@@ -24,8 +24,8 @@ public static class ConnectedComponents
     {
         ArgumentNullException.ThrowIfNull(mask);
         Preconditions.Tensor(mask, nameof(mask), 2, 3);
-        SegmentationPreconditions.NotEmpty(mask, nameof(mask));
-        SegmentationPreconditions.Binary(mask, nameof(mask));
+        Preconditions.NotEmpty(mask, nameof(mask));
+        Preconditions.BinaryMask(mask, nameof(mask));
         CheckConnectivity(connectivity, (int)mask.dim(), nameof(connectivity));
         if (mask.numel() > int.MaxValue)
         {

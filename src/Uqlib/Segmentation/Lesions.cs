@@ -26,9 +26,9 @@ public static class Lesions
     /// <exception cref="ArgumentException">The map is empty, of rank other than 3 or 4, or not finite; a mask's shape differs or it holds a value other than 0 and 1; or <paramref name="options"/> is invalid or its connectivity does not fit the rank.</exception>
     public static LesionTable Analyze(Tensor map, Tensor predictedMasks, Tensor trueMasks, LesionOptions? options = null)
     {
-        SegmentationPreconditions.Map(map, nameof(map));
-        SegmentationPreconditions.MaskLike(map, nameof(map), predictedMasks, nameof(predictedMasks));
-        SegmentationPreconditions.MaskLike(map, nameof(map), trueMasks, nameof(trueMasks));
+        Preconditions.Map(map, nameof(map));
+        Preconditions.MaskLike(map, nameof(map), predictedMasks, nameof(predictedMasks));
+        Preconditions.MaskLike(map, nameof(map), trueMasks, nameof(trueMasks));
         options ??= new LesionOptions();
         options.Validate();
         int rank = (int)map.dim() - 1;

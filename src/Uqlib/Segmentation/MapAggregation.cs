@@ -31,7 +31,7 @@ public static class MapAggregation
     /// <remarks>The image-level mean of Jungo &amp; Reyes 2019 (and Roy et al. 2019's mean voxel uncertainty).</remarks>
     public static Tensor Mean(Tensor map)
     {
-        SegmentationPreconditions.Map(map, nameof(map));
+        Preconditions.Map(map, nameof(map));
         using var scope = torch.NewDisposeScope();
         return map.flatten(1).mean(new long[] { 1 }).MoveToOuterDisposeScope();
     }
@@ -48,8 +48,8 @@ public static class MapAggregation
     /// </remarks>
     public static Tensor ForegroundMean(Tensor map, Tensor predictedMask)
     {
-        SegmentationPreconditions.Map(map, nameof(map));
-        SegmentationPreconditions.MaskLike(map, nameof(map), predictedMask, nameof(predictedMask));
+        Preconditions.Map(map, nameof(map));
+        Preconditions.MaskLike(map, nameof(map), predictedMask, nameof(predictedMask));
         using var scope = torch.NewDisposeScope();
         return RegionMean(map, predictedMask.to(map.dtype)).MoveToOuterDisposeScope();
     }
@@ -70,8 +70,8 @@ public static class MapAggregation
     {
         ArgumentNullException.ThrowIfNull(predictedMask);
         Preconditions.Tensor(predictedMask, nameof(predictedMask), 3, 4);
-        SegmentationPreconditions.NotEmpty(predictedMask, nameof(predictedMask));
-        SegmentationPreconditions.Binary(predictedMask, nameof(predictedMask));
+        Preconditions.NotEmpty(predictedMask, nameof(predictedMask));
+        Preconditions.BinaryMask(predictedMask, nameof(predictedMask));
         Preconditions.AtLeast(width, nameof(width), 1);
         using var scope = torch.NewDisposeScope();
         return BandCore(predictedMask.to(ScalarType.Float32), width).gt(0.5).MoveToOuterDisposeScope();
@@ -92,8 +92,8 @@ public static class MapAggregation
     /// </remarks>
     public static Tensor BoundaryMean(Tensor map, Tensor predictedMask, int width = DefaultBandWidth)
     {
-        SegmentationPreconditions.Map(map, nameof(map));
-        SegmentationPreconditions.MaskLike(map, nameof(map), predictedMask, nameof(predictedMask));
+        Preconditions.Map(map, nameof(map));
+        Preconditions.MaskLike(map, nameof(map), predictedMask, nameof(predictedMask));
         Preconditions.AtLeast(width, nameof(width), 1);
         using var scope = torch.NewDisposeScope();
         return RegionMean(map, BandCore(predictedMask.to(map.dtype), width)).MoveToOuterDisposeScope();
@@ -113,7 +113,7 @@ public static class MapAggregation
     /// </remarks>
     public static Tensor Percentile(Tensor map, double percentile = DefaultPercentile)
     {
-        SegmentationPreconditions.Map(map, nameof(map));
+        Preconditions.Map(map, nameof(map));
         Preconditions.InRange(percentile, nameof(percentile), 0, 100);
         using var scope = torch.NewDisposeScope();
         var values = map.flatten(1);
@@ -146,7 +146,7 @@ public static class MapAggregation
     /// </remarks>
     public static Tensor VolumeCoefficientOfVariation(Tensor memberMasks)
     {
-        SegmentationPreconditions.MemberMasks(memberMasks, nameof(memberMasks));
+        Preconditions.MemberMasks(memberMasks, nameof(memberMasks));
         using var scope = torch.NewDisposeScope();
         var volumes = memberMasks.flatten(2).sum(2, type: ScalarType.Float64);
         var mean = volumes.mean(new long[] { 0 });
@@ -166,7 +166,7 @@ public static class MapAggregation
     /// </remarks>
     public static Tensor PairwiseDiceDisagreement(Tensor memberMasks)
     {
-        SegmentationPreconditions.MemberMasks(memberMasks, nameof(memberMasks));
+        Preconditions.MemberMasks(memberMasks, nameof(memberMasks));
         using var scope = torch.NewDisposeScope();
         var members = memberMasks.shape[0];
         var flat = memberMasks.flatten(2);

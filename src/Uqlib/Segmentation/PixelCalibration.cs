@@ -154,7 +154,7 @@ public static class PixelCalibration
         Preconditions.Labels(labels, nameof(labels), Math.Max(classes, 2));
         if (regionOfInterest is not null)
         {
-            SegmentationPreconditions.MaskLike(labels, nameof(labels), regionOfInterest, nameof(regionOfInterest));
+            Preconditions.MaskLike(labels, nameof(labels), regionOfInterest, nameof(regionOfInterest));
             using var scope = torch.NewDisposeScope();
             if (!regionOfInterest.ne(0).any().item<bool>())
             {

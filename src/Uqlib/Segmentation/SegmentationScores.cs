@@ -115,7 +115,7 @@ public static class SegmentationScores
         }
 
         Preconditions.Tensor(output, nameof(output), 4, 5);
-        SegmentationPreconditions.NotEmpty(output, nameof(output));
+        Preconditions.NotEmpty(output, nameof(output));
         var classes = output.shape[1];
         switch (kind)
         {

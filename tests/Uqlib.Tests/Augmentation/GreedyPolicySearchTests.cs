@@ -31,6 +31,23 @@ public sealed class GreedyPolicySearchTests : IDisposable
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Search_FirstStep_ReportsTheOneEceAndTheOneTemperatureOfItsCandidate(bool spanKernels)
+    {
+        var result = GreedyPolicySearch.Search(cache, labels, new GreedyPolicySearchOptions { Steps = 1 }, null, CancellationToken.None, spanKernels);
+        var step = result.Steps[0];
+        using var scope = torch.NewDisposeScope();
+        var chosen = cache[step.Candidate];
+
+        // After one step the policy is the chosen candidate alone: its temperature is temperature scaling's, its ECE CalibrationMetrics'.
+        var fitted = Uqlib.Calibration.TemperatureScaling.Fit(chosen, labels).Temperature;
+        step.Temperature.Should().BeApproximately(fitted, 1e-9 * fitted);
+        var calibrated = chosen.div(step.Temperature).softmax(1);
+        step.Ece.Should().BeApproximately(Uqlib.Calibration.CalibrationMetrics.Ece(calibrated, labels), 1e-12);
+    }
+
+    [Theory]
     [InlineData(1L << 20, true)]
     [InlineData(2000 * 5, true)]
     [InlineData(1L << 20, false)]

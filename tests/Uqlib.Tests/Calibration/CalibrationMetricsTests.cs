@@ -98,7 +98,7 @@ public sealed class CalibrationMetricsTests
         using var p = CalibrationFixtures.Probabilities(golden);
         using var y = CalibrationFixtures.Labels(golden);
         var reported = 0;
-        var first = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 7, progress: new SynchronousProgress(n => reported = n));
+        var first = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 7, progress: new SynchronousProgress(n => InterlockedMax(ref reported, n)));
         var again = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 7);
         var other = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 8);
 
@@ -214,6 +214,14 @@ public sealed class CalibrationMetricsTests
         CalibrationMetrics.BrierScore(positive, y);
         CalibrationMetrics.NegativeLogLikelihood(p, y);
         LiveTensors.Count.Should().Be(before);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = System.Threading.Volatile.Read(ref target)) < value && System.Threading.Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
     }
 
     private sealed class SynchronousProgress(Action<int> report) : IProgress<int>

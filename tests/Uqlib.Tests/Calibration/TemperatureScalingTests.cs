@@ -13,6 +13,25 @@ public sealed class TemperatureScalingTests
 {
     public static TheoryData<int> Cases => new() { 0, 1, 2, 3 };
 
+    [Fact]
+    public void Fit_EachGpsCandidate_GivesTheBatchedFitOfTheSameProblem()
+    {
+        // One solver for one problem: temperature scaling on a candidate's log-probabilities (valid logits) and the greedy policy
+        // search's batched fit of all candidates at once must agree, and both match SciPy (gps.json, BatchedTemperatureTests).
+        var (cache, labels) = Uqlib.Tests.Augmentation.SyntheticCache.Create();
+        using (cache)
+        using (labels)
+        {
+            var (beta, _) = Uqlib.Augmentation.BatchedTemperature.Fit(cache, labels, 0.01, 100, 1L << 20);
+            for (var k = 0; k < beta.Length; k++)
+            {
+                using var candidate = cache[k];
+                var temperature = TemperatureScaling.Fit(candidate, labels, new TemperatureScalingOptions { MinTemperature = 0.01, MaxTemperature = 100 }).Temperature;
+                temperature.Should().BeApproximately(1 / beta[k], 1e-9 / beta[k], $"candidate {k}");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Fit_MatchesPyTorchLbfgs(int index)
