@@ -12,6 +12,7 @@ GettingStarted.Run();
 ModelAdapters.Run();
 Concepts.Run();
 Plotting.Run();
+FromPyTorch.Run();
 Volumes.Run();
 if (images is not null)
 {

@@ -17,12 +17,7 @@ internal static class Preconditions
     /// <summary>Checks that a tensor is not null, has one of the given ranks and at least one element along dimension 0.</summary>
     public static Tensor Tensor(Tensor? value, string name, int minRank, int maxRank)
     {
-        ArgumentNullException.ThrowIfNull(value, name);
-        if (value.IsInvalid)
-        {
-            throw new ObjectDisposedException(name, $"{name} has been disposed.");
-        }
-
+        Live(value, name);
         var rank = (int)value.dim();
         if (rank < minRank || rank > maxRank)
         {
@@ -36,6 +31,18 @@ internal static class Preconditions
         if (rank > 0 && value.shape[0] == 0)
         {
             throw new ArgumentException($"{name} is empty: it has no samples (shape {ShapeText(value)}).", name);
+        }
+
+        return value;
+    }
+
+    /// <summary>Checks that a tensor is not null and not disposed (any rank, empty allowed).</summary>
+    public static Tensor Live([System.Diagnostics.CodeAnalysis.NotNull] Tensor? value, string name)
+    {
+        ArgumentNullException.ThrowIfNull(value, name);
+        if (value.IsInvalid)
+        {
+            throw new ObjectDisposedException(name, $"{name} has been disposed.");
         }
 
         return value;
@@ -221,6 +228,18 @@ internal static class Preconditions
                     $"{name} has {count} NaN or infinite value{(count == 1 ? string.Empty : "s")} (first at index {first}: {values[first]})."),
                 name);
         }
+    }
+
+    /// <summary>Checks that a path argument is not null and not blank.</summary>
+    public static string FilePath(string? value, string name)
+    {
+        ArgumentNullException.ThrowIfNull(value, name);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"{name} must name a file; found \"{value}\".", name);
+        }
+
+        return value;
     }
 
     /// <summary>Checks a regression tensor: not null, rank 1 or 2 (<c>(N)</c> or <c>(N, D)</c>), not empty, floating point and finite.</summary>

@@ -32,7 +32,7 @@ public sealed class CandidatePool
     };
 
     /// <summary>Gets the candidates; index 0 is <see cref="SubPolicy.Identity"/>.</summary>
-    public IReadOnlyList<SubPolicy> Candidates => candidates;
+    public IReadOnlyList<SubPolicy> Candidates => Array.AsReadOnly(candidates);
 
     /// <summary>Gets the number of candidates, K.</summary>
     public int Count => candidates.Length;

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
 using Uqlib.Persistence;
 
 namespace Uqlib.Augmentation;
@@ -18,11 +17,11 @@ namespace Uqlib.Augmentation;
 /// Augmentation". The policy's prediction is the mean of the selected candidates' probabilities, each counted as often as it was selected,
 /// then temperature-scaled: softmax(log(mean π) / <see cref="Temperature"/>).
 /// </para>
-/// <para>Immutable and thread-safe. Saved to and loaded from a small versioned JSON file.</para>
+/// <para>Immutable and thread-safe. Saved to and loaded from a checksummed file, written atomically.</para>
 /// </remarks>
 public sealed class GreedyPolicySearchResult
 {
-    private const string Format = "Uqlib.GreedyPolicySearchResult";
+    private const string Kind = "GreedyPolicySearchResult";
     private const int Version = 1;
 
     private readonly int[] selected;
@@ -52,10 +51,10 @@ public sealed class GreedyPolicySearchResult
     public bool StoppedEarly { get; }
 
     /// <summary>Gets the selected candidate indices in the order they were added, with repetitions (one per step).</summary>
-    public IReadOnlyList<int> SelectedCandidates => selected;
+    public IReadOnlyList<int> SelectedCandidates => Array.AsReadOnly(selected);
 
     /// <summary>Gets the per-step curve, one entry per selected candidate.</summary>
-    public IReadOnlyList<GreedyPolicySearchStep> Steps => steps;
+    public IReadOnlyList<GreedyPolicySearchStep> Steps => Array.AsReadOnly(steps);
 
     /// <summary>Gets the temperature fitted for the final policy on the search samples.</summary>
     public double Temperature => steps[^1].Temperature;
@@ -73,38 +72,32 @@ public sealed class GreedyPolicySearchResult
         return counts;
     }
 
-    /// <summary>Saves the result to a small versioned JSON file.</summary>
+    /// <summary>Saves the result to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
-        FittedFile.Write(path, Format, Version, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.WriteNumber("candidateCount", CandidateCount);
-            writer.WriteString("criterion", Criterion.ToString());
-            writer.WriteNumber("searchSamples", SearchSamples);
-            writer.WriteBoolean("stoppedEarly", StoppedEarly);
-            writer.WriteStartArray("steps");
-            foreach (var step in steps)
+            writer.Number("candidateCount", CandidateCount);
+            writer.Enum("criterion", Criterion);
+            writer.Number("searchSamples", SearchSamples);
+            writer.Boolean("stoppedEarly", StoppedEarly);
+            writer.Objects("steps", steps, (item, step) =>
             {
-                writer.WriteStartObject();
-                writer.WriteNumber("candidate", step.Candidate);
-                writer.WriteNumber("temperature", step.Temperature);
-                writer.WriteNumber("calibratedLogLikelihood", step.CalibratedLogLikelihood);
-                writer.WriteNumber("logLikelihood", step.LogLikelihood);
-                writer.WriteNumber("accuracy", step.Accuracy);
-                writer.WriteNumber("ece", step.Ece);
+                item.Number("candidate", step.Candidate);
+                item.Number("temperature", step.Temperature);
+                item.Number("calibratedLogLikelihood", step.CalibratedLogLikelihood);
+                item.Number("logLikelihood", step.LogLikelihood);
+                item.Number("accuracy", step.Accuracy);
+                item.Number("ece", step.Ece);
                 if (step.HeldOutCalibratedLogLikelihood is { } heldOut)
                 {
-                    writer.WriteNumber("heldOutCalibratedLogLikelihood", heldOut);
+                    item.Number("heldOutCalibratedLogLikelihood", heldOut);
                 }
-
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            });
         });
     }
 
@@ -120,67 +113,51 @@ public sealed class GreedyPolicySearchResult
     /// </exception>
     public static GreedyPolicySearchResult Load(string path)
     {
-        var root = FittedFile.Read(path, Format, Version);
-        var candidateCount = FittedFile.Int32(root, "candidateCount", path, Format);
-        var criterionText = FittedFile.String(root, "criterion", path, Format);
-        var searchSamples = FittedFile.Int32(root, "searchSamples", path, Format);
-        if (!Enum.TryParse<PolicySearchCriterion>(criterionText, ignoreCase: false, out var criterion) || !Enum.IsDefined(criterion)
-            || int.TryParse(criterionText, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: criterion \"{criterionText}\" is not one of {string.Join(", ", Enum.GetNames<PolicySearchCriterion>())}.");
-        }
-
-        if (!root.TryGetProperty("stoppedEarly", out var stoppedElement) || stoppedElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: field \"stoppedEarly\" is missing or not a boolean.");
-        }
-
-        if (!root.TryGetProperty("steps", out var stepsElement) || stepsElement.ValueKind != JsonValueKind.Array || stepsElement.GetArrayLength() == 0)
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: field \"steps\" is missing or not a non-empty array.");
-        }
-
-        if (candidateCount < 1 || searchSamples < 1)
-        {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{path} is a corrupt {Format} file: candidateCount and searchSamples must be at least 1; found {candidateCount} and {searchSamples}."));
-        }
-
-        var steps = new List<GreedyPolicySearchStep>();
-        foreach (var item in stepsElement.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.Object)
+            var candidateCount = reader.Int32("candidateCount");
+            var criterion = reader.Enum<PolicySearchCriterion>("criterion");
+            var searchSamples = reader.Int32("searchSamples");
+            var stoppedEarly = reader.Boolean("stoppedEarly");
+            var items = reader.Objects("steps");
+            if (items.Count == 0)
             {
-                throw new InvalidDataException($"{path} is a corrupt {Format} file: steps item {steps.Count} is not an object.");
+                throw reader.Invalid("\"steps\" is empty");
             }
 
-            var candidate = FittedFile.Int32(item, "candidate", path, Format);
-            var temperature = FittedFile.Double(item, "temperature", path, Format);
-            if (candidate < 0 || candidate >= candidateCount || !(temperature > 0))
+            if (candidateCount < 1 || searchSamples < 1)
             {
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{path} is a corrupt {Format} file: steps item {steps.Count} has candidate {candidate} (pool of {candidateCount}) and temperature {temperature}."));
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
+                    $"candidateCount and searchSamples must be at least 1; found {candidateCount} and {searchSamples}"));
             }
 
-            double? heldOut = item.TryGetProperty("heldOutCalibratedLogLikelihood", out _)
-                ? FittedFile.Double(item, "heldOutCalibratedLogLikelihood", path, Format)
-                : null;
-            steps.Add(new GreedyPolicySearchStep
+            var steps = new GreedyPolicySearchStep[items.Count];
+            for (var i = 0; i < steps.Length; i++)
             {
-                Step = steps.Count + 1,
-                Candidate = candidate,
-                Temperature = temperature,
-                CalibratedLogLikelihood = FittedFile.Double(item, "calibratedLogLikelihood", path, Format),
-                LogLikelihood = FittedFile.Double(item, "logLikelihood", path, Format),
-                Accuracy = FittedFile.Double(item, "accuracy", path, Format),
-                Ece = FittedFile.Double(item, "ece", path, Format),
-                HeldOutCalibratedLogLikelihood = heldOut,
-            });
-        }
+                var item = items[i];
+                var candidate = item.Int32("candidate");
+                var temperature = item.Double("temperature");
+                if (candidate < 0 || candidate >= candidateCount || !(temperature > 0))
+                {
+                    throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
+                        $"step {i} has candidate {candidate} (pool of {candidateCount}) and temperature {temperature}"));
+                }
 
-        var array = steps.ToArray();
-        return new GreedyPolicySearchResult(candidateCount, criterion, searchSamples, stoppedElement.GetBoolean(),
-            array.Select(s => s.Candidate).ToArray(), array);
+                steps[i] = new GreedyPolicySearchStep
+                {
+                    Step = i + 1,
+                    Candidate = candidate,
+                    Temperature = temperature,
+                    CalibratedLogLikelihood = item.Double("calibratedLogLikelihood"),
+                    LogLikelihood = item.Double("logLikelihood"),
+                    Accuracy = item.Double("accuracy"),
+                    Ece = item.Double("ece"),
+                    HeldOutCalibratedLogLikelihood = item.Has("heldOutCalibratedLogLikelihood") ? item.Double("heldOutCalibratedLogLikelihood") : null,
+                };
+            }
+
+            return new GreedyPolicySearchResult(candidateCount, criterion, searchSamples, stoppedEarly, steps.Select(s => s.Candidate).ToArray(), steps);
+        });
     }
 
     /// <inheritdoc />

@@ -40,7 +40,7 @@ public sealed class SubPolicy
     public static SubPolicy Identity { get; } = new(Array.Empty<PolicyOperation>());
 
     /// <summary>Gets the operations, in the order they are applied.</summary>
-    public IReadOnlyList<PolicyOperation> Operations => operations;
+    public IReadOnlyList<PolicyOperation> Operations => Array.AsReadOnly(operations);
 
     /// <summary>Gets the augmentation the operations build.</summary>
     public IAugmentation Augmentation { get; }

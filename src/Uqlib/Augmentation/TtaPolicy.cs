@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
 using Uqlib.Calibration;
 using Uqlib.Persistence;
 
@@ -14,12 +13,12 @@ namespace Uqlib.Augmentation;
 /// <para>A policy learnt by greedy policy search (Lyzhov et al. 2020, "Greedy Policy Search: A Simple Baseline for Learnable Test-Time
 /// Augmentation") repeats the sub-policies it selects several times; each repeat counts as one copy in the average. Such a policy, built by
 /// <see cref="FromSearch"/> or <see cref="FromSubPolicies"/>, keeps its <see cref="SubPolicies"/> and its fitted <see cref="Temperature"/>, saves
-/// to and loads from a small versioned JSON file (operation, magnitude and seed of each operation, so it rebuilds exactly), and gives the
+/// to and loads from a checksummed file (operation, magnitude and seed of each operation, so it rebuilds exactly), and gives the
 /// calibrator of its averaged prediction by <see cref="CreateCalibrator"/>.</para>
 /// </remarks>
 public sealed class TtaPolicy
 {
-    private const string Format = "Uqlib.TtaPolicy";
+    private const string Kind = "TtaPolicy";
     private const int Version = 1;
 
     private readonly IAugmentation[] augmentations;
@@ -55,13 +54,13 @@ public sealed class TtaPolicy
     }
 
     /// <summary>Gets the sub-policies the augmentations were built from, in order with repeats, or <see langword="null"/> for a policy of plain augmentations.</summary>
-    public IReadOnlyList<SubPolicy>? SubPolicies => subPolicies;
+    public IReadOnlyList<SubPolicy>? SubPolicies => subPolicies is null ? null : Array.AsReadOnly(subPolicies);
 
     /// <summary>Gets the temperature of the averaged prediction, softmax(log p̄ / T), fitted by the policy search; <see langword="null"/> when there is none.</summary>
     public double? Temperature { get; }
 
     /// <summary>Gets the augmentations, in order.</summary>
-    public IReadOnlyList<IAugmentation> Augmentations => augmentations;
+    public IReadOnlyList<IAugmentation> Augmentations => Array.AsReadOnly(augmentations);
 
     /// <summary>Gets the number of augmented copies per batch.</summary>
     public int Count => augmentations.Length;
@@ -143,35 +142,32 @@ public sealed class TtaPolicy
     /// <exception cref="InvalidDataException">The file is not a TtaPolicy file of this version, or is truncated or corrupt.</exception>
     public static TtaPolicy Load(string path)
     {
-        var root = FittedFile.Read(path, Format, Version);
-        double? temperature = null;
-        if (!root.TryGetProperty("temperature", out var t) || t.ValueKind != JsonValueKind.Null)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            temperature = FittedFile.Double(root, "temperature", path, Format);
-        }
-
-        if (!root.TryGetProperty("subPolicies", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: field \"subPolicies\" is missing or not a non-empty array.");
-        }
-
-        var subPolicies = new List<SubPolicy>(list.GetArrayLength());
-        try
-        {
-            foreach (var item in list.EnumerateArray())
+            double? temperature = reader.Has("temperature") ? reader.Double("temperature") : null;
+            var list = reader.Objects("subPolicies");
+            if (list.Count == 0)
             {
-                subPolicies.Add(ReadSubPolicy(item, subPolicies.Count, path));
+                throw reader.Invalid("\"subPolicies\" is empty");
+            }
+
+            var subPolicies = new List<SubPolicy>(list.Count);
+            foreach (var item in list)
+            {
+                var operations = new List<PolicyOperation>();
+                foreach (var entry in item.Objects("operations"))
+                {
+                    operations.Add(new PolicyOperation(entry.Enum<AugmentationOperation>("operation"), entry.Double("magnitude"), entry.Int32("seed")));
+                }
+
+                subPolicies.Add(new SubPolicy(operations));
             }
 
             return FromSubPolicies(subPolicies, temperature);
-        }
-        catch (ArgumentException e)
-        {
-            throw FittedFile.Corrupt(path, Format, e);
-        }
+        });
     }
 
-    /// <summary>Saves the policy's sub-policies and temperature to a small versioned JSON file.</summary>
+    /// <summary>Saves the policy's sub-policies and temperature to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
@@ -185,34 +181,19 @@ public sealed class TtaPolicy
             throw new InvalidOperationException("Only a policy of sub-policies (TtaPolicy.FromSearch or FromSubPolicies) can be saved; this one holds plain augmentations.");
         }
 
-        FittedFile.Write(path, Format, Version, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
             if (Temperature is { } temperature)
             {
-                writer.WriteNumber("temperature", temperature);
+                writer.Number("temperature", temperature);
             }
-            else
+
+            writer.Objects("subPolicies", subPolicies, (item, subPolicy) => item.Objects("operations", subPolicy.Operations, (entry, operation) =>
             {
-                writer.WriteNull("temperature");
-            }
-
-            writer.WriteStartArray("subPolicies");
-            foreach (var subPolicy in subPolicies)
-            {
-                writer.WriteStartArray();
-                foreach (var operation in subPolicy.Operations)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("operation", operation.Operation.ToString());
-                    writer.WriteNumber("magnitude", operation.Magnitude);
-                    writer.WriteNumber("seed", operation.Seed);
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-            }
-
-            writer.WriteEndArray();
+                entry.Enum("operation", operation.Operation);
+                entry.Number("magnitude", operation.Magnitude);
+                entry.Number("seed", operation.Seed);
+            }));
         });
     }
 
@@ -250,33 +231,5 @@ public sealed class TtaPolicy
         }
 
         return new TtaPolicy(list);
-    }
-
-    private static SubPolicy ReadSubPolicy(JsonElement item, int index, string path)
-    {
-        if (item.ValueKind != JsonValueKind.Array)
-        {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} is a corrupt {Format} file: subPolicies[{index}] is not an array."));
-        }
-
-        var operations = new List<PolicyOperation>();
-        foreach (var entry in item.EnumerateArray())
-        {
-            var where = string.Create(CultureInfo.InvariantCulture, $"subPolicies[{index}][{operations.Count}]");
-            if (entry.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidDataException($"{path} is a corrupt {Format} file: {where} is not an object.");
-            }
-
-            var name = FittedFile.String(entry, "operation", path, Format);
-            if (!Enum.TryParse<AugmentationOperation>(name, ignoreCase: false, out var operation) || !Enum.IsDefined(operation) || !char.IsLetter(name[0]))
-            {
-                throw new InvalidDataException($"{path} is a corrupt {Format} file: {where} names an unknown operation \"{name}\".");
-            }
-
-            operations.Add(new PolicyOperation(operation, FittedFile.Double(entry, "magnitude", path, Format), FittedFile.Int32(entry, "seed", path, Format)));
-        }
-
-        return new SubPolicy(operations);
     }
 }

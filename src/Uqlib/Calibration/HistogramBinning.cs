@@ -1,9 +1,9 @@
 using System;
 using System.Globalization;
 using System.Linq;
-using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Calibration;
 
@@ -18,6 +18,7 @@ namespace Uqlib.Calibration;
 public sealed class HistogramBinning : ICalibrator
 {
     private const string Kind = "HistogramBinning";
+    private const int Version = 1;
 
     private readonly double[][] binValues;
 
@@ -99,39 +100,39 @@ public sealed class HistogramBinning : ICalibrator
     /// <param name="path">The file to read.</param>
     /// <returns>The calibrator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="System.IO.InvalidDataException">The file is corrupt, truncated, of another version or of another calibrator.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file is corrupt (checksum), truncated, of a newer version, of another kind, or saved by Uqlib 0.1.</exception>
     /// <exception cref="System.IO.IOException">The file cannot be read.</exception>
     public static HistogramBinning Load(string path)
     {
-        var root = CalibratorFile.Load(path, Kind);
-        var classes = CalibratorFile.Int(root, "classes", path, Kind);
-        var bins = CalibratorFile.Int(root, "bins", path, Kind);
-        if (classes < 2 || bins < 1)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw CalibratorFile.Invalid(path, Kind,
-                string.Create(CultureInfo.InvariantCulture, $"it has {classes} classes and {bins} bins; expected at least 2 classes and 1 bin"));
-        }
-
-        var maps = classes == 2 ? 1 : classes;
-        if (!root.TryGetProperty("values", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() != maps)
-        {
-            throw CalibratorFile.Invalid(path, Kind, string.Create(CultureInfo.InvariantCulture, $"\"values\" is missing or does not hold {maps} rows"));
-        }
-
-        var values = new double[maps][];
-        var k = 0;
-        foreach (var row in array.EnumerateArray())
-        {
-            values[k] = CalibratorFile.ParseDoubles(row, string.Create(CultureInfo.InvariantCulture, $"values[{k}]"), bins, path, Kind);
-            if (values[k].Any(v => v < 0 || v > 1))
+            var classes = reader.Int32("classes");
+            var bins = reader.Int32("bins");
+            if (classes < 2 || bins < 1)
             {
-                throw CalibratorFile.Invalid(path, Kind, string.Create(CultureInfo.InvariantCulture, $"row {k} holds values outside [0, 1]"));
+                throw reader.Invalid(
+                    string.Create(CultureInfo.InvariantCulture, $"it has {classes} classes and {bins} bins; expected at least 2 classes and 1 bin"));
             }
 
-            k++;
-        }
+            var rows = reader.Objects("maps");
+            var maps = classes == 2 ? 1 : classes;
+            if (rows.Count != maps)
+            {
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"\"maps\" holds {rows.Count} maps; expected {maps}"));
+            }
 
-        return new HistogramBinning(classes, bins, values);
+            var values = new double[maps][];
+            for (var k = 0; k < maps; k++)
+            {
+                values[k] = rows[k].Doubles("values", bins);
+                if (values[k].Any(v => v < 0 || v > 1))
+                {
+                    throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"map {k} holds values outside [0, 1]"));
+                }
+            }
+
+            return new HistogramBinning(classes, bins, values);
+        });
     }
 
     /// <inheritdoc />
@@ -177,23 +178,11 @@ public sealed class HistogramBinning : ICalibrator
     /// <inheritdoc />
     public void Save(string path)
     {
-        CalibratorFile.Save(path, Kind, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.WriteNumber("classes", Classes);
-            writer.WriteNumber("bins", Bins);
-            writer.WriteStartArray("values");
-            foreach (var row in binValues)
-            {
-                writer.WriteStartArray();
-                foreach (var v in row)
-                {
-                    writer.WriteNumberValue(v);
-                }
-
-                writer.WriteEndArray();
-            }
-
-            writer.WriteEndArray();
+            writer.Number("classes", Classes);
+            writer.Number("bins", Bins);
+            writer.Objects("maps", binValues, (map, row) => map.Numbers("values", row));
         });
     }
 }

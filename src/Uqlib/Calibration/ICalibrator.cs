@@ -20,7 +20,7 @@ public interface ICalibrator
     /// <exception cref="ArgumentException">The logits are empty, of the wrong rank or class count, or hold NaN or infinite values.</exception>
     Tensor Transform(Tensor logits);
 
-    /// <summary>Saves the calibrator to a file (a small versioned JSON document) that the type's <c>Load</c> reads back exactly.</summary>
+    /// <summary>Saves the calibrator to a file (one checksummed format, written atomically) that the type's <c>Load</c> reads back exactly.</summary>
     /// <param name="path">The file to write; it is replaced if it exists.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>

@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Calibration;
 
@@ -20,6 +20,7 @@ namespace Uqlib.Calibration;
 public sealed class IsotonicCalibration : ICalibrator
 {
     private const string Kind = "IsotonicCalibration";
+    private const int Version = 1;
     private const double MergeTolerance = 1e-15;
 
     private readonly double[][] thresholds;
@@ -74,50 +75,47 @@ public sealed class IsotonicCalibration : ICalibrator
     /// <param name="path">The file to read.</param>
     /// <returns>The calibrator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="System.IO.InvalidDataException">The file is corrupt, truncated, of another version or of another calibrator.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file is corrupt (checksum), truncated, of a newer version, of another kind, or saved by Uqlib 0.1.</exception>
     /// <exception cref="System.IO.IOException">The file cannot be read.</exception>
     public static IsotonicCalibration Load(string path)
     {
-        var root = CalibratorFile.Load(path, Kind);
-        var classes = CalibratorFile.Int(root, "classes", path, Kind);
-        if (classes < 2)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw CalibratorFile.Invalid(path, Kind, string.Create(CultureInfo.InvariantCulture, $"it has {classes} classes; expected at least 2"));
-        }
-
-        var maps = classes == 2 ? 1 : classes;
-        if (!root.TryGetProperty("maps", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() != maps)
-        {
-            throw CalibratorFile.Invalid(path, Kind, string.Create(CultureInfo.InvariantCulture, $"\"maps\" is missing or does not hold {maps} maps"));
-        }
-
-        var x = new double[maps][];
-        var v = new double[maps][];
-        var k = 0;
-        foreach (var map in array.EnumerateArray())
-        {
-            var length = map.ValueKind == JsonValueKind.Object && map.TryGetProperty("x", out var xs) && xs.ValueKind == JsonValueKind.Array
-                ? xs.GetArrayLength() : 0;
-            if (length == 0)
+            var classes = reader.Int32("classes");
+            if (classes < 2)
             {
-                throw CalibratorFile.Invalid(path, Kind, string.Create(CultureInfo.InvariantCulture, $"map {k} has no thresholds"));
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"it has {classes} classes; expected at least 2"));
             }
 
-            x[k] = CalibratorFile.Doubles(map, "x", length, path, Kind);
-            v[k] = CalibratorFile.Doubles(map, "y", length, path, Kind);
-            for (var i = 0; i < length; i++)
+            var maps = reader.Objects("maps");
+            var expected = classes == 2 ? 1 : classes;
+            if (maps.Count != expected)
             {
-                if ((i > 0 && (x[k][i] <= x[k][i - 1] || v[k][i] < v[k][i - 1])) || v[k][i] < 0 || v[k][i] > 1)
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"\"maps\" holds {maps.Count} maps; expected {expected}"));
+            }
+
+            var x = new double[expected][];
+            var v = new double[expected][];
+            for (var k = 0; k < expected; k++)
+            {
+                x[k] = maps[k].Doubles("x");
+                v[k] = maps[k].Doubles("y", x[k].Length);
+                if (x[k].Length == 0)
                 {
-                    throw CalibratorFile.Invalid(path, Kind,
-                        string.Create(CultureInfo.InvariantCulture, $"map {k} is not increasing within [0, 1] at threshold {i}"));
+                    throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"map {k} has no thresholds"));
+                }
+
+                for (var i = 0; i < x[k].Length; i++)
+                {
+                    if ((i > 0 && (x[k][i] <= x[k][i - 1] || v[k][i] < v[k][i - 1])) || v[k][i] < 0 || v[k][i] > 1)
+                    {
+                        throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"map {k} is not increasing within [0, 1] at threshold {i}"));
+                    }
                 }
             }
 
-            k++;
-        }
-
-        return new IsotonicCalibration(classes, x, v);
+            return new IsotonicCalibration(classes, x, v);
+        });
     }
 
     /// <inheritdoc />
@@ -162,19 +160,14 @@ public sealed class IsotonicCalibration : ICalibrator
     /// <inheritdoc />
     public void Save(string path)
     {
-        CalibratorFile.Save(path, Kind, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.WriteNumber("classes", Classes);
-            writer.WriteStartArray("maps");
-            for (var k = 0; k < thresholds.Length; k++)
+            writer.Number("classes", Classes);
+            writer.Objects("maps", Enumerable.Range(0, thresholds.Length), (map, k) =>
             {
-                writer.WriteStartObject();
-                CalibratorFile.WriteDoubles(writer, "x", thresholds[k]);
-                CalibratorFile.WriteDoubles(writer, "y", values[k]);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+                map.Numbers("x", thresholds[k]);
+                map.Numbers("y", values[k]);
+            });
         });
     }
 

@@ -1,5 +1,7 @@
 using System;
+using System.Globalization;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Calibration;
 
@@ -14,6 +16,7 @@ namespace Uqlib.Calibration;
 public sealed class MatrixScaling : ICalibrator
 {
     private const string Kind = "MatrixScaling";
+    private const int Version = 1;
 
     private readonly double[] weights;
     private readonly double[] bias;
@@ -65,19 +68,20 @@ public sealed class MatrixScaling : ICalibrator
     /// <param name="path">The file to read.</param>
     /// <returns>The calibrator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="System.IO.InvalidDataException">The file is corrupt, truncated, of another version or of another calibrator.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file is corrupt (checksum), truncated, of a newer version, of another kind, or saved by Uqlib 0.1.</exception>
     /// <exception cref="System.IO.IOException">The file cannot be read.</exception>
     public static MatrixScaling Load(string path)
     {
-        var root = CalibratorFile.Load(path, Kind);
-        var classes = CalibratorFile.Int(root, "classes", path, Kind);
-        if (classes < 2 || classes > 46_340)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw CalibratorFile.Invalid(path, Kind, $"it has {classes} classes; expected 2 to 46340");
-        }
+            var classes = reader.Int32("classes");
+            if (classes < 2 || classes > 46_340)
+            {
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"it has {classes} classes; expected 2 to 46340"));
+            }
 
-        return new MatrixScaling(
-            CalibratorFile.Doubles(root, "weights", classes * classes, path, Kind), CalibratorFile.Doubles(root, "bias", classes, path, Kind));
+            return new MatrixScaling(reader.Doubles("weights", classes * classes), reader.Doubles("bias", classes));
+        });
     }
 
     /// <inheritdoc />
@@ -89,11 +93,11 @@ public sealed class MatrixScaling : ICalibrator
     /// <inheritdoc />
     public void Save(string path)
     {
-        CalibratorFile.Save(path, Kind, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.WriteNumber("classes", Classes);
-            CalibratorFile.WriteDoubles(writer, "weights", weights);
-            CalibratorFile.WriteDoubles(writer, "bias", bias);
+            writer.Number("classes", Classes);
+            writer.Numbers("weights", weights);
+            writer.Numbers("bias", bias);
         });
     }
 }

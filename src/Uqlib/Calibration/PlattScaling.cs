@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Calibration;
 
@@ -16,6 +17,7 @@ namespace Uqlib.Calibration;
 public sealed class PlattScaling : ICalibrator
 {
     private const string Kind = "PlattScaling";
+    private const int Version = 1;
 
     private PlattScaling(double slope, double intercept)
     {
@@ -60,12 +62,11 @@ public sealed class PlattScaling : ICalibrator
     /// <param name="path">The file to read.</param>
     /// <returns>The calibrator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="System.IO.InvalidDataException">The file is corrupt, truncated, of another version or of another calibrator.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file is corrupt (checksum), truncated, of a newer version, of another kind, or saved by Uqlib 0.1.</exception>
     /// <exception cref="System.IO.IOException">The file cannot be read.</exception>
     public static PlattScaling Load(string path)
     {
-        var root = CalibratorFile.Load(path, Kind);
-        return new PlattScaling(CalibratorFile.Double(root, "slope", path, Kind), CalibratorFile.Double(root, "intercept", path, Kind));
+        return FittedFile.Load(path, Kind, Version, reader => new PlattScaling(reader.Double("slope"), reader.Double("intercept")));
     }
 
     /// <inheritdoc />
@@ -80,10 +81,10 @@ public sealed class PlattScaling : ICalibrator
     /// <inheritdoc />
     public void Save(string path)
     {
-        CalibratorFile.Save(path, Kind, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.WriteNumber("slope", Slope);
-            writer.WriteNumber("intercept", Intercept);
+            writer.Number("slope", Slope);
+            writer.Number("intercept", Intercept);
         });
     }
 

@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Calibration;
 
@@ -20,6 +21,7 @@ namespace Uqlib.Calibration;
 public sealed class TemperatureScaling : ICalibrator
 {
     private const string Kind = "TemperatureScaling";
+    private const int Version = 1;
     private const int WarmStartRows = 16_384;
 
     private TemperatureScaling(double temperature, int classes)
@@ -88,20 +90,22 @@ public sealed class TemperatureScaling : ICalibrator
     /// <param name="path">The file to read.</param>
     /// <returns>The calibrator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="System.IO.InvalidDataException">The file is corrupt, truncated, of another version or of another calibrator.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file is corrupt (checksum), truncated, of a newer version, of another kind, or saved by Uqlib 0.1.</exception>
     /// <exception cref="System.IO.IOException">The file cannot be read.</exception>
     public static TemperatureScaling Load(string path)
     {
-        var root = CalibratorFile.Load(path, Kind);
-        var temperature = CalibratorFile.Double(root, "temperature", path, Kind);
-        var classes = CalibratorFile.Int(root, "classes", path, Kind);
-        if (temperature <= 0 || classes < 2)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw CalibratorFile.Invalid(path, Kind,
-                string.Create(CultureInfo.InvariantCulture, $"it has temperature {temperature} and {classes} classes; expected T > 0 and at least 2 classes"));
-        }
+            var temperature = reader.Double("temperature");
+            var classes = reader.Int32("classes");
+            if (temperature <= 0 || classes < 2)
+            {
+                throw reader.Invalid(
+                    string.Create(CultureInfo.InvariantCulture, $"it has temperature {temperature} and {classes} classes; expected T > 0 and at least 2 classes"));
+            }
 
-        return new TemperatureScaling(temperature, classes);
+            return new TemperatureScaling(temperature, classes);
+        });
     }
 
     /// <inheritdoc />
@@ -126,10 +130,10 @@ public sealed class TemperatureScaling : ICalibrator
     /// <inheritdoc />
     public void Save(string path)
     {
-        CalibratorFile.Save(path, Kind, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.WriteNumber("classes", Classes);
-            writer.WriteNumber("temperature", Temperature);
+            writer.Number("classes", Classes);
+            writer.Number("temperature", Temperature);
         });
     }
 

@@ -1,5 +1,7 @@
 using System;
+using System.Globalization;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Calibration;
 
@@ -13,6 +15,7 @@ namespace Uqlib.Calibration;
 public sealed class VectorScaling : ICalibrator
 {
     private const string Kind = "VectorScaling";
+    private const int Version = 1;
 
     private readonly double[] weights;
     private readonly double[] bias;
@@ -49,18 +52,20 @@ public sealed class VectorScaling : ICalibrator
     /// <param name="path">The file to read.</param>
     /// <returns>The calibrator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="System.IO.InvalidDataException">The file is corrupt, truncated, of another version or of another calibrator.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file is corrupt (checksum), truncated, of a newer version, of another kind, or saved by Uqlib 0.1.</exception>
     /// <exception cref="System.IO.IOException">The file cannot be read.</exception>
     public static VectorScaling Load(string path)
     {
-        var root = CalibratorFile.Load(path, Kind);
-        var classes = CalibratorFile.Int(root, "classes", path, Kind);
-        if (classes < 2)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw CalibratorFile.Invalid(path, Kind, $"it has {classes} classes; expected at least 2");
-        }
+            var classes = reader.Int32("classes");
+            if (classes < 2)
+            {
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"it has {classes} classes; expected at least 2"));
+            }
 
-        return new VectorScaling(CalibratorFile.Doubles(root, "weights", classes, path, Kind), CalibratorFile.Doubles(root, "bias", classes, path, Kind));
+            return new VectorScaling(reader.Doubles("weights", classes), reader.Doubles("bias", classes));
+        });
     }
 
     /// <inheritdoc />
@@ -72,11 +77,11 @@ public sealed class VectorScaling : ICalibrator
     /// <inheritdoc />
     public void Save(string path)
     {
-        CalibratorFile.Save(path, Kind, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.WriteNumber("classes", Classes);
-            CalibratorFile.WriteDoubles(writer, "weights", weights);
-            CalibratorFile.WriteDoubles(writer, "bias", bias);
+            writer.Number("classes", Classes);
+            writer.Numbers("weights", weights);
+            writer.Numbers("bias", bias);
         });
     }
 }

@@ -21,7 +21,7 @@ public interface ICombiner
     /// <exception cref="ArgumentException">A method is missing or unknown, a tensor is not of rank 1, is empty, holds NaN or ±∞, or the lengths differ.</exception>
     Tensor Combine(IReadOnlyDictionary<string, Tensor> scores);
 
-    /// <summary>Saves the fitted combiner to a JSON file.</summary>
+    /// <summary>Saves the fitted combiner to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write (overwritten).</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="System.IO.IOException">The file cannot be written.</exception>

@@ -3,11 +3,11 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.Json.Nodes;
 using MathNet.Numerics.LinearAlgebra;
 using TorchSharp;
 using Uqlib.Evaluation;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Combination;
 
@@ -21,6 +21,7 @@ namespace Uqlib.Combination;
 public sealed class LogisticCombiner : ICombiner
 {
     private const string Kind = "LogisticCombiner";
+    private const int Version = 1;
     private readonly string[] methods;
     private readonly double[] means;
     private readonly double[] deviations;
@@ -36,7 +37,7 @@ public sealed class LogisticCombiner : ICombiner
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Methods => methods;
+    public IReadOnlyList<string> Methods => Array.AsReadOnly(methods);
 
     /// <summary>Gets the learned weight of each method's standardised score, by name: the change in log-odds of failure per standard deviation.</summary>
     public IReadOnlyDictionary<string, double> Weights =>
@@ -98,22 +99,24 @@ public sealed class LogisticCombiner : ICombiner
     /// <param name="path">The file to read.</param>
     /// <returns>The combiner, giving output identical to the saved one.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid logistic combiner file (corrupt, truncated, other kind or version).</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid logistic combiner file (corrupt, truncated, of another kind or a newer version, or saved by Uqlib 0.1).</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static LogisticCombiner Load(string path)
     {
-        var root = CombinerFile.Read(path, Kind);
-        var methods = CombinerFile.Strings(root, "methods", path);
-        var means = CombinerFile.Numbers(root, "means", path, methods.Length);
-        var deviations = CombinerFile.Numbers(root, "standardDeviations", path, methods.Length);
-        var weights = CombinerFile.Numbers(root, "weights", path, methods.Length);
-        var intercept = CombinerFile.Numbers(root, "intercept", path, 1)[0];
-        if (methods.Length == 0 || deviations.Any(d => d <= 0))
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw new InvalidDataException($"'{path}' holds an invalid logistic combiner (no method or a non-positive deviation).");
-        }
+            var methods = reader.Strings("methods");
+            var means = reader.Doubles("means", methods.Length);
+            var deviations = reader.Doubles("standardDeviations", methods.Length);
+            var weights = reader.Doubles("weights", methods.Length);
+            var intercept = reader.Double("intercept");
+            if (methods.Length == 0 || deviations.Any(d => d <= 0))
+            {
+                throw reader.Invalid("it holds no method or a non-positive deviation");
+            }
 
-        return new LogisticCombiner(methods, means, deviations, weights, intercept);
+            return new LogisticCombiner(methods, means, deviations, weights, intercept);
+        });
     }
 
     /// <inheritdoc/>
@@ -133,13 +136,13 @@ public sealed class LogisticCombiner : ICombiner
     /// <inheritdoc/>
     public void Save(string path)
     {
-        CombinerFile.Write(path, Kind, new JsonObject
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            ["methods"] = CombinerFile.Array(methods),
-            ["means"] = CombinerFile.Array(means),
-            ["standardDeviations"] = CombinerFile.Array(deviations),
-            ["weights"] = CombinerFile.Array(coefficients),
-            ["intercept"] = CombinerFile.Array(new[] { Intercept }),
+            writer.Strings("methods", methods);
+            writer.Numbers("means", means);
+            writer.Numbers("standardDeviations", deviations);
+            writer.Numbers("weights", coefficients);
+            writer.Number("intercept", Intercept);
         });
     }
 

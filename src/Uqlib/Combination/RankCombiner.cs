@@ -1,10 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.Json.Nodes;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Combination;
 
@@ -16,6 +17,7 @@ namespace Uqlib.Combination;
 public sealed class RankCombiner : ICombiner
 {
     private const string Kind = "RankCombiner";
+    private const int Version = 1;
     private readonly string[] methods;
     private readonly double[][] sortedValidation;
     private readonly double[] weights;
@@ -28,7 +30,7 @@ public sealed class RankCombiner : ICombiner
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Methods => methods;
+    public IReadOnlyList<string> Methods => Array.AsReadOnly(methods);
 
     /// <summary>Fits the reference distributions: each method's validation scores, sorted.</summary>
     /// <param name="validationScores">One score tensor <c>(N)</c> per method name, N ≥ 1, same N for all, finite.</param>
@@ -57,33 +59,40 @@ public sealed class RankCombiner : ICombiner
     /// <param name="path">The file to read.</param>
     /// <returns>The combiner, giving output identical to the saved one.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid rank combiner file (corrupt, truncated, other kind or version).</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid rank combiner file (corrupt, truncated, of another kind or a newer version, or saved by Uqlib 0.1).</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static RankCombiner Load(string path)
     {
-        var root = CombinerFile.Read(path, Kind);
-        var methods = CombinerFile.Strings(root, "methods", path);
-        var weights = CombinerFile.Numbers(root, "weights", path, methods.Length);
-        var count = CombinerFile.Get(root, "validationCount", path, n => n.GetValue<int>());
-        var sorted = new double[methods.Length][];
-        for (var m = 0; m < methods.Length; m++)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            sorted[m] = CombinerFile.Numbers(root, "validation_" + m, path, count);
-            for (var i = 1; i < count; i++)
+            var methods = reader.Strings("methods");
+            var weights = reader.Doubles("weights", methods.Length);
+            var validation = reader.Objects("validation");
+            if (validation.Count != methods.Length)
             {
-                if (sorted[m][i] < sorted[m][i - 1])
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"\"validation\" holds {validation.Count} methods; expected {methods.Length}"));
+            }
+
+            var sorted = new double[methods.Length][];
+            for (var m = 0; m < methods.Length; m++)
+            {
+                sorted[m] = validation[m].Doubles("scores", m == 0 ? null : sorted[0].Length);
+                for (var i = 1; i < sorted[m].Length; i++)
                 {
-                    throw new InvalidDataException($"'{path}' holds an invalid rank combiner: validation scores of \"{methods[m]}\" are not sorted.");
+                    if (sorted[m][i] < sorted[m][i - 1])
+                    {
+                        throw reader.Invalid($"the validation scores of \"{methods[m]}\" are not sorted");
+                    }
                 }
             }
-        }
 
-        if (methods.Length == 0 || count < 1 || weights.Any(w => w < 0) || weights.Sum() <= 0)
-        {
-            throw new InvalidDataException($"'{path}' holds an invalid rank combiner (no method, no validation score or invalid weights).");
-        }
+            if (methods.Length == 0 || sorted[0].Length < 1 || weights.Any(w => w < 0) || weights.Sum() <= 0)
+            {
+                throw reader.Invalid("it holds no method, no validation score or invalid weights");
+            }
 
-        return new RankCombiner(methods, sorted, weights);
+            return new RankCombiner(methods, sorted, weights);
+        });
     }
 
     /// <inheritdoc/>
@@ -108,17 +117,11 @@ public sealed class RankCombiner : ICombiner
     /// <inheritdoc/>
     public void Save(string path)
     {
-        var body = new JsonObject
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            ["methods"] = CombinerFile.Array(methods),
-            ["weights"] = CombinerFile.Array(weights),
-            ["validationCount"] = sortedValidation[0].Length,
-        };
-        for (var m = 0; m < methods.Length; m++)
-        {
-            body["validation_" + m] = CombinerFile.Array(sortedValidation[m]);
-        }
-
-        CombinerFile.Write(path, Kind, body);
+            writer.Strings("methods", methods);
+            writer.Numbers("weights", weights);
+            writer.Objects("validation", sortedValidation, (method, scores) => method.Numbers("scores", scores));
+        });
     }
 }

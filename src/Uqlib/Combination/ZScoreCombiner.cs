@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.Json.Nodes;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Combination;
 
@@ -17,6 +17,7 @@ namespace Uqlib.Combination;
 public sealed class ZScoreCombiner : ICombiner
 {
     private const string Kind = "ZScoreCombiner";
+    private const int Version = 1;
     private readonly string[] methods;
     private readonly double[] means;
     private readonly double[] deviations;
@@ -31,7 +32,7 @@ public sealed class ZScoreCombiner : ICombiner
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Methods => methods;
+    public IReadOnlyList<string> Methods => Array.AsReadOnly(methods);
 
     /// <summary>Gets each method's validation mean, by name.</summary>
     public IReadOnlyDictionary<string, double> Means => ToDictionary(means);
@@ -73,21 +74,23 @@ public sealed class ZScoreCombiner : ICombiner
     /// <param name="path">The file to read.</param>
     /// <returns>The combiner, giving output identical to the saved one.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid z-score combiner file (corrupt, truncated, other kind or version).</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid z-score combiner file (corrupt, truncated, of another kind or a newer version, or saved by Uqlib 0.1).</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static ZScoreCombiner Load(string path)
     {
-        var root = CombinerFile.Read(path, Kind);
-        var methods = CombinerFile.Strings(root, "methods", path);
-        var means = CombinerFile.Numbers(root, "means", path, methods.Length);
-        var deviations = CombinerFile.Numbers(root, "standardDeviations", path, methods.Length);
-        var weights = CombinerFile.Numbers(root, "weights", path, methods.Length);
-        if (methods.Length == 0 || deviations.Any(d => d <= 0) || weights.Any(w => w < 0) || weights.Sum() <= 0)
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw new InvalidDataException($"'{path}' holds an invalid z-score combiner (no method, a non-positive deviation or invalid weights).");
-        }
+            var methods = reader.Strings("methods");
+            var means = reader.Doubles("means", methods.Length);
+            var deviations = reader.Doubles("standardDeviations", methods.Length);
+            var weights = reader.Doubles("weights", methods.Length);
+            if (methods.Length == 0 || deviations.Any(d => d <= 0) || weights.Any(w => w < 0) || weights.Sum() <= 0)
+            {
+                throw reader.Invalid("it holds no method, a non-positive deviation or invalid weights");
+            }
 
-        return new ZScoreCombiner(methods, means, deviations, weights);
+            return new ZScoreCombiner(methods, means, deviations, weights);
+        });
     }
 
     /// <inheritdoc/>
@@ -107,12 +110,12 @@ public sealed class ZScoreCombiner : ICombiner
     /// <inheritdoc/>
     public void Save(string path)
     {
-        CombinerFile.Write(path, Kind, new JsonObject
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            ["methods"] = CombinerFile.Array(methods),
-            ["means"] = CombinerFile.Array(means),
-            ["standardDeviations"] = CombinerFile.Array(deviations),
-            ["weights"] = CombinerFile.Array(weights),
+            writer.Strings("methods", methods);
+            writer.Numbers("means", means);
+            writer.Numbers("standardDeviations", deviations);
+            writer.Numbers("weights", weights);
         });
     }
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Uqlib.Latent;
 
-/// <summary>A fitted covariance matrix, empirical or Ledoit–Wolf shrunk, in float64. Immutable; owns its tensor.</summary>
+/// <summary>A fitted covariance matrix, empirical or Ledoit–Wolf shrunk, in float64. Immutable: it owns its matrix and hands out only copies; every member throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
 /// <remarks>
 /// The empirical covariance is S / N for the scatter S of N samples (scikit-learn's <c>EmpiricalCovariance</c>). Ledoit–Wolf
 /// (Ledoit &amp; Wolf 2004, "A well-conditioned estimator for large-dimensional covariance matrices") returns
@@ -28,14 +28,14 @@ public sealed class CovarianceEstimate : IDisposable
         this.count = count;
     }
 
-    /// <summary>Gets the covariance matrix <c>(F, F)</c>, float64.</summary>
+    /// <summary>Gets a copy of the covariance matrix <c>(F, F)</c>, float64; the caller owns and disposes it (editing it leaves the estimate unchanged).</summary>
     /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
     public Tensor Matrix
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return matrix;
+            ThrowIfDisposed();
+            return matrix.clone();
         }
     }
 
@@ -45,7 +45,7 @@ public sealed class CovarianceEstimate : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return shrinkage;
         }
     }
@@ -56,7 +56,7 @@ public sealed class CovarianceEstimate : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return method;
         }
     }
@@ -67,8 +67,18 @@ public sealed class CovarianceEstimate : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return count;
+        }
+    }
+
+    /// <summary>Gets the owned matrix itself, for the library's own reading (never handed to callers).</summary>
+    internal Tensor MatrixView
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return matrix;
         }
     }
 
@@ -165,14 +175,17 @@ public sealed class CovarianceEstimate : IDisposable
         return new CovarianceEstimate(matrix, shrinkage, method, count);
     }
 
-    /// <summary>Disposes the matrix; later calls do nothing.</summary>
+    /// <summary>A copy that shares nothing with this estimate and outlives every dispose scope.</summary>
+    internal CovarianceEstimate Copy()
+    {
+        ThrowIfDisposed();
+        using var scope = torch.NewDisposeScope();
+        return new CovarianceEstimate(matrix.clone().DetachFromDisposeScope(), shrinkage, method, count);
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
         disposed = true;
         matrix.Dispose();
     }
@@ -202,5 +215,10 @@ public sealed class CovarianceEstimate : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(method), method, $"method must be a defined CovarianceMethod; found {method}.");
         }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
     }
 }

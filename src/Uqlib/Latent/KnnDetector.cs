@@ -3,10 +3,11 @@ using System.Globalization;
 using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Latent;
 
-/// <summary>A bank of L2-normalised training features, scoring a sample by the distance of its normalised feature to the k-th nearest one. Immutable; owns its bank.</summary>
+/// <summary>A bank of L2-normalised training features, scoring a sample by the distance of its normalised feature to the k-th nearest one. Immutable: it owns its bank and hands out only copies; every member throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
 /// <remarks>
 /// Sun et al. 2022, "Out-of-distribution detection with deep nearest neighbors": score(x) = |z − z_(k)| with z = x/|x| and z_(k) the
 /// k-th nearest normalised training feature. For unit vectors |z − b|² = 2 − 2 z·b, so the score is computed as a chunked
@@ -14,9 +15,10 @@ namespace Uqlib.Latent;
 /// similarities at a time. The bank is float32; a zero feature vector is left at zero. With <see cref="KnnOptions.BankSize"/> the bank is a
 /// uniform sample without replacement, drawn in a streaming way that does not depend on how the training set was batched. Higher is more uncertain. Thread-safe for reading.
 /// </remarks>
-public sealed class KnnDetector : IDisposable
+public sealed class KnnDetector : IDisposable, ILatentDetector
 {
     private const string Kind = "KnnDetector";
+    private const int Version = 1;
     private readonly Tensor bank;
     private readonly int k;
     private readonly long chunkElements;
@@ -29,14 +31,14 @@ public sealed class KnnDetector : IDisposable
         this.chunkElements = chunkElements;
     }
 
-    /// <summary>Gets the bank of normalised training features <c>(M, F)</c>, float32.</summary>
+    /// <summary>Gets a copy of the bank of normalised training features <c>(M, F)</c>, float32; the caller owns and disposes it (editing it leaves the detector unchanged).</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Bank
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return bank;
+            ThrowIfDisposed();
+            return bank.clone();
         }
     }
 
@@ -46,7 +48,7 @@ public sealed class KnnDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return k;
         }
     }
@@ -57,7 +59,7 @@ public sealed class KnnDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return chunkElements;
         }
     }
@@ -68,7 +70,7 @@ public sealed class KnnDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return bank.shape[0];
         }
     }
@@ -79,7 +81,7 @@ public sealed class KnnDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return bank.shape[1];
         }
     }
@@ -110,28 +112,17 @@ public sealed class KnnDetector : IDisposable
     /// <returns>The detector, giving identical scores; the caller disposes it.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is corrupt, truncated, of another version or of another kind.</exception>
+    /// <exception cref="InvalidDataException">The file is not a saved kNN detector, or is truncated, corrupt (checksum), of a newer version or saved by Uqlib 0.1; nothing is left allocated.</exception>
     public static KnnDetector Load(string path)
     {
-        return LatentFile.Read(path, Kind, reader =>
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            var k = reader.ReadInt32();
-            var chunk = reader.ReadInt64();
-            var bank = LatentFile.ReadTensor(reader, 2);
-            if (k < 1 || k > bank.shape[0] || chunk < 1 || bank.dtype != ScalarType.Float32)
+            var k = reader.Int32("k");
+            var chunk = reader.Int64("chunkElements");
+            var bank = reader.Tensor("bank", 2, ScalarType.Float32);
+            if (k < 1 || k > bank.shape[0] || chunk < 1)
             {
-                bank.Dispose();
-                throw new InvalidDataException("the header does not match the bank");
-            }
-
-            try
-            {
-                LatentFile.End(reader);
-            }
-            catch
-            {
-                bank.Dispose();
-                throw;
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"k = {k} and chunkElements = {chunk} do not suit a bank of {bank.shape[0]} features"));
             }
 
             return new KnnDetector(bank, k, chunk);
@@ -146,7 +137,7 @@ public sealed class KnnDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ThrowIfDisposed();
         Preconditions.Tensor(features, nameof(features), 2, 2);
         if (features.shape[1] != Dimension)
         {
@@ -162,28 +153,24 @@ public sealed class KnnDetector : IDisposable
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
     /// <param name="path">The file; overwritten.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
-    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
+    /// <exception cref="IOException">The file cannot be written; an existing file is then left unchanged.</exception>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        LatentFile.Write(path, Kind, writer =>
+        ThrowIfDisposed();
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.Write(K);
-            writer.Write(ChunkElements);
-            LatentFile.WriteTensor(writer, Bank);
+            writer.Number("k", k);
+            writer.Number("chunkElements", chunkElements);
+            writer.Tensor("bank", bank);
         });
     }
 
-    /// <summary>Disposes the bank; later calls do nothing.</summary>
+    /// <inheritdoc />
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
         disposed = true;
         bank.Dispose();
     }
@@ -213,11 +200,11 @@ public sealed class KnnDetector : IDisposable
     internal Tensor ScoreCore(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        var queries = Normalise(features.to(Bank.device));
+        var queries = Normalise(features.to(bank.device));
         var n = queries.shape[0];
-        var m = Bank.shape[0];
-        var queryChunk = Math.Min(n, Math.Max(256L, ChunkElements / m));
-        var bankChunk = Math.Min(m, Math.Max(K, ChunkElements / queryChunk));
+        var m = bank.shape[0];
+        var queryChunk = Math.Min(n, Math.Max(256L, chunkElements / m));
+        var bankChunk = Math.Min(m, Math.Max(k, chunkElements / queryChunk));
         var results = new Tensor[(n + queryChunk - 1) / queryChunk];
         for (long start = 0, i = 0; start < n; start += queryChunk, i++)
         {
@@ -225,10 +212,10 @@ public sealed class KnnDetector : IDisposable
             Tensor? best = null;
             for (long from = 0; from < m; from += bankChunk)
             {
-                var part = Bank.narrow(0, from, Math.Min(bankChunk, m - from));
+                var part = bank.narrow(0, from, Math.Min(bankChunk, m - from));
                 var similarities = block.matmul(part.t());
-                var top = similarities.topk((int)Math.Min(K, part.shape[0]), 1, largest: true, sorted: false).values;
-                best = best is null ? top : torch.cat(new[] { best, top }, 1).topk(K, 1, largest: true, sorted: false).values;
+                var top = similarities.topk((int)Math.Min(k, part.shape[0]), 1, largest: true, sorted: false).values;
+                best = best is null ? top : torch.cat(new[] { best, top }, 1).topk(k, 1, largest: true, sorted: false).values;
             }
 
             // The k-th largest similarity is the smallest of the top k; |z − b| = sqrt(2 − 2 z·b).
@@ -236,5 +223,10 @@ public sealed class KnnDetector : IDisposable
         }
 
         return (results.Length == 1 ? results[0] : torch.cat(results, 0)).MoveToOuterDisposeScope();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
     }
 }

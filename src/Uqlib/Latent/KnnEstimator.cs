@@ -16,8 +16,8 @@ namespace Uqlib.Latent;
 public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
+    private readonly LatentEstimator<KnnDetector> core;
     private readonly KnnOptions options;
-    private KnnDetector? detector;
     private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="KnnEstimator"/> class.</summary>
@@ -30,6 +30,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
         this.model = Preconditions.NotNull(model, nameof(model));
         this.options = options ?? KnnOptions.Default;
         Options.Validate();
+        core = new LatentEstimator<KnnDetector>(this, this.model, Options.GlobalAveragePooling, Name, KnnDetector.Load);
     }
 
     /// <summary>Gets the options.</summary>
@@ -45,14 +46,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
-    public KnnDetector? Detector
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return detector;
-        }
-    }
+    public KnnDetector? Detector => core.Detector;
 
     /// <inheritdoc />
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
@@ -80,10 +74,8 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The training data is missing, empty, smaller than k, or its features are not finite.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
-    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         Fit(data, null, CancellationToken.None);
     }
 
@@ -98,7 +90,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        core.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         var batches = data.RequireTraining(Name);
         using var builder = new KnnBankBuilder(Options);
@@ -117,8 +109,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
         });
 
         var fitted = KnnDetector.FromBuilder(builder, Options);
-        detector?.Dispose();
-        detector = fitted;
+        core.Replace(fitted);
     }
 
     /// <inheritdoc />
@@ -127,14 +118,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var fitted = LatentFeatures.Fitted(detector, Name);
-        using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(inputs);
-        var features = LatentFeatures.Take(output, Options.GlobalAveragePooling, Name);
-        var scores = fitted.Score(features);
-        var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return core.Estimate(inputs);
     }
 
     /// <summary>Saves the fitted state (see <see cref="KnnDetector.Save"/>).</summary>
@@ -144,8 +128,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        LatentFeatures.Fitted(detector, Name).Save(path);
+        core.Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
@@ -154,21 +137,13 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var loaded = KnnDetector.Load(path);
-        detector?.Dispose();
-        detector = loaded;
+        core.Load(path);
     }
 
-    /// <summary>Disposes the fitted detector; later calls do nothing.</summary>
+    /// <inheritdoc />
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
         disposed = true;
-        detector?.Dispose();
+        core.Dispose();
     }
 }

@@ -3,10 +3,11 @@ using System.Globalization;
 using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Latent;
 
-/// <summary>A fitted Gaussian model of training features — class means and one shared covariance — scoring a sample by its squared Mahalanobis distance to the nearest class mean. Immutable; owns its tensors.</summary>
+/// <summary>A fitted Gaussian model of training features — class means and one shared covariance — scoring a sample by its squared Mahalanobis distance to the nearest class mean. Immutable: it owns its tensors and hands out only copies; every member throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
 /// <remarks>
 /// Lee et al. 2018, "A simple unified framework for detecting out-of-distribution samples and adversarial attacks": score(x) =
 /// min_c (x − μ_c)ᵀ Σ⁻¹ (x − μ_c), with Σ the covariance of the class-centred training features. The class-agnostic variant
@@ -14,21 +15,22 @@ namespace Uqlib.Latent;
 /// with A = L⁻¹ for the Cholesky factor L of Σ: one (N × F × F) matrix product per batch. Higher is more uncertain.
 /// Thread-safe for reading.
 /// </remarks>
-public sealed class MahalanobisDetector : IDisposable
+public sealed class MahalanobisDetector : IDisposable, ILatentDetector
 {
     private const string Kind = "MahalanobisDetector";
+    private const int Version = 1;
+    private readonly Tensor means;           // μ, (C, F)
+    private readonly CovarianceEstimate covariance;
+    private readonly bool classAgnostic;
     private readonly Tensor whitenT;         // Aᵀ, (F, F)
     private readonly Tensor whitenedMeans;   // μ Aᵀ, (C, F)
     private readonly Tensor meanNorms;       // |Aμ_c|², (C)
-    private readonly Tensor classMeans;
-    private readonly CovarianceEstimate covariance;
-    private readonly bool isClassAgnostic;
     private bool disposed;
 
     private MahalanobisDetector(Tensor means, CovarianceEstimate covariance, bool classAgnostic)
     {
         using var scope = torch.NewDisposeScope();
-        var matrix = covariance.Matrix;
+        var matrix = covariance.MatrixView;
         var (factor, info) = torch.linalg.cholesky_ex(matrix);
         var eigenvalues = torch.linalg.eigvalsh(matrix);
         var smallest = eigenvalues.min().ToDouble();
@@ -49,30 +51,42 @@ public sealed class MahalanobisDetector : IDisposable
         whitenT = whiten.t().contiguous().DetachFromDisposeScope();
         whitenedMeans = means.matmul(whitenT).DetachFromDisposeScope();
         meanNorms = whitenedMeans.mul(whitenedMeans).sum(new long[] { 1 }).DetachFromDisposeScope();
-        classMeans = means;
+        this.means = means;
         this.covariance = covariance;
-        isClassAgnostic = classAgnostic;
+        this.classAgnostic = classAgnostic;
     }
 
-    /// <summary>Gets the class means <c>(C, F)</c>, float64 (one row for the class-agnostic variant).</summary>
+    /// <summary>Initializes a new instance of the <see cref="MahalanobisDetector"/> class as a copy of <paramref name="other"/>, bit for bit.</summary>
+    private MahalanobisDetector(MahalanobisDetector other)
+    {
+        using var scope = torch.NewDisposeScope();
+        means = other.means.clone().DetachFromDisposeScope();
+        covariance = other.covariance.Copy();
+        classAgnostic = other.classAgnostic;
+        whitenT = other.whitenT.clone().DetachFromDisposeScope();
+        whitenedMeans = other.whitenedMeans.clone().DetachFromDisposeScope();
+        meanNorms = other.meanNorms.clone().DetachFromDisposeScope();
+    }
+
+    /// <summary>Gets a copy of the class means <c>(C, F)</c>, float64 (one row for the class-agnostic variant); the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor ClassMeans
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return classMeans;
+            ThrowIfDisposed();
+            return means.clone();
         }
     }
 
-    /// <summary>Gets the shared covariance.</summary>
+    /// <summary>Gets a copy of the shared covariance; the caller owns and disposes it (disposing or editing it leaves the detector unchanged).</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public CovarianceEstimate Covariance
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return covariance;
+            ThrowIfDisposed();
+            return covariance.Copy();
         }
     }
 
@@ -82,8 +96,8 @@ public sealed class MahalanobisDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return isClassAgnostic;
+            ThrowIfDisposed();
+            return classAgnostic;
         }
     }
 
@@ -93,8 +107,8 @@ public sealed class MahalanobisDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return classMeans.shape[0];
+            ThrowIfDisposed();
+            return means.shape[0];
         }
     }
 
@@ -104,8 +118,8 @@ public sealed class MahalanobisDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return classMeans.shape[1];
+            ThrowIfDisposed();
+            return means.shape[1];
         }
     }
 
@@ -171,23 +185,10 @@ public sealed class MahalanobisDetector : IDisposable
     /// <returns>The detector, giving identical scores; the caller disposes it.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is corrupt, truncated, of another version or of another kind.</exception>
+    /// <exception cref="InvalidDataException">The file is not a saved Mahalanobis detector, or is truncated, corrupt (checksum), of a newer version or saved by Uqlib 0.1; nothing is left allocated.</exception>
     public static MahalanobisDetector Load(string path)
     {
-        return LatentFile.Read(path, Kind, reader =>
-        {
-            var detector = Read(reader);
-            try
-            {
-                LatentFile.End(reader);
-                return detector;
-            }
-            catch
-            {
-                detector.Dispose();
-                throw;
-            }
-        });
+        return FittedFile.Load(path, Kind, Version, Read);
     }
 
     /// <summary>Squared Mahalanobis distances to every class mean.</summary>
@@ -198,7 +199,6 @@ public sealed class MahalanobisDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor ClassDistances(Tensor features)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         Check(features);
         return ClassDistancesCore(features);
     }
@@ -211,32 +211,27 @@ public sealed class MahalanobisDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         Check(features);
         return ScoreCore(features);
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
     /// <param name="path">The file; overwritten.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
-    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
+    /// <exception cref="IOException">The file cannot be written; an existing file is then left unchanged.</exception>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        LatentFile.Write(path, Kind, Write);
+        ThrowIfDisposed();
+        FittedFile.Save(path, Kind, Version, Write);
     }
 
-    /// <summary>Disposes the tensors it owns; later calls do nothing.</summary>
+    /// <inheritdoc />
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
         disposed = true;
-        classMeans.Dispose();
+        means.Dispose();
         covariance.Dispose();
         whitenT.Dispose();
         whitenedMeans.Dispose();
@@ -257,51 +252,50 @@ public sealed class MahalanobisDetector : IDisposable
         }
     }
 
-    internal static MahalanobisDetector Read(BinaryReader reader)
+    /// <summary>Reads a detector's fields (see <see cref="Write"/>); the tensors read are the reader's until the detector owns them.</summary>
+    internal static MahalanobisDetector Read(FittedReader reader)
     {
-        var classAgnostic = reader.ReadBoolean();
-        var method = (CovarianceMethod)reader.ReadInt32();
-        var shrinkage = reader.ReadDouble();
-        var count = reader.ReadInt64();
+        var classAgnostic = reader.Boolean("classAgnostic");
+        var method = reader.Enum<CovarianceMethod>("covarianceMethod");
+        var shrinkage = reader.Double("shrinkage");
+        var count = reader.Int64("count");
+        var means = reader.Tensor("classMeans", 2, ScalarType.Float64);
+        var matrix = reader.Tensor("covariance", 2, ScalarType.Float64);
         if (method is not (CovarianceMethod.Empirical or CovarianceMethod.LedoitWolf) || !(shrinkage is >= 0 and <= 1) || count < 1)
         {
-            throw new InvalidDataException("the covariance header is out of range");
+            throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"the covariance ({method}, shrinkage {shrinkage}, {count} samples) is out of range"));
         }
 
-        var means = LatentFile.ReadTensor(reader, 2);
-        Tensor? matrix = null;
-        try
+        if (matrix.shape[0] != matrix.shape[1] || matrix.shape[0] != means.shape[1] || (classAgnostic && means.shape[0] != 1))
         {
-            matrix = LatentFile.ReadTensor(reader, 2);
-            if (matrix.shape[0] != matrix.shape[1] || matrix.shape[0] != means.shape[1])
-            {
-                throw new InvalidDataException("the covariance does not match the means");
-            }
+            throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
+                $"the covariance {Preconditions.ShapeText(matrix)} does not match the means {Preconditions.ShapeText(means)}"));
+        }
 
-            var covariance = CovarianceEstimate.FromStored(matrix, shrinkage, method, count);
-            matrix = null;
-            return Create(means, covariance, classAgnostic);
-        }
-        catch
-        {
-            matrix?.Dispose();
-            means.Dispose();
-            throw;
-        }
+        return Create(means, CovarianceEstimate.FromStored(matrix, shrinkage, method, count), classAgnostic);
     }
 
-    internal void Write(BinaryWriter writer)
+    /// <summary>Writes the detector's fields: the flag, the covariance's method, shrinkage and count, the means and the matrix.</summary>
+    internal void Write(FittedWriter writer)
     {
-        writer.Write(IsClassAgnostic);
-        writer.Write((int)Covariance.Method);
-        writer.Write(Covariance.Shrinkage);
-        writer.Write(Covariance.Count);
-        LatentFile.WriteTensor(writer, ClassMeans);
-        LatentFile.WriteTensor(writer, Covariance.Matrix);
+        writer.Boolean("classAgnostic", classAgnostic);
+        writer.Enum("covarianceMethod", covariance.Method);
+        writer.Number("shrinkage", covariance.Shrinkage);
+        writer.Number("count", covariance.Count);
+        writer.Tensor("classMeans", means);
+        writer.Tensor("covariance", covariance.MatrixView);
+    }
+
+    /// <summary>A copy that shares nothing with this detector.</summary>
+    internal MahalanobisDetector Copy()
+    {
+        ThrowIfDisposed();
+        return new MahalanobisDetector(this);
     }
 
     internal void Check(Tensor features)
     {
+        ThrowIfDisposed();
         Preconditions.Tensor(features, nameof(features), 2, 2);
         if (features.shape[1] != Dimension)
         {
@@ -327,5 +321,10 @@ public sealed class MahalanobisDetector : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         return ClassDistancesCore(features).amin(new long[] { 1 }).MoveToOuterDisposeScope();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
     }
 }

@@ -16,8 +16,8 @@ namespace Uqlib.Latent;
 public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
+    private readonly LatentEstimator<MahalanobisDetector> core;
     private readonly MahalanobisOptions options;
-    private MahalanobisDetector? detector;
     private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="MahalanobisEstimator"/> class.</summary>
@@ -30,6 +30,7 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
         this.model = Preconditions.NotNull(model, nameof(model));
         this.options = options ?? MahalanobisOptions.Default;
         Options.Validate();
+        core = new LatentEstimator<MahalanobisDetector>(this, this.model, Options.GlobalAveragePooling, Name, MahalanobisDetector.Load);
     }
 
     /// <summary>Gets the options.</summary>
@@ -45,14 +46,7 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
-    public MahalanobisDetector? Detector
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return detector;
-        }
-    }
+    public MahalanobisDetector? Detector => core.Detector;
 
     /// <inheritdoc />
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
@@ -80,10 +74,8 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The training data is missing or empty, a batch lacks labels, or the covariance is singular.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
-    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         Fit(data, null, CancellationToken.None);
     }
 
@@ -98,10 +90,10 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        core.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         using var statistics = Accumulate(model, data, Options, Name, !Options.ClassAgnostic, progress, cancellationToken);
-        Replace(MahalanobisDetector.FromStatistics(statistics, Options.Covariance, Options.ClassAgnostic));
+        core.Replace(MahalanobisDetector.FromStatistics(statistics, Options.Covariance, Options.ClassAgnostic));
     }
 
     /// <inheritdoc />
@@ -110,14 +102,7 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var fitted = LatentFeatures.Fitted(detector, Name);
-        using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(inputs);
-        var features = LatentFeatures.Take(output, Options.GlobalAveragePooling, Name);
-        var scores = fitted.Score(features);
-        var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return core.Estimate(inputs);
     }
 
     /// <summary>Saves the fitted state (see <see cref="MahalanobisDetector.Save"/>).</summary>
@@ -127,8 +112,7 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        LatentFeatures.Fitted(detector, Name).Save(path);
+        core.Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
@@ -138,28 +122,21 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var loaded = MahalanobisDetector.Load(path);
-        if (loaded.IsClassAgnostic != Options.ClassAgnostic)
+        core.Load(path, loaded =>
         {
-            loaded.Dispose();
-            throw new ArgumentException(
-                $"The file holds a {(Options.ClassAgnostic ? "class-conditional" : "class-agnostic")} fit; this estimator is {Name}.", nameof(path));
-        }
-
-        Replace(loaded);
+            if (loaded.IsClassAgnostic != Options.ClassAgnostic)
+            {
+                throw new ArgumentException(
+                    $"The file holds a {(Options.ClassAgnostic ? "class-conditional" : "class-agnostic")} fit; this estimator is {Name}.", nameof(path));
+            }
+        });
     }
 
-    /// <summary>Disposes the fitted detector; later calls do nothing.</summary>
+    /// <inheritdoc />
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
         disposed = true;
-        detector?.Dispose();
+        core.Dispose();
     }
 
     /// <summary>Streams the model over the training batches into float64 sufficient statistics.</summary>
@@ -191,9 +168,4 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
         }
     }
 
-    private void Replace(MahalanobisDetector fitted)
-    {
-        detector?.Dispose();
-        detector = fitted;
-    }
 }

@@ -2,18 +2,20 @@ using System;
 using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Latent;
 
-/// <summary>The relative Mahalanobis distance: the class-conditional Mahalanobis score minus that of one background Gaussian fitted to all training features. Immutable; owns its detectors.</summary>
+/// <summary>The relative Mahalanobis distance: the class-conditional Mahalanobis score minus that of one background Gaussian fitted to all training features. Immutable: it owns its detectors and hands out only copies; every member throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
 /// <remarks>
 /// Ren et al. 2021, "A simple fix to Mahalanobis distance for improving near-OOD detection": RMD_c(x) = MD_c(x) − MD_0(x), score
 /// = min_c RMD_c(x) = min_c MD_c(x) − MD_0(x), where MD_0 uses the mean and covariance of all training features. Both
 /// covariances use the same <see cref="CovarianceMethod"/>. The score may be negative; higher is more uncertain. Thread-safe for reading.
 /// </remarks>
-public sealed class RelativeMahalanobisDetector : IDisposable
+public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
 {
     private const string Kind = "RelativeMahalanobisDetector";
+    private const int Version = 1;
     private readonly MahalanobisDetector classConditional;
     private readonly MahalanobisDetector background;
     private bool disposed;
@@ -24,25 +26,25 @@ public sealed class RelativeMahalanobisDetector : IDisposable
         this.background = background;
     }
 
-    /// <summary>Gets the class-conditional detector (class means, shared within-class covariance).</summary>
+    /// <summary>Gets a copy of the class-conditional detector (class means, shared within-class covariance); the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public MahalanobisDetector ClassConditional
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return classConditional;
+            ThrowIfDisposed();
+            return classConditional.Copy();
         }
     }
 
-    /// <summary>Gets the background detector (one Gaussian of all training features).</summary>
+    /// <summary>Gets a copy of the background detector (one Gaussian of all training features); the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public MahalanobisDetector Background
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return background;
+            ThrowIfDisposed();
+            return background.Copy();
         }
     }
 
@@ -52,7 +54,7 @@ public sealed class RelativeMahalanobisDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return classConditional.Dimension;
         }
     }
@@ -99,26 +101,26 @@ public sealed class RelativeMahalanobisDetector : IDisposable
     /// <returns>The detector, giving identical scores; the caller disposes it.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is corrupt, truncated, of another version or of another kind.</exception>
+    /// <exception cref="InvalidDataException">The file is not a saved relative Mahalanobis detector, or is truncated, corrupt (checksum), of a newer version or saved by Uqlib 0.1; nothing is left allocated.</exception>
     public static RelativeMahalanobisDetector Load(string path)
     {
-        return LatentFile.Read(path, Kind, reader =>
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            var classes = MahalanobisDetector.Read(reader);
+            var classes = MahalanobisDetector.Read(reader.Object("classConditional"));
+            MahalanobisDetector? background = null;
             try
             {
-                var background = MahalanobisDetector.Read(reader);
-                if (background.Dimension != classes.Dimension || background.Classes != 1)
+                background = MahalanobisDetector.Read(reader.Object("background"));
+                if (background.Dimension != classes.Dimension || !background.IsClassAgnostic || classes.IsClassAgnostic)
                 {
-                    background.Dispose();
-                    throw new InvalidDataException("the background Gaussian does not match the class-conditional one");
+                    throw reader.Invalid("the background Gaussian does not match the class-conditional one");
                 }
 
-                LatentFile.End(reader);
                 return new RelativeMahalanobisDetector(classes, background);
             }
             catch
             {
+                background?.Dispose();
                 classes.Dispose();
                 throw;
             }
@@ -133,34 +135,30 @@ public sealed class RelativeMahalanobisDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        ClassConditional.Check(features);
+        ThrowIfDisposed();
+        classConditional.Check(features);
         return ScoreCore(features);
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
     /// <param name="path">The file; overwritten.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
-    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
+    /// <exception cref="IOException">The file cannot be written; an existing file is then left unchanged.</exception>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        LatentFile.Write(path, Kind, writer =>
+        ThrowIfDisposed();
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            ClassConditional.Write(writer);
-            Background.Write(writer);
+            writer.Object("classConditional", classConditional.Write);
+            writer.Object("background", background.Write);
         });
     }
 
-    /// <summary>Disposes both detectors; later calls do nothing.</summary>
+    /// <inheritdoc />
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
         disposed = true;
         classConditional.Dispose();
         background.Dispose();
@@ -169,6 +167,11 @@ public sealed class RelativeMahalanobisDetector : IDisposable
     internal Tensor ScoreCore(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        return ClassConditional.ScoreCore(features).sub_(Background.ScoreCore(features)).MoveToOuterDisposeScope();
+        return classConditional.ScoreCore(features).sub_(background.ScoreCore(features)).MoveToOuterDisposeScope();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
     }
 }

@@ -15,8 +15,8 @@ namespace Uqlib.Latent;
 public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
+    private readonly LatentEstimator<RelativeMahalanobisDetector> core;
     private readonly MahalanobisOptions options;
-    private RelativeMahalanobisDetector? detector;
     private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="RelativeMahalanobisEstimator"/> class.</summary>
@@ -29,6 +29,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
         this.model = Preconditions.NotNull(model, nameof(model));
         this.options = options ?? MahalanobisOptions.Default;
         Options.Validate();
+        core = new LatentEstimator<RelativeMahalanobisDetector>(this, this.model, Options.GlobalAveragePooling, Name, RelativeMahalanobisDetector.Load);
         if (Options.ClassAgnostic)
         {
             throw new ArgumentException("The relative Mahalanobis distance needs class means: options.ClassAgnostic must be false.", nameof(options));
@@ -48,14 +49,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
-    public RelativeMahalanobisDetector? Detector
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return detector;
-        }
-    }
+    public RelativeMahalanobisDetector? Detector => core.Detector;
 
     /// <inheritdoc />
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
@@ -83,10 +77,8 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The training data is missing or empty, a batch lacks labels, or a covariance is singular.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
-    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         Fit(data, null, CancellationToken.None);
     }
 
@@ -101,12 +93,11 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        core.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         using var statistics = MahalanobisEstimator.Accumulate(model, data, Options, Name, needsLabels: true, progress, cancellationToken);
         var fitted = RelativeMahalanobisDetector.FromStatistics(statistics, Options.Covariance);
-        detector?.Dispose();
-        detector = fitted;
+        core.Replace(fitted);
     }
 
     /// <inheritdoc />
@@ -115,14 +106,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var fitted = LatentFeatures.Fitted(detector, Name);
-        using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(inputs);
-        var features = LatentFeatures.Take(output, Options.GlobalAveragePooling, Name);
-        var scores = fitted.Score(features);
-        var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return core.Estimate(inputs);
     }
 
     /// <summary>Saves the fitted state (see <see cref="RelativeMahalanobisDetector.Save"/>).</summary>
@@ -132,8 +116,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        LatentFeatures.Fitted(detector, Name).Save(path);
+        core.Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
@@ -142,21 +125,13 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var loaded = RelativeMahalanobisDetector.Load(path);
-        detector?.Dispose();
-        detector = loaded;
+        core.Load(path);
     }
 
-    /// <summary>Disposes the fitted detector; later calls do nothing.</summary>
+    /// <inheritdoc />
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
         disposed = true;
-        detector?.Dispose();
+        core.Dispose();
     }
 }

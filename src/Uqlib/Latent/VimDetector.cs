@@ -3,19 +3,21 @@ using System.Globalization;
 using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
+using Uqlib.Persistence;
 
 namespace Uqlib.Latent;
 
-/// <summary>ViM, the virtual-logit matching score: the norm of a feature's residual outside the principal subspace of the training features, scaled to the logits, minus the energy of the final linear layer's logits. Immutable; owns its tensors.</summary>
+/// <summary>ViM, the virtual-logit matching score: the norm of a feature's residual outside the principal subspace of the training features, scaled to the logits, minus the energy of the final linear layer's logits. Immutable: it owns its tensors and hands out only copies; every member throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
 /// <remarks>
 /// Wang et al. 2022, "ViM: Out-of-distribution with virtual-logit matching", as implemented in OpenOOD: with the final layer
 /// z = Wx + b, the origin u = −W⁺b; the residual space is spanned by the eigenvectors of the empirical covariance of
 /// (x − u) (about u) beyond its D largest; α = mean max-logit / mean residual norm over the training features; score(x) =
 /// α·|P⊥(x − u)| − logsumexp(Wx + b). Computed in float64. Higher is more uncertain. Thread-safe for reading.
 /// </remarks>
-public sealed class VimDetector : IDisposable
+public sealed class VimDetector : IDisposable, ILatentDetector
 {
     private const string Kind = "VimDetector";
+    private const int Version = 1;
     private readonly Tensor weight;
     private readonly Tensor bias;
     private readonly Tensor origin;
@@ -32,47 +34,47 @@ public sealed class VimDetector : IDisposable
         this.alpha = alpha;
     }
 
-    /// <summary>Gets the final layer's weight <c>(C, F)</c>, float64.</summary>
+    /// <summary>Gets a copy of the final layer's weight <c>(C, F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Weight
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return weight;
+            ThrowIfDisposed();
+            return weight.clone();
         }
     }
 
-    /// <summary>Gets the final layer's bias <c>(C)</c>, float64.</summary>
+    /// <summary>Gets a copy of the final layer's bias <c>(C)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Bias
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return bias;
+            ThrowIfDisposed();
+            return bias.clone();
         }
     }
 
-    /// <summary>Gets the origin u = −W⁺b <c>(F)</c>, float64.</summary>
+    /// <summary>Gets a copy of the origin u = −W⁺b <c>(F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Origin
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return origin;
+            ThrowIfDisposed();
+            return origin.clone();
         }
     }
 
-    /// <summary>Gets an orthonormal basis of the residual space <c>(F, F − D)</c>, float64.</summary>
+    /// <summary>Gets a copy of an orthonormal basis of the residual space <c>(F, F − D)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor ResidualBasis
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return residualBasis;
+            ThrowIfDisposed();
+            return residualBasis.clone();
         }
     }
 
@@ -82,7 +84,7 @@ public sealed class VimDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return alpha;
         }
     }
@@ -93,7 +95,7 @@ public sealed class VimDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return weight.shape[1];
         }
     }
@@ -104,7 +106,7 @@ public sealed class VimDetector : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ThrowIfDisposed();
             return weight.shape[1] - residualBasis.shape[1];
         }
     }
@@ -135,24 +137,23 @@ public sealed class VimDetector : IDisposable
     /// <returns>The detector, giving identical scores; the caller disposes it.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is corrupt, truncated, of another version or of another kind.</exception>
+    /// <exception cref="InvalidDataException">The file is not a saved ViM detector, or is truncated, corrupt (checksum), of a newer version or saved by Uqlib 0.1; nothing is left allocated.</exception>
     public static VimDetector Load(string path)
     {
-        return LatentFile.Read(path, Kind, reader =>
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            var alpha = reader.ReadDouble();
-            using var weight = LatentFile.ReadTensor(reader, 2);
-            using var bias = LatentFile.ReadTensor(reader, 1);
-            using var origin = LatentFile.ReadTensor(reader, 1);
-            using var basis = LatentFile.ReadTensor(reader, 2);
-            LatentFile.End(reader);
-            if (!double.IsFinite(alpha) || bias.shape[0] != weight.shape[0] || origin.shape[0] != weight.shape[1] || basis.shape[0] != weight.shape[1])
+            var alpha = reader.Double("alpha");
+            var weight = reader.Tensor("weight", 2, ScalarType.Float64);
+            var bias = reader.Tensor("bias", 1, ScalarType.Float64);
+            var origin = reader.Tensor("origin", 1, ScalarType.Float64);
+            var basis = reader.Tensor("residualBasis", 2, ScalarType.Float64);
+            if (bias.shape[0] != weight.shape[0] || origin.shape[0] != weight.shape[1] || basis.shape[0] != weight.shape[1])
             {
-                throw new InvalidDataException("the stored shapes do not match");
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
+                    $"the shapes of weight {Preconditions.ShapeText(weight)}, bias {Preconditions.ShapeText(bias)}, origin {Preconditions.ShapeText(origin)} and residual basis {Preconditions.ShapeText(basis)} do not match"));
             }
 
-            return new VimDetector(weight.clone().DetachFromDisposeScope(), bias.clone().DetachFromDisposeScope(),
-                origin.clone().DetachFromDisposeScope(), basis.clone().DetachFromDisposeScope(), alpha);
+            return new VimDetector(weight, bias, origin, basis, alpha);
         });
     }
 
@@ -164,10 +165,9 @@ public sealed class VimDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor VirtualLogits(Tensor features)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         Check(features);
         using var scope = torch.NewDisposeScope();
-        return ResidualNorms(features.to(ScalarType.Float64, Origin.device)).mul_(Alpha).MoveToOuterDisposeScope();
+        return ResidualNorms(features.to(ScalarType.Float64, origin.device)).mul_(alpha).MoveToOuterDisposeScope();
     }
 
     /// <summary>The score α·|P⊥(x − u)| − logsumexp(Wx + b).</summary>
@@ -178,37 +178,32 @@ public sealed class VimDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         Check(features);
         return ScoreCore(features);
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
     /// <param name="path">The file; overwritten.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
-    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
+    /// <exception cref="IOException">The file cannot be written; an existing file is then left unchanged.</exception>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        LatentFile.Write(path, Kind, writer =>
+        ThrowIfDisposed();
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.Write(Alpha);
-            LatentFile.WriteTensor(writer, Weight);
-            LatentFile.WriteTensor(writer, Bias);
-            LatentFile.WriteTensor(writer, Origin);
-            LatentFile.WriteTensor(writer, ResidualBasis);
+            writer.Number("alpha", alpha);
+            writer.Tensor("weight", weight);
+            writer.Tensor("bias", bias);
+            writer.Tensor("origin", origin);
+            writer.Tensor("residualBasis", residualBasis);
         });
     }
 
-    /// <summary>Disposes the tensors it owns; later calls do nothing.</summary>
+    /// <inheritdoc />
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
         disposed = true;
         weight.Dispose();
         bias.Dispose();
@@ -238,6 +233,7 @@ public sealed class VimDetector : IDisposable
 
     internal void Check(Tensor features)
     {
+        ThrowIfDisposed();
         Preconditions.Tensor(features, nameof(features), 2, 2);
         if (features.shape[1] != Dimension)
         {
@@ -253,16 +249,21 @@ public sealed class VimDetector : IDisposable
     internal Tensor ScoreCore(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        var x = features.to(ScalarType.Float64, Origin.device);
-        var energy = torch.nn.functional.linear(x, Weight, Bias).logsumexp(1);
-        return ResidualNorms(x).mul_(Alpha).sub_(energy).MoveToOuterDisposeScope();
+        var x = features.to(ScalarType.Float64, origin.device);
+        var energy = torch.nn.functional.linear(x, weight, bias).logsumexp(1);
+        return ResidualNorms(x).mul_(alpha).sub_(energy).MoveToOuterDisposeScope();
     }
 
     private Tensor ResidualNorms(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var r = x.sub(Origin).matmul(ResidualBasis);
+        var r = x.sub(origin).matmul(residualBasis);
         return r.mul(r).sum(new long[] { 1 }).sqrt_().MoveToOuterDisposeScope();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
     }
 
     /// <summary>The final linear layer in float64 with its origin u = −W⁺b; a validated copy.</summary>

@@ -18,8 +18,8 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     private readonly IModel model;
     private readonly Tensor weight;
     private readonly Tensor bias;
+    private readonly LatentEstimator<VimDetector> core;
     private readonly VimOptions options;
-    private VimDetector? detector;
     private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="VimEstimator"/> class from the final layer's weight and bias.</summary>
@@ -34,6 +34,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
         this.model = Preconditions.NotNull(model, nameof(model));
         this.options = options ?? VimOptions.Default;
         Options.Validate();
+        core = new LatentEstimator<VimDetector>(this, this.model, Options.GlobalAveragePooling, Name, VimDetector.Load);
         Preconditions.Tensor(weight, nameof(weight), 2, 2);
         using var layer = VimDetector.Layer.Create(weight, bias, weight.shape[1]);
         this.weight = layer.Weight.clone().DetachFromDisposeScope();
@@ -66,14 +67,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
-    public VimDetector? Detector
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return detector;
-        }
-    }
+    public VimDetector? Detector => core.Detector;
 
     /// <inheritdoc />
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
@@ -101,10 +95,8 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The training data is missing or empty, or its features do not match the weight or are not finite.</exception>
     /// <exception cref="InvalidOperationException">The model returns no features.</exception>
-    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         Fit(data, null, CancellationToken.None);
     }
 
@@ -119,7 +111,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        core.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         var batches = data.RequireTraining(Name);
         using var layer = VimDetector.Layer.Create(weight, bias, weight.shape[1]);
@@ -145,8 +137,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
         });
 
         var fitted = VimDetector.Create(layer, basis, maxLogits, norms);
-        detector?.Dispose();
-        detector = fitted;
+        core.Replace(fitted);
     }
 
     /// <inheritdoc />
@@ -155,14 +146,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var fitted = LatentFeatures.Fitted(detector, Name);
-        using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(inputs);
-        var features = LatentFeatures.Take(output, Options.GlobalAveragePooling, Name);
-        var scores = fitted.Score(features);
-        var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return core.Estimate(inputs);
     }
 
     /// <summary>Saves the fitted state (see <see cref="VimDetector.Save"/>).</summary>
@@ -172,8 +156,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        LatentFeatures.Fitted(detector, Name).Save(path);
+        core.Save(path);
     }
 
     /// <summary>Replaces the fitted state with one saved by <see cref="Save"/>.</summary>
@@ -182,22 +165,14 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public void Load(string path)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var loaded = VimDetector.Load(path);
-        detector?.Dispose();
-        detector = loaded;
+        core.Load(path);
     }
 
-    /// <summary>Disposes the fitted detector and the copied final layer; later calls do nothing.</summary>
+    /// <inheritdoc />
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
         disposed = true;
-        detector?.Dispose();
+        core.Dispose();
         weight.Dispose();
         bias.Dispose();
     }

@@ -19,7 +19,7 @@ namespace Uqlib.Regression;
 /// </remarks>
 public sealed class SigmaScaling
 {
-    private const string Format = "Uqlib.SigmaScaling";
+    private const string Kind = "SigmaScaling";
     private const int Version = 1;
 
     private SigmaScaling(double scale)
@@ -101,14 +101,14 @@ public sealed class SigmaScaling
         return GaussianPrediction.Create(prediction.Mean, variance);
     }
 
-    /// <summary>Saves the scaling to a small versioned JSON file.</summary>
+    /// <summary>Saves the scaling to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
-        FittedFile.Write(path, Format, Version, writer => writer.WriteNumber("scale", Scale));
+        FittedFile.Save(path, Kind, Version, writer => writer.Number("scale", Scale));
     }
 
     /// <summary>Loads a scaling saved by <see cref="Save"/>.</summary>
@@ -120,14 +120,11 @@ public sealed class SigmaScaling
     /// <exception cref="InvalidDataException">The file is not a σ-scaling file, is of another version, truncated or corrupt, or holds a scale that is not finite and positive.</exception>
     public static SigmaScaling Load(string path)
     {
-        var root = FittedFile.Read(path, Format, Version);
-        var scale = FittedFile.Double(root, "scale", path, Format);
-        if (!(scale > 0))
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} is a corrupt {Format} file: scale must be greater than 0; found {scale}."));
-        }
-
-        return new SigmaScaling(scale);
+            var scale = reader.Double("scale");
+            return scale > 0 ? new SigmaScaling(scale) : throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"scale must be greater than 0; found {scale}"));
+        });
     }
 
     /// <inheritdoc />

@@ -28,7 +28,7 @@ namespace Uqlib.Regression;
 /// </remarks>
 public sealed class SplitConformal
 {
-    private const string Format = "Uqlib.SplitConformal";
+    private const string Kind = "SplitConformal";
     private const int Version = 1;
 
     private readonly double[] quantiles;
@@ -55,7 +55,7 @@ public sealed class SplitConformal
     public bool IsMultiOutput { get; }
 
     /// <summary>Gets the fitted quantiles q̂, one per target dimension (one for <c>(N)</c> predictions).</summary>
-    public IReadOnlyList<double> Quantiles => quantiles;
+    public IReadOnlyList<double> Quantiles => Array.AsReadOnly(quantiles);
 
     /// <summary>The smallest calibration set for which the corrected quantile exists at level α: ⌈(1 − α)/α⌉.</summary>
     /// <param name="alpha">The miscoverage level α, in the open interval (0, 1).</param>
@@ -211,26 +211,20 @@ public sealed class SplitConformal
         return Interval(mean, half);
     }
 
-    /// <summary>Saves the fitted quantiles to a small versioned JSON file.</summary>
+    /// <summary>Saves the fitted quantiles to a checksummed file, atomically (a failed save leaves an existing file unchanged).</summary>
     /// <param name="path">The file to write; replaced if it exists.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
-        FittedFile.Write(path, Format, Version, writer =>
+        FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.WriteString("score", Score.ToString());
-            writer.WriteNumber("alpha", Alpha);
-            writer.WriteNumber("calibrationCount", CalibrationCount);
-            writer.WriteBoolean("multiOutput", IsMultiOutput);
-            writer.WriteStartArray("quantiles");
-            foreach (var q in quantiles)
-            {
-                writer.WriteNumberValue(q);
-            }
-
-            writer.WriteEndArray();
+            writer.Enum("score", Score);
+            writer.Number("alpha", Alpha);
+            writer.Number("calibrationCount", CalibrationCount);
+            writer.Boolean("multiOutput", IsMultiOutput);
+            writer.Numbers("quantiles", quantiles);
         });
     }
 
@@ -243,37 +237,22 @@ public sealed class SplitConformal
     /// <exception cref="InvalidDataException">The file is not a split-conformal file, is of another version, truncated or corrupt, or holds inconsistent values.</exception>
     public static SplitConformal Load(string path)
     {
-        var root = FittedFile.Read(path, Format, Version);
-        var scoreText = FittedFile.String(root, "score", path, Format);
-        var alpha = FittedFile.Double(root, "alpha", path, Format);
-        var count = FittedFile.Int32(root, "calibrationCount", path, Format);
-        var values = FittedFile.Doubles(root, "quantiles", path, Format);
-        if (!root.TryGetProperty("multiOutput", out var multi) || multi.ValueKind is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False))
+        return FittedFile.Load(path, Kind, Version, reader =>
         {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: field \"multiOutput\" is missing or not a boolean.");
-        }
-
-        if (!Enum.TryParse<ConformalScore>(scoreText, out var score) || !Enum.IsDefined(score) || int.TryParse(scoreText, out _))
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: score \"{scoreText}\" is not a ConformalScore.");
-        }
-
-        try
-        {
+            var score = reader.Enum<ConformalScore>("score");
+            var alpha = reader.Double("alpha");
+            var count = reader.Int32("calibrationCount");
+            var multi = reader.Boolean("multiOutput");
+            var values = reader.Doubles("quantiles");
             Preconditions.Alpha(alpha, nameof(alpha));
             CheckedRank(count, alpha);
-        }
-        catch (ArgumentException e)
-        {
-            throw FittedFile.Corrupt(path, Format, e);
-        }
+            if (values.Length == 0 || values.Any(q => q < 0) || (!multi && values.Length != 1))
+            {
+                throw reader.Invalid("quantiles must be ≥ 0, one per target dimension");
+            }
 
-        if (values.Any(q => q < 0) || (!multi.GetBoolean() && values.Length != 1))
-        {
-            throw new InvalidDataException($"{path} is a corrupt {Format} file: quantiles must be ≥ 0, one per target dimension.");
-        }
-
-        return new SplitConformal(score, alpha, count, multi.GetBoolean(), values);
+            return new SplitConformal(score, alpha, count, multi, values);
+        });
     }
 
     /// <inheritdoc />

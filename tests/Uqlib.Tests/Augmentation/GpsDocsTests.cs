@@ -41,7 +41,7 @@ public sealed class GpsDocsTests : IDisposable
 
         Console.WriteLine(string.Join(", ", result.SelectedCandidates));  // e.g. 0, 1, 0, 1, 0: candidate 2 is never chosen
         Console.WriteLine(result.Temperature);
-        var path = Path.Combine(directory, "gps-policy.json");
+        var path = Path.Combine(directory, "gps-policy.uqlib");
         result.Save(path);
         var again = GreedyPolicySearchResult.Load(path);  // identical candidates, temperature and curve
 
@@ -68,7 +68,7 @@ public sealed class GpsDocsTests : IDisposable
             cacheProgress: new Progress<EstimationProgress>(p => Console.WriteLine($"{p.Samples} samples cached")));
 
         Console.WriteLine(string.Join(" | ", policy.SubPolicies!));  // the selected sub-policies, with repeats
-        var path = Path.Combine(directory, "tta-policy.json");
+        var path = Path.Combine(directory, "tta-policy.uqlib");
         policy.Save(path);
         var loaded = TtaPolicy.Load(path);  // same operations, magnitudes, seeds and temperature
 

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using FluentAssertions;
 using Uqlib.Augmentation;
+using Uqlib.Tests.TestSupport;
 using Xunit;
 
 namespace Uqlib.Tests.Augmentation;
@@ -58,45 +59,25 @@ public sealed class GreedyPolicySearchResultTests : IDisposable
     }
 
     [Fact]
-    public void Load_TruncatedFile_ThrowsInvalidData()
+    public void Load_DamagedFile_IsRefusedClearly()
     {
-        var path = Path.Combine(directory, "policy.json");
-        Searched.Value.Save(path);
-        var text = File.ReadAllText(path);
-        File.WriteAllText(path, text[..(text.Length / 2)]);
-        var act = () => GreedyPolicySearchResult.Load(path);
-        act.Should().Throw<InvalidDataException>().WithMessage("*not valid JSON*");
-    }
-
-    [Fact]
-    public void Load_WrongFormatOrVersion_ThrowsInvalidData()
-    {
-        var path = Path.Combine(directory, "policy.json");
-        File.WriteAllText(path, "{\"format\": \"Uqlib.SigmaScaling\", \"version\": 1, \"scale\": 2}");
-        var act = () => GreedyPolicySearchResult.Load(path);
-        act.Should().Throw<InvalidDataException>().WithMessage("*not a Uqlib.GreedyPolicySearchResult file*");
-
-        Searched.Value.Save(path);
-        File.WriteAllText(path, File.ReadAllText(path).Replace("\"version\": 1", "\"version\": 9", StringComparison.Ordinal));
-        act.Should().Throw<InvalidDataException>().WithMessage("*version 9*");
+        SavedFiles.ShouldRefuseCorruptions(Searched.Value.Save, GreedyPolicySearchResult.Load, "GreedyPolicySearchResult");
     }
 
     [Theory]
-    [InlineData("\"candidate\": ", "\"candidate\": 99", "*candidate 99*")]
-    [InlineData("\"criterion\": \"CalibratedLogLikelihood\"", "\"criterion\": \"Best\"", "*criterion \"Best\"*")]
-    [InlineData("\"steps\": [", "\"steps\": [], \"old\": [", "*\"steps\"*non-empty*")]
-    [InlineData("\"temperature\": ", "\"temperature\": -", "*temperature*")]
+    [InlineData("\"candidate\": ", "\"candidate\": 99", "step 0 has candidate 99 (pool of 30)*")]
+    [InlineData("\"criterion\": \"CalibratedLogLikelihood\"", "\"criterion\": \"Best\"", "\"criterion\" is 'Best', not a PolicySearchCriterion")]
+    [InlineData("\"steps\": [", "\"steps\": [], \"old\": [", "\"steps\" is empty")]
+    [InlineData("\"temperature\": ", "\"temperature\": -", "step 0 has candidate * and temperature -*")]
     public void Load_InconsistentValues_ThrowsInvalidData(string find, string replace, string message)
     {
-        var path = Path.Combine(directory, "policy.json");
+        var path = Path.Combine(directory, "policy.uqlib");
         Searched.Value.Save(path);
-        var text = File.ReadAllText(path);
+        var text = SavedFiles.Fields(File.ReadAllBytes(path));
         var at = text.IndexOf(find, StringComparison.Ordinal);
-        var end = find.EndsWith(": ", StringComparison.Ordinal) ? text.IndexOfAny(new[] { ',', '\n' }, at + find.Length) : at + find.Length;
+        var end = find.EndsWith(": ", StringComparison.Ordinal) ? text.IndexOfAny(new[] { ',', '\n', '\r' }, at + find.Length) : at + find.Length;
         var edited = find == "\"temperature\": " ? text[..(at + find.Length)] + "-" + text[(at + find.Length)..] : text[..at] + replace + text[end..];
-        File.WriteAllText(path, edited);
-        var act = () => GreedyPolicySearchResult.Load(path);
-        act.Should().Throw<InvalidDataException>().WithMessage(message);
+        SavedFiles.ShouldRefuseFields(edited, GreedyPolicySearchResult.Load, "GreedyPolicySearchResult", message);
     }
 
     [Fact]

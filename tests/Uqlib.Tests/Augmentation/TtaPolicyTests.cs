@@ -6,6 +6,7 @@ using TorchSharp;
 using Uqlib.Augmentation;
 using Uqlib.Ensembles;
 using Uqlib.Models;
+using Uqlib.Tests.TestSupport;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -78,22 +79,23 @@ public sealed class TtaPolicyTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":1,\"temperature\":1.5,\"subPolicies\":[[{\"operation\":\"Rot", "not valid JSON")]
-    [InlineData("{\"format\":\"Uqlib.Other\",\"version\":1}", "\"format\" field")]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":2}", "version 2")]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":1,\"subPolicies\":[[]]}", "\"temperature\"")]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":1,\"temperature\":-1,\"subPolicies\":[[]]}", "temperature")]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":1,\"temperature\":1,\"subPolicies\":[]}", "\"subPolicies\"")]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":1,\"temperature\":1,\"subPolicies\":[3]}", "subPolicies[0] is not an array")]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":1,\"temperature\":1,\"subPolicies\":[[{\"operation\":\"Shear\",\"magnitude\":0.5,\"seed\":0}]]}", "unknown operation \"Shear\"")]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":1,\"temperature\":1,\"subPolicies\":[[{\"operation\":\"7\",\"magnitude\":0.5,\"seed\":0}]]}", "unknown operation")]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":1,\"temperature\":1,\"subPolicies\":[[{\"operation\":\"Rotate\",\"magnitude\":1.5,\"seed\":0}]]}", "Magnitude")]
-    [InlineData("{\"format\":\"Uqlib.TtaPolicy\",\"version\":1,\"temperature\":1,\"subPolicies\":[[{\"operation\":\"Rotate\",\"magnitude\":0.5}]]}", "\"seed\"")]
+    [InlineData("{\"temperature\":\"x\",\"subPolicies\":[{\"operations\":[{\"operation\":\"Rotate\",\"magnitude\":0.5,\"seed\":0}]}]}", "\"temperature\" is not a finite number")]
+    [InlineData("{\"temperature\":-1,\"subPolicies\":[{\"operations\":[{\"operation\":\"Rotate\",\"magnitude\":0.5,\"seed\":0}]}]}", "*temperature*")]
+    [InlineData("{\"temperature\":1,\"subPolicies\":[]}", "\"subPolicies\" is empty")]
+    [InlineData("{\"temperature\":1,\"subPolicies\":[3]}", "\"subPolicies[0]\" is not an object")]
+    [InlineData("{\"temperature\":1,\"subPolicies\":[{\"operations\":[{\"operation\":\"Shear\",\"magnitude\":0.5,\"seed\":0}]}]}", "\"operation\" is 'Shear', not a AugmentationOperation")]
+    [InlineData("{\"temperature\":1,\"subPolicies\":[{\"operations\":[{\"operation\":\"7\",\"magnitude\":0.5,\"seed\":0}]}]}", "\"operation\" is '7'*")]
+    [InlineData("{\"temperature\":1,\"subPolicies\":[{\"operations\":[{\"operation\":\"Rotate\",\"magnitude\":1.5,\"seed\":0}]}]}", "*Magnitude*")]
+    [InlineData("{\"temperature\":1,\"subPolicies\":[{\"operations\":[{\"operation\":\"Rotate\",\"magnitude\":0.5}]}]}", "\"seed\" is missing")]
     public void Load_CorruptFile_ThrowsInvalidData(string content, string expected)
     {
-        var path = Path.Combine(directory, "bad.json");
-        File.WriteAllText(path, content);
-        ((Action)(() => TtaPolicy.Load(path))).Should().Throw<InvalidDataException>().WithMessage($"*{expected}*");
+        SavedFiles.ShouldRefuseFields(content, TtaPolicy.Load, "TtaPolicy", expected);
+    }
+
+    [Fact]
+    public void Load_DamagedFile_IsRefusedClearly()
+    {
+        SavedFiles.ShouldRefuseCorruptions(TtaPolicy.FromSearch(Searched.Value, CandidatePool.Medical(29, 2, seed: 4)).Save, TtaPolicy.Load, "TtaPolicy");
     }
 
     [Fact]

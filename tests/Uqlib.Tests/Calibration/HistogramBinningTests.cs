@@ -69,20 +69,20 @@ public sealed class HistogramBinningTests
         using var logits = CalibrationFixtures.Logits(golden);
         using var y = CalibrationFixtures.Labels(golden);
         var fitted = HistogramBinning.Fit(logits, y);
-        var loaded = CalibratorFileCases.RoundTrip(fitted.Save, HistogramBinning.Load);
+        var loaded = SavedFiles.RoundTrip(fitted.Save, HistogramBinning.Load);
         using var a = fitted.Transform(logits);
         using var b = loaded.Transform(logits);
         b.allclose(a, rtol: 0, atol: 0).Should().BeTrue();
     }
 
     [Theory]
-    [InlineData(", \"classes\": 2, \"bins\": 2, \"values\": [[0.1, 0.5, 0.7]]}")]
-    [InlineData(", \"classes\": 2, \"bins\": 2, \"values\": [[0.1, 1.5]]}")]
-    [InlineData(", \"classes\": 3, \"bins\": 2, \"values\": [[0.1, 0.5]]}")]
-    [InlineData(", \"classes\": 2, \"bins\": 0, \"values\": []}")]
-    [InlineData(", \"classes\": 2, \"bins\": 2, \"values\": [[0.1, 0.")]
+    [InlineData(", \"classes\": 2, \"bins\": 2, \"maps\": [{\"values\": [0.1, 0.5, 0.7]}]}")]
+    [InlineData(", \"classes\": 2, \"bins\": 2, \"maps\": [{\"values\": [0.1, 1.5]}]}")]
+    [InlineData(", \"classes\": 3, \"bins\": 2, \"maps\": [{\"values\": [0.1, 0.5]}]}")]
+    [InlineData(", \"classes\": 2, \"bins\": 0, \"maps\": []}")]
+    [InlineData(", \"classes\": 2, \"bins\": 2, \"maps\": [{\"values\": [0.1, 0.")]
     public void Load_OfCorruptFile_ThrowsInvalidData(string rest)
     {
-        CalibratorFileCases.ShouldRefuse(CalibratorFileCases.Header("HistogramBinning") + rest, HistogramBinning.Load, "HistogramBinning");
+        SavedFiles.ShouldRefuseFields("{" + rest[2..], HistogramBinning.Load, "HistogramBinning");
     }
 }

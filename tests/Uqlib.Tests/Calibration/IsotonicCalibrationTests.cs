@@ -83,7 +83,7 @@ public sealed class IsotonicCalibrationTests
         using var logits = CalibrationFixtures.Logits(golden);
         using var y = CalibrationFixtures.Labels(golden);
         var fitted = IsotonicCalibration.Fit(logits, y);
-        var loaded = CalibratorFileCases.RoundTrip(fitted.Save, IsotonicCalibration.Load);
+        var loaded = SavedFiles.RoundTrip(fitted.Save, IsotonicCalibration.Load);
         using var a = fitted.Transform(logits);
         using var b = loaded.Transform(logits);
         b.allclose(a, rtol: 0, atol: 0).Should().BeTrue();
@@ -98,6 +98,6 @@ public sealed class IsotonicCalibrationTests
     [InlineData(", \"classes\": 2, \"maps\": [{\"x\": [0.1, 0.5], \"y\": [0.2,")]
     public void Load_OfCorruptFile_ThrowsInvalidData(string rest)
     {
-        CalibratorFileCases.ShouldRefuse(CalibratorFileCases.Header("IsotonicCalibration") + rest, IsotonicCalibration.Load, "IsotonicCalibration");
+        SavedFiles.ShouldRefuseFields("{" + rest[2..], IsotonicCalibration.Load, "IsotonicCalibration");
     }
 }

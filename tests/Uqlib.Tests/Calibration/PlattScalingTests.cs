@@ -75,19 +75,19 @@ public sealed class PlattScalingTests
         using var z = CalibrationFixtures.Logits(golden);
         using var y = CalibrationFixtures.Labels(golden);
         var fitted = PlattScaling.Fit(z, y);
-        var loaded = CalibratorFileCases.RoundTrip(fitted.Save, PlattScaling.Load);
+        var loaded = SavedFiles.RoundTrip(fitted.Save, PlattScaling.Load);
         using var a = fitted.Transform(z);
         using var b = loaded.Transform(z);
         b.allclose(a, rtol: 0, atol: 0).Should().BeTrue();
     }
 
     [Theory]
-    [InlineData("{\"format\": \"uqlib-calibrator\", \"version\": 1, \"kind\": \"PlattScaling\", \"slope\": 1.0")]
-    [InlineData("{\"format\": \"uqlib-calibrator\", \"version\": 1, \"kind\": \"PlattScaling\", \"slope\": \"x\", \"intercept\": 0}")]
-    [InlineData("{\"format\": \"uqlib-calibrator\", \"version\": 1, \"kind\": \"TemperatureScaling\", \"classes\": 2, \"temperature\": 1}")]
-    [InlineData("[1, 2]")]
-    public void Load_OfCorruptFile_ThrowsInvalidData(string content)
+    [InlineData("{\"slope\": 1.0", "its metadata is not valid JSON*")]
+    [InlineData("{\"slope\": \"x\", \"intercept\": 0}", "\"slope\" is not a finite number")]
+    [InlineData("{\"classes\": 2, \"temperature\": 1}", "\"slope\" is missing")]
+    [InlineData("[1, 2]", "its metadata is not a JSON object")]
+    public void Load_OfCorruptFile_ThrowsInvalidData(string content, string problem)
     {
-        CalibratorFileCases.ShouldRefuse(content, PlattScaling.Load, "PlattScaling");
+        SavedFiles.ShouldRefuseFields(content, PlattScaling.Load, "PlattScaling", problem);
     }
 }

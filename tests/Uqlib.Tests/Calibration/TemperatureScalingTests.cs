@@ -215,25 +215,14 @@ public sealed class TemperatureScalingTests
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("{\"format\": \"uqlib-calibrator\", \"version\": 1, \"kind\": \"TemperatureScaling\", \"classes\": 3, \"tempera")]
-    [InlineData("{\"format\": \"something-else\"}")]
-    [InlineData("{\"format\": \"uqlib-calibrator\", \"version\": 2, \"kind\": \"TemperatureScaling\", \"classes\": 3, \"temperature\": 1.5}")]
-    [InlineData("{\"format\": \"uqlib-calibrator\", \"version\": 1, \"kind\": \"PlattScaling\", \"a\": 1, \"b\": 0}")]
-    [InlineData("{\"format\": \"uqlib-calibrator\", \"version\": 1, \"kind\": \"TemperatureScaling\", \"classes\": 3, \"temperature\": -1}")]
-    [InlineData("{\"format\": \"uqlib-calibrator\", \"version\": 1, \"kind\": \"TemperatureScaling\", \"classes\": 3}")]
-    public void Load_OfCorruptFile_ThrowsInvalidData(string content)
+    [InlineData("{\"classes\": 3, \"tempera", "its metadata is not valid JSON*")]
+    [InlineData("{\"a\": 1, \"b\": 0}", "\"temperature\" is missing")]
+    [InlineData("{\"classes\": 3, \"temperature\": -1}", "it has temperature -1 and 3 classes; expected T > 0 and at least 2 classes")]
+    [InlineData("{\"classes\": 3}", "\"temperature\" is missing")]
+    [InlineData("{\"classes\": 3.5, \"temperature\": 1}", "\"classes\" is not a 32-bit integer")]
+    public void Load_OfCorruptFile_ThrowsInvalidData(string content, string problem)
     {
-        var path = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllText(path, content);
-            ((Action)(() => TemperatureScaling.Load(path))).Should().Throw<InvalidDataException>().WithMessage("*not a valid TemperatureScaling file*");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        SavedFiles.ShouldRefuseFields(content, TemperatureScaling.Load, "TemperatureScaling", problem);
     }
 
     [Fact]

@@ -78,7 +78,7 @@ public sealed class VectorScalingTests
         using var logits = CalibrationFixtures.Logits(golden);
         using var y = CalibrationFixtures.Labels(golden);
         var fitted = VectorScaling.Fit(logits, y);
-        var loaded = CalibratorFileCases.RoundTrip(fitted.Save, VectorScaling.Load);
+        var loaded = SavedFiles.RoundTrip(fitted.Save, VectorScaling.Load);
         using var a = fitted.Transform(logits);
         using var b = loaded.Transform(logits);
         b.allclose(a, rtol: 0, atol: 0).Should().BeTrue();
@@ -91,7 +91,7 @@ public sealed class VectorScalingTests
     [InlineData(", \"classes\": 2, \"weights\": [1, 1")]
     public void Load_OfCorruptFile_ThrowsInvalidData(string rest)
     {
-        CalibratorFileCases.ShouldRefuse(CalibratorFileCases.Header("VectorScaling") + rest, VectorScaling.Load, "VectorScaling");
+        SavedFiles.ShouldRefuseFields("{" + rest[2..], VectorScaling.Load, "VectorScaling");
     }
 
     private static void AssertOutputs(ICalibrator fitted, Tensor logits, System.Text.Json.JsonElement expected)

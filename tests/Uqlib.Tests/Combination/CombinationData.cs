@@ -35,32 +35,18 @@ internal sealed class CombinationData : IDisposable
 
     public static void RoundTrips(ICombiner combiner, Func<string, ICombiner> load, IReadOnlyDictionary<string, Tensor> scores)
     {
-        var path = Path.GetTempFileName();
-        try
-        {
-            combiner.Save(path);
-            var loaded = load(path);
-            using var before = combiner.Combine(scores);
-            using var after = loaded.Combine(scores);
-            loaded.Methods.Should().Equal(combiner.Methods);
-            Golden.ToArray(after).Should().Equal(Golden.ToArray(before));
+        var loaded = SavedFiles.RoundTrip(combiner.Save, load);
+        using var before = combiner.Combine(scores);
+        using var after = loaded.Combine(scores);
+        loaded.Methods.Should().Equal(combiner.Methods);
+        Golden.ToArray(after).Should().Equal(Golden.ToArray(before));
 
-            var text = File.ReadAllText(path);
-            File.WriteAllText(path, text[..(text.Length / 2)]);
-            FluentActions.Invoking(() => load(path)).Should().Throw<InvalidDataException>().WithMessage("*not valid JSON*");
-            File.WriteAllText(path, "{\"format\":\"something-else\"}");
-            FluentActions.Invoking(() => load(path)).Should().Throw<InvalidDataException>().WithMessage("*not a Uqlib combiner file*");
-            File.WriteAllText(path, text.Replace("\"version\": 1", "\"version\": 7", StringComparison.Ordinal));
-            FluentActions.Invoking(() => load(path)).Should().Throw<InvalidDataException>().WithMessage("*version 7*");
-            File.WriteAllText(path, text.Replace("Combiner\"", "Thing\"", StringComparison.Ordinal));
-            FluentActions.Invoking(() => load(path)).Should().Throw<InvalidDataException>().WithMessage("*holds a*Thing*");
-            File.WriteAllText(path, text.Replace("\"methods\"", "\"methodz\"", StringComparison.Ordinal));
-            FluentActions.Invoking(() => load(path)).Should().Throw<InvalidDataException>().WithMessage("*\"methods\" field is missing*");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var kind = combiner.GetType().Name;
+        SavedFiles.ShouldRefuseCorruptions(combiner.Save, load, kind);
+        SavedFiles.ShouldRefuseFields("{\"methodz\": [\"a\"]}", load, kind, "\"methods\" is missing");
+        SavedFiles.ShouldRefuseFields("{\"methods\": [\"a\", 3]}", load, kind, "\"methods[1]\" is not a string");
+        SavedFiles.ShouldRefuseFields(
+            "{\"methods\": [\"a\"], \"means\": [0.5], \"standardDeviations\": [1], \"weights\": [1, 2]}", load, kind, "\"weights\" is not an array of 1 numbers");
     }
 
     public static void RejectsBadScores(ICombiner combiner, IReadOnlyDictionary<string, Tensor> scores)

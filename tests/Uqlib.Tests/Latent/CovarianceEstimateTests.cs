@@ -27,6 +27,7 @@ public sealed class CovarianceEstimateTests
 
         within.Shrinkage.Should().BeApproximately(golden.GetProperty("withinShrinkage").GetDouble(), 1e-10);
         total.Shrinkage.Should().BeApproximately(golden.GetProperty("totalShrinkage").GetDouble(), 1e-10);
+        using var scope = torch.NewDisposeScope();
         within.Matrix.allclose(expectedWithin, rtol: 1e-9, atol: 1e-12).Should().BeTrue();
         total.Matrix.allclose(expectedTotal, rtol: 1e-9, atol: 1e-12).Should().BeTrue();
         within.Method.Should().Be(CovarianceMethod.LedoitWolf);
@@ -40,7 +41,8 @@ public sealed class CovarianceEstimateTests
         using var estimate = CovarianceEstimate.Fit(x, CovarianceMethod.Empirical);
         using var expected = Golden.MatrixTensor(golden.GetProperty("empirical").GetProperty("totalCovariance"));
 
-        estimate.Matrix.allclose(expected, rtol: 1e-10, atol: 1e-12).Should().BeTrue();
+        using var matrix = estimate.Matrix;
+        matrix.allclose(expected, rtol: 1e-10, atol: 1e-12).Should().BeTrue();
         estimate.Shrinkage.Should().Be(0.0);
     }
 
@@ -78,8 +80,9 @@ public sealed class CovarianceEstimateTests
             using var plain = CovarianceEstimate.Fit(x, CovarianceMethod.Empirical);
 
             shrunk.Shrinkage.Should().BeInRange(0.0, 1.0);
-            using var shrunkTrace = shrunk.Matrix.trace();
-            using var plainTrace = plain.Matrix.trace();
+            using var scope = torch.NewDisposeScope();
+            var shrunkTrace = shrunk.Matrix.trace();
+            var plainTrace = plain.Matrix.trace();
             shrunkTrace.ToDouble().Should().BeApproximately(plainTrace.ToDouble(), 1e-10 * plainTrace.ToDouble());
         }
     }
@@ -123,5 +126,13 @@ public sealed class CovarianceEstimateTests
         var act = () => CovarianceEstimate.FromScatter(scatter, double.PositiveInfinity, 5, CovarianceMethod.LedoitWolf);
 
         act.Should().Throw<ArgumentException>().WithParameterName("fourthMoment");
+    }
+
+    [Fact]
+    public void Matrix_IsACopy_AndDisposeMakesEveryMemberThrow()
+    {
+        using var x = LatentCases.Features(LatentCases.Case(0));
+        var estimate = CovarianceEstimate.Fit(x, CovarianceMethod.LedoitWolf);
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(estimate, () => estimate.Matrix, () => estimate.Matrix);
     }
 }

@@ -85,6 +85,7 @@ public sealed class KnnDetectorTests
         using var c = KnnDetector.Fit(x, new KnnOptions { K = 3, BankSize = 50, Seed = 2 });
 
         a.BankSize.Should().Be(50);
+        using var scope = torch.NewDisposeScope();
         a.Bank.allclose(b.Bank, rtol: 0, atol: 0).Should().BeTrue();
         a.Bank.allclose(c.Bank, rtol: 0, atol: 0).Should().BeFalse();
     }
@@ -100,7 +101,8 @@ public sealed class KnnDetectorTests
         for (var seed = 0; seed < 400; seed++)
         {
             using var detector = KnnDetector.Fit(x, new KnnOptions { K = 1, BankSize = 50, Seed = seed });
-            using var ratio = detector.Bank.select(1, 0).div(detector.Bank.select(1, 1)).round();
+            using var bank = detector.Bank;
+            using var ratio = bank.select(1, 0).div(bank.select(1, 1)).round();
             foreach (var row in Golden.ToArray(ratio))
             {
                 counts[(int)row - 1]++;
@@ -195,22 +197,20 @@ public sealed class KnnDetectorTests
                 loaded.K.Should().Be(5);
             }
 
-            var bytes = File.ReadAllBytes(path);
-            var flipped = (byte[])bytes.Clone();
-            flipped[^100] ^= 0x01;
-            File.WriteAllBytes(path, flipped);
-            FluentActions.Invoking(() => KnnDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*checksum*");
-
-            File.WriteAllBytes(path, bytes.Concat(new byte[] { 1, 2, 3 }).ToArray());
-            FluentActions.Invoking(() => KnnDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*trailing*");
-
-            File.WriteAllBytes(path, Array.Empty<byte>());
-            FluentActions.Invoking(() => KnnDetector.Load(path)).Should().Throw<InvalidDataException>();
+            SavedFiles.ShouldRefuseCorruptions(detector.Save, KnnDetector.Load, "KnnDetector");
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void Bank_IsACopy_AndDisposeMakesEveryMemberThrow()
+    {
+        using var q = LatentCases.Queries(LatentCases.Case(0));
+        var detector = FitSmall();
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(detector, () => detector.Score(q), () => detector.Bank);
     }
 
     [Fact]

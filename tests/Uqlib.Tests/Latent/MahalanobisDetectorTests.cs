@@ -183,8 +183,10 @@ public sealed class MahalanobisDetectorTests
             using var actual = loaded.Score(q);
 
             actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
-            loaded.Covariance.Shrinkage.Should().Be(detector.Covariance.Shrinkage);
-            loaded.Covariance.Method.Should().Be(CovarianceMethod.LedoitWolf);
+            using var loadedCovariance = loaded.Covariance;
+            using var savedCovariance = detector.Covariance;
+            loadedCovariance.Shrinkage.Should().Be(savedCovariance.Shrinkage);
+            loadedCovariance.Method.Should().Be(CovarianceMethod.LedoitWolf);
         }
         finally
         {
@@ -200,27 +202,23 @@ public sealed class MahalanobisDetectorTests
         try
         {
             detector.Save(path);
-            var bytes = File.ReadAllBytes(path);
-
-            File.WriteAllBytes(path, bytes[..(bytes.Length - 9)]);
-            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*truncated*");
-
-            var flipped = (byte[])bytes.Clone();
-            flipped[^5] ^= 0x40;
-            File.WriteAllBytes(path, flipped);
-            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*checksum*");
-
-            File.WriteAllText(path, "not a detector at all");
-            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*header*");
-
+            SavedFiles.ShouldRefuseCorruptions(detector.Save, MahalanobisDetector.Load, "MahalanobisDetector");
             using var knn = KnnDetector.Fit(torch.randn(10, 6, generator: new Generator(2)), new KnnOptions { K = 3 });
             knn.Save(path);
-            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*KnnDetector*");
+            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*it holds a KnnDetector, not a MahalanobisDetector.");
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void MeansAndCovariance_AreCopies_AndDisposeMakesEveryMemberThrow()
+    {
+        using var q = LatentCases.Queries(LatentCases.Case(0));
+        var detector = FitSmall();
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(detector, () => detector.Score(q), () => detector.ClassMeans, () => detector.Covariance);
     }
 
     [Fact]

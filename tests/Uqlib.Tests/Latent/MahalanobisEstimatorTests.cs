@@ -65,7 +65,9 @@ public sealed class MahalanobisEstimatorTests
             using var expected = oneShot.Score(queries);
 
             estimate.Scores.allclose(expected, rtol: 1e-9, atol: 1e-9).Should().BeTrue();
-            estimator.Detector!.Covariance.Shrinkage.Should().BeApproximately(oneShot.Covariance.Shrinkage, 1e-12);
+            using var streamedCovariance = estimator.Detector!.Covariance;
+            using var oneShotCovariance = oneShot.Covariance;
+            streamedCovariance.Shrinkage.Should().BeApproximately(oneShotCovariance.Shrinkage, 1e-12);
             progress.Last.Should().Be(new EstimationProgress(5, 300));
             estimate.Probabilities.shape.Should().Equal(20, 2);
         }

@@ -29,7 +29,8 @@ public sealed class RelativeMahalanobisDetectorTests
         using var q = LatentCases.Queries(golden);
         using var detector = RelativeMahalanobisDetector.Fit(x, y, LatentCases.Classes(golden), method);
         using var scores = detector.Score(q);
-        using var background = detector.Background.Score(q);
+        using var backgroundDetector = detector.Background;
+        using var background = backgroundDetector.Score(q);
         var expected = golden.GetProperty(kind);
 
         // The relative score is a difference of two distances: compare with tolerance relative to the distances' size.
@@ -125,17 +126,24 @@ public sealed class RelativeMahalanobisDetectorTests
                 actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
             }
 
-            var bytes = File.ReadAllBytes(path);
-            File.WriteAllBytes(path, bytes[..40]);
-            FluentActions.Invoking(() => RelativeMahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>();
-
-            detector.ClassConditional.Save(path);
-            FluentActions.Invoking(() => RelativeMahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*MahalanobisDetector*");
+            SavedFiles.ShouldRefuseCorruptions(detector.Save, RelativeMahalanobisDetector.Load, "RelativeMahalanobisDetector");
+            using var part = detector.ClassConditional;
+            part.Save(path);
+            FluentActions.Invoking(() => RelativeMahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>()
+                .WithMessage($"'{path}' is not a valid RelativeMahalanobisDetector file: it holds a MahalanobisDetector, not a RelativeMahalanobisDetector.");
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void ItsDetectors_AreCopies_AndDisposeMakesEveryMemberThrow()
+    {
+        using var q = LatentCases.Queries(LatentCases.Case(0));
+        var detector = FitSmall();
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(detector, () => detector.Score(q), () => detector.ClassConditional, () => detector.Background);
     }
 
     [Fact]

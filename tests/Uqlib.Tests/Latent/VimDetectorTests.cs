@@ -24,7 +24,8 @@ public sealed class VimDetectorTests
 
         detector.Alpha.Should().BeApproximately(Reference.GetProperty("alpha").GetDouble(), 1e-9 * detector.Alpha);
         detector.PrincipalDimension.Should().Be(5);
-        detector.Origin.allclose(origin, rtol: 1e-9, atol: 1e-12).Should().BeTrue();
+        using var storedOrigin = detector.Origin;
+        storedOrigin.allclose(origin, rtol: 1e-9, atol: 1e-12).Should().BeTrue();
         Golden.ToArray(virtualLogits).Should().Equal(Golden.Vector(Reference.GetProperty("virtualLogits")), (a, b) => LatentCases.CloseRelative(a, b, 1e-8));
         Golden.ToArray(scores).Should().Equal(Golden.Vector(Reference.GetProperty("scores")), (a, b) => LatentCases.CloseRelative(a, b, 1e-8));
     }
@@ -37,7 +38,8 @@ public sealed class VimDetectorTests
         using var detector = VimDetector.Fit(x, w);
 
         detector.PrincipalDimension.Should().Be(6);
-        detector.ResidualBasis.shape.Should().Equal(12, 6);
+        using var basis = detector.ResidualBasis;
+        basis.shape.Should().Equal(12, 6);
     }
 
     [Fact]
@@ -125,14 +127,21 @@ public sealed class VimDetectorTests
                 actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
             }
 
-            var bytes = File.ReadAllBytes(path);
-            File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-            FluentActions.Invoking(() => VimDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*truncated*");
+            SavedFiles.ShouldRefuseCorruptions(detector.Save, VimDetector.Load, "VimDetector");
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void ItsTensors_AreCopies_AndDisposeMakesEveryMemberThrow()
+    {
+        using var q = Golden.MatrixTensor(Reference.GetProperty("queries"));
+        var detector = FitGolden();
+        Ownership.ShouldHandOutCopies_AndRefuseUseAfterDispose(
+            detector, () => detector.Score(q), () => detector.Weight, () => detector.Bias, () => detector.Origin, () => detector.ResidualBasis);
     }
 
     [Fact]

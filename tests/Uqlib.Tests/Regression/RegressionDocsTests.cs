@@ -53,7 +53,7 @@ public sealed partial class RegressionDocsTests : IDisposable
         using (testOutput)
         using (testTargets)
         {
-            string path = Path.Combine(directory, "sigma-scaling.json");
+            string path = Path.Combine(directory, "sigma-scaling.uqlib");
 
             using var validation = GaussianPrediction.FromOutput(validationOutput);
             var scaling = SigmaScaling.Fit(validation.Mean, validation.Variance, validationTargets);
@@ -90,7 +90,7 @@ public sealed partial class RegressionDocsTests : IDisposable
             using var adaptive = normalized.Predict(test.Mean, test.Variance);     // μ ± q̂·σ
             Console.WriteLine($"coverage {fixedWidth.Coverage(testTargets):P1} (mean width {fixedWidth.MeanWidth():F2}), "
                 + $"{adaptive.Coverage(testTargets):P1} (mean width {adaptive.MeanWidth():F2})");
-            normalized.Save(Path.Combine(directory, "conformal.json"));
+            normalized.Save(Path.Combine(directory, "conformal.uqlib"));
 
             adaptive.Coverage(testTargets).Should().BeApproximately(0.9, 0.03);
             fixedWidth.Coverage(testTargets).Should().BeApproximately(0.9, 0.03);

@@ -137,37 +137,19 @@ public sealed class SigmaScalingTests : IDisposable
         using var a = scaling.Calibrate(variance);
         using var b = loaded.Calibrate(variance);
         a.allclose(b, rtol: 0, atol: 0).Should().BeTrue();
-        File.Exists(path + ".tmp").Should().BeFalse();
+        Directory.GetFiles(directory).Should().Equal(path);
     }
 
     [Fact]
     public void Load_OfCorruptTruncatedOrWrongFile_ThrowsClearly()
     {
-        var path = Path.Combine(directory, "sigma.json");
+        var path = Path.Combine(directory, "sigma.uqlib");
         SigmaScaling.WithScale(1.25).Save(path);
-        var text = File.ReadAllText(path);
-
-        File.WriteAllText(path, text[..(text.Length / 2)]);
-        ((Action)(() => SigmaScaling.Load(path))).Should().Throw<InvalidDataException>().WithMessage("*not valid JSON*truncated or corrupt*");
-
-        File.WriteAllText(path, text.Replace("Uqlib.SigmaScaling", "Uqlib.Other", StringComparison.Ordinal));
-        ((Action)(() => SigmaScaling.Load(path))).Should().Throw<InvalidDataException>().WithMessage("*is not a Uqlib.SigmaScaling file*");
-
-        File.WriteAllText(path, text.Replace("\"version\": 1", "\"version\": 7", StringComparison.Ordinal));
-        ((Action)(() => SigmaScaling.Load(path))).Should().Throw<InvalidDataException>().WithMessage("*version 7; this library reads version 1*");
-
-        File.WriteAllText(path, text.Replace("1.25", "-1.25", StringComparison.Ordinal));
-        ((Action)(() => SigmaScaling.Load(path))).Should().Throw<InvalidDataException>().WithMessage("*scale must be greater than 0*");
-
-        File.WriteAllText(path, text.Replace("1.25", "\"x\"", StringComparison.Ordinal));
-        ((Action)(() => SigmaScaling.Load(path))).Should().Throw<InvalidDataException>().WithMessage("*field \"scale\" is missing or not a finite number*");
-
-        File.WriteAllBytes(path, new byte[] { 0x50, 0x4B, 0x03, 0x04, 0xFF });
-        ((Action)(() => SigmaScaling.Load(path))).Should().Throw<InvalidDataException>();
-
-        File.WriteAllText(path, "[1, 2]");
-        ((Action)(() => SigmaScaling.Load(path))).Should().Throw<InvalidDataException>().WithMessage("*\"format\" field*");
-
+        var text = SavedFiles.Fields(File.ReadAllBytes(path));
+        SavedFiles.ShouldRefuseCorruptions(SigmaScaling.WithScale(1.25).Save, SigmaScaling.Load, "SigmaScaling");
+        SavedFiles.ShouldRefuseFields(text.Replace("1.25", "-1.25", StringComparison.Ordinal), SigmaScaling.Load, "SigmaScaling", "scale must be greater than 0; found -1.25");
+        SavedFiles.ShouldRefuseFields(text.Replace("1.25", "\"x\"", StringComparison.Ordinal), SigmaScaling.Load, "SigmaScaling", "\"scale\" is not a finite number");
+        SavedFiles.ShouldRefuseFields("[1, 2]", SigmaScaling.Load, "SigmaScaling", "its metadata is not a JSON object");
         ((Action)(() => SigmaScaling.Load(Path.Combine(directory, "missing.json")))).Should().Throw<FileNotFoundException>();
         ((Action)(() => SigmaScaling.Load(" "))).Should().Throw<ArgumentException>();
     }

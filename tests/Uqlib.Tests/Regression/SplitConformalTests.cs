@@ -307,27 +307,25 @@ public sealed class SplitConformalTests : IDisposable
     public void Load_OfCorruptTruncatedOrWrongFile_ThrowsClearly()
     {
         var path = Path.Combine(directory, "conformal.json");
-        SplitConformal.FitAbsolute(new double[10], new double[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, 0.1).Save(path);
-        var text = File.ReadAllText(path);
+        var fitted = SplitConformal.FitAbsolute(new double[10], new double[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, 0.1);
+        fitted.Save(path);
+        var text = SavedFiles.Fields(File.ReadAllBytes(path));
+        SavedFiles.ShouldRefuseCorruptions(fitted.Save, SplitConformal.Load, "SplitConformal");
 
-        void Expect(string content, string message)
+        void Expect(string content, string problem)
         {
-            File.WriteAllText(path, content);
-            ((Action)(() => SplitConformal.Load(path))).Should().Throw<InvalidDataException>().WithMessage(message);
+            SavedFiles.ShouldRefuseFields(content, SplitConformal.Load, "SplitConformal", problem);
         }
 
-        Expect(text[..(text.Length - 5)], "*not valid JSON*");
-        Expect(text.Replace("Uqlib.SplitConformal", "Uqlib.SigmaScaling", StringComparison.Ordinal), "*is not a Uqlib.SplitConformal file*");
-        Expect(text.Replace("\"version\": 1", "\"version\": 2", StringComparison.Ordinal), "*version 2*");
-        Expect(text.Replace("AbsoluteResidual", "Quantile", StringComparison.Ordinal), "*score \"Quantile\" is not a ConformalScore*");
-        Expect(text.Replace("AbsoluteResidual", "1", StringComparison.Ordinal), "*is not a ConformalScore*");
+        Expect(text.Replace("AbsoluteResidual", "Quantile", StringComparison.Ordinal), "\"score\" is 'Quantile', not a ConformalScore");
+        Expect(text.Replace("AbsoluteResidual", "1", StringComparison.Ordinal), "*is '1', not a ConformalScore");
         Expect(text.Replace("\"alpha\": 0.1", "\"alpha\": 1.5", StringComparison.Ordinal), "*alpha must be in the open interval (0, 1)*");
         Expect(text.Replace("\"calibrationCount\": 10", "\"calibrationCount\": 3", StringComparison.Ordinal), "*needs at least 9*");
-        Expect(text.Replace("\"multiOutput\": false", "\"multiOutput\": 0", StringComparison.Ordinal), "*\"multiOutput\"*");
-        Expect(text.Replace("\"quantiles\": [", "\"quantiles\": [-1, ", StringComparison.Ordinal), "*quantiles must be*");
-        Expect(text.Replace("\"quantiles\": [", "\"quantiles\": [null, ", StringComparison.Ordinal), "*item 0 is not a finite number*");
-        Expect(text.Replace("\"quantiles\": [", "\"xquantiles\": [", StringComparison.Ordinal), "*field \"quantiles\" is missing*");
-        Expect(string.Empty, "*not valid JSON*");
+        Expect(text.Replace("\"multiOutput\": false", "\"multiOutput\": 0", StringComparison.Ordinal), "\"multiOutput\" is not true or false");
+        Expect(text.Replace("\"quantiles\": [", "\"quantiles\": [-1, ", StringComparison.Ordinal), "quantiles must be*");
+        Expect(text.Replace("\"quantiles\": [", "\"quantiles\": [null, ", StringComparison.Ordinal), "\"quantiles[0]\" is not a finite number");
+        Expect(text.Replace("\"quantiles\": [", "\"xquantiles\": [", StringComparison.Ordinal), "\"quantiles\" is missing");
+        Expect(string.Empty, "its metadata length 0 does not fit its payload");
         ((Action)(() => SplitConformal.Load(Path.Combine(directory, "missing.json")))).Should().Throw<FileNotFoundException>();
         ((Action)(() => SplitConformal.Load(null!))).Should().Throw<ArgumentNullException>();
     }

@@ -1,0 +1,326 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using FluentAssertions;
+using TorchSharp;
+using Uqlib.Augmentation;
+using Uqlib.Calibration;
+using Uqlib.Combination;
+using Uqlib.Latent;
+using Uqlib.Models;
+using Uqlib.Regression;
+using Uqlib.Tests.Augmentation;
+using Uqlib.Tests.TestSupport;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Uqlib.Tests.Persistence;
+
+/// <summary>
+/// The convention every public type with a <c>Save(string)</c>/<c>Load(string)</c> pair keeps, checked by reflection (as NodaTime's
+/// MutabilityTest does): a small fit saved and loaded scores bit for bit as the original, a re-save of the loaded value writes the
+/// same bytes, and the corruption battery is refused in the one message form. A new type with Save/Load fails
+/// <see cref="EveryPublicTypeWithSaveAndLoad_HasACase"/> until it is given a small fit here, and then inherits every check.
+/// </summary>
+public sealed class SaveLoadConventionTests
+{
+    private static readonly Lazy<GreedyPolicySearchResult> Searched = new(() =>
+    {
+        var (cache, labels) = SyntheticCache.Create();
+        using (cache)
+        using (labels)
+        {
+            return GreedyPolicySearch.Search(cache, labels, new GreedyPolicySearchOptions { Steps = 4 });
+        }
+    });
+
+    private static readonly Dictionary<Type, Case> Cases = new()
+    {
+        [typeof(TemperatureScaling)] = Calibrator(TemperatureScaling.Fit),
+        [typeof(VectorScaling)] = Calibrator(VectorScaling.Fit),
+        [typeof(MatrixScaling)] = Calibrator(MatrixScaling.Fit),
+        [typeof(PlattScaling)] = Calibrator(PlattScaling.Fit, classes: 2),
+        [typeof(IsotonicCalibration)] = Calibrator(IsotonicCalibration.Fit),
+        [typeof(HistogramBinning)] = Calibrator(HistogramBinning.Fit),
+        [typeof(ZScoreCombiner)] = Combiner(scores => ZScoreCombiner.Fit(scores)),
+        [typeof(RankCombiner)] = Combiner(scores => RankCombiner.Fit(scores)),
+        [typeof(LogisticCombiner)] = Combiner(scores =>
+        {
+            using var failures = scores["a"].gt(scores["a"].median());
+            return LogisticCombiner.Fit(scores, failures);
+        }),
+        [typeof(KnnDetector)] = Detector(features => KnnDetector.Fit(features, new KnnOptions { K = 3 }), (d, q) => ((KnnDetector)d).Score(q)),
+        [typeof(MahalanobisDetector)] = Detector(
+            features => MahalanobisDetector.Fit(features, Labels(features), 3), (d, q) => ((MahalanobisDetector)d).Score(q)),
+        [typeof(RelativeMahalanobisDetector)] = Detector(
+            features => RelativeMahalanobisDetector.Fit(features, Labels(features), 3), (d, q) => ((RelativeMahalanobisDetector)d).Score(q)),
+        [typeof(VimDetector)] = Detector(features =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return VimDetector.Fit(features, weight, null, new VimOptions { PrincipalDimension = 2 });
+        }, (d, q) => ((VimDetector)d).Score(q)),
+        [typeof(KnnEstimator)] = Estimator(model => new KnnEstimator(model, new KnnOptions { K = 3 })),
+        [typeof(MahalanobisEstimator)] = Estimator(model => new MahalanobisEstimator(model)),
+        [typeof(RelativeMahalanobisEstimator)] = Estimator(model => new RelativeMahalanobisEstimator(model)),
+        [typeof(VimEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new VimEstimator(model, weight, null, new VimOptions { PrincipalDimension = 2 });
+        }),
+        [typeof(SigmaScaling)] = new(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var (mean, variance, targets) = Regression(1);
+            return SigmaScaling.Fit(mean, variance, targets);
+        }, value =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var (_, variance, _) = Regression(2);
+            return Golden.ToArray(((SigmaScaling)value).Calibrate(variance));
+        }),
+        [typeof(SplitConformal)] = new(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var (mean, variance, targets) = Regression(1);
+            return SplitConformal.FitNormalized(mean, variance, targets, 0.1);
+        }, value =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var (mean, variance, _) = Regression(2);
+            using var interval = ((SplitConformal)value).Predict(mean, variance);
+            return [.. Golden.ToArray(interval.Lower), .. Golden.ToArray(interval.Upper)];
+        }),
+        [typeof(GreedyPolicySearchResult)] = new(() => Searched.Value, value =>
+        {
+            var result = (GreedyPolicySearchResult)value;
+            return [result.Temperature, result.CandidateCount, .. result.SelectedCandidates.Select(c => (double)c), .. result.Steps.Select(s => s.CalibratedLogLikelihood)];
+        }),
+        [typeof(TtaPolicy)] = new(() => TtaPolicy.FromSearch(Searched.Value, CandidatePool.Medical(29, 2, seed: 4)), value =>
+        {
+            var policy = (TtaPolicy)value;
+            using var scope = torch.NewDisposeScope();
+            var image = torch.rand(new long[] { 2, 1, 16, 16 }, generator: new Generator(9));
+            return [policy.Temperature!.Value, .. policy.Augmentations.SelectMany(a => Golden.ToArray(a.Apply(image).flatten()))];
+        }),
+    };
+
+    public static TheoryData<string> Types => new(Cases.Keys.Select(t => t.FullName!).Order());
+
+    [Fact]
+    public void EveryPublicTypeWithSaveAndLoad_HasACase()
+    {
+        var saved = typeof(IUncertaintyEstimator).Assembly.GetExportedTypes()
+            .Where(t => t.GetMethod("Save", BindingFlags.Public | BindingFlags.Instance, [typeof(string)]) is not null
+                        && t.GetMethod("Load", BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static, [typeof(string)]) is not null)
+            .ToArray();
+        saved.Should().NotBeEmpty();
+        saved.Should().BeEquivalentTo(Cases.Keys, "every public type with Save/Load gets the round-trip and corruption checks");
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void SaveThenLoad_ScoresBitForBit_AndReSavesTheSameBytes(string typeName)
+    {
+        var (type, @case) = Find(typeName);
+        var directory = Directory.CreateTempSubdirectory("uqlib-convention-").FullName;
+        var fitted = @case.Fit();
+        object? loaded = null;
+        try
+        {
+            var first = Path.Combine(directory, "first.uqlib");
+            var second = Path.Combine(directory, "second.uqlib");
+            Save(fitted, first);
+            loaded = Load(type, @case, first);
+            loaded.Should().BeOfType(type);
+            Save(loaded, second);
+
+            var before = @case.Score(fitted);
+            var after = @case.Score(loaded);
+            before.Should().NotBeEmpty();
+            after.Select(BitConverter.DoubleToInt64Bits).Should().Equal(before.Select(BitConverter.DoubleToInt64Bits));
+            File.ReadAllBytes(second).Should().Equal(File.ReadAllBytes(first));
+            Directory.GetFiles(directory).Should().BeEquivalentTo([first, second], "no temporary file is left behind");
+        }
+        finally
+        {
+            (fitted as IDisposable)?.Dispose();
+            (loaded as IDisposable)?.Dispose();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Load_DamagedFile_IsRefusedInTheOneMessageForm(string typeName)
+    {
+        var (type, @case) = Find(typeName);
+        var fitted = @case.Fit();
+        try
+        {
+            var kind = type.Name.EndsWith("Estimator", StringComparison.Ordinal) ? type.Name.Replace("Estimator", "Detector", StringComparison.Ordinal) : type.Name;
+            SavedFiles.ShouldRefuseCorruptions(path => Save(fitted, path), path =>
+            {
+                var value = Load(type, @case, path);
+                (value as IDisposable)?.Dispose();
+                return null;
+            }, kind);
+        }
+        finally
+        {
+            (fitted as IDisposable)?.Dispose();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void FittedValue_HandsOutListsThatCannotBeCastBackAndEdited(string typeName)
+    {
+        var (type, @case) = Find(typeName);
+        var fitted = @case.Fit();
+        try
+        {
+            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                         .Where(p => p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)))
+            {
+                property.GetValue(fitted).Should().NotBeAssignableTo<Array>($"{type.Name}.{property.Name} must not hand out its own array");
+            }
+        }
+        finally
+        {
+            (fitted as IDisposable)?.Dispose();
+        }
+    }
+
+    private static (Type Type, Case Case) Find(string name)
+    {
+        var pair = Cases.Single(c => c.Key.FullName == name);
+        return (pair.Key, pair.Value);
+    }
+
+    private static void Save(object value, string path)
+    {
+        Invoke(() => value.GetType().GetMethod("Save", [typeof(string)])!.Invoke(value, [path]));
+    }
+
+    private static object Load(Type type, Case @case, string path)
+    {
+        var load = type.GetMethod("Load", BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static, [typeof(string)])!;
+        if (load.IsStatic)
+        {
+            return Invoke(() => load.Invoke(null, [path]))!;
+        }
+
+        var fresh = @case.Unfitted!();
+        try
+        {
+            Invoke(() => load.Invoke(fresh, [path]));
+            return fresh;
+        }
+        catch
+        {
+            (fresh as IDisposable)?.Dispose();
+            throw;
+        }
+    }
+
+    private static object? Invoke(Func<object?> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+
+    private static Case Calibrator(Func<Tensor, Tensor, ICalibrator> fit, int classes = 4)
+    {
+        return new(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var logits = torch.randn(new long[] { 200, classes }, generator: new Generator(1)).mul_(3);
+            return fit(logits, logits.argmax(1).remainder_(classes));
+        }, value =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return Golden.ToArray(((ICalibrator)value).Transform(torch.randn(new long[] { 50, classes }, generator: new Generator(2)).mul_(3)));
+        });
+    }
+
+    private static Case Combiner(Func<Dictionary<string, Tensor>, ICombiner> fit)
+    {
+        return new(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return fit(Scores(1));
+        }, value =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return Golden.ToArray(((ICombiner)value).Combine(Scores(2)));
+        });
+    }
+
+    private static Case Detector(Func<Tensor, object> fit, Func<object, Tensor, Tensor> score)
+    {
+        return new(() =>
+        {
+            using var features = Features(1, 60);
+            return fit(features);
+        }, value =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return Golden.ToArray(score(value, Features(2, 20)));
+        });
+    }
+
+    private static Case Estimator(Func<IModel, IUncertaintyEstimator> create)
+    {
+        var model = new DelegateModel(x => (x.narrow(1, 0, 3).clone(), x.clone()), OutputKind.MulticlassLogits);
+        return new(() =>
+        {
+            var estimator = create(model);
+            using var features = Features(1, 60);
+            using var labels = Labels(features);
+            estimator.Fit(new FitData { Training = [new Batch(features, labels)] });
+            return estimator;
+        }, value =>
+        {
+            using var scope = torch.NewDisposeScope();
+            using var estimate = ((IUncertaintyEstimator)value).Estimate(Features(2, 20));
+            return Golden.ToArray(estimate.Scores);
+        }, () => create(model));
+    }
+
+    private static Tensor Features(int seed, int rows)
+    {
+        return torch.randn(new long[] { rows, 6 }, generator: new Generator((ulong)seed));
+    }
+
+    private static Tensor Labels(Tensor features)
+    {
+        return torch.arange(features.shape[0], dtype: ScalarType.Int64).remainder_(3);
+    }
+
+    private static Dictionary<string, Tensor> Scores(int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        return new() { ["a"] = torch.randn(100, generator: generator), ["b"] = torch.rand(100, generator: generator) };
+    }
+
+    private static (Tensor Mean, Tensor Variance, Tensor Targets) Regression(int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        var mean = torch.randn(new long[] { 80 }, dtype: ScalarType.Float64, generator: generator);
+        var variance = torch.rand(new long[] { 80 }, dtype: ScalarType.Float64, generator: generator).add_(0.1);
+        var targets = mean.add(torch.randn(new long[] { 80 }, dtype: ScalarType.Float64, generator: generator).mul_(variance.sqrt()));
+        return (mean, variance, targets);
+    }
+
+    /// <summary>How to fit a small value of one type, how to score it, and (for estimators loaded in place) how to make an unfitted one.</summary>
+    private sealed record Case(Func<object> Fit, Func<object, double[]> Score, Func<object>? Unfitted = null);
+}
