@@ -52,7 +52,7 @@ internal static class Concepts
 
             var combiner = ZScoreCombiner.Fit(validation);                           // an immutable fitted value
             test["z-score"] = combiner.Combine(test);
-            var failed = Failures.Misclassified(testInputs.matmul(weights), testLabels);
+            var failed = Failures.Misclassified(testInputs.matmul(weights), testLabels, OutputKind.MulticlassLogits);
             table = RocEvaluator.Compare(test, failed);                               // higher score = more likely a failure
         }
 

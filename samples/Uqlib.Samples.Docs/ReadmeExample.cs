@@ -32,7 +32,7 @@ internal static class ReadmeExample
         using var test = msp.EstimateAll([new Batch(testInputs)]);                            // streams batches, memory stays flat
         using var failed = Failures.Misclassified(test.Probabilities, testLabels);           // positive = the model was wrong
         var result = RocEvaluator.Evaluate(test.Scores, failed);                              // higher score = more likely a failure
-        Console.WriteLine($"AUROC {result.Auroc:F3} [{result.AurocCi.Lower:F3}, {result.AurocCi.Upper:F3}], AURC {result.Aurc:F3}");
+        Console.WriteLine($"AUROC {result.Auroc:F3} [{result.AurocCi?.Lower:F3}, {result.AurocCi?.Upper:F3}], AURC {result.Aurc:F3}");
         #endregion
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"readme: {result.Failures} failures among {result.Cases} cases"));

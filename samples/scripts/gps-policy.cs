@@ -55,5 +55,5 @@ var tta = new TestTimeAugmentationEstimator(model, loaded, EnsembleScore.Predict
 using var estimate = tta.Estimate(testImages);
 var failures = Failures.Misclassified(estimate.Probabilities, testLabels);
 var result = RocEvaluator.Evaluate(estimate.Scores, failures);
-Console.WriteLine($"TTA with the GPS policy: {result.Failures} failures among {result.Cases}; AUROC {result.Auroc:F3} [{result.AurocCi.Lower:F3}, {result.AurocCi.Upper:F3}]");
+Console.WriteLine($"TTA with the GPS policy: {result.Failures} failures among {result.Cases}; AUROC {result.Auroc:F3} [{result.AurocCi?.Lower:F3}, {result.AurocCi?.Upper:F3}]");
 return 0;

@@ -1,6 +1,8 @@
 using System;
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO;
+using System.IO.Compression;
 using System.Text;
 
 namespace Uqlib.Imaging;
@@ -66,6 +68,80 @@ internal static class ImageFileChecks
                 return sawImageData ? null : "it has no IDAT chunk: there is no image data.";
             }
         }
+    }
+
+    /// <summary>The number of bytes the filtered scanlines of a PNG need: per row (of each Adam7 pass when interlaced) one filter byte and ⌈width · bits per pixel / 8⌉ bytes.</summary>
+    internal static long PngImageDataLength(long width, long height, int bitDepth, int colorType, bool interlaced)
+    {
+        var channels = colorType switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 };
+        var bitsPerPixel = (long)channels * bitDepth;
+        long RowsBytes(long columns, long rows) => columns == 0 || rows == 0 ? 0 : rows * (1 + (((columns * bitsPerPixel) + 7) / 8));
+        if (!interlaced)
+        {
+            return RowsBytes(width, height);
+        }
+
+        ReadOnlySpan<int> passes = [0, 0, 8, 8, 4, 0, 8, 8, 0, 4, 4, 8, 2, 0, 4, 4, 0, 2, 2, 4, 1, 0, 2, 2, 0, 1, 1, 2];
+        long total = 0;
+        for (var p = 0; p < passes.Length; p += 4)
+        {
+            var columns = width > passes[p] ? (width - passes[p] + passes[p + 2] - 1) / passes[p + 2] : 0;
+            var rows = height > passes[p + 1] ? (height - passes[p + 1] + passes[p + 3] - 1) / passes[p + 3] : 0;
+            total += RowsBytes(columns, rows);
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Inflates the concatenated IDAT data of a PNG that passed <see cref="CheckPng"/>, counting (not keeping) its bytes, against what IHDR's size,
+    /// colour type, bit depth and interlacing need: a complete file whose compressed data holds too few rows (ImageSharp 2.1 fills the rest with
+    /// zeros, without error) is refused before any pixel memory is allocated. Costs one extra inflate of the image data.
+    /// </summary>
+    public static string? CheckPngImageData(ReadOnlySpan<byte> file)
+    {
+        // IHDR is the first chunk (checked): width, height, bit depth, colour type, compression, filter, interlace.
+        var header = file.Slice(PngSignature.Length + 8, 13);
+        var width = BinaryPrimitives.ReadUInt32BigEndian(header);
+        var height = BinaryPrimitives.ReadUInt32BigEndian(header[4..]);
+        var needed = PngImageDataLength(width, height, header[8], header[9], header[12] == 1);
+        using var compressed = new MemoryStream();
+        for (var position = PngSignature.Length; position < file.Length;)
+        {
+            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(file[position..]);
+            if (file.Slice(position + 4, 4).SequenceEqual("IDAT"u8))
+            {
+                compressed.Write(file.Slice(position + 8, length));
+            }
+
+            position += 12 + length;
+        }
+
+        compressed.Position = 0;
+        long inflated = 0;
+        try
+        {
+            using var zlib = new ZLibStream(compressed, CompressionMode.Decompress);
+            var buffer = new byte[64 * 1024];
+            int read;
+            while (inflated < needed && (read = zlib.Read(buffer, 0, (int)Math.Min(buffer.Length, needed - inflated))) > 0)
+            {
+                inflated += read;
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            return Invariant($"its image data (IDAT) is not a valid zlib stream ({ex.Message}) after {inflated} of the {needed} bytes its {width} × {height} header needs: the file is corrupt.");
+        }
+
+        if (inflated >= needed)
+        {
+            return null;
+        }
+
+        var rowBytes = header[12] == 1 ? 0 : needed / Math.Max(1, height);
+        var rows = rowBytes > 0 ? Invariant($" (about {inflated / rowBytes} of its {height} rows)") : string.Empty;
+        return Invariant($"its image data (IDAT) inflates to {inflated} bytes{rows}, but its {width} × {height} header needs {needed}: the image data is truncated, and the missing rows would load as zeros.");
     }
 
     /// <summary>Checks that a JPEG has an end-of-image marker after its first start-of-scan segment.</summary>
@@ -143,7 +219,7 @@ internal static class ImageFileChecks
         return null;
     }
 
-    /// <summary>Checks that every strip or tile of a TIFF's first image lies inside the file.</summary>
+    /// <summary>Checks that every strip or tile of a TIFF's first image lies inside the file and, for uncompressed chunky strips, that they hold every row the header claims.</summary>
     public static string? CheckTiff(ReadOnlySpan<byte> file)
     {
         if (file.Length < 8)
@@ -166,6 +242,8 @@ internal static class ImageFileChecks
 
         long[]? offsets = null;
         long[]? counts = null;
+        long[]? bits = null;
+        long width = 0, height = 0, compression = 1, planar = 1;
         for (var e = 0; e < entries; e++)
         {
             var entry = (int)ifd + 2 + (e * 12);
@@ -184,6 +262,28 @@ internal static class ImageFileChecks
             {
                 counts = ReadValues(file, entry, little);
             }
+            else if (tag is 256 or 257 or 259 or 284 && ReadValues(file, entry, little) is [var value])
+            {
+                switch (tag)
+                {
+                    case 256:
+                        width = value;
+                        break;
+                    case 257:
+                        height = value;
+                        break;
+                    case 259:
+                        compression = value;
+                        break;
+                    default:
+                        planar = value;
+                        break;
+                }
+            }
+            else if (tag == 258)
+            {
+                bits = ReadValues(file, entry, little);
+            }
         }
 
         if (offsets is null || counts is null || offsets.Length != counts.Length)
@@ -199,7 +299,27 @@ internal static class ImageFileChecks
             }
         }
 
-        return null;
+        // Uncompressed chunky strips: the strip byte counts must cover height rows of ⌈width · Σ bits per sample / 8⌉ bytes (ImageSharp 2.1 leaves the rest 0).
+        if (compression != 1 || planar != 1 || bits is null || width < 1 || height < 1)
+        {
+            return null;
+        }
+
+        long bitsPerPixel = 0, stored = 0;
+        foreach (var b in bits)
+        {
+            bitsPerPixel += b;
+        }
+
+        foreach (var c in counts)
+        {
+            stored += c;
+        }
+
+        var needed = height * (((width * bitsPerPixel) + 7) / 8);
+        return stored >= needed
+            ? null
+            : Invariant($"its uncompressed strips hold {stored} bytes but its {width} × {height} header needs {needed}: the pixel data is truncated, and the missing rows would load as zeros.");
     }
 
     internal static uint Crc32(ReadOnlySpan<byte> data)

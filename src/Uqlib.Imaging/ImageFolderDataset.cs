@@ -148,19 +148,19 @@ public sealed class ImageFolderDataset
     }
 
     /// <summary>Reads the dataset in batches: inputs (B, C, H, W) float32 and labels (B) int64.</summary>
-    /// <param name="batchSize">The number of images per batch, at least 1; the last batch may be smaller.</param>
+    /// <param name="batchSize">The number of images per batch, from 1 to 1,048,576; the last batch may be smaller.</param>
     /// <param name="shuffleSeed">The seed of a random order (the same seed gives the same order), or <see langword="null"/> for the order of <see cref="Samples"/>.</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
     /// <returns>
     /// The batches, read lazily. Each batch's tensors belong to the enumeration: they are disposed when it moves to the next batch
     /// or ends, which keeps memory flat (clone a tensor to keep it).
     /// </returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is outside [1, 1,048,576].</exception>
     /// <exception cref="InvalidImageException">During enumeration: a file is invalid (with <see cref="InvalidImagePolicy.Throw"/>) or its size differs from the others in its batch; the message names it.</exception>
     /// <exception cref="OperationCanceledException">During enumeration: <paramref name="cancellationToken"/> was cancelled.</exception>
     public IEnumerable<Batch> GetBatches(int batchSize, int? shuffleSeed = null, CancellationToken cancellationToken = default)
     {
-        Preconditions.AtLeast(batchSize, nameof(batchSize), 1);
+        Preconditions.InRange(batchSize, nameof(batchSize), 1, Preconditions.MaxBatchSize);
         return Enumerate(batchSize, Order(shuffleSeed), cancellationToken);
     }
 

@@ -11,15 +11,18 @@ public sealed record ImageLoadOptions
     /// <summary>The default largest number of pixels per image: 8192 × 8192.</summary>
     public const long DefaultMaxPixels = 8192L * 8192L;
 
+    /// <summary>The largest value <see cref="MaxPixels"/> may take: 2³¹ − 1 pixels, the most one decoded image buffer can address.</summary>
+    public const long MaxPixelsLimit = int.MaxValue;
+
     /// <summary>Gets the channels to load.</summary>
     /// <value>The default value is <see cref="ImageColorMode.Grayscale"/>.</value>
     public ImageColorMode ColorMode { get; init; } = ImageColorMode.Grayscale;
 
-    /// <summary>Gets the size every image is resized to (bicubic), or <see langword="null"/> to keep its size.</summary>
+    /// <summary>Gets the size every image is resized to (bicubic), or <see langword="null"/> to keep its size; its width × height must not exceed <see cref="MaxPixels"/>.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public ImageSize? Resize { get; init; }
 
-    /// <summary>Gets the size of the centre crop taken after resizing, or <see langword="null"/> for none; it must fit inside the image.</summary>
+    /// <summary>Gets the size of the centre crop taken after resizing, or <see langword="null"/> for none; it must fit inside the image, and its width × height must not exceed <see cref="MaxPixels"/>.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public ImageSize? CenterCrop { get; init; }
 
@@ -37,7 +40,8 @@ public sealed record ImageLoadOptions
 
     /// <summary>
     /// Gets the largest number of pixels (width × height) an image may claim in its header; larger images are refused
-    /// before any pixel memory is allocated, and the decoder's allocator is bounded accordingly.
+    /// before any pixel memory is allocated, and the decoder's allocator is bounded accordingly. From 1 to <see cref="MaxPixelsLimit"/>;
+    /// it also bounds <see cref="Resize"/> and <see cref="CenterCrop"/>.
     /// </summary>
     /// <value>The default value is <see cref="DefaultMaxPixels"/> (8192 × 8192).</value>
     public long MaxPixels { get; init; } = DefaultMaxPixels;
@@ -67,10 +71,13 @@ public sealed record ImageLoadOptions
             problems.Add(Invariant($"CenterCrop ({crop.Width} × {crop.Height}) must fit inside Resize ({resize.Width} × {resize.Height})."));
         }
 
-        if (MaxPixels < 1)
+        if (MaxPixels < 1 || MaxPixels > MaxPixelsLimit)
         {
-            problems.Add(Invariant($"MaxPixels must be at least 1; found {MaxPixels}."));
+            problems.Add(Invariant($"MaxPixels must be in [1, {MaxPixelsLimit}]; found {MaxPixels}."));
         }
+
+        CheckArea(Resize, nameof(Resize), problems);
+        CheckArea(CenterCrop, nameof(CenterCrop), problems);
 
         if (Normalization == ImageNormalization.MeanStd)
         {
@@ -117,6 +124,14 @@ public sealed record ImageLoadOptions
         if (size is { } s && (s.Width < 1 || s.Height < 1))
         {
             problems.Add(Invariant($"{name} must be at least 1 × 1 pixels; found {s.Width} × {s.Height}."));
+        }
+    }
+
+    private void CheckArea(ImageSize? size, string name, List<string> problems)
+    {
+        if (size is { } s && (long)s.Width * s.Height > MaxPixels)
+        {
+            problems.Add(Invariant($"{name} ({s.Width} × {s.Height} = {(long)s.Width * s.Height} pixels) must not exceed MaxPixels ({MaxPixels}); raise MaxPixels to allow it."));
         }
     }
 

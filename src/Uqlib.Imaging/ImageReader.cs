@@ -105,6 +105,11 @@ internal static class ImageReader
                 null);
         }
 
+        if (format is PngFormat && ImageFileChecks.CheckPngImageData(bytes) is { } shortData)
+        {
+            throw new InvalidImageException(name, shortData, null);
+        }
+
         try
         {
             var decoded = DecodePixels(configuration, bytes, name, options, info, format);

@@ -7,6 +7,7 @@ using System.IO.Compression;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using TorchSharp;
+using Uqlib.Persistence;
 using static TorchSharp.torch;
 
 namespace Uqlib.Imaging;
@@ -431,32 +432,21 @@ public static class Nifti
             throw new PlatformNotSupportedException("Writing NIfTI files needs a little-endian machine.");
         }
 
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full) ?? ".", "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (Stream output = gz ? new GZipStream(file, CompressionLevel.Fastest) : file)
+            using var gzip = gz ? new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true) : null;
+            Stream output = gzip ?? (Stream)file;
+            var header = new byte[NiftiCodec.Nifti1DataStart];
+            NiftiCodec.WriteNifti1(header, fields);
+            output.Write(header);
+            using var flat = onDisk.view(-1);
+            long perChunk = ChunkBytes / flat.element_size();
+            for (long done = 0; done < flat.numel(); done += perChunk)
             {
-                var header = new byte[NiftiCodec.Nifti1DataStart];
-                NiftiCodec.WriteNifti1(header, fields);
-                output.Write(header);
-                using var flat = onDisk.view(-1);
-                long perChunk = ChunkBytes / flat.element_size();
-                for (long done = 0; done < flat.numel(); done += perChunk)
-                {
-                    using var chunk = flat.narrow(0, done, Math.Min(perChunk, flat.numel() - done));
-                    output.Write(chunk.bytes);
-                }
+                using var chunk = flat.narrow(0, done, Math.Min(perChunk, flat.numel() - done));
+                output.Write(chunk.bytes);
             }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        });
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

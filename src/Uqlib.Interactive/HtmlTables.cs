@@ -19,7 +19,7 @@ internal static class HtmlTables
             ("Cases", Integer(result.Cases)),
             ("Failures", string.Create(CultureInfo.InvariantCulture, $"{result.Failures} ({(double)result.Failures / result.Cases:0.0%})")),
             ("AUROC", Number(result.Auroc)),
-            (string.Create(CultureInfo.InvariantCulture, $"AUROC {result.AurocCi.Level:0%} CI (DeLong)"), Interval(result.AurocCi)),
+            (result.AurocCi is { } ci ? string.Create(CultureInfo.InvariantCulture, $"AUROC {ci.Level:0%} CI (DeLong)") : "AUROC CI (DeLong)", Interval(result.AurocCi)),
             ("AUPR (failures positive)", Number(result.Aupr)),
             ("FPR@95%TPR", Number(result.FprAt95Tpr)),
             ("AURC", Number(result.Aurc)),
@@ -57,6 +57,12 @@ internal static class HtmlTables
         }
 
         html.Append("</tr></thead><tbody>");
+        var best = comparison.Rows[0];
+        foreach (var row in comparison.Rows)
+        {
+            best = row.Auroc > best.Auroc ? row : best;
+        }
+
         foreach (var row in comparison.Rows)
         {
             html.Append("<tr>")
@@ -67,7 +73,7 @@ internal static class HtmlTables
                 .Append(Cell(Number(row.FprAt95Tpr), left: false))
                 .Append(Cell(Number(row.Aurc), left: false))
                 .Append(Cell(Number(row.EAurc), left: false))
-                .Append(Cell(row.PValueVersusBest is { } p ? PValue(p) : "best", left: false))
+                .Append(Cell(row.PValueVersusBest is { } p ? PValue(p) : ReferenceEquals(row, best) ? "best" : "undefined", left: false))
                 .Append("</tr>");
         }
 
@@ -78,7 +84,7 @@ internal static class HtmlTables
 
     private static string Integer(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Interval(ConfidenceInterval ci) => $"[{Number(ci.Lower)}, {Number(ci.Upper)}]";
+    private static string Interval(ConfidenceInterval? ci) => ci is null ? "undefined" : $"[{Number(ci.Lower)}, {Number(ci.Upper)}]";
 
     private static string PValue(double p) => p < 0.001 ? "&lt;0.001" : Number(p);
 

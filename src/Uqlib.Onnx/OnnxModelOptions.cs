@@ -7,6 +7,9 @@ namespace Uqlib.Onnx;
 /// <summary>How an <see cref="OnnxModel"/> reads its model and runs it.</summary>
 public sealed record OnnxModelOptions
 {
+    private const int MaxBatchLimit = 1 << 20;
+    private const int MaxThreads = 1024;
+
     /// <summary>Gets the default options: names discovered from the model's metadata, whole batches, ONNX Runtime's threads, the CPU.</summary>
     public static OnnxModelOptions Default { get; } = new();
 
@@ -22,11 +25,11 @@ public sealed record OnnxModelOptions
     /// <value>The default value is <see langword="null"/>: the model's second output when it has exactly two and the logits output is not configured, otherwise no features.</value>
     public string? FeaturesOutputName { get; init; }
 
-    /// <summary>Gets the largest number of samples sent to a model with a dynamic batch axis at once; a larger input is split into chunks and the outputs concatenated.</summary>
+    /// <summary>Gets the largest number of samples sent to a model with a dynamic batch axis at once; a larger input is split into chunks and the outputs concatenated; from 1 to 1,048,576.</summary>
     /// <value>The default value is <see langword="null"/>: no limit. A model with a fixed batch size is always run in chunks of that size.</value>
     public int? MaxBatchSize { get; init; }
 
-    /// <summary>Gets the number of threads ONNX Runtime uses inside one operator.</summary>
+    /// <summary>Gets the number of threads ONNX Runtime uses inside one operator, from 0 to 1,024.</summary>
     /// <value>The default value is 0: ONNX Runtime's own choice (one per physical core).</value>
     public int IntraOpThreads { get; init; }
 
@@ -51,14 +54,14 @@ public sealed record OnnxModelOptions
             problems.Add($"FeaturesOutputName must differ from LogitsOutputName; both are '{FeaturesOutputName}'.");
         }
 
-        if (MaxBatchSize is < 1)
+        if (MaxBatchSize is < 1 or > MaxBatchLimit)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"MaxBatchSize must be at least 1 (or null for no limit); found {MaxBatchSize}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"MaxBatchSize must be in [1, {MaxBatchLimit}] (or null for no limit); found {MaxBatchSize}."));
         }
 
-        if (IntraOpThreads < 0)
+        if (IntraOpThreads is < 0 or > MaxThreads)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"IntraOpThreads must be at least 0 (0 for ONNX Runtime's choice); found {IntraOpThreads}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"IntraOpThreads must be in [0, {MaxThreads}] (0 for ONNX Runtime's choice); found {IntraOpThreads}."));
         }
 
         if (!Enum.IsDefined(ExecutionProvider))

@@ -8,6 +8,6 @@ internal static class Formats
 {
     public static string Number(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
 
-    public static string WithCi(double value, ConfidenceInterval ci) =>
-        $"{Number(value)} [{Number(ci.Lower)}, {Number(ci.Upper)}]";
+    public static string WithCi(double value, ConfidenceInterval? ci) =>
+        ci is null ? Number(value) : $"{Number(value)} [{Number(ci.Lower)}, {Number(ci.Upper)}]";
 }

@@ -123,6 +123,34 @@ internal static class Preconditions
         }
     }
 
+    /// <summary>
+    /// Refuses probabilities passed where logits are expected: a multiclass tensor <c>(N, C[, …])</c>, C ≥ 2, whose values all lie in [0, 1] and whose
+    /// rows all sum to 1 (within <see cref="ProbabilityConversion.SumTolerance"/>) is almost surely a softmax output. One min/max reduction for ordinary logits.
+    /// </summary>
+    public static void NotProbabilities(Tensor logits, string name)
+    {
+        if (logits.dim() < 2 || logits.shape[1] < 2)
+        {
+            return;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var (min, max) = logits.aminmax();
+        if (min.ToDouble() < 0 || max.ToDouble() > 1)
+        {
+            return;
+        }
+
+        if (logits.sum(1, type: ScalarType.Float64).sub_(1.0).abs_().max().ToDouble() <= ProbabilityConversion.SumTolerance)
+        {
+            throw new ArgumentException(
+                $"{name} must be logits (a model's output before softmax), but it holds probabilities: every value is in [0, 1] and every row sums to 1. "
+                + "Pass the logits, or pass log-probabilities (probabilities.clamp_min(1e-12).log() is a valid logit vector with the same softmax), "
+                + "or use an overload that takes OutputKind.Probabilities.",
+                name);
+        }
+    }
+
     /// <summary>Checks that two tensors have the same number of samples (dimension 0).</summary>
     public static void SameLength(Tensor first, string firstName, Tensor second, string secondName)
     {
@@ -187,6 +215,36 @@ internal static class Preconditions
         {
             throw new ArgumentOutOfRangeException(name, value,
                 string.Create(CultureInfo.InvariantCulture, $"{name} must be a finite number greater than 0; found {value}."));
+        }
+
+        return value;
+    }
+
+    /// <summary>The largest number of bins any binned metric accepts (ECE, MCE, reliability diagrams, ENCE, histogram binning).</summary>
+    public const int MaxBins = 100_000;
+
+    /// <summary>The largest number of bootstrap resamples.</summary>
+    public const int MaxResamples = 1_000_000;
+
+    /// <summary>The largest number of classes a fitted object or a class-indexed metric accepts.</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>The largest batch size a batch-size cap may name.</summary>
+    public const int MaxBatchSize = 1 << 20;
+
+    /// <summary>The largest number of elements a chunk of a chunked computation may hold (2³¹, 8 GiB of float32).</summary>
+    public const long MaxChunkElements = 1L << 31;
+
+    /// <summary>The largest count of a generated or searched collection (candidate sub-policies, search steps, nearest neighbours).</summary>
+    public const int MaxCount = 100_000;
+
+    /// <summary>Checks a size or count argument against its documented range [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static int InRange(int value, string name, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value,
+                string.Create(CultureInfo.InvariantCulture, $"{name} must be in [{min}, {max}]; found {value}."));
         }
 
         return value;

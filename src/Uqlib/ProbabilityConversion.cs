@@ -15,7 +15,8 @@ public static class ProbabilityConversion
     /// <param name="kind">How the output becomes probabilities.</param>
     /// <returns>A new tensor of class probabilities; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="output"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The output is empty, of the wrong rank, non-finite, not valid probabilities, or a regression output.</exception>
+    /// <exception cref="ArgumentException">The output is empty, of the wrong rank, non-finite, not valid probabilities, a regression output, or declared
+    /// <see cref="OutputKind.MulticlassLogits"/> while it holds probabilities (every value in [0, 1], every row summing to 1).</exception>
     public static Tensor ToProbabilities(Tensor output, OutputKind kind)
     {
         switch (kind)
@@ -23,6 +24,7 @@ public static class ProbabilityConversion
             case OutputKind.MulticlassLogits:
                 Preconditions.Tensor(output, nameof(output), 2, 8);
                 Preconditions.Finite(output, nameof(output));
+                Preconditions.NotProbabilities(output, nameof(output));
                 return output.softmax(1);
             case OutputKind.BinaryLogit:
                 {
@@ -51,7 +53,7 @@ public static class ProbabilityConversion
     /// <param name="output">The model's raw output.</param>
     /// <param name="kind"><see cref="OutputKind.MulticlassLogits"/> or <see cref="OutputKind.BinaryLogit"/>.</param>
     /// <returns>A new tensor of logits <c>(N, C[, …])</c>; the caller disposes it.</returns>
-    /// <exception cref="ArgumentException">The output is invalid, or <paramref name="kind"/> has no logits.</exception>
+    /// <exception cref="ArgumentException">The output is invalid, <paramref name="kind"/> has no logits, or <see cref="OutputKind.MulticlassLogits"/> output holds probabilities.</exception>
     public static Tensor ToLogits(Tensor output, OutputKind kind)
     {
         switch (kind)
@@ -59,6 +61,7 @@ public static class ProbabilityConversion
             case OutputKind.MulticlassLogits:
                 Preconditions.Tensor(output, nameof(output), 2, 8);
                 Preconditions.Finite(output, nameof(output));
+                Preconditions.NotProbabilities(output, nameof(output));
                 return output.alias();
             case OutputKind.BinaryLogit:
                 {
@@ -75,7 +78,10 @@ public static class ProbabilityConversion
     }
 
     /// <summary>Checks that a tensor holds probabilities: finite, in [0, 1], and (for rank ≥ 2) summing to 1 over dimension 1 within <see cref="SumTolerance"/>.</summary>
-    internal static void ValidateProbabilities(Tensor probabilities, string name)
+    /// <param name="probabilities">The tensor.</param>
+    /// <param name="name">The public name of the argument.</param>
+    /// <param name="hint">Appended to the message when a value is out of [0, 1] or a row does not sum to 1: what to call instead.</param>
+    internal static void ValidateProbabilities(Tensor probabilities, string name, string hint = "")
     {
         Preconditions.Finite(probabilities, name);
         using var scope = torch.NewDisposeScope();
@@ -84,7 +90,7 @@ public static class ProbabilityConversion
         var high = max.ToDouble();
         if (low < 0 || high > 1)
         {
-            throw new ArgumentException($"{name} must hold probabilities in [0, 1]; found values from {low} to {high}.", name);
+            throw new ArgumentException($"{name} must hold probabilities in [0, 1]; found values from {low} to {high}.{hint}", name);
         }
 
         if (probabilities.dim() >= 2)
@@ -93,7 +99,7 @@ public static class ProbabilityConversion
             if (error > SumTolerance)
             {
                 throw new ArgumentException(
-                    $"{name} must sum to 1 over dimension 1 (classes); the largest deviation is {error}.", name);
+                    $"{name} must sum to 1 over dimension 1 (classes); the largest deviation is {error}.{hint}", name);
             }
         }
     }

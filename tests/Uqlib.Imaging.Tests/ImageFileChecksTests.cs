@@ -1,6 +1,9 @@
 using System;
+using System.IO;
+using System.IO.Compression;
 using System.Linq;
 using FluentAssertions;
+using SixLabors.ImageSharp.Formats.Png;
 using Uqlib.Imaging.Tests.TestSupport;
 using Xunit;
 
@@ -63,6 +66,59 @@ public sealed class ImageFileChecksTests
         Check(format, bytes[..^missing]).Should().Contain("truncated");
     }
 
+    [Fact]
+    public void CheckPngImageData_OfACompleteFileHoldingTenOf64Rows_ReportsTheMissingRows()
+    {
+        var bytes = TestImages.PngClaimingSize(64, 64, rows: 10);
+        ImageFileChecks.CheckPng(bytes).Should().BeNull("every chunk is complete; only the compressed data is short");
+
+        ImageFileChecks.CheckPngImageData(bytes).Should().Contain("10 of its 64 rows").And.Contain("truncated");
+        ImageFileChecks.CheckPngImageData(TestImages.PngClaimingSize(64, 64, rows: 64)).Should().BeNull();
+    }
+
+    public static TheoryData<string, int, int> EncodedPngs => new()
+    {
+        { "gray8", 1, 1 }, { "gray8", 17, 9 }, { "gray16", 5, 3 }, { "rgb8", 33, 7 }, { "rgba16", 9, 13 }, { "palette", 10, 10 }, { "gray1", 13, 5 },
+        { "gray8-adam7", 1, 1 }, { "gray8-adam7", 3, 5 }, { "rgb8-adam7", 17, 9 }, { "rgba16-adam7", 9, 13 }, { "gray2-adam7", 7, 11 },
+    };
+
+    [Theory]
+    [MemberData(nameof(EncodedPngs))]
+    public void CheckPngImageData_OfWholeFilesFromAnEncoder_FindsNothing(string kind, int width, int height)
+    {
+        // Real encoder output of every colour type, bit depth and interlacing: the expected data length must match exactly.
+        var (color, depth) = kind.Split('-')[0] switch
+        {
+            "gray8" => (PngColorType.Grayscale, PngBitDepth.Bit8),
+            "gray16" => (PngColorType.Grayscale, PngBitDepth.Bit16),
+            "gray1" => (PngColorType.Grayscale, PngBitDepth.Bit1),
+            "gray2" => (PngColorType.Grayscale, PngBitDepth.Bit2),
+            "rgb8" => (PngColorType.Rgb, PngBitDepth.Bit8),
+            "rgba16" => (PngColorType.RgbWithAlpha, PngBitDepth.Bit16),
+            _ => (PngColorType.Palette, PngBitDepth.Bit8),
+        };
+        var encoder = new PngEncoder { ColorType = color, BitDepth = depth, InterlaceMethod = kind.EndsWith("adam7", StringComparison.Ordinal) ? PngInterlaceMode.Adam7 : PngInterlaceMode.None };
+        var bytes = TestImages.Noise(width, height, 3, encoder);
+        ImageFileChecks.CheckPngImageData(bytes).Should().BeNull();
+
+        // The same file with its last compressed bytes re-encoded short (one byte of scanline data missing) is caught.
+        var header = bytes.AsSpan(16, 13);
+        var needed = ImageFileChecks.PngImageDataLength(width, height, header[8], header[9], header[12] == 1);
+        var shortData = Repack(bytes, needed - 1);
+        ImageFileChecks.CheckPngImageData(shortData).Should().Contain("truncated");
+    }
+
+    [Fact]
+    public void CheckTiff_UncompressedStripsShorterThanTheHeaderClaims_Reported()
+    {
+        // A complete file whose StripByteCounts cover 10 of its 64 rows: every strip lies inside the file, but rows 10 to 63 have no bytes.
+        var bytes = TestImages.Gray8(64, 64, (x, y) => (byte)(x + y), TestImages.EncoderFor("tiff"));
+        ImageFileChecks.CheckTiff(bytes).Should().BeNull();
+        var shortened = WithStripByteCounts(bytes, 64 * 10);
+
+        ImageFileChecks.CheckTiff(shortened).Should().Contain("hold 640 bytes").And.Contain("64 × 64").And.Contain("truncated");
+    }
+
     private static string? Check(string format, byte[] bytes) => format switch
     {
         "png" => ImageFileChecks.CheckPng(bytes),
@@ -70,4 +126,67 @@ public sealed class ImageFileChecksTests
         "bmp" => ImageFileChecks.CheckBmp(bytes),
         _ => ImageFileChecks.CheckTiff(bytes),
     };
+
+    /// <summary>The PNG with its image data replaced by the first <paramref name="keep"/> bytes of its own inflated scanlines, recompressed in one IDAT chunk.</summary>
+    private static byte[] Repack(byte[] png, long keep)
+    {
+        var idat = TestImages.FindChunk(png, "IDAT");
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat));
+        using var inflated = new MemoryStream();
+        using (var zlib = new ZLibStream(new MemoryStream(png, idat + 8, length), CompressionMode.Decompress))
+        {
+            zlib.CopyTo(inflated);
+        }
+
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            zlib.Write(inflated.ToArray().AsSpan(0, (int)keep));
+        }
+
+        var data = compressed.ToArray();
+        var chunk = new byte[12 + data.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
+        "IDAT"u8.CopyTo(chunk.AsSpan(4));
+        data.CopyTo(chunk, 8);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), TestImages.Crc(chunk.AsSpan(4, 4 + data.Length)));
+        return png[..idat].Concat(chunk).Concat(png[(idat + 12 + length)..]).ToArray();
+    }
+
+    /// <summary>The TIFF with its (single) strip byte count set to <paramref name="count"/>, every other byte unchanged.</summary>
+    private static byte[] WithStripByteCounts(byte[] tiff, int count)
+    {
+        var result = (byte[])tiff.Clone();
+        var little = result[0] == (byte)'I';
+        var ifd = (int)(little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(result.AsSpan(4)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(result.AsSpan(4)));
+        int entries = little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(result.AsSpan(ifd)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(result.AsSpan(ifd));
+        for (var e = 0; e < entries; e++)
+        {
+            var entry = ifd + 2 + (e * 12);
+            var tag = little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(result.AsSpan(entry)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(result.AsSpan(entry));
+            var n = little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(result.AsSpan(entry + 4)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(result.AsSpan(entry + 4));
+            if (tag == 279)
+            {
+                n.Should().Be(1u, "the test image is written as one strip");
+                var type = little ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(result.AsSpan(entry + 2)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(result.AsSpan(entry + 2));
+                if (type == 3)
+                {
+                    result[entry + 8] = little ? (byte)(count & 0xFF) : (byte)(count >> 8);
+                    result[entry + 9] = little ? (byte)(count >> 8) : (byte)(count & 0xFF);
+                }
+                else if (little)
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(entry + 8), (uint)count);
+                }
+                else
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(result.AsSpan(entry + 8), (uint)count);
+                }
+
+                return result;
+            }
+        }
+
+        throw new InvalidOperationException("No StripByteCounts tag.");
+    }
 }

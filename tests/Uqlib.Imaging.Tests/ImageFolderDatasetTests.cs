@@ -263,6 +263,7 @@ public sealed class ImageFolderDatasetTests : IDisposable
         var dataset = ImageFolderDataset.Open(folder.Path);
 
         FluentActions.Invoking(() => dataset.GetBatches(0)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("batchSize");
+        FluentActions.Invoking(() => dataset.GetBatches(int.MaxValue)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("batchSize").WithMessage("*[1, 1048576]*");
     }
 
     [Fact]

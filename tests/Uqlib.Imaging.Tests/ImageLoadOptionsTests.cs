@@ -90,4 +90,23 @@ public sealed class ImageLoadOptionsTests
         FluentActions.Invoking(new ImageLoadOptions { Mean = [0.5] }.Validate)
             .Should().Throw<ArgumentException>().WithMessage("*apply only when Normalization is MeanStd*");
     }
+
+    [Fact]
+    public void Validate_ResizeOrCropAboveMaxPixels_Throws()
+    {
+        // Resize to 20000 × 20000 used to allocate 1.6 GB per image without a word.
+        FluentActions.Invoking(() => new ImageLoadOptions { Resize = new ImageSize(20000, 20000) }.Validate())
+            .Should().Throw<ArgumentException>().WithMessage("*Resize (20000 × 20000 = 400000000 pixels) must not exceed MaxPixels (67108864)*");
+        FluentActions.Invoking(() => new ImageLoadOptions { Resize = new ImageSize(300, 300), CenterCrop = new ImageSize(200, 200), MaxPixels = 30_000 }.Validate())
+            .Should().Throw<ArgumentException>().WithMessage("*Resize*CenterCrop (200 × 200*");
+        new ImageLoadOptions { Resize = new ImageSize(20000, 20000), MaxPixels = 400_000_000 }.Validate();
+    }
+
+    [Fact]
+    public void Validate_MaxPixelsAboveItsLimit_Throws()
+    {
+        FluentActions.Invoking(() => new ImageLoadOptions { MaxPixels = ImageLoadOptions.MaxPixelsLimit + 1 }.Validate())
+            .Should().Throw<ArgumentException>().WithMessage("*MaxPixels must be in [1, 2147483647]*");
+        new ImageLoadOptions { MaxPixels = ImageLoadOptions.MaxPixelsLimit }.Validate();
+    }
 }

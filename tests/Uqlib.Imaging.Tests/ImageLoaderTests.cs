@@ -411,6 +411,29 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_PngWhoseCompressedDataHoldsTenOf64Rows_ThrowsNamingTheFile()
+    {
+        // Every chunk is complete and its CRC right: ImageSharp 2.1 decodes it without error and leaves rows 10 to 63 at 0.
+        var path = folder.Write("short.png", TestImages.PngClaimingSize(64, 64, rows: 10));
+
+        var act = () => ImageLoader.Load(path);
+
+        act.Should().Throw<InvalidImageException>().Where(e => e.FilePath == path && e.Message.Contains("10 of its 64 rows"));
+    }
+
+    [Fact]
+    public void Load_8000By8000HeaderWithTenBytesOfData_ThrowsBeforeAllocatingTheImage()
+    {
+        var path = folder.Write("hollow.png", TestImages.PngClaimingSize(8000, 8000, rows: 0));
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+
+        var act = () => ImageLoader.Load(path);
+
+        act.Should().Throw<InvalidImageException>().Where(e => e.FilePath == path && e.Message.Contains("8000 × 8000") && e.Message.Contains("truncated"));
+        (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore).Should().BeLessThan(50_000_000, "the 64-megapixel image was never allocated");
+    }
+
+    [Fact]
     public void Load_MaxPixelsIsConfigurable()
     {
         var path = folder.Write("ten.png", TestImages.Gray8(10, 10, (_, _) => 0));

@@ -36,7 +36,7 @@ public sealed class UqlibFormattersTests
         var values = rows.Skip(1).ToDictionary(r => r[0], r => r[1]);
         values["Cases"].Should().Be("300");
         values["AUROC"].Should().Be(result.Auroc.ToString("0.000", CultureInfo.InvariantCulture));
-        values["AUROC 95% CI (DeLong)"].Should().Be(string.Create(CultureInfo.InvariantCulture, $"[{result.AurocCi.Lower:0.000}, {result.AurocCi.Upper:0.000}]"));
+        values["AUROC 95% CI (DeLong)"].Should().Be(string.Create(CultureInfo.InvariantCulture, $"[{result.AurocCi!.Lower:0.000}, {result.AurocCi!.Upper:0.000}]"));
         values["AURC"].Should().Be(result.Aurc.ToString("0.000", CultureInfo.InvariantCulture));
         values["E-AURC"].Should().Be(result.EAurc.ToString("0.000", CultureInfo.InvariantCulture));
         values["FPR@95%TPR"].Should().Be(result.FprAt95Tpr.ToString("0.000", CultureInfo.InvariantCulture));

@@ -38,7 +38,15 @@ public sealed class OnnxModelOptionsTests
         var act = () => options.Validate();
 
         act.Should().Throw<ArgumentException>()
-            .WithMessage("*InputName must be null*FeaturesOutputName must differ*MaxBatchSize must be at least 1*found 0*IntraOpThreads must be at least 0*found -1*ExecutionProvider must be*CudaDeviceId must be at least 0*found -2*")
+            .WithMessage("*InputName must be null*FeaturesOutputName must differ*MaxBatchSize must be in [1, 1048576]*found 0*IntraOpThreads must be in [0, 1024]*found -1*ExecutionProvider must be*CudaDeviceId must be at least 0*found -2*")
             .And.ParamName.Should().Be("options");
+    }
+
+    [Fact]
+    public void Validate_OfSizesAboveTheirBounds_Throws()
+    {
+        FluentActions.Invoking(() => new OnnxModelOptions { MaxBatchSize = int.MaxValue, IntraOpThreads = int.MaxValue }.Validate())
+            .Should().Throw<ArgumentException>().WithMessage("*MaxBatchSize must be in [1, 1048576]*IntraOpThreads must be in [0, 1024]*");
+        new OnnxModelOptions { MaxBatchSize = 1 << 20, IntraOpThreads = 1024 }.Validate();
     }
 }

@@ -25,7 +25,7 @@ public sealed class RocCurvesChartTests
         foreach (var (method, result) in results)
         {
             var entry = string.Create(CultureInfo.InvariantCulture,
-                $"{method}: AUROC {result.Auroc:0.000} [{result.AurocCi.Lower:0.000}, {result.AurocCi.Upper:0.000}]");
+                $"{method}: AUROC {result.Auroc:0.000} [{result.AurocCi!.Lower:0.000}, {result.AurocCi!.Upper:0.000}]");
             texts.Should().ContainSingle(t => t == entry);
         }
     }

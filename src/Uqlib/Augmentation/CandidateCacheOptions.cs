@@ -9,6 +9,8 @@ namespace Uqlib.Augmentation;
 /// <summary>Options of <see cref="CandidateCache.Build"/>.</summary>
 public sealed record CandidateCacheOptions
 {
+    private const int PixelLimit = 1 << 20;
+
     /// <summary>Gets the default options.</summary>
     public static CandidateCacheOptions Default { get; } = new();
 
@@ -16,7 +18,7 @@ public sealed record CandidateCacheOptions
     /// <value>The default value is <see cref="ScalarType.Float32"/>.</value>
     public ScalarType Precision { get; init; } = ScalarType.Float32;
 
-    /// <summary>Gets the number of pixels (voxels) drawn per image of a segmentation model, without replacement and the same for every candidate; all of them when an image has fewer.</summary>
+    /// <summary>Gets the number of pixels (voxels) drawn per image of a segmentation model, without replacement and the same for every candidate; all of them when an image has fewer; from 1 to 1,048,576.</summary>
     /// <value>The default value is 256.</value>
     public int PixelsPerImage { get; init; } = 256;
 
@@ -42,9 +44,9 @@ public sealed record CandidateCacheOptions
             problems.Append(CultureInfo.InvariantCulture, $"Precision must be Float32 or Float16; found {Precision}. ");
         }
 
-        if (PixelsPerImage < 1)
+        if (PixelsPerImage < 1 || PixelsPerImage > PixelLimit)
         {
-            problems.Append(CultureInfo.InvariantCulture, $"PixelsPerImage must be at least 1; found {PixelsPerImage}. ");
+            problems.Append(CultureInfo.InvariantCulture, $"PixelsPerImage must be in [1, {PixelLimit}]; found {PixelsPerImage}. ");
         }
 
         if (DiskDirectory is not null && !Directory.Exists(DiskDirectory))

@@ -104,16 +104,16 @@ public sealed class CandidatePool
     });
 
     /// <summary>A pool on <see cref="Augmentations.MedicalOperations"/> (no colour operations) for grayscale images <c>(N, C, H, W)</c> or volumes <c>(N, C, D, H, W)</c>.</summary>
-    /// <param name="count">The number of random sub-policies besides the identity, at least 1.</param>
-    /// <param name="operationsPerSubPolicy">N, the operations per sub-policy, at least 1.</param>
+    /// <param name="count">The number of random sub-policies besides the identity, from 1 to 100,000.</param>
+    /// <param name="operationsPerSubPolicy">N, the operations per sub-policy, from 1 to 64.</param>
     /// <param name="seed">The seed of the draws.</param>
     /// <returns>The pool of <paramref name="count"/> + 1 candidates, with M = 30 (up to full strength).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> or <paramref name="operationsPerSubPolicy"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="count"/> or <paramref name="operationsPerSubPolicy"/> is out of range.</exception>
     /// <remarks>The same list serves 2-D and 3-D: every operation acts on images and volumes (flips, quarter turns, rotations and translations in the last two spatial axes, the in-plane axes of a volume; scaling about the centre in every axis; intensity operations on each sample's range).</remarks>
     public static CandidatePool Medical(int count = 200, int operationsPerSubPolicy = 2, int seed = 0) => Generate(new CandidatePoolOptions
     {
         Operations = Augmentations.MedicalOperations,
-        Groups = new[] { new CandidateGroup(Preconditions.AtLeast(count, nameof(count), 1), Preconditions.AtLeast(operationsPerSubPolicy, nameof(operationsPerSubPolicy), 1), 30) },
+        Groups = new[] { new CandidateGroup(Preconditions.InRange(count, nameof(count), 1, Preconditions.MaxCount), Preconditions.AtLeast(operationsPerSubPolicy, nameof(operationsPerSubPolicy), 1), 30) },
         Seed = seed,
     });
 

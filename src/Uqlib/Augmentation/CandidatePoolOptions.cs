@@ -9,6 +9,8 @@ namespace Uqlib.Augmentation;
 /// <remarks>Lyzhov et al. 2020, "Greedy Policy Search: A Simple Baseline for Learnable Test-Time Augmentation" (bayesgroup/gps-augment).</remarks>
 public sealed record CandidatePoolOptions
 {
+    private const int MaxOperations = 64;
+
     /// <summary>Gets the operations sub-policies are drawn from, with replacement.</summary>
     /// <value>The default value is <see cref="Augmentations.MedicalOperations"/>.</value>
     public IReadOnlyList<AugmentationOperation> Operations { get; init; } = Augmentations.MedicalOperations;
@@ -68,10 +70,11 @@ public sealed record CandidatePoolOptions
                     continue;
                 }
 
-                if (group.Count < 1 || group.OperationsPerSubPolicy < 1 || !double.IsFinite(group.MaxMagnitude) || group.MaxMagnitude < 0)
+                if (group.Count < 1 || group.Count > Preconditions.MaxCount || group.OperationsPerSubPolicy < 1 || group.OperationsPerSubPolicy > MaxOperations
+                    || !double.IsFinite(group.MaxMagnitude) || group.MaxMagnitude < 0)
                 {
                     problems.Append(CultureInfo.InvariantCulture,
-                        $"Groups[{i}] must have Count ≥ 1, OperationsPerSubPolicy ≥ 1 and a finite MaxMagnitude ≥ 0; found {group}. ");
+                        $"Groups[{i}] must have Count in [1, {Preconditions.MaxCount}], OperationsPerSubPolicy in [1, {MaxOperations}] and a finite MaxMagnitude ≥ 0; found {group}. ");
                 }
             }
         }

@@ -44,7 +44,7 @@ public sealed record GreedyPolicySearchOptions
     /// <value>The default value is 100.</value>
     public double MaxTemperature { get; init; } = 100;
 
-    /// <summary>Gets the largest number of cached values (candidates × samples × classes) processed at once; it bounds working memory.</summary>
+    /// <summary>Gets the largest number of cached values (candidates × samples × classes) processed at once; it bounds working memory. From 1 to 2³¹.</summary>
     /// <value>The default value is 1,048,576 (about 8 MB per float64 temporary).</value>
     public long ChunkElements { get; init; } = 1L << 20;
 
@@ -53,9 +53,9 @@ public sealed record GreedyPolicySearchOptions
     public void Validate()
     {
         var problems = new List<string>();
-        if (Steps < 1)
+        if (Steps < 1 || Steps > Preconditions.MaxCount)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"Steps must be at least 1; found {Steps}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"Steps must be in [1, {Preconditions.MaxCount}]; found {Steps}."));
         }
 
         if (!Enum.IsDefined(Criterion))
@@ -78,9 +78,9 @@ public sealed record GreedyPolicySearchOptions
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"MaxTemperature must be finite and greater than MinTemperature ({MinTemperature}); found {MaxTemperature}."));
         }
 
-        if (ChunkElements < 1)
+        if (ChunkElements < 1 || ChunkElements > Preconditions.MaxChunkElements)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"ChunkElements must be at least 1; found {ChunkElements}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"ChunkElements must be in [1, {Preconditions.MaxChunkElements}]; found {ChunkElements}."));
         }
 
         if (problems.Count > 0)

@@ -198,10 +198,10 @@ public sealed class TtaPolicy
     }
 
     /// <summary>The temperature scaling of the averaged prediction, for <c>new TestTimeAugmentationEstimator(model, policy, score, policy.CreateCalibrator(classes))</c>.</summary>
-    /// <param name="classes">The model's number of classes, at least 2.</param>
+    /// <param name="classes">The model's number of classes, from 2 to 100,000.</param>
     /// <returns><see cref="TemperatureScaling.WithTemperature"/> at <see cref="Temperature"/>.</returns>
     /// <exception cref="InvalidOperationException">The policy has no temperature.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 2.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [2, 100,000].</exception>
     public TemperatureScaling CreateCalibrator(int classes)
     {
         Preconditions.AtLeast(classes, nameof(classes), 2);

@@ -39,6 +39,7 @@ internal static class CalibrationInput
     {
         Preconditions.Tensor(logits, nameof(logits), 1, 2);
         Preconditions.Finite(logits, nameof(logits));
+        Preconditions.NotProbabilities(logits, nameof(logits));
         var binary = logits.dim() == 1 || logits.shape[1] == 1;
         if (!binary && logits.shape[1] < 2)
         {

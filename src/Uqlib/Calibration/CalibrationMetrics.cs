@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Threading;
 using TorchSharp;
 using Uqlib.Evaluation;
@@ -22,14 +23,14 @@ public static class CalibrationMetrics
     /// <summary>The expected calibration error: top-label confidence in equal-width bins, Σ_b (n_b/N)·|accuracy_b − confidence_b| (Guo et al. 2017, "On calibration of modern neural networks").</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
     /// <returns>The ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double Ece(Tensor probabilities, Tensor labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualWidth(confidence, correct, bins).Ece();
     }
@@ -37,13 +38,13 @@ public static class CalibrationMetrics
     /// <summary>The expected calibration error of row-major probabilities (see <see cref="Ece(Tensor, Tensor, int)"/>).</summary>
     /// <param name="probabilities">N × C class probabilities in row-major order, or N binary positive-class probabilities.</param>
     /// <param name="labels">N integer class indices.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
     /// <returns>The ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentException">The spans are empty or of inconsistent lengths, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double Ece(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualWidth(confidence, correct, bins).Ece();
     }
@@ -51,15 +52,16 @@ public static class CalibrationMetrics
     /// <summary>The ECE with a seeded bootstrap percentile confidence interval: the samples are resampled with replacement and the ECE recomputed (Efron &amp; Tibshirani 1993), by the engine of <see cref="Bootstrap"/> (in parallel; resample b has its own generator, so the interval does not depend on the parallelism).</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
-    /// <param name="resamples">The number of bootstrap resamples, at least 10.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
+    /// <param name="resamples">The number of bootstrap resamples, from 10 to 1,000,000.</param>
     /// <param name="level">The confidence level, in (0, 1).</param>
     /// <param name="seed">The seed of the resampling; the same seed gives the same interval.</param>
     /// <param name="progress">Receives the number of resamples done so far (about every 1%, and at the end; from worker threads), or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the resampling.</param>
     /// <returns>The ECE and its interval.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range, there is
+    /// only 1 sample, or the interval has zero width (every resample gave the same ECE), where no interval is defined.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/>, <paramref name="resamples"/> or <paramref name="level"/> is out of range.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static EceInterval EceWithInterval(
@@ -72,8 +74,8 @@ public static class CalibrationMetrics
         IProgress<int>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
-        Preconditions.AtLeast(resamples, nameof(resamples), 10);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
+        Preconditions.InRange(resamples, nameof(resamples), 10, Preconditions.MaxResamples);
         if (!(level > 0 && level < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(level), level, $"level must be in (0, 1); found {level}.");
@@ -81,6 +83,11 @@ public static class CalibrationMetrics
 
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         var n = confidence.Length;
+        if (n < 2)
+        {
+            throw new ArgumentException("labels holds 1 sample; a bootstrap interval needs at least 2 (every resample of one sample is that sample).", nameof(labels));
+        }
+
         var options = new BootstrapOptions { Resamples = resamples, ConfidenceLevel = level, Seed = seed };
         var replicates = Bootstrap.Run(options, progress, cancellationToken, () => (new double[n], new double[n]), (random, buffers) =>
         {
@@ -94,21 +101,21 @@ public static class CalibrationMetrics
 
             return Binning.EqualWidth(sampleConfidence, sampleCorrect, bins).Ece();
         });
-        var result = Bootstrap.Summarise(Binning.EqualWidth(confidence, correct, bins).Ece(), replicates, level);
+        var result = Bootstrap.Summarise(Binning.EqualWidth(confidence, correct, bins).Ece(), replicates, level, nameof(probabilities));
         return new EceInterval(result.Estimate, result.Ci.Lower, result.Ci.Upper, level);
     }
 
     /// <summary>The adaptive (equal-mass) calibration error: top-label confidence in bins holding equal numbers of samples (Nixon et al. 2019, "Measuring calibration in deep learning").</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of bins, at least 1; with fewer samples than bins the surplus bins are empty and ignored.</param>
+    /// <param name="bins">The number of bins, from 1 to 100,000; with fewer samples than bins the surplus bins are empty and ignored.</param>
     /// <returns>The adaptive ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double AdaptiveEce(Tensor probabilities, Tensor labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualMass(confidence, correct, bins).Ece();
     }
@@ -116,13 +123,13 @@ public static class CalibrationMetrics
     /// <summary>The adaptive (equal-mass) calibration error of row-major probabilities (see <see cref="AdaptiveEce(Tensor, Tensor, int)"/>).</summary>
     /// <param name="probabilities">N × C class probabilities in row-major order, or N binary positive-class probabilities.</param>
     /// <param name="labels">N integer class indices.</param>
-    /// <param name="bins">The number of bins, at least 1.</param>
+    /// <param name="bins">The number of bins, from 1 to 100,000.</param>
     /// <returns>The adaptive ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentException">The spans are empty or of inconsistent lengths, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double AdaptiveEce(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualMass(confidence, correct, bins).Ece();
     }
@@ -130,14 +137,14 @@ public static class CalibrationMetrics
     /// <summary>The maximum calibration error: the largest |accuracy_b − confidence_b| over non-empty equal-width top-label bins (Guo et al. 2017).</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
     /// <returns>The MCE, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double Mce(Tensor probabilities, Tensor labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualWidth(confidence, correct, bins).Mce();
     }
@@ -145,13 +152,13 @@ public static class CalibrationMetrics
     /// <summary>The maximum calibration error of row-major probabilities (see <see cref="Mce(Tensor, Tensor, int)"/>).</summary>
     /// <param name="probabilities">N × C class probabilities in row-major order, or N binary positive-class probabilities.</param>
     /// <param name="labels">N integer class indices.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
     /// <returns>The MCE, in [0, 1].</returns>
     /// <exception cref="ArgumentException">The spans are empty or of inconsistent lengths, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double Mce(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (confidence, correct) = CalibrationInput.TopLabel(probabilities, labels);
         return Binning.EqualWidth(confidence, correct, bins).Mce();
     }
@@ -159,14 +166,14 @@ public static class CalibrationMetrics
     /// <summary>The classwise calibration error: for each class c, the equal-width binned error of p_c against the indicator y = c, averaged over classes (Kull et al. 2019; Nixon et al. 2019's static calibration error).</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
-    /// <param name="bins">The number of equal-width bins per class, at least 1; bin 0 also holds p = 0.</param>
+    /// <param name="bins">The number of equal-width bins per class, from 1 to 100,000; bin 0 also holds p = 0.</param>
     /// <returns>The classwise ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double ClasswiseEce(Tensor probabilities, Tensor labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var (p, y) = CalibrationInput.Check(probabilities, labels);
         using (p)
         using (y)
@@ -187,13 +194,13 @@ public static class CalibrationMetrics
     /// <summary>The classwise calibration error of row-major probabilities (see <see cref="ClasswiseEce(Tensor, Tensor, int)"/>).</summary>
     /// <param name="probabilities">N × C class probabilities in row-major order, or N binary positive-class probabilities.</param>
     /// <param name="labels">N integer class indices.</param>
-    /// <param name="bins">The number of equal-width bins per class, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins per class, from 1 to 100,000.</param>
     /// <returns>The classwise ECE, in [0, 1].</returns>
     /// <exception cref="ArgumentException">The spans are empty or of inconsistent lengths, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double ClasswiseEce(ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels, int bins = DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var classes = CalibrationInput.Check(probabilities, labels);
         var width = probabilities.Length / labels.Length;
         if (width == 1)

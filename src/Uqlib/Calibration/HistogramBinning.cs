@@ -40,7 +40,7 @@ public sealed class HistogramBinning : ICalibrator
     /// <param name="labels">Integer class indices <c>(N)</c>; not disposed.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or a label is out of range.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is out of range.</exception>
     public static HistogramBinning Fit(Tensor logits, Tensor labels)
     {
         return Fit(logits, labels, new HistogramBinningOptions());
@@ -52,7 +52,7 @@ public sealed class HistogramBinning : ICalibrator
     /// <param name="options">The number of bins.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite, a label is out of range, or the options are invalid.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, or the options are invalid.</exception>
     public static HistogramBinning Fit(Tensor logits, Tensor labels, HistogramBinningOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -17,7 +17,7 @@ public interface ICalibrator
     /// <param name="logits">Class logits <c>(N, C)</c>, or a binary model's single logit <c>(N)</c> or <c>(N, 1)</c>; not disposed.</param>
     /// <returns>Calibrated probabilities <c>(N, C)</c> (<c>(N, 2)</c> for binary input, column 1 positive) in float64; the caller disposes them.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The logits are empty, of the wrong rank or class count, or hold NaN or infinite values.</exception>
+    /// <exception cref="ArgumentException">The logits are empty, of the wrong rank or class count, hold NaN or infinite values, or hold probabilities (every value in [0, 1], every row summing to 1) rather than logits.</exception>
     Tensor Transform(Tensor logits);
 
     /// <summary>Saves the calibrator to a file (one checksummed format, written atomically) that the type's <c>Load</c> reads back exactly.</summary>

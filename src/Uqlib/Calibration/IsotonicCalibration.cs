@@ -41,7 +41,7 @@ public sealed class IsotonicCalibration : ICalibrator
     /// <param name="labels">Integer class indices <c>(N)</c>; not disposed.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or a label is out of range.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is out of range.</exception>
     public static IsotonicCalibration Fit(Tensor logits, Tensor labels)
     {
         var (z, y) = CalibrationInput.LogitsAndLabels(logits, labels);

@@ -41,7 +41,7 @@ public sealed class MatrixScaling : ICalibrator
     /// <param name="labels">Integer class indices <c>(N)</c>, every class occurring; not disposed.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite, a label is out of range, or a class never occurs.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, or a class never occurs.</exception>
     /// <exception cref="InvalidOperationException">The optimiser did not converge.</exception>
     public static MatrixScaling Fit(Tensor logits, Tensor labels)
     {
@@ -54,7 +54,7 @@ public sealed class MatrixScaling : ICalibrator
     /// <param name="options">The regularisation.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite, a label is out of range, a class never occurs, or the options are invalid.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, a class never occurs, or the options are invalid.</exception>
     /// <exception cref="InvalidOperationException">The optimiser did not converge.</exception>
     public static MatrixScaling Fit(Tensor logits, Tensor labels, MatrixScalingOptions options)
     {

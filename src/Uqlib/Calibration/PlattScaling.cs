@@ -39,7 +39,7 @@ public sealed class PlattScaling : ICalibrator
     /// <param name="labels">Labels <c>(N)</c>, 0 or 1; not disposed.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty, of the wrong rank or class count, the lengths differ, the logits are not finite or a label is not 0 or 1.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty, of the wrong rank or class count, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is not 0 or 1.</exception>
     public static PlattScaling Fit(Tensor logits, Tensor labels)
     {
         var (z, y) = CalibrationInput.LogitsAndLabels(logits, labels);

@@ -36,12 +36,12 @@ public sealed class ReliabilityDiagram
     /// <summary>Bins the top-label confidences of class probabilities and measures each bin's accuracy.</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>; not disposed.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>; not disposed.</param>
-    /// <param name="bins">The number of bins, at least 1.</param>
+    /// <param name="bins">The number of bins, from 1 to 100,000.</param>
     /// <param name="scheme">Equal-width or equal-mass bins.</param>
     /// <returns>The diagram's bins.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1, or <paramref name="scheme"/> is undefined.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000], or <paramref name="scheme"/> is undefined.</exception>
     public static ReliabilityDiagram Compute(
         Tensor probabilities, Tensor labels, int bins = CalibrationMetrics.DefaultBins, BinningScheme scheme = BinningScheme.EqualWidth)
     {
@@ -53,11 +53,11 @@ public sealed class ReliabilityDiagram
     /// <summary>Bins the top-label confidences of row-major class probabilities and measures each bin's accuracy.</summary>
     /// <param name="probabilities">N × C class probabilities in row-major order, or N binary positive-class probabilities.</param>
     /// <param name="labels">N integer class indices.</param>
-    /// <param name="bins">The number of bins, at least 1.</param>
+    /// <param name="bins">The number of bins, from 1 to 100,000.</param>
     /// <param name="scheme">Equal-width or equal-mass bins.</param>
     /// <returns>The diagram's bins.</returns>
     /// <exception cref="ArgumentException">The spans are empty or of inconsistent lengths, the probabilities are invalid or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1, or <paramref name="scheme"/> is undefined.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000], or <paramref name="scheme"/> is undefined.</exception>
     public static ReliabilityDiagram Compute(
         ReadOnlySpan<double> probabilities, ReadOnlySpan<int> labels, int bins = CalibrationMetrics.DefaultBins, BinningScheme scheme = BinningScheme.EqualWidth)
     {
@@ -68,7 +68,7 @@ public sealed class ReliabilityDiagram
 
     private static void CheckOptions(int bins, BinningScheme scheme)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         if (!Enum.IsDefined(scheme))
         {
             throw new ArgumentOutOfRangeException(nameof(scheme), scheme, $"scheme must be a defined BinningScheme; found {scheme}.");

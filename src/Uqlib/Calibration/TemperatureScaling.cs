@@ -38,13 +38,13 @@ public sealed class TemperatureScaling : ICalibrator
 
     /// <summary>Creates a temperature scaling with a known temperature.</summary>
     /// <param name="temperature">The temperature, finite and greater than 0.</param>
-    /// <param name="classes">The number of classes, at least 2 (2 for a binary single-logit model).</param>
+    /// <param name="classes">The number of classes, from 2 to 100,000 (2 for a binary single-logit model).</param>
     /// <returns>The calibrator.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not finite and positive, or <paramref name="classes"/> is below 2.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not finite and positive, or <paramref name="classes"/> is outside [2, 100,000].</exception>
     public static TemperatureScaling WithTemperature(double temperature, int classes)
     {
         Preconditions.Positive(temperature, nameof(temperature));
-        Preconditions.AtLeast(classes, nameof(classes), 2);
+        Preconditions.InRange(classes, nameof(classes), 2, Preconditions.MaxClasses);
         return new TemperatureScaling(temperature, classes);
     }
 
@@ -53,7 +53,7 @@ public sealed class TemperatureScaling : ICalibrator
     /// <param name="labels">Integer class indices <c>(N)</c>; not disposed.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or a label is out of range.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is out of range.</exception>
     public static TemperatureScaling Fit(Tensor logits, Tensor labels)
     {
         return Fit(logits, labels, new TemperatureScalingOptions());
@@ -65,7 +65,7 @@ public sealed class TemperatureScaling : ICalibrator
     /// <param name="options">The temperature bounds.</param>
     /// <returns>The fitted calibrator; its temperature is a bound when the NLL has no minimum inside the bounds.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite, a label is out of range, or the options are invalid.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, or the options are invalid.</exception>
     public static TemperatureScaling Fit(Tensor logits, Tensor labels, TemperatureScalingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -109,22 +109,33 @@ public sealed class TemperatureScaling : ICalibrator
     }
 
     /// <inheritdoc />
+    /// <remarks>Computed as softmax((z − max z) / T) in float64: the scaled logits are never positive, so no finite logit and no temperature overflows them.</remarks>
     public Tensor Transform(Tensor logits)
     {
         using var scope = torch.NewDisposeScope();
         var z = CalibrationInput.Logits(logits, Classes);
-        return z.div(Temperature).softmax(1).MoveToOuterDisposeScope();
+        return z.sub(z.amax(new long[] { 1 }, keepdim: true)).div_(Temperature).softmax(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Divides logits by the temperature, keeping their layout and dtype.</summary>
     /// <param name="logits">Class logits <c>(N, C)</c> or a binary logit <c>(N)</c>/<c>(N, 1)</c>; not disposed.</param>
     /// <returns>The scaled logits, a new tensor.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The logits are empty, of the wrong rank or class count, or not finite.</exception>
+    /// <exception cref="ArgumentException">The logits are empty, of the wrong rank or class count, or not finite, or a scaled logit z / T exceeds the range of their dtype (use <see cref="Transform"/>, which cannot overflow).</exception>
     public Tensor ScaleLogits(Tensor logits)
     {
         CalibrationInput.Logits(logits, Classes).Dispose();
-        return logits.div(Temperature);
+        using var scope = torch.NewDisposeScope();
+        var scaled = logits.div(Temperature);
+        if (scaled.isfinite().all().item<bool>())
+        {
+            return scaled.MoveToOuterDisposeScope();
+        }
+
+        throw new ArgumentException(
+            string.Create(CultureInfo.InvariantCulture,
+                $"logits divided by the temperature {Temperature} exceed the range of {logits.dtype}; use Transform for probabilities, or float64 logits."),
+            nameof(logits));
     }
 
     /// <inheritdoc />

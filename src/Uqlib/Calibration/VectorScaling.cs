@@ -40,7 +40,7 @@ public sealed class VectorScaling : ICalibrator
     /// <param name="labels">Integer class indices <c>(N)</c>, every class occurring; not disposed.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite, a label is out of range, or a class never occurs.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, or a class never occurs.</exception>
     /// <exception cref="InvalidOperationException">The optimiser did not converge.</exception>
     public static VectorScaling Fit(Tensor logits, Tensor labels)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using static TorchSharp.torch;
@@ -21,7 +22,8 @@ public static class Bootstrap
     /// <param name="progress">Receives the number of resamples done so far (about every 1%), or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
-    /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, have one class only, or the options are invalid.</exception>
+    /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, hold fewer than 2 failures or 2 successes, the options are invalid,
+    /// or the interval has zero width (every resample gave the same value, e.g. a perfect separation), where no interval is defined.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="metric"/> is not a defined <see cref="FailureMetric"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static BootstrapResult Ci(
@@ -41,6 +43,7 @@ public static class Bootstrap
         options.Validate();
         CaseData.Check(scores, nameof(scores), failures, nameof(failures));
         var ranked = RankedCases.Create(scores, failures);
+        CheckStrata(ranked);
         var estimate = Select(ranked.Metrics(default, default), metric);
         int p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
         var replicates = Run(options, progress, cancellationToken, () => (new int[p], new int[n]), (random, buffers) =>
@@ -62,7 +65,8 @@ public static class Bootstrap
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
     /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The tensors are invalid (see <see cref="RocEvaluator.Evaluate(Tensor, Tensor, RocOptions?)"/>) or the options are invalid.</exception>
+    /// <exception cref="ArgumentException">The tensors are invalid (see <see cref="RocEvaluator.Evaluate(Tensor, Tensor, RocOptions?)"/>), hold fewer than 2 failures or 2 successes,
+    /// the options are invalid, or the interval has zero width.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="metric"/> is not a defined <see cref="FailureMetric"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static BootstrapResult Ci(
@@ -85,7 +89,8 @@ public static class Bootstrap
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="metric"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The inputs are invalid, the options are invalid, or the metric returned NaN or ±∞.</exception>
+    /// <exception cref="ArgumentException">The inputs are invalid or hold fewer than 2 failures or 2 successes, the options are invalid, the metric returned NaN or ±∞,
+    /// or the interval has zero width.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static BootstrapResult Ci(
         ReadOnlySpan<double> scores,
@@ -100,6 +105,7 @@ public static class Bootstrap
         options.Validate();
         CaseData.Check(scores, nameof(scores), failures, nameof(failures));
         var ranked = RankedCases.Create(scores, failures);
+        CheckStrata(ranked);
         int p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
         var labels = new bool[p + n];
         labels.AsSpan(0, p).Fill(true);
@@ -141,6 +147,19 @@ public static class Bootstrap
         var below = (int)Math.Floor(position);
         var above = Math.Min(below + 1, sorted.Length - 1);
         return sorted[below] + ((position - below) * (sorted[above] - sorted[below]));
+    }
+
+    /// <summary>Refuses strata too small to resample: with one failure (or one success) every resample repeats it, and the interval ignores that class's variability.</summary>
+    private static void CheckStrata(RankedCases ranked)
+    {
+        int p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
+        if (p < 2 || n < 2)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"failures holds {p} failure(s) and {n} success(es); the stratified bootstrap needs at least 2 of each (one case resampled is always the same case, so the interval would ignore that class's variability)."),
+                "failures");
+        }
     }
 
     /// <summary>The resampling engine: replicate b from its own generator seeded by (seed, b), in parallel, reporting progress about every 1%.</summary>
@@ -199,8 +218,8 @@ public static class Bootstrap
         return value;
     }
 
-    /// <summary>The percentile interval (NumPy's linear quantile) and standard error (ddof = 1) of the replicates.</summary>
-    internal static BootstrapResult Summarise(double estimate, double[] replicates, double level)
+    /// <summary>The percentile interval (NumPy's linear quantile) and standard error (ddof = 1) of the replicates; a zero-width interval is refused, naming <paramref name="name"/>.</summary>
+    internal static BootstrapResult Summarise(double estimate, double[] replicates, double level, string name = "scores")
     {
         var sorted = (double[])replicates.Clone();
         Array.Sort(sorted);
@@ -219,6 +238,14 @@ public static class Bootstrap
 
         var alpha = (1 - level) / 2;
         var ci = new ConfidenceInterval(Quantile(sorted, alpha), Quantile(sorted, 1 - alpha), level);
+        if (!(ci.Upper > ci.Lower))
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"The bootstrap interval is undefined: {(sorted[0] == sorted[^1] ? "every resample" : "the central resamples")} gave the metric {ci.Lower}, so the percentile interval has zero width (e.g. scores that separate failures from successes perfectly, or every prediction certain and right)."),
+                name);
+        }
+
         return new BootstrapResult(estimate, ci, Math.Sqrt(squares / (replicates.Length - 1)), replicates);
     }
 }

@@ -7,7 +7,7 @@ namespace Uqlib.Evaluation;
 /// <summary>Options of <see cref="Bootstrap"/>.</summary>
 public sealed record BootstrapOptions
 {
-    /// <summary>Gets the number of bootstrap resamples, at least 10.</summary>
+    /// <summary>Gets the number of bootstrap resamples, from 10 to 1,000,000.</summary>
     /// <value>The default value is 1,000.</value>
     public int Resamples { get; init; } = 1000;
 
@@ -28,9 +28,9 @@ public sealed record BootstrapOptions
     public void Validate()
     {
         var problems = new List<string>();
-        if (Resamples < 10)
+        if (Resamples < 10 || Resamples > Preconditions.MaxResamples)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"Resamples must be at least 10; found {Resamples}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"Resamples must be in [10, {Preconditions.MaxResamples}]; found {Resamples}."));
         }
 
         if (!(ConfidenceLevel > 0 && ConfidenceLevel < 1))

@@ -8,7 +8,7 @@ public sealed class FailureDetectionResult
         int cases,
         int failures,
         RankMetrics metrics,
-        ConfidenceInterval aurocCi,
+        ConfidenceInterval? aurocCi,
         RocCurve roc,
         PrecisionRecallCurve precisionRecall,
         RiskCoverageCurve riskCoverage,
@@ -41,8 +41,10 @@ public sealed class FailureDetectionResult
     /// <summary>Gets the area under the ROC curve, identical to scikit-learn's <c>roc_auc_score</c> (ties count one half).</summary>
     public double Auroc { get; }
 
-    /// <summary>Gets DeLong's confidence interval of <see cref="Auroc"/>, as R pROC's <c>ci.auc(method = "delong")</c>.</summary>
-    public ConfidenceInterval AurocCi { get; }
+    /// <summary>Gets DeLong's confidence interval of <see cref="Auroc"/>, as R pROC's <c>ci.auc(method = "delong")</c>; <see langword="null"/> where it is undefined:
+    /// fewer than 2 failures or 2 successes, or a DeLong variance of 0 (scores that separate the classes perfectly or tie every case), where pROC reports a
+    /// zero-width interval. <see cref="DeLong.AurocCi(System.ReadOnlySpan{double}, System.ReadOnlySpan{bool}, double)"/> says which.</summary>
+    public ConfidenceInterval? AurocCi { get; }
 
     /// <summary>Gets the average precision with failures as positives, identical to scikit-learn's <c>average_precision_score</c>.</summary>
     public double Aupr { get; }

@@ -10,19 +10,48 @@ namespace Uqlib.Evaluation;
 public static class Failures
 {
     /// <summary>Flags the samples whose most probable class (arg max) differs from the true label.</summary>
-    /// <param name="probabilities">Class probabilities or logits <c>(N, C)</c>, finite (only the arg max is used).</param>
+    /// <param name="probabilities">Class probabilities <c>(N, C)</c>: each in [0, 1], each row summing to 1. For logits use <see cref="Misclassified(Tensor, Tensor, OutputKind)"/>.</param>
     /// <param name="labels">True class indices <c>(N)</c>, integers in [0, C − 1].</param>
     /// <returns>Failures <c>(N)</c>, boolean.</returns>
     /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, <paramref name="probabilities"/> holds NaN or ±∞, or a label is out of range.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, <paramref name="probabilities"/> holds NaN, ±∞ or values that are not
+    /// probabilities (logits, say: the message names the overload that takes them), or a label is out of range.</exception>
     public static Tensor Misclassified(Tensor probabilities, Tensor labels)
     {
         Preconditions.Tensor(probabilities, nameof(probabilities), 2, 2);
         Preconditions.Tensor(labels, nameof(labels), 1, 1);
         Preconditions.SameLength(probabilities, nameof(probabilities), labels, nameof(labels));
-        Preconditions.Finite(probabilities, nameof(probabilities));
+        ProbabilityConversion.ValidateProbabilities(
+            probabilities, nameof(probabilities), " For logits or a binary model's output, call Misclassified(output, labels, kind) with its OutputKind.");
+
         Preconditions.Labels(labels, nameof(labels), probabilities.shape[1]);
         using var scope = torch.NewDisposeScope();
+        return probabilities.argmax(1).ne(labels.to(ScalarType.Int64)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Flags the samples whose predicted class differs from the true label, for any classification output.</summary>
+    /// <param name="output">The model's output as <paramref name="kind"/> declares it: multiclass logits or probabilities <c>(N, C)</c> (arg max), a binary logit <c>(N)</c>
+    /// or <c>(N, 1)</c> (class 1 where z &gt; 0), or a binary positive-class probability <c>(N)</c> (class 1 where p &gt; 0.5).</param>
+    /// <param name="labels">True class indices <c>(N)</c>, integers in [0, C − 1] (0 or 1 for a binary model).</param>
+    /// <param name="kind">How the output becomes probabilities.</param>
+    /// <returns>Failures <c>(N)</c>, boolean.</returns>
+    /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the output is invalid for <paramref name="kind"/> (see
+    /// <see cref="ProbabilityConversion.ToProbabilities(Tensor, OutputKind)"/>), <paramref name="kind"/> is a regression kind, or a label is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not a defined <see cref="OutputKind"/>.</exception>
+    public static Tensor Misclassified(Tensor output, Tensor labels, OutputKind kind)
+    {
+        using var scope = torch.NewDisposeScope();
+        var probabilities = ProbabilityConversion.ToProbabilities(output, kind);
+        if (probabilities.dim() != 2)
+        {
+            throw new ArgumentException(
+                $"output of a classification model must give probabilities (N, C); found shape {Preconditions.ShapeText(output)} for {kind}.", nameof(output));
+        }
+
+        Preconditions.Tensor(labels, nameof(labels), 1, 1);
+        Preconditions.SameLength(output, nameof(output), labels, nameof(labels));
+        Preconditions.Labels(labels, nameof(labels), probabilities.shape[1]);
         return probabilities.argmax(1).ne(labels.to(ScalarType.Int64)).MoveToOuterDisposeScope();
     }
 
@@ -47,17 +76,17 @@ public static class Failures
     /// <summary>Flags the images whose Dice coefficient, averaged over classes, between predicted and true label maps is below <paramref name="threshold"/>.</summary>
     /// <param name="predictedLabels">Predicted class-index maps <c>(N, H, W)</c> or <c>(N, D, H, W)</c>, integers in [0, classes − 1].</param>
     /// <param name="trueLabels">True class-index maps of the same shape.</param>
-    /// <param name="classes">The number of classes, at least 2; class 0 is the background.</param>
+    /// <param name="classes">The number of classes, from 2 to 100,000; class 0 is the background.</param>
     /// <param name="threshold">The mean Dice below which an image counts as a failure, in [0, 1].</param>
     /// <param name="includeBackground">Whether class 0 enters the average; by default only the foreground classes 1 … classes − 1 do.</param>
     /// <returns>Failures <c>(N)</c>, boolean. A class absent from both maps of an image has Dice 1 there.</returns>
     /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, not of rank 3 or 4, the shapes differ, or a label is out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 2 or <paramref name="threshold"/> is not in [0, 1].</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [2, 100,000] or <paramref name="threshold"/> is not in [0, 1].</exception>
     public static Tensor DiceBelow(Tensor predictedLabels, Tensor trueLabels, int classes, double threshold, bool includeBackground = false)
     {
         CheckMasks(predictedLabels, nameof(predictedLabels), trueLabels, nameof(trueLabels));
-        Preconditions.AtLeast(classes, nameof(classes), 2);
+        Preconditions.InRange(classes, nameof(classes), 2, Preconditions.MaxClasses);
         Preconditions.InRange(threshold, nameof(threshold), 0, 1);
         Preconditions.Labels(predictedLabels, nameof(predictedLabels), classes);
         Preconditions.Labels(trueLabels, nameof(trueLabels), classes);

@@ -73,9 +73,9 @@ public sealed class MethodComparison
         foreach (var row in Rows)
         {
             builder.Append(Quote(row.Method));
-            foreach (var v in new[] { row.Auroc, row.AurocCi.Lower, row.AurocCi.Upper, row.AurocCi.Level, row.Aupr, row.FprAt95Tpr, row.Aurc, row.EAurc })
+            foreach (var v in new double?[] { row.Auroc, row.AurocCi?.Lower, row.AurocCi?.Upper, row.AurocCi?.Level, row.Aupr, row.FprAt95Tpr, row.Aurc, row.EAurc })
             {
-                builder.Append(',').Append(v.ToString("R", CultureInfo.InvariantCulture));
+                builder.Append(',').Append(v?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty);
             }
 
             builder.Append(',').Append(row.PValueVersusBest?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty).Append('\n');
@@ -93,12 +93,18 @@ public sealed class MethodComparison
         var format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
         string F(double v) => v.ToString(format, CultureInfo.InvariantCulture);
         var rows = new List<string[]> { Headers };
+        var best = Rows[0];
+        foreach (var row in Rows)
+        {
+            best = row.Auroc > best.Auroc ? row : best;
+        }
+
         foreach (var row in Rows)
         {
             rows.Add(new[]
             {
-                row.Method, F(row.Auroc), $"[{F(row.AurocCi.Lower)}, {F(row.AurocCi.Upper)}]", F(row.Aupr), F(row.FprAt95Tpr), F(row.Aurc), F(row.EAurc),
-                row.PValueVersusBest is { } p ? (p < 0.001 ? "<0.001" : F(p)) : "best",
+                row.Method, F(row.Auroc), row.AurocCi is { } ci ? $"[{F(ci.Lower)}, {F(ci.Upper)}]" : "undefined", F(row.Aupr), F(row.FprAt95Tpr), F(row.Aurc), F(row.EAurc),
+                row.PValueVersusBest is { } p ? (p < 0.001 ? "<0.001" : F(p)) : ReferenceEquals(row, best) ? "best" : "undefined",
             });
         }
 

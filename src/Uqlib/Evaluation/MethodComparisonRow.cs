@@ -3,17 +3,17 @@ namespace Uqlib.Evaluation;
 /// <summary>One method's row of a <see cref="MethodComparison"/>.</summary>
 /// <param name="Method">The method name.</param>
 /// <param name="Auroc">The AUROC.</param>
-/// <param name="AurocCi">DeLong's interval of the AUROC.</param>
+/// <param name="AurocCi">DeLong's interval of the AUROC; <see langword="null"/> where it is undefined (see <see cref="FailureDetectionResult.AurocCi"/>).</param>
 /// <param name="Aupr">The average precision.</param>
 /// <param name="FprAt95Tpr">The false-positive rate at 95% true-positive rate.</param>
 /// <param name="Aurc">The area under the risk–coverage curve.</param>
 /// <param name="EAurc">The excess AURC.</param>
-/// <param name="PValueVersusBest">The two-sided p-value of DeLong's paired test against the method with the highest AUROC; <see langword="null"/> for that method itself.</param>
-/// <exception cref="System.ArgumentNullException"><paramref name="Method"/> or <paramref name="AurocCi"/> is <see langword="null"/>.</exception>
+/// <param name="PValueVersusBest">The two-sided p-value of DeLong's paired test against the method with the highest AUROC; <see langword="null"/> for that method itself, and where the test is undefined (see <see cref="DeLong.PairedTest(System.ReadOnlySpan{double}, System.ReadOnlySpan{double}, System.ReadOnlySpan{bool}, double)"/>).</param>
+/// <exception cref="System.ArgumentNullException"><paramref name="Method"/> is <see langword="null"/>.</exception>
 public sealed record MethodComparisonRow(
     string Method,
     double Auroc,
-    ConfidenceInterval AurocCi,
+    ConfidenceInterval? AurocCi,
     double Aupr,
     double FprAt95Tpr,
     double Aurc,
@@ -22,7 +22,4 @@ public sealed record MethodComparisonRow(
 {
     /// <summary>Gets the method name.</summary>
     public string Method { get; init; } = Method ?? throw new System.ArgumentNullException(nameof(Method));
-
-    /// <summary>Gets DeLong's interval of the AUROC.</summary>
-    public ConfidenceInterval AurocCi { get; init; } = AurocCi ?? throw new System.ArgumentNullException(nameof(AurocCi));
 }

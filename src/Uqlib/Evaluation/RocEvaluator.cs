@@ -96,7 +96,7 @@ public static class RocEvaluator
         var rows = new MethodComparisonRow[names.Count];
         for (var m = 0; m < rows.Length; m++)
         {
-            double? p = m == best ? null : DeLong.PairedTest(values[best], values[m], labels).PValue;
+            double? p = m == best ? null : DeLong.PairedTestCore(values[best], values[m], labels, options.ConfidenceLevel).Result?.PValue;
             rows[m] = new MethodComparisonRow(
                 names[m], metrics[m].Auroc, DeLong.AurocCiCore(ranked[m], metrics[m].Auroc, options.ConfidenceLevel),
                 metrics[m].AveragePrecision, metrics[m].FprAt95Tpr, metrics[m].Aurc, metrics[m].EAurc, p);

@@ -42,14 +42,14 @@ public static class SegmentationEvaluation
     /// <param name="scores">One score tensor <c>(N)</c> per method name, finite; higher means more uncertain.</param>
     /// <param name="predictedLabels">Predicted class-index maps <c>(N, H, W)</c> or <c>(N, D, H, W)</c>, integers in [0, classes − 1].</param>
     /// <param name="trueLabels">True class-index maps of the same shape.</param>
-    /// <param name="classes">The number of classes, at least 2; class 0 is the background.</param>
+    /// <param name="classes">The number of classes, from 2 to 100,000; class 0 is the background.</param>
     /// <param name="diceThreshold">An image fails when its Dice is below this, in [0, 1].</param>
     /// <param name="evaluatedClass">The class whose Dice decides, in [0, classes − 1]; <see langword="null"/> for the mean Dice over the foreground classes 1 … classes − 1 (a class absent from both maps of an image counts 1).</param>
     /// <param name="options">The options of the comparison, or <see langword="null"/> for the defaults.</param>
     /// <returns>The comparison table, the Dice of each image and each score's Spearman correlation with it.</returns>
     /// <exception cref="ArgumentNullException">An argument or one of the score tensors is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The maps are empty, not of rank 3 or 4, of different shapes or hold a label out of range; a score tensor is not <c>(N)</c> for the N images or holds NaN or ±∞; the dictionary is empty; no image or every image fails (named <paramref name="diceThreshold"/>); a score is constant; or the options are invalid.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 2, <paramref name="evaluatedClass"/> is out of range, or <paramref name="diceThreshold"/> is not in [0, 1].</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [2, 100,000], <paramref name="evaluatedClass"/> is out of range, or <paramref name="diceThreshold"/> is not in [0, 1].</exception>
     public static SegmentationEvaluationResult Evaluate(
         IReadOnlyDictionary<string, Tensor> scores,
         Tensor predictedLabels,

@@ -159,7 +159,7 @@ public static class Npz
 
         AtomicFile.Write(path, stream =>
         {
-            using var archive = new ZipArchive(stream, ZipArchiveMode.Create);
+            using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
             foreach (var (name, array) in arrays)
             {
                 var entry = archive.CreateEntry(name + Suffix, level);

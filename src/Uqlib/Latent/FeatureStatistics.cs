@@ -150,11 +150,11 @@ public sealed class FeatureStatistics : IDisposable
     /// <summary>Computes the statistics of one set of features in one call.</summary>
     /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
     /// <param name="labels">Class indices <c>(N)</c>, or <see langword="null"/> for one class.</param>
-    /// <param name="classes">The number of classes, at least 1; 1 when <paramref name="labels"/> is <see langword="null"/>.</param>
+    /// <param name="classes">The number of classes, from 1 to 100,000; 1 when <paramref name="labels"/> is <see langword="null"/>.</param>
     /// <returns>The statistics; the caller disposes them.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>, or <paramref name="labels"/> is while there are several classes.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, or not finite; the labels differ in length or are out of range.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [1, 100,000].</exception>
     public static FeatureStatistics Compute(Tensor features, Tensor? labels, int classes)
     {
         using var accumulator = new FeatureStatisticsAccumulator(classes);

@@ -33,11 +33,11 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
     private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="FeatureStatisticsAccumulator"/> class.</summary>
-    /// <param name="classes">The number of classes, at least 1 (1 for unlabelled features).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 1.</exception>
+    /// <param name="classes">The number of classes, from 1 to 100,000 (1 for unlabelled features).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [1, 100,000].</exception>
     public FeatureStatisticsAccumulator(int classes)
     {
-        this.classes = Preconditions.AtLeast(classes, nameof(classes), 1);
+        this.classes = Preconditions.InRange(classes, nameof(classes), 1, Preconditions.MaxClasses);
         counts = new long[classes];
         seen = new bool[classes];
     }

@@ -10,7 +10,7 @@ public sealed record KnnOptions
     /// <summary>Gets the default options.</summary>
     public static KnnOptions Default { get; } = new();
 
-    /// <summary>Gets the rank k of the neighbour whose distance is the score, at least 1 and at most the bank size.</summary>
+    /// <summary>Gets the rank k of the neighbour whose distance is the score, from 1 to 100,000 and at most the bank size.</summary>
     /// <value>The default value is 50, as in Sun et al. 2022 for CIFAR-10.</value>
     public int K { get; init; } = 50;
 
@@ -22,7 +22,7 @@ public sealed record KnnOptions
     /// <value>The default value is 0.</value>
     public long Seed { get; init; }
 
-    /// <summary>Gets the largest number of similarity values held at once while scoring (queries × bank features per chunk), which bounds the scoring memory at four bytes each.</summary>
+    /// <summary>Gets the largest number of similarity values held at once while scoring (queries × bank features per chunk), which bounds the scoring memory at four bytes each; from 1 to 2³¹.</summary>
     /// <value>The default value is 16,777,216 (64 MiB of float32).</value>
     public long ChunkElements { get; init; } = 1L << 24;
 
@@ -35,9 +35,9 @@ public sealed record KnnOptions
     public void Validate()
     {
         var problems = new List<string>();
-        if (K < 1)
+        if (K < 1 || K > Preconditions.MaxCount)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"K must be at least 1; found {K}"));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"K must be in [1, {Preconditions.MaxCount}]; found {K}"));
         }
 
         if (BankSize is { } size && size < K)
@@ -45,9 +45,9 @@ public sealed record KnnOptions
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"BankSize must be at least K ({K}); found {size}"));
         }
 
-        if (ChunkElements < 1)
+        if (ChunkElements < 1 || ChunkElements > Preconditions.MaxChunkElements)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"ChunkElements must be at least 1; found {ChunkElements}"));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"ChunkElements must be in [1, {Preconditions.MaxChunkElements}]; found {ChunkElements}"));
         }
 
         if (problems.Count > 0)

@@ -126,12 +126,12 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <summary>Fits class means and the shared covariance of class-centred features in one call.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
     /// <param name="labels">Class indices <c>(N)</c> in [0, <paramref name="classes"/> − 1]; every class needs a sample.</param>
-    /// <param name="classes">The number of classes, at least 1.</param>
+    /// <param name="classes">The number of classes, from 1 to 100,000.</param>
     /// <param name="method">The covariance estimate.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; the covariance is singular.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 1 or <paramref name="method"/> is undefined.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [1, 100,000] or <paramref name="method"/> is undefined.</exception>
     public static MahalanobisDetector Fit(Tensor features, Tensor labels, int classes, CovarianceMethod method = CovarianceMethod.Auto)
     {
         ArgumentNullException.ThrowIfNull(labels);

@@ -9,7 +9,7 @@ public sealed record VimOptions
     /// <summary>Gets the default options.</summary>
     public static VimOptions Default { get; } = new();
 
-    /// <summary>Gets the dimension D of the principal subspace, in [1, F − 1], or <see langword="null"/> for the paper's rule: 1000 when F ≥ 2048, 512 when F ≥ 768, otherwise F / 2.</summary>
+    /// <summary>Gets the dimension D of the principal subspace, in [1, F − 1] and at most 100,000, or <see langword="null"/> for the paper's rule: 1000 when F ≥ 2048, 512 when F ≥ 768, otherwise F / 2.</summary>
     /// <value>The default value is <see langword="null"/> (the paper's rule).</value>
     public int? PrincipalDimension { get; init; }
 
@@ -21,10 +21,10 @@ public sealed record VimOptions
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void Validate()
     {
-        if (PrincipalDimension is { } d && d < 1)
+        if (PrincipalDimension is { } d && (d < 1 || d > Preconditions.MaxCount))
         {
             throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"Invalid VimOptions: PrincipalDimension must be at least 1; found {d}."), "options");
+                string.Create(CultureInfo.InvariantCulture, $"Invalid VimOptions: PrincipalDimension must be in [1, {Preconditions.MaxCount}]; found {d}."), "options");
         }
     }
 

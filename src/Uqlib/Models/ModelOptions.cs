@@ -8,7 +8,7 @@ public sealed record ModelOptions
     /// <summary>Gets the default options: whole batches, inputs left on their device.</summary>
     public static ModelOptions Default { get; } = new();
 
-    /// <summary>Gets the largest number of samples sent to the model at once; a larger input is split into chunks and the outputs concatenated.</summary>
+    /// <summary>Gets the largest number of samples sent to the model at once; a larger input is split into chunks and the outputs concatenated; from 1 to 1,048,576.</summary>
     /// <value>The default value is <see langword="null"/>: no limit.</value>
     public int? MaxBatchSize { get; init; }
 
@@ -20,10 +20,10 @@ public sealed record ModelOptions
     /// <exception cref="System.ArgumentException">An option is out of range.</exception>
     public void Validate()
     {
-        if (MaxBatchSize is < 1)
+        if (MaxBatchSize is < 1 or > Preconditions.MaxBatchSize)
         {
             throw new System.ArgumentException(
-                $"MaxBatchSize must be at least 1 (or null for no limit); found {MaxBatchSize}.", "options");
+                $"MaxBatchSize must be in [1, {Preconditions.MaxBatchSize}] (or null for no limit); found {MaxBatchSize}.", "options");
         }
     }
 }

@@ -40,7 +40,6 @@ internal static class FittedFile
 
     private const int MaxHeaderLength = 1 << 16;
     private const int HashLength = 32;
-    private static long temporaryCounter;
 
     /// <summary>Gets the 10 bytes every saved file starts with.</summary>
     public static ReadOnlySpan<byte> Signature => [0x89, (byte)'U', (byte)'Q', (byte)'L', (byte)'I', (byte)'B', (byte)'\r', (byte)'\n', 0x1A, (byte)'\n'];
@@ -59,38 +58,22 @@ internal static class FittedFile
         using var fields = new FittedWriter();
         write(fields);
         var header = Header(kind, version);
-        var full = Path.GetFullPath(path);
-        var temporary = Path.Combine(
-            Path.GetDirectoryName(full) ?? ".",
-            string.Create(CultureInfo.InvariantCulture,
-                $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Interlocked.Increment(ref temporaryCounter)}.tmp"));
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Span<byte> number = stackalloc byte[8];
-                stream.Write(Signature);
-                BinaryPrimitives.WriteInt32LittleEndian(number, header.Length);
-                stream.Write(number[..4]);
-                stream.Write(header);
-                var lengthAt = stream.Position;
-                stream.Write(new byte[8 + HashLength]);
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var length = fields.WritePayload(stream, hash);
-                stream.Position = lengthAt;
-                BinaryPrimitives.WriteInt64LittleEndian(number, length);
-                stream.Write(number);
-                stream.Write(hash.GetHashAndReset());
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+            Span<byte> number = stackalloc byte[8];
+            stream.Write(Signature);
+            BinaryPrimitives.WriteInt32LittleEndian(number, header.Length);
+            stream.Write(number[..4]);
+            stream.Write(header);
+            var lengthAt = stream.Position;
+            stream.Write(new byte[8 + HashLength]);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var length = fields.WritePayload(stream, hash);
+            stream.Position = lengthAt;
+            BinaryPrimitives.WriteInt64LittleEndian(number, length);
+            stream.Write(number);
+            stream.Write(hash.GetHashAndReset());
+        });
     }
 
     /// <summary>Loads a fitted value: checks the envelope, then lets <paramref name="read"/> build the value from its fields.</summary>

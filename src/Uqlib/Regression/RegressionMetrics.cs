@@ -129,11 +129,11 @@ public static class RegressionMetrics
     /// <param name="mean">The predicted means, <c>(N)</c> or <c>(N, D)</c>.</param>
     /// <param name="variance">The predicted variances σ², of the shape of <paramref name="mean"/>, strictly positive.</param>
     /// <param name="targets">The observed targets, of the shape of <paramref name="mean"/>.</param>
-    /// <param name="bins">The number of expected proportions, evenly spaced over [0, 1] ends included; at least 2.</param>
+    /// <param name="bins">The number of expected proportions, evenly spaced over [0, 1] ends included; from 2 to 100,000.</param>
     /// <returns>The area, in [0, ½] (0 for perfect calibration).</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, of rank other than 1 or 2, or holds NaN or infinite values; the shapes differ; or a variance is ≤ 0.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 2.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [2, 100,000].</exception>
     /// <remarks>
     /// As Uncertainty Toolbox defines it (Chung et al. 2021, <c>miscalibration_area</c> with <c>prop_type="interval"</c>): expected
     /// proportions pᵢ = <c>linspace(0, 1, bins)</c>, observed proportions as in <see cref="IntervalCoverage(Tensor, Tensor, Tensor, ReadOnlySpan{double})"/>,
@@ -143,7 +143,7 @@ public static class RegressionMetrics
     public static double MiscalibrationArea(Tensor mean, Tensor variance, Tensor targets, int bins = DefaultMiscalibrationBins)
     {
         Preconditions.Gaussian(mean, variance, targets);
-        Preconditions.AtLeast(bins, nameof(bins), 2);
+        Preconditions.InRange(bins, nameof(bins), 2, Preconditions.MaxBins);
         return AreaCore(SortedNormalisedResiduals(Arr(mean), Arr(variance), Arr(targets)), bins);
     }
 
@@ -151,15 +151,15 @@ public static class RegressionMetrics
     /// <param name="mean">The predicted means.</param>
     /// <param name="variance">The predicted variances σ², strictly positive, one per mean.</param>
     /// <param name="targets">The observed targets, one per mean.</param>
-    /// <param name="bins">The number of expected proportions, evenly spaced over [0, 1] ends included; at least 2.</param>
+    /// <param name="bins">The number of expected proportions, evenly spaced over [0, 1] ends included; from 2 to 100,000.</param>
     /// <returns>The area, in [0, ½].</returns>
     /// <exception cref="ArgumentException">A span is empty or holds NaN or infinite values; the lengths differ; or a variance is ≤ 0.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 2.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [2, 100,000].</exception>
     /// <remarks>Uncertainty Toolbox's definition (Chung et al. 2021); see <see cref="MiscalibrationArea(Tensor, Tensor, Tensor, int)"/>.</remarks>
     public static double MiscalibrationArea(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets, int bins = DefaultMiscalibrationBins)
     {
         Preconditions.Gaussian(mean, variance, targets);
-        Preconditions.AtLeast(bins, nameof(bins), 2);
+        Preconditions.InRange(bins, nameof(bins), 2, Preconditions.MaxBins);
         return AreaCore(SortedNormalisedResiduals(mean, variance, targets), bins);
     }
 

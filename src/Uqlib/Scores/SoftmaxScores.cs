@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,7 +55,7 @@ public static class SoftmaxScores
     /// <param name="logits">Class logits <c>(N, C[, …])</c>.</param>
     /// <returns>Scores, shape <c>(N[, …])</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, or holds NaN or infinite values.</exception>
+    /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, holds NaN or infinite values, or holds probabilities (every value in [0, 1], every row summing to 1) rather than logits.</exception>
     public static Tensor MaxLogit(Tensor logits)
     {
         CheckLogits(logits);
@@ -62,12 +63,14 @@ public static class SoftmaxScores
     }
 
     /// <summary>The free energy −T·logsumexp(logits / T) (Liu et al. 2020, "Energy-based out-of-distribution detection"), computed stably.</summary>
+    /// <remarks>Computed as −(max z + T·log1p(Σ_{c ≠ top} exp((z_c − max z) / T))), whose exponent is never positive: any finite logits and any finite
+    /// positive temperature give a finite score (the limit −max z for a tiny T), unless the energy itself lies outside the range of the logits' dtype.</remarks>
     /// <param name="logits">Class logits <c>(N, C[, …])</c>.</param>
     /// <param name="temperature">The temperature T, finite and greater than 0.</param>
     /// <returns>Scores, shape <c>(N[, …])</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, or holds NaN or infinite values.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not a finite positive number.</exception>
+    /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, holds NaN or infinite values, or holds probabilities (every value in [0, 1], every row summing to 1) rather than logits.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not a finite positive number, or so large that the energy (about −T·log C) exceeds the range of the logits' dtype.</exception>
     public static Tensor Energy(Tensor logits, double temperature = 1.0)
     {
         CheckLogits(logits);
@@ -102,17 +105,17 @@ public static class SoftmaxScores
     /// <param name="output">The raw output (logits or probabilities, as <paramref name="kind"/> says).</param>
     /// <param name="kind">How the output becomes probabilities; logit-based scores need <see cref="OutputKind.MulticlassLogits"/> or <see cref="OutputKind.BinaryLogit"/>.</param>
     /// <returns>Scores <c>(N[, …])</c>.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="output"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The output is invalid for the score or kind (the message names <paramref name="output"/>).</exception>
+    /// <exception cref="ArgumentException">The output is invalid for the score or kind.</exception>
     public static Tensor Compute(SoftmaxScore score, Tensor output, OutputKind kind)
     {
         using var scope = torch.NewDisposeScope();
         Tensor result = score switch
         {
-            SoftmaxScore.MaxProbability when kind == OutputKind.MulticlassLogits => MaxProbabilityFromLogits(ProbabilityConversion.ToLogits(output, kind)),
-            SoftmaxScore.Entropy when kind == OutputKind.MulticlassLogits => EntropyFromLogits(ProbabilityConversion.ToLogits(output, kind)),
             SoftmaxScore.MaxLogit => ProbabilityConversion.ToLogits(output, kind).amax(1).neg_(),
             SoftmaxScore.Energy => EnergyCore(ProbabilityConversion.ToLogits(output, kind), 1.0),
+            SoftmaxScore.MaxProbability or SoftmaxScore.Entropy or SoftmaxScore.Margin when kind is OutputKind.MulticlassLogits or OutputKind.BinaryLogit
+                => FromLogits(score, ProbabilityConversion.ToLogits(output, kind)),
+            SoftmaxScore.DistanceToHardLabel when kind == OutputKind.BinaryLogit => FromLogits(SoftmaxScore.MaxProbability, ProbabilityConversion.ToLogits(output, kind)),
             _ => FromProbabilities(score, ProbabilityConversion.ToProbabilities(output, kind)),
         };
         return result.MoveToOuterDisposeScope();
@@ -139,19 +142,39 @@ public static class SoftmaxScores
         return probabilities.amax(1).neg_().add_(1.0).MoveToOuterDisposeScope();
     }
 
-    /// <summary>1 − max p without materialising the softmax: max p = exp(max z − logsumexp z), so the score is −expm1(max z − logsumexp z). Logits already validated.</summary>
-    private static Tensor MaxProbabilityFromLogits(Tensor logits)
+    /// <summary>
+    /// A probability-based score computed from validated logits in log space, exact to the precision of the logits' dtype for any finite logits:
+    /// with R = Σ_{c ≠ top} exp(z_c − z_top), 1 − max p = R / (1 + R), log p_top = −log1p(R), log p_c = z_c − z_top − log1p(R), and the margin
+    /// score 1 − p₁ + p₂ = (R + exp(z₂ − z_top)) / (1 + R). Nothing is computed as 1 − (a number near 1), so confident predictions keep their
+    /// order, ties keep their value (logits (10⁸, 10⁸, 0) give 0.5), and logits near ±3.4·10³⁸ give neither NaN nor −0.
+    /// </summary>
+    private static Tensor FromLogits(SoftmaxScore score, Tensor logits)
     {
         using var scope = torch.NewDisposeScope();
-        return logits.amax(1).sub_(logits.logsumexp(1)).expm1_().neg_().MoveToOuterDisposeScope();
-    }
+        var (top, index) = logits.max(1, keepdim: true);
+        var shifted = logits.sub(top);
+        var others = shifted.exp().scatter_(1, index, torch.zeros_like(top));
+        var rest = others.sum(1, keepdim: true);
+        Tensor result;
+        switch (score)
+        {
+            case SoftmaxScore.MaxProbability:
+                result = rest.div(rest.add(1.0)).squeeze(1);
+                break;
+            case SoftmaxScore.Margin when logits.shape[1] < 2:
+                throw new ArgumentException(
+                    $"output must have at least 2 classes for a margin; found shape {Preconditions.ShapeText(logits)}.", "output");
+            case SoftmaxScore.Margin:
+                result = others.amax(new long[] { 1 }, keepdim: true).add_(rest).div_(rest.add(1.0)).squeeze(1);
+                break;
+            default:
+                // log p ≥ the dtype's lowest finite value, so that p = 0 contributes 0 · finite = 0 rather than 0 · (−∞) = NaN; every term p · (−log p) is ≥ +0.
+                var logp = shifted.sub_(rest.log1p()).clamp_min_(torch.finfo(logits.dtype).min);
+                result = logp.exp().mul_(logp.neg()).sum(1);
+                break;
+        }
 
-    /// <summary>The entropy from log-probabilities, −Σ exp(log p)·log p: no per-element logarithm, exact for p = 0. Logits already validated.</summary>
-    private static Tensor EntropyFromLogits(Tensor logits)
-    {
-        using var scope = torch.NewDisposeScope();
-        var logp = logits.log_softmax(1);
-        return logp.exp().mul_(logp).sum(1).neg_().clamp_min_(0.0).MoveToOuterDisposeScope();
+        return result.MoveToOuterDisposeScope();
     }
 
     private static Tensor EntropyCore(Tensor probabilities)
@@ -167,11 +190,35 @@ public static class SoftmaxScores
         return top.select(1, 1).sub(top.select(1, 0)).add_(1.0).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// −T·logsumexp(z / T) as −(z_top + T·log1p(Σ_{c ≠ top} exp((z_c − z_top) / T))): the exponent is never positive, so no temperature and no
+    /// finite logit overflows it; a temperature other than 1 is applied in float64, so a T far outside the dtype's range still gives the limit −z_top.
+    /// </summary>
     private static Tensor EnergyCore(Tensor logits, double temperature)
     {
         using var scope = torch.NewDisposeScope();
-        var scaled = temperature == 1.0 ? logits : logits.div(temperature);
-        return scaled.logsumexp(1).mul_(-temperature).MoveToOuterDisposeScope();
+        var (top, index) = logits.max(1, keepdim: true);
+        var shifted = logits.sub(top);
+        Tensor rest;
+        if (temperature == 1.0)
+        {
+            rest = shifted.exp_().scatter_(1, index, torch.zeros_like(top)).sum(1).log1p_();
+        }
+        else
+        {
+            var scaled = shifted.to(ScalarType.Float64).div_(temperature).exp_();
+            rest = scaled.scatter_(1, index, torch.zeros(top.shape, ScalarType.Float64, top.device)).sum(1).log1p_().mul_(temperature);
+        }
+
+        var energy = top.squeeze(1).to(rest.dtype).add_(rest).neg_().to(logits.dtype);
+        if (temperature != 1.0 && !energy.isfinite().all().item<bool>())
+        {
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"temperature {temperature} makes the energy −T·logsumexp(logits / T) exceed the range of {logits.dtype}; use a smaller temperature or float64 logits."));
+        }
+
+        return energy.MoveToOuterDisposeScope();
     }
 
     private static Tensor DistanceToHardLabelCore(Tensor probabilities)
@@ -196,5 +243,6 @@ public static class SoftmaxScores
     {
         Preconditions.Tensor(logits, nameof(logits), 2, 8);
         Preconditions.Finite(logits, nameof(logits));
+        Preconditions.NotProbabilities(logits, nameof(logits));
     }
 }

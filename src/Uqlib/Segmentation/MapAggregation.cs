@@ -56,11 +56,11 @@ public static class MapAggregation
 
     /// <summary>The band of a given width around each predicted boundary: the morphological dilation of the mask minus its erosion, by a square (cube) of side 2·<paramref name="width"/> + 1.</summary>
     /// <param name="predictedMask">The predicted foreground <c>(N, H, W)</c> or <c>(N, D, H, W)</c>: bool, or values 0 and 1.</param>
-    /// <param name="width">The band's half-width in pixels, at least 1: the band holds the pixels within <paramref name="width"/> steps (8- or 26-connected) of the boundary, on either side.</param>
+    /// <param name="width">The band's half-width in pixels, from 1 to 1,024: the band holds the pixels within <paramref name="width"/> steps (8- or 26-connected) of the boundary, on either side.</param>
     /// <returns>A bool mask <c>(N, H, W)</c> or <c>(N, D, H, W)</c>, empty for an empty or all-foreground mask.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="predictedMask"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The mask is empty, of rank other than 3 or 4, or holds a value other than 0 and 1.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> is outside [1, 1,024].</exception>
     /// <remarks>
     /// Dilation and erosion are batched (separable) max-pool operations (erosion = 1 − dilation of 1 − mask); pixels outside the image count neither as
     /// foreground for the dilation nor as background for the erosion, so the image edge is not a boundary. This equals SciPy's
@@ -72,7 +72,7 @@ public static class MapAggregation
         Preconditions.Tensor(predictedMask, nameof(predictedMask), 3, 4);
         Preconditions.NotEmpty(predictedMask, nameof(predictedMask));
         Preconditions.BinaryMask(predictedMask, nameof(predictedMask));
-        Preconditions.AtLeast(width, nameof(width), 1);
+        Preconditions.InRange(width, nameof(width), 1, 1024);
         using var scope = torch.NewDisposeScope();
         return BandCore(predictedMask.to(ScalarType.Float32), width).gt(0.5).MoveToOuterDisposeScope();
     }
@@ -80,11 +80,11 @@ public static class MapAggregation
     /// <summary>The mean of the map over a band of a given width around each predicted boundary; an image whose band is empty (empty or all-foreground mask) scores the mean over the whole image.</summary>
     /// <param name="map">The uncertainty map <c>(N, H, W)</c> or <c>(N, D, H, W)</c>.</param>
     /// <param name="predictedMask">The predicted foreground, of the map's shape: bool, or values 0 and 1.</param>
-    /// <param name="width">The band's half-width in pixels, at least 1 (see <see cref="BoundaryBand(Tensor, int)"/>).</param>
+    /// <param name="width">The band's half-width in pixels, from 1 to 1,024 (see <see cref="BoundaryBand(Tensor, int)"/>).</param>
     /// <returns>Scores <c>(N)</c>, never NaN.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="map"/> is empty, of rank other than 3 or 4, or holds NaN or infinite values; the shapes or devices differ; or the mask holds a value other than 0 and 1.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> is outside [1, 1,024].</exception>
     /// <remarks>
     /// Segmentation errors concentrate on object boundaries, where uncertainty is highest even for a good segmentation; averaging over the
     /// boundary band (Jungo &amp; Reyes 2019; Mehrtash et al. 2020, "Confidence calibration and predictive uncertainty estimation for deep
@@ -94,7 +94,7 @@ public static class MapAggregation
     {
         Preconditions.Map(map, nameof(map));
         Preconditions.MaskLike(map, nameof(map), predictedMask, nameof(predictedMask));
-        Preconditions.AtLeast(width, nameof(width), 1);
+        Preconditions.InRange(width, nameof(width), 1, 1024);
         using var scope = torch.NewDisposeScope();
         return RegionMean(map, BandCore(predictedMask.to(map.dtype), width)).MoveToOuterDisposeScope();
     }

@@ -26,14 +26,14 @@ public static class PixelCalibration
     /// <param name="kind">How the output becomes probabilities.</param>
     /// <param name="labels">The true class of each pixel, <c>(N, H, W)</c> or <c>(N, D, H, W)</c>, integers in [0, C − 1] (0 or 1 for a binary model).</param>
     /// <param name="regionOfInterest">A binary mask of the labels' shape: only its pixels count; <see langword="null"/> for every pixel.</param>
-    /// <param name="bins">The number of equal-width bins, at least 1.</param>
+    /// <param name="bins">The number of equal-width bins, from 1 to 100,000.</param>
     /// <returns>The ECE over the pixels, in [0, 1].</returns>
     /// <exception cref="ArgumentNullException"><paramref name="output"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The output is invalid as for <see cref="SegmentationScores.EntropyMap"/>; the labels are not of the output's shape without dimension 1, not on its device, not integers or out of range; the region of interest is not a binary mask of the labels' shape, or is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bins"/> is outside [1, 100,000].</exception>
     public static double Ece(Tensor output, OutputKind kind, Tensor labels, Tensor? regionOfInterest = null, int bins = CalibrationMetrics.DefaultBins)
     {
-        Preconditions.AtLeast(bins, nameof(bins), 1);
+        Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);
         var classes = Check(output, kind, labels, regionOfInterest);
         using var scope = torch.NewDisposeScope();
         var positions = regionOfInterest is null ? null : Positions(regionOfInterest);

@@ -89,8 +89,8 @@ internal static class TestImages
         return stream.ToArray();
     }
 
-    /// <summary>A well-formed PNG whose header claims <paramref name="width"/> × <paramref name="height"/> 8-bit gray pixels but whose image data holds one row.</summary>
-    public static byte[] PngClaimingSize(int width, int height)
+    /// <summary>A well-formed PNG (every chunk complete, CRCs right, IEND present) whose header claims <paramref name="width"/> × <paramref name="height"/> 8-bit gray pixels but whose zlib stream holds <paramref name="rows"/> rows of value 200.</summary>
+    public static byte[] PngClaimingSize(int width, int height, int rows = 1)
     {
         var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
@@ -99,7 +99,12 @@ internal static class TestImages
         using var compressed = new MemoryStream();
         using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
         {
-            zlib.Write(new byte[1 + width]);
+            for (var row = 0; row < rows; row++)
+            {
+                var line = new byte[1 + width];
+                line.AsSpan(1).Fill(200);
+                zlib.Write(line);
+            }
         }
 
         using var png = new MemoryStream();

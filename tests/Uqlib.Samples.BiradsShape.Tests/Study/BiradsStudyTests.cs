@@ -103,8 +103,8 @@ public sealed class BiradsStudyTests
                 table.Failures.Should().Be(cases.Count(r => (double.Parse(r[6], CultureInfo.InvariantCulture) >= 0.5 ? 1 : 0) != int.Parse(r[5], CultureInfo.InvariantCulture)));
                 foreach (var row in table.Rows)
                 {
-                    row.AurocCi.Lower.Should().BeLessThanOrEqualTo(row.Auroc);
-                    row.AurocCi.Upper.Should().BeGreaterThanOrEqualTo(row.Auroc);
+                    row.AurocCi!.Lower.Should().BeLessThanOrEqualTo(row.Auroc);
+                    row.AurocCi!.Upper.Should().BeGreaterThanOrEqualTo(row.Auroc);
                 }
 
                 File.ReadAllText(Path.Combine(study.Directory, StudyReportWriter.FailureDetectionFile(configuration, table.Set))).Should().Be(table.Comparison.ToCsv());

@@ -148,7 +148,7 @@ public sealed class TestTimeAugmentationEstimatorTests
         ((Action)(() => new TestTimeAugmentationEstimator(null!, policy))).Should().Throw<ArgumentNullException>().WithParameterName("model");
         ((Action)(() => new TestTimeAugmentationEstimator(model, null!))).Should().Throw<ArgumentNullException>().WithParameterName("policy");
         ((Action)(() => new TestTimeAugmentationEstimator(model, policy, options: new TtaOptions { MaxAugmentedBatchSize = 0 })))
-            .Should().Throw<ArgumentException>().WithMessage("*MaxAugmentedBatchSize*at least 1*");
+            .Should().Throw<ArgumentException>().WithMessage("*MaxAugmentedBatchSize must be in [1, 1048576]*");
         ((Action)(() => new TestTimeAugmentationEstimator(new DelegateModel(x => x, OutputKind.Regression), policy, EnsembleScore.MutualInformation)))
             .Should().Throw<ArgumentException>().WithParameterName("score");
         var estimator = new TestTimeAugmentationEstimator(model, policy);

@@ -228,4 +228,17 @@ public sealed class CalibrationMetricsTests
     {
         public void Report(int value) => report(value);
     }
+
+    [Fact]
+    public void EceWithInterval_WhereTheIntervalIsUndefined_Throws()
+    {
+        using var one = torch.tensor(new[] { 0.7, 0.3 }, dtype: ScalarType.Float64).reshape(1, 2);
+        using var label = torch.tensor(new long[] { 0 });
+        FluentActions.Invoking(() => CalibrationMetrics.EceWithInterval(one, label)).Should().Throw<ArgumentException>().WithParameterName("labels").WithMessage("*at least 2*");
+
+        // Every prediction certain and right: every resample has ECE 0, and [0, 0] is no interval.
+        using var certain = torch.tensor(new[] { 1.0, 0.0, 0.0, 1.0, 1.0, 0.0 }, dtype: ScalarType.Float64).reshape(3, 2);
+        using var right = torch.tensor(new long[] { 0, 1, 0 });
+        FluentActions.Invoking(() => CalibrationMetrics.EceWithInterval(certain, right, resamples: 50)).Should().Throw<ArgumentException>().WithParameterName("probabilities").WithMessage("*zero width*");
+    }
 }

@@ -173,7 +173,7 @@ public sealed class TemperatureScalingTests
     [Fact]
     public void Fit_OfBadArguments_Throws()
     {
-        using var logits = torch.tensor(new[,] { { 1.0, 0.0 }, { 0.0, 1.0 } });
+        using var logits = torch.tensor(new[,] { { 2.0, 0.0 }, { 0.0, 2.0 } });
         using var empty = torch.zeros(0, 2);
         using var emptyLabels = torch.zeros(0, dtype: ScalarType.Int64);
         using var threeLabels = torch.tensor(new long[] { 0, 1, 1 });
@@ -235,5 +235,40 @@ public sealed class TemperatureScalingTests
         fitted.Transform(logits).Dispose();
         fitted.ScaleLogits(logits).Dispose();
         LiveTensors.Count.Should().Be(before);
+    }
+
+    [Fact]
+    public void Transform_OfFloat32LogitsAtTheEdges_MatchesTheFloat64Reference()
+    {
+        foreach (var golden in Golden.Load("float_edges.json").GetProperty("cases").EnumerateArray())
+        {
+            using var logits = Golden.VectorTensor(golden.GetProperty("logits"), ScalarType.Float32).unsqueeze(0);
+            foreach (var expected in golden.GetProperty("temperatureScaled").EnumerateObject())
+            {
+                var temperature = double.Parse(expected.Name, System.Globalization.CultureInfo.InvariantCulture);
+                using var p = TemperatureScaling.WithTemperature(temperature, (int)logits.shape[1]).Transform(logits);
+                Golden.ToArray(p).Should().Equal(Golden.Vector(expected.Value), (a, b) => Math.Abs(a - b) < 1e-12, $"{golden.GetProperty("name")} at T = {temperature}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ScaleLogits_WhenTheScaledLogitsOverflow_ThrowsNamingLogits()
+    {
+        using var logits = torch.tensor(new float[] { 3e38f, 0, -3e38f }).unsqueeze(0);
+        ((Action)(() => TemperatureScaling.WithTemperature(0.5, 3).ScaleLogits(logits))).Should().Throw<ArgumentException>().WithParameterName("logits").WithMessage("*Transform*");
+    }
+
+    [Fact]
+    public void Fit_OfProbabilities_ThrowsSayingHowToPassThem()
+    {
+        // netcal's users pass softmax outputs; the old fit returned T = 0.167 without a word.
+        using var logits = torch.randn(200, 4, generator: torch.manual_seed(3));
+        using var probabilities = logits.softmax(1);
+        using var labels = logits.argmax(1);
+        ((Action)(() => TemperatureScaling.Fit(probabilities, labels))).Should().Throw<ArgumentException>().WithParameterName("logits").WithMessage("*holds probabilities*log()*");
+        ((Action)(() => TemperatureScaling.WithTemperature(2, 4).Transform(probabilities))).Should().Throw<ArgumentException>().WithParameterName("logits");
+        using var logProbabilities = probabilities.log();
+        TemperatureScaling.Fit(logProbabilities, labels).Temperature.Should().BeApproximately(TemperatureScaling.Fit(logits, labels).Temperature, 1e-4);
     }
 }

@@ -63,7 +63,7 @@ public sealed class VectorScalingTests
     public void Fit_OfBadArguments_Throws()
     {
         using var logits = torch.tensor(new[,] { { 1.0, double.NaN }, { 0.0, 1.0 } });
-        using var good = torch.tensor(new[,] { { 1.0, 0.0 }, { 0.0, 1.0 } });
+        using var good = torch.tensor(new[,] { { 2.0, 0.0 }, { 0.0, 2.0 } });
         using var y = torch.tensor(new long[] { 0, 1 });
         using var longer = torch.tensor(new long[] { 0, 1, 1 });
         ((Action)(() => VectorScaling.Fit(logits, y))).Should().Throw<ArgumentException>().WithMessage("*NaN*");

@@ -125,7 +125,7 @@ public sealed class BootstrapTests
             .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("metric");
         FluentActions.Invoking(() => Bootstrap.Ci(new[] { 0.1, 0.2, 0.3 }, failures, FailureMetric.Auroc, new BootstrapOptions { Resamples = 1, ConfidenceLevel = double.NaN, MaxDegreeOfParallelism = 0 }))
             .Should().Throw<ArgumentException>().WithMessage("*Resamples*ConfidenceLevel*MaxDegreeOfParallelism*");
-        FluentActions.Invoking(() => Bootstrap.Ci(new[] { 0.1, 0.2, 0.3 }, failures, (_, _) => double.NaN))
+        FluentActions.Invoking(() => Bootstrap.Ci(new[] { 0.1, 0.2, 0.3, 0.4 }, new[] { true, false, true, false }, (_, _) => double.NaN))
             .Should().Throw<ArgumentException>().WithParameterName("metric").WithMessage("*NaN*");
     }
 
@@ -143,5 +143,22 @@ public sealed class BootstrapTests
                 reports.Add(value);
             }
         }
+    }
+
+    [Fact]
+    public void Ci_OfOneFailure_ThrowsNamingFailures()
+    {
+        var scores = new[] { 0.9, 0.1, 0.2, 0.3, 0.5 };
+        var failures = new[] { true, false, false, false, false };
+        FluentActions.Invoking(() => Bootstrap.Ci(scores, failures, FailureMetric.Auroc)).Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*at least 2 of each*");
+        FluentActions.Invoking(() => Bootstrap.Ci(scores, failures, (s, f) => s[0])).Should().Throw<ArgumentException>().WithParameterName("failures");
+    }
+
+    [Fact]
+    public void Ci_OfPerfectSeparation_ThrowsInsteadOfAZeroWidthInterval()
+    {
+        var scores = new[] { 0.9, 0.8, 0.7, 0.3, 0.2, 0.1 };
+        var failures = new[] { true, true, true, false, false, false };
+        FluentActions.Invoking(() => Bootstrap.Ci(scores, failures, FailureMetric.Auroc, new BootstrapOptions { Resamples = 200 })).Should().Throw<ArgumentException>().WithMessage("*zero width*");
     }
 }

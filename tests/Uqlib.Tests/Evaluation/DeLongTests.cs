@@ -49,13 +49,37 @@ public sealed class DeLongTests
     }
 
     [Fact]
-    public void PairedTest_OfTheSameScore_IsZeroWithPValueOne()
+    public void PairedTest_OfTheSameScore_ThrowsBecauseZIsUndefined()
     {
+        // Identical placements give a difference of 0 over a standard error of 0: pROC reports Z = NaN; a zero-width interval [0, 0] is not an interval.
         var (scores, failures) = RocEvaluatorTests.Case(0);
-        var test = DeLong.PairedTest(scores, scores, failures);
-        test.Z.Should().Be(0);
-        test.PValue.Should().Be(1);
-        test.Difference.Should().Be(0);
+        FluentActions.Invoking(() => DeLong.PairedTest(scores, scores, failures)).Should().Throw<ArgumentException>()
+            .WithParameterName("scoresB").WithMessage("*zero DeLong variance*");
+    }
+
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(5, 1)]
+    public void Statistics_OfOneFailureOrOneSuccess_ThrowNamingFailures(int failureCount, int successCount)
+    {
+        // With one failure the old code returned the variance of the successes' placements alone (0 for AUROC 1) and a CI of [1, 1].
+        var failures = Enumerable.Range(0, failureCount + successCount).Select(i => i < failureCount).ToArray();
+        var scores = Enumerable.Range(0, failures.Length).Select(i => failures[i] ? 10.0 + i : i * 0.5).ToArray();
+        var other = scores.Select((s, i) => s + (i % 2)).ToArray();
+        FluentActions.Invoking(() => DeLong.Variance(scores, failures)).Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*at least 2 of each*");
+        FluentActions.Invoking(() => DeLong.AurocCi(scores, failures)).Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*at least 2 of each*");
+        FluentActions.Invoking(() => DeLong.PairedTest(scores, other, failures)).Should().Throw<ArgumentException>().WithParameterName("failures").WithMessage("*at least 2 of each*");
+    }
+
+    [Fact]
+    public void AurocCi_OfPerfectSeparation_ThrowsInsteadOfAZeroWidthInterval()
+    {
+        var failures = new[] { true, true, true, false, false, false };
+        var scores = new[] { 0.9, 0.8, 0.7, 0.3, 0.2, 0.1 };
+        DeLong.Variance(scores, failures).Should().Be(0);
+        FluentActions.Invoking(() => DeLong.AurocCi(scores, failures)).Should().Throw<ArgumentException>().WithParameterName("scores").WithMessage("*zero width*");
+        var tied = new[] { 0.5, 0.5, 0.5, 0.5, 0.5, 0.5 };
+        FluentActions.Invoking(() => DeLong.AurocCi(tied, failures)).Should().Throw<ArgumentException>().WithParameterName("scores");
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class EvaluationDocsExampleTests(ITestOutputHelper output)
         var (validationLogits, _) = Synthetic(2000, 1);
         var (testLogits, testLabels) = Synthetic(2000, 2);
 
-        using var testFailures = Failures.Misclassified(testLogits, testLabels);
+        using var testFailures = Failures.Misclassified(testLogits, testLabels, OutputKind.MulticlassLogits);
 
         var validationScores = new Dictionary<string, Tensor>
         {
@@ -36,7 +36,7 @@ public sealed class EvaluationDocsExampleTests(ITestOutputHelper output)
         };
 
         var msp = RocEvaluator.Evaluate(testScores["msp"], testFailures);
-        output.WriteLine($"AUROC {msp.Auroc:F3} [{msp.AurocCi.Lower:F3}, {msp.AurocCi.Upper:F3}], AURC {msp.Aurc:F3}");
+        output.WriteLine($"AUROC {msp.Auroc:F3} [{msp.AurocCi?.Lower:F3}, {msp.AurocCi?.Upper:F3}], AURC {msp.Aurc:F3}");
         output.WriteLine($"review {msp.ForTargetSensitivity.FractionFlagged:P0} of cases to catch 90% of failures");
 
         var combiner = ZScoreCombiner.Fit(validationScores);

@@ -95,7 +95,7 @@ public sealed class FailuresTests
     [Fact]
     public void BadInput_ThrowsNamingTheArgument()
     {
-        using var p = torch.rand(4, 3);
+        using var p = torch.rand(4, 3).softmax(1);
         using var labels = torch.tensor(new long[] { 0, 1, 2, 3 });
         using var shortLabels = torch.tensor(new long[] { 0, 1 });
         using var nan = torch.tensor(new[] { 1.0, double.NaN });
@@ -148,5 +148,30 @@ public sealed class FailuresTests
         {
             values.Add(element.ValueKind == JsonValueKind.True ? 1 : element.ValueKind == JsonValueKind.False ? 0 : element.GetInt64());
         }
+    }
+
+    [Fact]
+    public void Misclassified_OfLogits_ThrowsNamingTheOverloadThatTakesThem()
+    {
+        using var logits = torch.tensor(new[] { 2.0, -1.0, 0.5, 3.0 }).reshape(2, 2);
+        using var labels = torch.tensor(new long[] { 0, 0 });
+        FluentActions.Invoking(() => Failures.Misclassified(logits, labels)).Should().Throw<ArgumentException>().WithParameterName("probabilities").WithMessage("*Misclassified(output, labels, kind)*");
+        using var failed = Failures.Misclassified(logits, labels, OutputKind.MulticlassLogits);
+        failed.data<bool>().ToArray().Should().Equal(false, true);
+    }
+
+    [Fact]
+    public void Misclassified_OfABinaryModel_UsesTheSignOfTheLogitOrHalfTheProbability()
+    {
+        using var z = torch.tensor(new[] { 2.0, -1.0, 0.0, -3.0 });
+        using var p = z.sigmoid();
+        using var labels = torch.tensor(new long[] { 1, 1, 0, 0 });
+        using var fromLogit = Failures.Misclassified(z, labels, OutputKind.BinaryLogit);
+        using var fromColumn = Failures.Misclassified(z.unsqueeze(1), labels, OutputKind.BinaryLogit);
+        using var fromProbability = Failures.Misclassified(p, labels, OutputKind.Probabilities);
+        fromLogit.data<bool>().ToArray().Should().Equal(false, true, false, false);
+        fromColumn.data<bool>().ToArray().Should().Equal(false, true, false, false);
+        fromProbability.data<bool>().ToArray().Should().Equal(false, true, false, false);
+        FluentActions.Invoking(() => Failures.Misclassified(z, labels, OutputKind.Regression)).Should().Throw<ArgumentException>().WithParameterName("kind");
     }
 }

@@ -84,8 +84,8 @@ public sealed class RocEvaluatorTests
         var delong = Reference.GetProperty("cases")[index].GetProperty("delong");
         var (scores, failures) = Case(index);
 
-        var ci95 = RocEvaluator.Evaluate(scores, failures).AurocCi;
-        var ci90 = RocEvaluator.Evaluate(scores, failures, new RocOptions { ConfidenceLevel = 0.9 }).AurocCi;
+        var ci95 = RocEvaluator.Evaluate(scores, failures).AurocCi!;
+        var ci90 = RocEvaluator.Evaluate(scores, failures, new RocOptions { ConfidenceLevel = 0.9 }).AurocCi!;
 
         ci95.Lower.Should().BeApproximately(delong.GetProperty("ci95")[0].GetDouble(), Tolerance);
         ci95.Upper.Should().BeApproximately(delong.GetProperty("ci95")[1].GetDouble(), Tolerance);
@@ -254,5 +254,19 @@ public sealed class RocEvaluatorTests
         actual.Sensitivity.Should().BeApproximately(expected.GetProperty("sensitivity").GetDouble(), Tolerance);
         actual.Specificity.Should().BeApproximately(expected.GetProperty("specificity").GetDouble(), Tolerance);
         actual.FractionFlagged.Should().BeApproximately(expected.GetProperty("fractionFlagged").GetDouble(), Tolerance);
+    }
+
+    [Fact]
+    public void Evaluate_WhereDeLongIsUndefined_GivesNoInterval()
+    {
+        // One failure: the AUROC is defined (as in scikit-learn) but its DeLong interval is not; perfect separation: zero variance.
+        var one = RocEvaluator.Evaluate(new[] { 0.9, 0.1, 0.2, 0.3 }, new[] { true, false, false, false });
+        one.Auroc.Should().Be(1);
+        one.AurocCi.Should().BeNull();
+        var perfect = RocEvaluator.Evaluate(new[] { 0.9, 0.8, 0.1, 0.2 }, new[] { true, true, false, false });
+        perfect.AurocCi.Should().BeNull();
+        var defined = RocEvaluator.Evaluate(new[] { 0.9, 0.15, 0.1, 0.2 }, new[] { true, true, false, false });
+        defined.AurocCi.Should().NotBeNull();
+        defined.AurocCi!.Upper.Should().BeGreaterThan(defined.AurocCi.Lower);
     }
 }

@@ -130,7 +130,7 @@ public sealed class KnnDetectorTests
     {
         var act = () => new KnnOptions { K = 0, BankSize = -1, ChunkElements = 0 }.Validate();
 
-        act.Should().Throw<ArgumentException>().WithMessage("*K must be at least 1*BankSize*ChunkElements*");
+        act.Should().Throw<ArgumentException>().WithMessage("*K must be in [1, 100000]*BankSize*ChunkElements*");
     }
 
     [Fact]

@@ -103,7 +103,7 @@ public sealed class TorchModuleModelTests
     {
         using var module = new TwoLayer();
         var act = () => new TorchModuleModel(module, OutputKind.MulticlassLogits, options: new ModelOptions { MaxBatchSize = 0 });
-        act.Should().Throw<ArgumentException>().WithMessage("MaxBatchSize must be at least 1*");
+        act.Should().Throw<ArgumentException>().WithMessage("MaxBatchSize must be in [1, 1048576]*");
     }
 
     [Fact]

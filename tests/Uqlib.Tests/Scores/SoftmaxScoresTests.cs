@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text.Json;
 using FluentAssertions;
 using TorchSharp;
@@ -219,5 +220,83 @@ public sealed class SoftmaxScoresTests
         }
 
         LiveTensors.Count.Should().Be(before);
+    }
+
+    public static TheoryData<int> EdgeCases => new() { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+
+    [Theory]
+    [MemberData(nameof(EdgeCases))]
+    public void Compute_OfFloat32LogitsAtTheEdges_MatchesTheFloat64Reference(int index)
+    {
+        var golden = Golden.Load("float_edges.json").GetProperty("cases")[index];
+        using var logits = Golden.VectorTensor(golden.GetProperty("logits"), ScalarType.Float32).unsqueeze(0);
+        foreach (var (score, key) in new[] { (SoftmaxScore.MaxProbability, "maxProbability"), (SoftmaxScore.Entropy, "entropy"), (SoftmaxScore.Margin, "margin"), (SoftmaxScore.MaxLogit, "maxLogit") })
+        {
+            using var result = SoftmaxScores.Compute(score, logits, OutputKind.MulticlassLogits);
+            var value = Golden.ToArray(result)[0];
+            value.Should().BeApproximately(golden.GetProperty(key).GetDouble(), RelativeTolerance(golden.GetProperty(key).GetDouble()), $"{golden.GetProperty("name")}: {key}");
+            if (score != SoftmaxScore.MaxLogit)
+            {
+                double.IsNegative(value).Should().BeFalse($"{key} of {golden.GetProperty("name")} must not be −0 or negative");
+            }
+        }
+
+        foreach (var energy in golden.GetProperty("energy").EnumerateObject())
+        {
+            var temperature = double.Parse(energy.Name, System.Globalization.CultureInfo.InvariantCulture);
+            using var result = SoftmaxScores.Energy(logits, temperature);
+            Golden.ToArray(result)[0].Should().BeApproximately(energy.Value.GetDouble(), RelativeTolerance(energy.Value.GetDouble()), $"{golden.GetProperty("name")}: energy at T = {temperature}");
+        }
+    }
+
+    [Fact]
+    public void Compute_OfBinaryLogitsAtTheEdges_MatchesTheFloat64Reference()
+    {
+        var golden = Golden.Load("float_edges.json").GetProperty("binary").EnumerateArray().ToArray();
+        using var logits = torch.tensor(golden.Select(g => (float)g.GetProperty("logit").GetDouble()).ToArray());
+        using var msp = SoftmaxScores.Compute(SoftmaxScore.MaxProbability, logits, OutputKind.BinaryLogit);
+        using var entropy = SoftmaxScores.Compute(SoftmaxScore.Entropy, logits, OutputKind.BinaryLogit);
+        using var distance = SoftmaxScores.Compute(SoftmaxScore.DistanceToHardLabel, logits, OutputKind.BinaryLogit);
+
+        var expectedMsp = golden.Select(g => g.GetProperty("maxProbability").GetDouble()).ToArray();
+        Golden.ToArray(msp).Should().Equal(expectedMsp, (a, b) => Math.Abs(a - b) <= RelativeTolerance(b));
+        Golden.ToArray(distance).Should().Equal(expectedMsp, (a, b) => Math.Abs(a - b) <= RelativeTolerance(b));
+        Golden.ToArray(entropy).Should().Equal(golden.Select(g => g.GetProperty("entropy").GetDouble()), (a, b) => Math.Abs(a - b) <= RelativeTolerance(b));
+    }
+
+    [Fact]
+    public void Compute_OfConfidentLogits_KeepsTheirOrder()
+    {
+        // 1 − max p of float32 softmax outputs is 0 for every gap above ~17; the scores must still rank a gap of 20 above a gap of 30.
+        using var logits = torch.tensor(new float[] { 20, 0, 30, 0, 40, 0 }).reshape(3, 2);
+        using var msp = SoftmaxScores.Compute(SoftmaxScore.MaxProbability, logits, OutputKind.MulticlassLogits);
+        var values = Golden.ToArray(msp);
+        values.Should().BeInDescendingOrder().And.OnlyHaveUniqueItems().And.OnlyContain(v => v > 0);
+    }
+
+    [Fact]
+    public void Energy_WhenTheEnergyExceedsTheDtype_ThrowsNamingTemperature()
+    {
+        using var logits = torch.tensor(new float[] { 1, 2, 3 }).unsqueeze(0);
+        ((Action)(() => SoftmaxScores.Energy(logits, 1e300))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("temperature").WithMessage("*range of Float32*");
+        using var wide = logits.to(ScalarType.Float64);
+        using var energy = SoftmaxScores.Energy(wide, 1e300);
+        Golden.ToArray(energy)[0].Should().BeApproximately(-1e300 * Math.Log(3), 1e286);
+    }
+
+    private static double RelativeTolerance(double expected)
+    {
+        return (2e-6 * Math.Abs(expected)) + 1e-300;
+    }
+
+    [Fact]
+    public void LogitScores_OfProbabilities_ThrowNamingTheArgument()
+    {
+        using var probabilities = torch.tensor(new[] { 0.7, 0.2, 0.1, 0.3, 0.3, 0.4 }).reshape(2, 3);
+        ((Action)(() => SoftmaxScores.Energy(probabilities))).Should().Throw<ArgumentException>().WithParameterName("logits").WithMessage("*holds probabilities*");
+        ((Action)(() => SoftmaxScores.MaxLogit(probabilities))).Should().Throw<ArgumentException>().WithParameterName("logits");
+        ((Action)(() => SoftmaxScores.Compute(SoftmaxScore.Entropy, probabilities, OutputKind.MulticlassLogits))).Should().Throw<ArgumentException>().WithParameterName("output").WithMessage("*OutputKind.Probabilities*");
+        using var entropy = SoftmaxScores.Compute(SoftmaxScore.Entropy, probabilities, OutputKind.Probabilities);
+        Golden.ToArray(entropy)[0].Should().BeApproximately(-((0.7 * Math.Log(0.7)) + (0.2 * Math.Log(0.2)) + (0.1 * Math.Log(0.1))), 1e-12);
     }
 }

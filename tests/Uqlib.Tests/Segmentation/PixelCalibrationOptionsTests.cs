@@ -23,7 +23,7 @@ public sealed class PixelCalibrationOptionsTests
     {
         var options = new PixelCalibrationOptions { MaxPixels = -1, Temperature = new TemperatureScalingOptions { MinTemperature = double.NaN } };
         options.Invoking(o => o.Validate()).Should().Throw<ArgumentException>().WithParameterName("options")
-            .WithMessage("*MaxPixels must be at least 1; found -1*Temperature: MinTemperature*NaN*");
+            .WithMessage("*MaxPixels must be in [1, 268435456]; found -1*Temperature: MinTemperature*NaN*");
         (options with { MaxPixels = 1, Temperature = null! }).Invoking(o => o.Validate()).Should().Throw<ArgumentException>().WithMessage("*Temperature must not be null*");
     }
 }

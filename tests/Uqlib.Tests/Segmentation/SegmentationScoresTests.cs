@@ -145,4 +145,15 @@ public sealed class SegmentationScoresTests
             values[i].Should().BeApproximately(expected[i], tolerance, $"pixel {i}");
         }
     }
+
+    [Fact]
+    public void Maps_OfTiedLogitsNearTheFloat32Limits_KeepTheirMeaning()
+    {
+        // Pixel 0: logits (1e8, 1e8, 0), MSP score 0.5; pixel 1: all −3.4e38, MSP score 2/3, entropy log 3 (float_edges.json).
+        using var output = torch.tensor(new float[] { 1e8f, -3.4e38f, 1e8f, -3.4e38f, 0, -3.4e38f }).reshape(1, 3, 1, 2);
+        using var msp = SegmentationScores.MaxProbabilityMap(output, OutputKind.MulticlassLogits);
+        using var entropy = SegmentationScores.EntropyMap(output, OutputKind.MulticlassLogits);
+        Golden.ToArray(msp).Should().Equal(new[] { 0.5, 2.0 / 3 }, (a, b) => Math.Abs(a - b) < 1e-6);
+        Golden.ToArray(entropy).Should().Equal(new[] { Math.Log(2), Math.Log(3) }, (a, b) => Math.Abs(a - b) < 1e-6);
+    }
 }

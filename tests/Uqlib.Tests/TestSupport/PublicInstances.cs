@@ -166,6 +166,11 @@ internal static class PublicInstances
             return torch.tensor(new[] { true, false, true, false });
         }
 
+        if (type == typeof(Tensor) && name is "logits" or "output")
+        {
+            return Logits().narrow(0, 0, 4);
+        }
+
         if (type == typeof(Tensor) && name is "predictedLabels" or "trueLabels")
         {
             return torch.randint(0, 3, new long[] { 4, 6, 6 }, generator: torch.manual_seed(18));
