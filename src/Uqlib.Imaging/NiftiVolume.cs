@@ -13,16 +13,25 @@ namespace Uqlib.Imaging;
 public sealed class NiftiVolume : IDisposable
 {
     private readonly Tensor _data;
+    private readonly NiftiHeader _header;
     private bool _disposed;
 
     internal NiftiVolume(NiftiHeader header, Tensor data)
     {
-        Header = header;
+        _header = header;
         _data = data;
     }
 
     /// <summary>Gets the file's header: shape, voxel sizes, affine, orientation.</summary>
-    public NiftiHeader Header { get; }
+    /// <exception cref="ObjectDisposedException">The volume has been disposed.</exception>
+    public NiftiHeader Header
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _header;
+        }
+    }
 
     /// <summary>Gets the data, owned by this volume (see remarks).</summary>
     /// <exception cref="ObjectDisposedException">The volume has been disposed.</exception>
@@ -36,7 +45,15 @@ public sealed class NiftiVolume : IDisposable
     }
 
     /// <summary>Gets the voxel-to-world affine (<see cref="NiftiHeader.Affine"/>).</summary>
-    public NiftiAffine Affine => Header.Affine;
+    /// <exception cref="ObjectDisposedException">The volume has been disposed.</exception>
+    public NiftiAffine Affine
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _header.Affine;
+        }
+    }
 
     /// <summary>The volume reoriented to the closest canonical orientation (RAS), as <c>nibabel.as_closest_canonical</c>: the data flipped and transposed, the affine changed to match.</summary>
     /// <returns>The data in canonical order and the affine that maps its indices to the same world points; the caller disposes the tensor.</returns>

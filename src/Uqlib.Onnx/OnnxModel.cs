@@ -26,40 +26,94 @@ public sealed class OnnxModel : IModel, IDisposable
     private readonly string[] outputNames;
     private readonly int? maxBatchSize;
     private readonly string expectedInputs;
+    private readonly OutputKind outputKind;
+    private readonly string inputName;
+    private readonly string logitsOutputName;
+    private readonly string? featuresOutputName;
+    private readonly int? fixedBatchSize;
+    private bool disposed;
 
     private OnnxModel(InferenceSession session, string source, OutputKind outputKind, OnnxModelOptions options)
     {
         this.session = session;
         this.source = source;
-        OutputKind = outputKind;
+        this.outputKind = outputKind;
         expectedInputs = string.Join("; ", session.InputMetadata.Select(p => OnnxTensors.Describe(p.Key, p.Value)));
-        InputName = ChooseInput(options);
-        input = session.InputMetadata[InputName];
+        inputName = ChooseInput(options);
+        input = session.InputMetadata[inputName];
         inputType = (input.IsTensor ? OnnxTensors.ToTorch(input.ElementDataType) : null)
-            ?? throw new NotSupportedException($"The ONNX model {source} takes input {OnnxTensors.Describe(InputName, input)}, which is not a tensor of a type TorchSharp has.");
-        (LogitsOutputName, FeaturesOutputName) = ChooseOutputs(options);
-        outputNames = FeaturesOutputName is null ? [LogitsOutputName] : [LogitsOutputName, FeaturesOutputName];
-        FixedBatchSize = input.Dimensions.Length > 0 && input.Dimensions[0] > 0 ? input.Dimensions[0] : null;
-        maxBatchSize = FixedBatchSize ?? options.MaxBatchSize;
+            ?? throw new NotSupportedException($"The ONNX model {source} takes input {OnnxTensors.Describe(inputName, input)}, which is not a tensor of a type TorchSharp has.");
+        (logitsOutputName, featuresOutputName) = ChooseOutputs(options);
+        outputNames = featuresOutputName is null ? [logitsOutputName] : [logitsOutputName, featuresOutputName];
+        fixedBatchSize = input.Dimensions.Length > 0 && input.Dimensions[0] > 0 ? input.Dimensions[0] : null;
+        maxBatchSize = fixedBatchSize ?? options.MaxBatchSize;
     }
 
     /// <inheritdoc />
-    public OutputKind OutputKind { get; }
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public OutputKind OutputKind
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return outputKind;
+        }
+    }
 
     /// <summary>Gets the name of the model input each batch is fed to.</summary>
-    public string InputName { get; }
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public string InputName
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return inputName;
+        }
+    }
 
     /// <summary>Gets the name of the model output read as logits.</summary>
-    public string LogitsOutputName { get; }
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public string LogitsOutputName
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return logitsOutputName;
+        }
+    }
 
     /// <summary>Gets the name of the model output read as features, or <see langword="null"/> when the model gives none.</summary>
-    public string? FeaturesOutputName { get; }
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public string? FeaturesOutputName
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return featuresOutputName;
+        }
+    }
 
     /// <summary>Gets the batch size the model was exported with when it is fixed, or <see langword="null"/> when its batch axis is dynamic.</summary>
-    public int? FixedBatchSize { get; }
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public int? FixedBatchSize
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return fixedBatchSize;
+        }
+    }
 
     /// <summary>Gets the TorchSharp dtype the model's input needs (<see cref="ScalarType.Float32"/> or <see cref="ScalarType.Float16"/> for most models).</summary>
-    public ScalarType InputType => inputType;
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public ScalarType InputType
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return inputType;
+        }
+    }
 
     /// <summary>Loads an ONNX file.</summary>
     /// <param name="path">The <c>.onnx</c> file.</param>
@@ -105,15 +159,17 @@ public sealed class OnnxModel : IModel, IDisposable
     /// <exception cref="ObjectDisposedException"><paramref name="inputs"/> has been disposed.</exception>
     /// <exception cref="ArgumentException"><paramref name="inputs"/> has no samples, or its rank, a fixed dimension or its dtype differs from the model's input (the message names the model's expected inputs).</exception>
     /// <exception cref="InvalidOperationException">ONNX Runtime failed, or an output's dimension 0 is not the batch.</exception>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
     public ModelOutput Forward(Tensor inputs)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         CheckInputs(inputs);
         using var scope = torch.NewDisposeScope();
         var count = inputs.shape[0];
         var chunk = maxBatchSize ?? count;
         var cpu = inputs.device_type == DeviceType.CPU ? inputs.contiguous() : inputs.cpu().contiguous();
         (Tensor Logits, Tensor? Features) result;
-        if ((FixedBatchSize is null && count <= chunk) || count == FixedBatchSize)
+        if ((fixedBatchSize is null && count <= chunk) || count == fixedBatchSize)
         {
             result = RunChunk(cpu, count);
         }
@@ -125,7 +181,7 @@ public sealed class OnnxModel : IModel, IDisposable
             {
                 var length = Math.Min(chunk, count - start);
                 var slice = cpu.narrow(0, start, length);
-                if (FixedBatchSize is not null && length < chunk)
+                if (fixedBatchSize is not null && length < chunk)
                 {
                     var padShape = (long[])slice.shape.Clone();
                     padShape[0] = chunk - length;
@@ -149,9 +205,16 @@ public sealed class OnnxModel : IModel, IDisposable
         return new ModelOutput(outLogits.MoveToOuterDisposeScope(), outFeatures?.MoveToOuterDisposeScope());
     }
 
-    /// <inheritdoc />
+    /// <summary>Frees the ONNX Runtime session; later calls do nothing.</summary>
+    /// <remarks>Do not dispose the model while a <see cref="Forward"/> call runs on another thread.</remarks>
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         session.Dispose();
     }
 
@@ -327,7 +390,7 @@ public sealed class OnnxModel : IModel, IDisposable
         try
         {
             using var runOptions = new RunOptions();
-            results = session.Run(runOptions, [InputName], [value], outputNames);
+            results = session.Run(runOptions, [inputName], [value], outputNames);
         }
         catch (OnnxRuntimeException exception)
         {
@@ -338,13 +401,13 @@ public sealed class OnnxModel : IModel, IDisposable
 
         using (results)
         {
-            var logits = OnnxTensors.ToTensor(results.ElementAt(0), LogitsOutputName, source);
-            CheckRows(logits, batch, LogitsOutputName);
+            var logits = OnnxTensors.ToTensor(results.ElementAt(0), logitsOutputName, source);
+            CheckRows(logits, batch, logitsOutputName);
             Tensor? features = null;
-            if (FeaturesOutputName is not null)
+            if (featuresOutputName is not null)
             {
-                features = OnnxTensors.ToTensor(results.ElementAt(1), FeaturesOutputName, source);
-                CheckRows(features, batch, FeaturesOutputName);
+                features = OnnxTensors.ToTensor(results.ElementAt(1), featuresOutputName, source);
+                CheckRows(features, batch, featuresOutputName);
             }
 
             return (logits, features);

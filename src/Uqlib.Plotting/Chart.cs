@@ -23,6 +23,8 @@ public sealed partial class Chart : IDisposable
 {
     private readonly Plot[] panels;
     private readonly double[] heights;
+    private readonly ChartOptions options;
+    private readonly string title;
     private bool disposed;
 
     /// <summary>Takes ownership of the panels, stacked top to bottom; <paramref name="heights"/> are their shares of the image height (summing to 1).</summary>
@@ -30,15 +32,31 @@ public sealed partial class Chart : IDisposable
     {
         this.panels = panels;
         this.heights = heights;
-        Options = options;
-        Title = title;
+        this.options = options;
+        this.title = title;
     }
 
     /// <summary>Gets the options the chart was made with (its size among them).</summary>
-    public ChartOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The chart has been disposed.</exception>
+    public ChartOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the title drawn above the chart.</summary>
-    public string Title { get; }
+    /// <exception cref="ObjectDisposedException">The chart has been disposed.</exception>
+    public string Title
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return title;
+        }
+    }
 
     /// <summary>Gets the panels, top to bottom (for tests of what was drawn).</summary>
     internal IReadOnlyList<Plot> Panels
@@ -93,6 +111,7 @@ public sealed partial class Chart : IDisposable
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(path);
         var extension = Path.GetExtension(path);
         if (string.Equals(extension, ".svg", StringComparison.OrdinalIgnoreCase))
@@ -148,7 +167,7 @@ public sealed partial class Chart : IDisposable
         });
     }
 
-    /// <summary>Releases the panels' native drawing resources.</summary>
+    /// <summary>Releases the panels' native drawing resources; later calls do nothing.</summary>
     public void Dispose()
     {
         if (!disposed)

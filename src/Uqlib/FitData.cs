@@ -19,9 +19,11 @@ public sealed record FitData
     /// <summary>Returns the validation batches, or throws an <see cref="ArgumentException"/> naming the estimator that needs them.</summary>
     /// <param name="estimator">The name of the estimator asking.</param>
     /// <returns>The validation batches.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="estimator"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><see cref="Validation"/> is <see langword="null"/>.</exception>
     public IEnumerable<Batch> RequireValidation(string estimator)
     {
+        ArgumentNullException.ThrowIfNull(estimator);
         return Validation ?? throw new ArgumentException(
             $"{estimator} needs labelled validation data: set FitData.Validation to batches with labels.", "data");
     }
@@ -29,9 +31,11 @@ public sealed record FitData
     /// <summary>Returns the training batches, or throws an <see cref="ArgumentException"/> naming the estimator that needs them.</summary>
     /// <param name="estimator">The name of the estimator asking.</param>
     /// <returns>The training batches.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="estimator"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><see cref="Training"/> is <see langword="null"/>.</exception>
     public IEnumerable<Batch> RequireTraining(string estimator)
     {
+        ArgumentNullException.ThrowIfNull(estimator);
         return Training ?? throw new ArgumentException(
             $"{estimator} needs training data: set FitData.Training to the training batches.", "data");
     }

@@ -6,6 +6,10 @@ namespace Uqlib;
 /// <summary>What a model returns for one batch: its logits and, where available, its latent features. Owns both tensors.</summary>
 public sealed class ModelOutput : IDisposable
 {
+    private readonly Tensor logits;
+    private readonly Tensor? features;
+    private bool disposed;
+
     /// <summary>Initializes a new instance of the <see cref="ModelOutput"/> class, taking ownership of both tensors.</summary>
     /// <param name="logits">The raw outputs, samples along dimension 0.</param>
     /// <param name="features">Latent features <c>(N, F[, …])</c>, or <see langword="null"/>.</param>
@@ -19,20 +23,42 @@ public sealed class ModelOutput : IDisposable
             Preconditions.SameLength(logits, nameof(logits), features, nameof(features));
         }
 
-        Logits = logits;
-        Features = features;
+        this.logits = logits;
+        this.features = features;
     }
 
     /// <summary>Gets the raw outputs (logits, probabilities or regression values, as the model's <see cref="OutputKind"/> says).</summary>
-    public Tensor Logits { get; }
+    /// <exception cref="ObjectDisposedException">The output has been disposed.</exception>
+    public Tensor Logits
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return logits;
+        }
+    }
 
     /// <summary>Gets the latent features, or <see langword="null"/> when the model does not expose them.</summary>
-    public Tensor? Features { get; }
+    /// <exception cref="ObjectDisposedException">The output has been disposed.</exception>
+    public Tensor? Features
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return features;
+        }
+    }
 
-    /// <inheritdoc />
+    /// <summary>Disposes both tensors; later calls do nothing.</summary>
     public void Dispose()
     {
-        Logits.Dispose();
-        Features?.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        logits.Dispose();
+        features?.Dispose();
     }
 }

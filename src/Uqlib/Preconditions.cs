@@ -154,12 +154,23 @@ internal static class Preconditions
     /// <summary>Checks that two tensors have the same number of samples (dimension 0).</summary>
     public static void SameLength(Tensor first, string firstName, Tensor second, string secondName)
     {
+        HasSamples(first, firstName);
+        HasSamples(second, secondName);
         if (first.shape[0] != second.shape[0])
         {
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture,
                     $"{secondName} has {second.shape[0]} samples but {firstName} has {first.shape[0]}; they must match."),
                 secondName);
+        }
+    }
+
+    /// <summary>Checks that a tensor has a dimension 0 to hold samples (is not a scalar).</summary>
+    public static void HasSamples(Tensor value, string name)
+    {
+        if (value.dim() == 0)
+        {
+            throw new ArgumentException($"{name} must have samples along dimension 0; found a scalar (rank 0).", name);
         }
     }
 

@@ -7,6 +7,11 @@ namespace Uqlib;
 /// <remarks>Every score is oriented so that higher means more uncertain.</remarks>
 public sealed class UncertaintyEstimate : IDisposable
 {
+    private readonly Tensor probabilities;
+    private readonly Tensor scores;
+    private readonly Tensor? map;
+    private bool disposed;
+
     /// <summary>Initializes a new instance of the <see cref="UncertaintyEstimate"/> class, taking ownership of the tensors.</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C[, …])</c>, or the predicted values for a regression model.</param>
     /// <param name="scores">One uncertainty score per sample, <c>(N)</c>.</param>
@@ -28,28 +33,66 @@ public sealed class UncertaintyEstimate : IDisposable
             Preconditions.SameLength(scores, nameof(scores), map, nameof(map));
         }
 
-        Probabilities = probabilities;
-        Scores = scores;
-        Map = map;
+        this.probabilities = probabilities;
+        this.scores = scores;
+        this.map = map;
     }
 
     /// <summary>Gets the class probabilities <c>(N, C[, …])</c> (for regression, the predicted values).</summary>
-    public Tensor Probabilities { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public Tensor Probabilities
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return probabilities;
+        }
+    }
 
     /// <summary>Gets one score per sample, <c>(N)</c>; higher means more uncertain.</summary>
-    public Tensor Scores { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public Tensor Scores
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return scores;
+        }
+    }
 
     /// <summary>Gets the per-pixel or per-voxel uncertainty map, or <see langword="null"/>.</summary>
-    public Tensor? Map { get; }
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public Tensor? Map
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return map;
+        }
+    }
 
     /// <summary>Gets the number of samples.</summary>
-    public long Count => Scores.shape[0];
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public long Count
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return scores.shape[0];
+        }
+    }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the tensors; later calls do nothing.</summary>
     public void Dispose()
     {
-        Probabilities.Dispose();
-        Scores.Dispose();
-        Map?.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        probabilities.Dispose();
+        scores.Dispose();
+        map?.Dispose();
     }
 }

@@ -37,17 +37,17 @@ internal sealed class AffineAugmentation : IAugmentation
 
     public bool IsGeometric => true;
 
-    public static AffineAugmentation Rotation(double degrees, int first, int second)
+    public static AffineAugmentation Rotation(double degrees, int firstAxis, int secondAxis)
     {
         Preconditions.InRange(degrees, nameof(degrees), -180, 180);
-        SpatialTensors.Axis(first, nameof(first));
-        SpatialTensors.Axis(second, nameof(second));
-        if (first == second)
+        SpatialTensors.Axis(firstAxis, nameof(firstAxis));
+        SpatialTensors.Axis(secondAxis, nameof(secondAxis));
+        if (firstAxis == secondAxis)
         {
-            throw new ArgumentException($"The plane must name two different axes; found ({first}, {second}).", nameof(second));
+            throw new ArgumentException($"firstAxis and secondAxis must name two different axes; found ({firstAxis}, {secondAxis}).", nameof(secondAxis));
         }
 
-        return new AffineAugmentation(degrees, first, second, 0, 0, 1, $"Rotate({SpatialTensors.Format(degrees)}°, axes {first}→{second})");
+        return new AffineAugmentation(degrees, firstAxis, secondAxis, 0, 0, 1, $"Rotate({SpatialTensors.Format(degrees)}°, axes {firstAxis}→{secondAxis})");
     }
 
     public static AffineAugmentation Translation(int axis, double fraction)

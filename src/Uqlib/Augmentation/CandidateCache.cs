@@ -28,30 +28,83 @@ namespace Uqlib.Augmentation;
 /// </remarks>
 public sealed class CandidateCache : IDisposable
 {
+    private readonly Tensor logProbabilities;
+    private readonly Tensor labels;
+    private readonly string? filePath;
+    private bool disposed;
+
     private CandidateCache(Tensor logProbabilities, Tensor labels, string? filePath)
     {
-        LogProbabilities = logProbabilities;
-        Labels = labels;
-        FilePath = filePath;
+        this.logProbabilities = logProbabilities;
+        this.labels = labels;
+        this.filePath = filePath;
     }
 
     /// <summary>Gets the file that backs <see cref="LogProbabilities"/> (see <see cref="CandidateCacheOptions.DiskDirectory"/>), or <see langword="null"/> for an in-memory cache.</summary>
-    public string? FilePath { get; }
+    /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
+    public string? FilePath
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return filePath;
+        }
+    }
 
     /// <summary>Gets the log-probabilities <c>(K, N, C)</c>: row k holds candidate k's on the N validation samples or pixels.</summary>
-    public Tensor LogProbabilities { get; }
+    /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
+    public Tensor LogProbabilities
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return logProbabilities;
+        }
+    }
 
     /// <summary>Gets the labels <c>(N)</c>, int64 class indices.</summary>
-    public Tensor Labels { get; }
+    /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
+    public Tensor Labels
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return labels;
+        }
+    }
 
     /// <summary>Gets the number of candidates, K.</summary>
-    public int Candidates => (int)LogProbabilities.shape[0];
+    /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
+    public int Candidates
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return (int)logProbabilities.shape[0];
+        }
+    }
 
     /// <summary>Gets the number of cached rows (samples, or drawn pixels), N.</summary>
-    public long Rows => LogProbabilities.shape[1];
+    /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
+    public long Rows
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return logProbabilities.shape[1];
+        }
+    }
 
     /// <summary>Gets the number of classes, C.</summary>
-    public int Classes => (int)LogProbabilities.shape[2];
+    /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
+    public int Classes
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return (int)logProbabilities.shape[2];
+        }
+    }
 
     /// <summary>Runs the model under every candidate on the labelled validation batches and caches the log-probabilities.</summary>
     /// <param name="model">A classification or segmentation model (logits, a binary logit or probabilities); not disposed.</param>
@@ -179,12 +232,18 @@ public sealed class CandidateCache : IDisposable
         }
     }
 
-    /// <summary>Disposes the cached tensors and deletes the file of a disk-backed cache.</summary>
+    /// <summary>Disposes the cached tensors and deletes the file of a disk-backed cache; later calls do nothing.</summary>
     public void Dispose()
     {
-        LogProbabilities.Dispose();
-        Labels.Dispose();
-        DeleteIfPresent(FilePath);
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        logProbabilities.Dispose();
+        labels.Dispose();
+        DeleteIfPresent(filePath);
     }
 
     /// <summary>

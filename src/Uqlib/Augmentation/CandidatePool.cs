@@ -113,7 +113,7 @@ public sealed class CandidatePool
     public static CandidatePool Medical(int count = 200, int operationsPerSubPolicy = 2, int seed = 0) => Generate(new CandidatePoolOptions
     {
         Operations = Augmentations.MedicalOperations,
-        Groups = new[] { new CandidateGroup(count, operationsPerSubPolicy, 30) },
+        Groups = new[] { new CandidateGroup(Preconditions.InRange(count, nameof(count), 1, Preconditions.MaxCount), Preconditions.AtLeast(operationsPerSubPolicy, nameof(operationsPerSubPolicy), 1), 30) },
         Seed = seed,
     });
 

@@ -10,14 +10,14 @@ internal sealed class Rot90Augmentation : IAugmentation
     private readonly int first;
     private readonly int second;
 
-    public Rot90Augmentation(int turns, int first, int second)
+    public Rot90Augmentation(int turns, int firstAxis, int secondAxis)
     {
         this.turns = ((turns % 4) + 4) % 4;
-        this.first = SpatialTensors.Axis(first, nameof(first));
-        this.second = SpatialTensors.Axis(second, nameof(second));
-        if (first == second)
+        first = SpatialTensors.Axis(firstAxis, nameof(firstAxis));
+        second = SpatialTensors.Axis(secondAxis, nameof(secondAxis));
+        if (firstAxis == secondAxis)
         {
-            throw new System.ArgumentException($"The plane must name two different axes; found ({first}, {second}).", nameof(second));
+            throw new System.ArgumentException($"firstAxis and secondAxis must name two different axes; found ({firstAxis}, {secondAxis}).", nameof(secondAxis));
         }
     }
 

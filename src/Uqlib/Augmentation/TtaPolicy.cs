@@ -175,6 +175,7 @@ public sealed class TtaPolicy
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (subPolicies is null)
         {
             throw new InvalidOperationException("Only a policy of sub-policies (TtaPolicy.FromSearch or FromSubPolicies) can be saved; this one holds plain augmentations.");
@@ -203,6 +204,7 @@ public sealed class TtaPolicy
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [2, 100,000].</exception>
     public TemperatureScaling CreateCalibrator(int classes)
     {
+        Preconditions.AtLeast(classes, nameof(classes), 2);
         if (Temperature is not { } temperature)
         {
             throw new InvalidOperationException("This policy has no temperature; build it with TtaPolicy.FromSearch or give FromSubPolicies a temperature.");

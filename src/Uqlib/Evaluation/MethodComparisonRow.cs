@@ -9,6 +9,7 @@ namespace Uqlib.Evaluation;
 /// <param name="Aurc">The area under the risk–coverage curve.</param>
 /// <param name="EAurc">The excess AURC.</param>
 /// <param name="PValueVersusBest">The two-sided p-value of the paired test (DeLong's, or Obuchowski's clustered one) against the method with the highest AUROC, Holm-adjusted when asked; <see langword="null"/> for that method itself, and where the test is undefined (see <see cref="DeLong.PairedTest(System.ReadOnlySpan{double}, System.ReadOnlySpan{double}, System.ReadOnlySpan{bool}, double)"/>).</param>
+/// <exception cref="System.ArgumentNullException"><paramref name="Method"/> is <see langword="null"/>.</exception>
 public sealed record MethodComparisonRow(
     string Method,
     double Auroc,
@@ -17,4 +18,8 @@ public sealed record MethodComparisonRow(
     double FprAt95Tpr,
     double Aurc,
     double EAurc,
-    double? PValueVersusBest);
+    double? PValueVersusBest)
+{
+    /// <summary>Gets the method name.</summary>
+    public string Method { get; init; } = Method ?? throw new System.ArgumentNullException(nameof(Method));
+}

@@ -31,6 +31,7 @@ public static class SegmentationEvaluation
         IReadOnlyDictionary<string, Tensor> scores, Tensor predictedMasks, Tensor trueMasks, double diceThreshold, RocOptions? options = null)
     {
         Preconditions.NotNull(scores, nameof(scores));
+        Preconditions.InRange(diceThreshold, nameof(diceThreshold), 0, 1);
         using var failures = Failures.DiceBelow(predictedMasks, trueMasks, diceThreshold);
         using var scope = torch.NewDisposeScope();
         var dice = CaseData.Scores(Failures.BinaryDice(predictedMasks.ne(0), trueMasks.ne(0)), nameof(predictedMasks));
@@ -59,6 +60,7 @@ public static class SegmentationEvaluation
         RocOptions? options = null)
     {
         Preconditions.NotNull(scores, nameof(scores));
+        Preconditions.InRange(diceThreshold, nameof(diceThreshold), 0, 1);
         using var failures = Failures.DiceBelow(predictedLabels, trueLabels, classes, diceThreshold);
         if (evaluatedClass is { } only)
         {

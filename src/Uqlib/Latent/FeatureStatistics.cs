@@ -10,54 +10,142 @@ namespace Uqlib.Latent;
 public sealed class FeatureStatistics : IDisposable
 {
     private readonly long[] counts;
+    private readonly Tensor classMeans;
+    private readonly Tensor withinScatter;
+    private readonly double withinFourthMoment;
+    private readonly Tensor mean;
+    private readonly Tensor totalScatter;
+    private readonly double totalFourthMoment;
+    private readonly long count;
+    private bool disposed;
 
     internal FeatureStatistics(long[] counts, Tensor means, Tensor withinScatter, double withinFourth, Tensor mean, Tensor totalScatter, double totalFourth)
     {
         this.counts = counts;
-        ClassMeans = means;
-        WithinScatter = withinScatter;
-        WithinFourthMoment = withinFourth;
-        Mean = mean;
-        TotalScatter = totalScatter;
-        TotalFourthMoment = totalFourth;
+        classMeans = means;
+        this.withinScatter = withinScatter;
+        withinFourthMoment = withinFourth;
+        this.mean = mean;
+        this.totalScatter = totalScatter;
+        totalFourthMoment = totalFourth;
         var total = 0L;
         foreach (var c in counts)
         {
             total += c;
         }
 
-        Count = total;
+        count = total;
     }
 
     /// <summary>Gets the number of samples.</summary>
-    public long Count { get; }
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public long Count
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return count;
+        }
+    }
 
     /// <summary>Gets the number of classes.</summary>
-    public int Classes => counts.Length;
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public int Classes
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return counts.Length;
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
-    public long Dimension => Mean.shape[0];
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public long Dimension
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return mean.shape[0];
+        }
+    }
 
     /// <summary>Gets the number of samples of each class.</summary>
-    public ReadOnlySpan<long> ClassCounts => counts;
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public ReadOnlySpan<long> ClassCounts
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return counts;
+        }
+    }
 
     /// <summary>Gets the class means <c>(C, F)</c>, float64 (zero for a class without samples).</summary>
-    public Tensor ClassMeans { get; }
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public Tensor ClassMeans
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return classMeans;
+        }
+    }
 
     /// <summary>Gets the pooled within-class scatter Σ_i (x_i − μ_{y_i})(x_i − μ_{y_i})ᵀ, <c>(F, F)</c>, float64.</summary>
-    public Tensor WithinScatter { get; }
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public Tensor WithinScatter
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return withinScatter;
+        }
+    }
 
     /// <summary>Gets Σ_i |x_i − μ_{y_i}|⁴, the fourth moment of the class-centred features.</summary>
-    public double WithinFourthMoment { get; }
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public double WithinFourthMoment
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return withinFourthMoment;
+        }
+    }
 
     /// <summary>Gets the mean of all features <c>(F)</c>, float64.</summary>
-    public Tensor Mean { get; }
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public Tensor Mean
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return mean;
+        }
+    }
 
     /// <summary>Gets the total scatter Σ_i (x_i − μ)(x_i − μ)ᵀ, <c>(F, F)</c>, float64.</summary>
-    public Tensor TotalScatter { get; }
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public Tensor TotalScatter
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return totalScatter;
+        }
+    }
 
     /// <summary>Gets Σ_i |x_i − μ|⁴, the fourth moment of the centred features.</summary>
-    public double TotalFourthMoment { get; }
+    /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
+    public double TotalFourthMoment
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return totalFourthMoment;
+        }
+    }
 
     /// <summary>Computes the statistics of one set of features in one call.</summary>
     /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
@@ -89,12 +177,18 @@ public sealed class FeatureStatistics : IDisposable
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the tensors; later calls do nothing.</summary>
     public void Dispose()
     {
-        ClassMeans.Dispose();
-        WithinScatter.Dispose();
-        Mean.Dispose();
-        TotalScatter.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        classMeans.Dispose();
+        withinScatter.Dispose();
+        mean.Dispose();
+        totalScatter.Dispose();
     }
 }

@@ -15,6 +15,7 @@ namespace Uqlib.Latent;
 /// </remarks>
 public sealed class FeatureStatisticsAccumulator : IDisposable
 {
+    private readonly int classes;
     private readonly long[] counts;
     private readonly bool[] seen;
     private Tensor? shifts;      // (C, F)
@@ -27,25 +28,52 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
     private Tensor? totalProduct;
     private Tensor? totalNormSum;
     private Tensor? totalFourth;
+    private long dimension;
+    private long count;
+    private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="FeatureStatisticsAccumulator"/> class.</summary>
     /// <param name="classes">The number of classes, from 1 to 100,000 (1 for unlabelled features).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [1, 100,000].</exception>
     public FeatureStatisticsAccumulator(int classes)
     {
-        Classes = Preconditions.InRange(classes, nameof(classes), 1, Preconditions.MaxClasses);
+        this.classes = Preconditions.InRange(classes, nameof(classes), 1, Preconditions.MaxClasses);
         counts = new long[classes];
         seen = new bool[classes];
     }
 
     /// <summary>Gets the number of classes.</summary>
-    public int Classes { get; }
+    /// <exception cref="ObjectDisposedException">The accumulator has been disposed.</exception>
+    public int Classes
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return classes;
+        }
+    }
 
     /// <summary>Gets the feature dimension, or 0 before the first batch.</summary>
-    public long Dimension { get; private set; }
+    /// <exception cref="ObjectDisposedException">The accumulator has been disposed.</exception>
+    public long Dimension
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return dimension;
+        }
+    }
 
     /// <summary>Gets the number of samples added so far.</summary>
-    public long Count { get; private set; }
+    /// <exception cref="ObjectDisposedException">The accumulator has been disposed.</exception>
+    public long Count
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return count;
+        }
+    }
 
     /// <summary>Adds one batch of features.</summary>
     /// <param name="features">Features <c>(N, F)</c>, finite, floating point; not disposed.</param>
@@ -120,7 +148,7 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
             totalFourthCentred.ToDouble());
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the running sums; later calls do nothing.</summary>
     public void Dispose()
     {
         if (disposed)
@@ -134,8 +162,6 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
             tensor?.Dispose();
         }
     }
-
-    private bool disposed;
 
     /// <summary>Σ_i |y_i − m|⁴ per class from the shifted sums, expanding |y − m|² = |y|² − 2 y·m + |m|².</summary>
     private static Tensor CentredFourth(Tensor n, Tensor m, Tensor s1, Tensor s2, Tensor s3, Tensor s4)
@@ -161,7 +187,7 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
         var f = x.shape[1];
         if (Dimension == 0)
         {
-            Dimension = f;
+            dimension = f;
             var options = (dtype: ScalarType.Float64, device: x.device);
             shifts = torch.zeros(Classes, f, options.dtype, options.device).DetachFromDisposeScope();
             sums = torch.zeros(Classes, f, options.dtype, options.device).DetachFromDisposeScope();
@@ -195,7 +221,7 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
             }
         }
 
-        Count += x.shape[0];
+        count += x.shape[0];
     }
 
     private void AddClass(int c, Tensor rows)

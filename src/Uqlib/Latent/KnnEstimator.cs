@@ -17,6 +17,8 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
     private readonly LatentEstimator<KnnDetector> core;
+    private readonly KnnOptions options;
+    private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="KnnEstimator"/> class.</summary>
     /// <param name="model">A model exposing latent features (<see cref="ModelOutput.Features"/>).</param>
@@ -26,23 +28,47 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     public KnnEstimator(IModel model, KnnOptions? options = null)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
-        Options = options ?? KnnOptions.Default;
+        this.options = options ?? KnnOptions.Default;
         Options.Validate();
         core = new LatentEstimator<KnnDetector>(this, this.model, Options.GlobalAveragePooling, Name, KnnDetector.Load);
     }
 
     /// <summary>Gets the options.</summary>
-    public KnnOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public KnnOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public KnnDetector? Detector => core.Detector;
 
     /// <inheritdoc />
-    public string Name => "kNN";
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public string Name
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return "kNN";
+        }
+    }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.TrainingData | Requirements.Features;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public Requirements Requirements
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Requirements.TrainingData | Requirements.Features;
+        }
+    }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
@@ -117,6 +143,7 @@ public sealed class KnnEstimator : IUncertaintyEstimator, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        disposed = true;
         core.Dispose();
     }
 }

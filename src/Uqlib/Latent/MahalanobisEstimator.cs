@@ -17,6 +17,8 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
 {
     private readonly IModel model;
     private readonly LatentEstimator<MahalanobisDetector> core;
+    private readonly MahalanobisOptions options;
+    private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="MahalanobisEstimator"/> class.</summary>
     /// <param name="model">A model exposing latent features (<see cref="ModelOutput.Features"/>).</param>
@@ -26,23 +28,47 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     public MahalanobisEstimator(IModel model, MahalanobisOptions? options = null)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
-        Options = options ?? MahalanobisOptions.Default;
+        this.options = options ?? MahalanobisOptions.Default;
         Options.Validate();
         core = new LatentEstimator<MahalanobisDetector>(this, this.model, Options.GlobalAveragePooling, Name, MahalanobisDetector.Load);
     }
 
     /// <summary>Gets the options.</summary>
-    public MahalanobisOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public MahalanobisOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public MahalanobisDetector? Detector => core.Detector;
 
     /// <inheritdoc />
-    public string Name => Options.ClassAgnostic ? "Mahalanobis (class-agnostic)" : "Mahalanobis";
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public string Name
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Options.ClassAgnostic ? "Mahalanobis (class-agnostic)" : "Mahalanobis";
+        }
+    }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.TrainingData | Requirements.Features;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public Requirements Requirements
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Requirements.TrainingData | Requirements.Features;
+        }
+    }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
@@ -109,6 +135,7 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        disposed = true;
         core.Dispose();
     }
 

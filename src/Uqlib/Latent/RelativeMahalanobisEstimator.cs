@@ -16,6 +16,8 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
 {
     private readonly IModel model;
     private readonly LatentEstimator<RelativeMahalanobisDetector> core;
+    private readonly MahalanobisOptions options;
+    private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="RelativeMahalanobisEstimator"/> class.</summary>
     /// <param name="model">A model exposing latent features (<see cref="ModelOutput.Features"/>).</param>
@@ -25,7 +27,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     public RelativeMahalanobisEstimator(IModel model, MahalanobisOptions? options = null)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
-        Options = options ?? MahalanobisOptions.Default;
+        this.options = options ?? MahalanobisOptions.Default;
         Options.Validate();
         core = new LatentEstimator<RelativeMahalanobisDetector>(this, this.model, Options.GlobalAveragePooling, Name, RelativeMahalanobisDetector.Load);
         if (Options.ClassAgnostic)
@@ -35,17 +37,41 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     }
 
     /// <summary>Gets the options.</summary>
-    public MahalanobisOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public MahalanobisOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public RelativeMahalanobisDetector? Detector => core.Detector;
 
     /// <inheritdoc />
-    public string Name => "Relative Mahalanobis";
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public string Name
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return "Relative Mahalanobis";
+        }
+    }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.TrainingData | Requirements.Features;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public Requirements Requirements
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Requirements.TrainingData | Requirements.Features;
+        }
+    }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
@@ -105,6 +131,7 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
     /// <inheritdoc />
     public void Dispose()
     {
+        disposed = true;
         core.Dispose();
     }
 }

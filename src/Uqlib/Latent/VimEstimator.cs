@@ -19,6 +19,8 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     private readonly Tensor weight;
     private readonly Tensor bias;
     private readonly LatentEstimator<VimDetector> core;
+    private readonly VimOptions options;
+    private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="VimEstimator"/> class from the final layer's weight and bias.</summary>
     /// <param name="model">A model exposing the final layer's input as its features.</param>
@@ -30,7 +32,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     public VimEstimator(IModel model, Tensor weight, Tensor? bias = null, VimOptions? options = null)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
-        Options = options ?? VimOptions.Default;
+        this.options = options ?? VimOptions.Default;
         Options.Validate();
         core = new LatentEstimator<VimDetector>(this, this.model, Options.GlobalAveragePooling, Name, VimDetector.Load);
         Preconditions.Tensor(weight, nameof(weight), 2, 2);
@@ -53,17 +55,41 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     }
 
     /// <summary>Gets the options.</summary>
-    public VimOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public VimOptions Options
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return options;
+        }
+    }
 
     /// <summary>Gets the fitted detector, or <see langword="null"/> before <see cref="Fit(FitData)"/> or <see cref="Load"/>.</summary>
     /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
     public VimDetector? Detector => core.Detector;
 
     /// <inheritdoc />
-    public string Name => "ViM";
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public string Name
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return "ViM";
+        }
+    }
 
     /// <inheritdoc />
-    public Requirements Requirements => Requirements.TrainingData | Requirements.Features;
+    /// <exception cref="ObjectDisposedException">The estimator has been disposed.</exception>
+    public Requirements Requirements
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return Requirements.TrainingData | Requirements.Features;
+        }
+    }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
@@ -145,6 +171,7 @@ public sealed class VimEstimator : IUncertaintyEstimator, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        disposed = true;
         core.Dispose();
         weight.Dispose();
         bias.Dispose();

@@ -1,11 +1,15 @@
 using System;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Uqlib.Models;
 
-/// <summary>Runs a forward function in inference mode, chunking large inputs and checking what comes back.</summary>
+/// <summary>
+/// Runs a forward function in inference mode, chunking large inputs and checking what comes back; a native failure (TorchSharp's
+/// <see cref="ExternalException"/> with a c10 stack) becomes an <see cref="InvalidOperationException"/> naming the model, the input shape and dtype.
+/// </summary>
 /// <remarks>
 /// Each chunk runs in its own dispose scope and its outputs are copied into tensors sized for the whole input, so the forward
 /// function's temporaries live no longer than their chunk, even when the caller holds a dispose scope open around the call: peak
@@ -55,7 +59,7 @@ internal static class ModelRunner
         var moved = options.Device is null ? inputs : inputs.to(options.Device);
         try
         {
-            var (logits, features) = forward(moved);
+            var (logits, features) = Invoke(forward, moved, model);
             if (logits is null)
             {
                 throw new InvalidOperationException($"{model} returned no logits.");
@@ -78,6 +82,27 @@ internal static class ModelRunner
             {
                 moved.Dispose();
             }
+        }
+    }
+
+    /// <summary>The first line of a native error message, without the c10 stack that follows it.</summary>
+    public static string FirstLine(string message)
+    {
+        var end = message.IndexOf('\n', StringComparison.Ordinal);
+        return end < 0 ? message : message[..end];
+    }
+
+    private static (Tensor Logits, Tensor? Features) Invoke(Func<Tensor, (Tensor Logits, Tensor? Features)> forward, Tensor inputs, string model)
+    {
+        try
+        {
+            return forward(inputs);
+        }
+        catch (ExternalException exception)
+        {
+            throw new InvalidOperationException(
+                $"{model} failed on inputs of shape {Preconditions.ShapeText(inputs)} and dtype {inputs.dtype}: {FirstLine(exception.Message)}",
+                exception);
         }
     }
 

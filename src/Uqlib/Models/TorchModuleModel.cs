@@ -47,7 +47,10 @@ public sealed class TorchModuleModel : IModel
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="inputs"/> is empty or has rank 0.</exception>
-    /// <exception cref="InvalidOperationException">The module returned a tensor whose dimension 0 is not the batch, or the feature layer did not run.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The module failed in native code (e.g. inputs of a shape or dtype its layers do not take; the message names the input shape and dtype
+    /// and the first line of the native error), returned a tensor whose dimension 0 is not the batch, or the feature layer did not run.
+    /// </exception>
     public ModelOutput Forward(Tensor inputs)
     {
         var wasTraining = module.training;

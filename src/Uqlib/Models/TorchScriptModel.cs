@@ -16,18 +16,28 @@ public sealed class TorchScriptModel : IModel, IDisposable
     private readonly jit.ScriptModule module;
     private readonly ModelOptions options;
     private readonly string source;
+    private readonly OutputKind outputKind;
+    private bool disposed;
 
     private TorchScriptModel(jit.ScriptModule module, OutputKind outputKind, ModelOptions? options, string source)
     {
         this.module = module;
         this.options = options ?? ModelOptions.Default;
         this.source = source;
-        OutputKind = outputKind;
+        this.outputKind = outputKind;
         module.eval();
     }
 
     /// <inheritdoc />
-    public OutputKind OutputKind { get; }
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public OutputKind OutputKind
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return outputKind;
+        }
+    }
 
     /// <summary>Loads a TorchScript file.</summary>
     /// <param name="path">The <c>.pt</c> file written by <c>torch.jit.save</c>.</param>
@@ -71,31 +81,28 @@ public sealed class TorchScriptModel : IModel, IDisposable
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="inputs"/> is empty or has rank 0.</exception>
     /// <exception cref="InvalidOperationException">The module failed, or returned something other than a tensor or a (logits, features) tuple, or a tensor whose dimension 0 is not the batch.</exception>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
     public ModelOutput Forward(Tensor inputs)
     {
-        return ModelRunner.Run(inputs, options, source, ForwardOnce);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return ModelRunner.Run(inputs, options, $"The TorchScript module {source}", ForwardOnce);
     }
 
-    /// <inheritdoc />
+    /// <summary>Frees the loaded script module; later calls do nothing.</summary>
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         module.Dispose();
     }
 
     private (Tensor Logits, Tensor? Features) ForwardOnce(Tensor inputs)
     {
-        object result;
-        try
-        {
-            result = module.forward(inputs);
-        }
-        catch (ExternalException exception)
-        {
-            throw new InvalidOperationException(
-                $"The TorchScript module {source} failed on inputs of shape {Preconditions.ShapeText(inputs)} and dtype {inputs.dtype}: {FirstLine(exception.Message)}",
-                exception);
-        }
-
+        var result = module.forward(inputs);
         switch (result)
         {
             case Tensor logits:
@@ -117,7 +124,7 @@ public sealed class TorchScriptModel : IModel, IDisposable
         }
         catch (ExternalException exception)
         {
-            throw new InvalidDataException($"{what} is not a TorchScript module: {FirstLine(exception.Message)}", exception);
+            throw new InvalidDataException($"{what} is not a TorchScript module: {ModelRunner.FirstLine(exception.Message)}", exception);
         }
     }
 
@@ -145,11 +152,5 @@ public sealed class TorchScriptModel : IModel, IDisposable
                 tensor.Dispose();
             }
         }
-    }
-
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOf('\n', StringComparison.Ordinal);
-        return end < 0 ? message : message[..end];
     }
 }

@@ -11,17 +11,37 @@ namespace Uqlib.Regression;
 /// </remarks>
 public sealed class GaussianPrediction : IDisposable
 {
+    private readonly Tensor mean;
+    private readonly Tensor variance;
+    private bool disposed;
+
     private GaussianPrediction(Tensor mean, Tensor variance)
     {
-        Mean = mean;
-        Variance = variance;
+        this.mean = mean;
+        this.variance = variance;
     }
 
     /// <summary>Gets the predicted means, <c>(N)</c> or <c>(N, D)</c>.</summary>
-    public Tensor Mean { get; }
+    /// <exception cref="ObjectDisposedException">The prediction has been disposed.</exception>
+    public Tensor Mean
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return mean;
+        }
+    }
 
     /// <summary>Gets the predicted variances σ², strictly positive, of the shape of <see cref="Mean"/>.</summary>
-    public Tensor Variance { get; }
+    /// <exception cref="ObjectDisposedException">The prediction has been disposed.</exception>
+    public Tensor Variance
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return variance;
+        }
+    }
 
     /// <summary>Splits a <see cref="OutputKind.GaussianRegression"/> output into a mean and a variance.</summary>
     /// <param name="output">
@@ -84,16 +104,24 @@ public sealed class GaussianPrediction : IDisposable
 
     /// <summary>Computes the predicted standard deviations σ.</summary>
     /// <returns>A new tensor √σ² of the shape of <see cref="Mean"/>; the caller disposes it.</returns>
+    /// <exception cref="ObjectDisposedException">The prediction has been disposed.</exception>
     public Tensor StandardDeviation()
     {
-        return Variance.sqrt();
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return variance.sqrt();
     }
 
-    /// <summary>Disposes the mean and variance tensors.</summary>
+    /// <summary>Disposes the mean and variance tensors; later calls do nothing.</summary>
     public void Dispose()
     {
-        Mean.Dispose();
-        Variance.Dispose();
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        mean.Dispose();
+        variance.Dispose();
     }
 
     /// <summary>Reports a log-variance whose exponential is 0 or infinite, naming the log-variance found.</summary>

@@ -18,20 +18,37 @@ public sealed class KlMatching : IDisposable
 {
     private readonly Tensor _templates;
     private readonly int[] _classes;
+    private readonly int _classCount;
     private bool _disposed;
 
     private KlMatching(Tensor templates, int[] classes, int classCount)
     {
         _templates = templates;
         _classes = classes;
-        ClassCount = classCount;
+        _classCount = classCount;
     }
 
     /// <summary>Gets the number of classes C.</summary>
-    public int ClassCount { get; }
+    /// <exception cref="ObjectDisposedException">The object has been disposed.</exception>
+    public int ClassCount
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _classCount;
+        }
+    }
 
     /// <summary>Gets the classes that have a template (predicted at least once in the fitting data), in increasing order.</summary>
-    public IReadOnlyList<int> TemplateClasses => _classes;
+    /// <exception cref="ObjectDisposedException">The object has been disposed.</exception>
+    public IReadOnlyList<int> TemplateClasses
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _classes;
+        }
+    }
 
     /// <summary>Gets a copy of the templates <c>(T, C)</c>, float64, one row per entry of <see cref="TemplateClasses"/>.</summary>
     /// <exception cref="ObjectDisposedException">The object has been disposed.</exception>

@@ -207,10 +207,11 @@ public sealed class CandidateCacheTests : IDisposable
         var batch = new Batch(torch.rand(new long[] { 5, 1, 6, 6 }, generator: torch.manual_seed(4)), torch.tensor(new long[] { 0, 1, 2, 0, 1 }));
         var cache = CandidateCache.Build(Classifier(), new[] { batch, batch }, FlipPool, new CandidateCacheOptions { DiskDirectory = directory });
 
-        Directory.GetFiles(directory).Should().Equal(cache.FilePath);
-        new FileInfo(cache.FilePath!).Length.Should().Be(2 * 10 * 3 * 4);
+        var path = cache.FilePath;
+        Directory.GetFiles(directory).Should().Equal(path);
+        new FileInfo(path!).Length.Should().Be(2 * 10 * 3 * 4);
         cache.Dispose();
-        File.Exists(cache.FilePath).Should().BeFalse();
+        File.Exists(path).Should().BeFalse();
         Directory.GetFiles(directory).Should().BeEmpty();
     }
 

@@ -205,7 +205,7 @@ public sealed class SegmentationEvaluationTests
         Call(empty).Should().Throw<ArgumentException>().WithMessage("*empty*");
         Call(constant).Should().Throw<ArgumentException>().WithMessage("*constant*");
         Call(good, mask3d).Should().Throw<ArgumentException>().WithParameterName("trueMasks").WithMessage("*shape*must match*");
-        Call(good, threshold: double.NaN).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("threshold");
+        Call(good, threshold: double.NaN).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("diceThreshold");
         Call(good, t: masks).Should().Throw<ArgumentException>().WithParameterName("diceThreshold").WithMessage("No image has a Dice below*0 of 4 failed*");
         Call(good, t: allTrue).Should().Throw<ArgumentException>().WithParameterName("diceThreshold").WithMessage("Every image*");
         var noMethods = () => SegmentationEvaluation.Evaluate(new Dictionary<string, Tensor>(), masks, truth, 0.5);

@@ -104,4 +104,17 @@ public sealed class DelegateModelTests
         PeakMemory.Start();
         estimator.Estimate(inputs).Dispose();
     }
+
+    [Fact]
+    public void Forward_OfDelegateFailingInNativeCode_ThrowsInvalidOperationExceptionNamingTheShape()
+    {
+        using var layer = nn.Linear(7, 3);
+        var model = new DelegateModel(x => layer.call(x), OutputKind.MulticlassLogits);
+        using var inputs = torch.zeros(2, 5);
+
+        var act = () => model.Forward(inputs);
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("DelegateModel failed on inputs of shape (2, 5) and dtype Float32: *")
+            .WithInnerException<System.Runtime.InteropServices.ExternalException>();
+    }
 }

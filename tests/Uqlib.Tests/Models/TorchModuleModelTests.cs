@@ -105,4 +105,19 @@ public sealed class TorchModuleModelTests
         var act = () => new TorchModuleModel(module, OutputKind.MulticlassLogits, options: new ModelOptions { MaxBatchSize = 0 });
         act.Should().Throw<ArgumentException>().WithMessage("MaxBatchSize must be in [1, 1048576]*");
     }
+
+    [Fact]
+    public void Forward_OfWrongInputShape_ThrowsInvalidOperationExceptionNamingTheShapeWithoutTheNativeStack()
+    {
+        using var module = new TwoLayer();
+        var model = new TorchModuleModel(module, OutputKind.MulticlassLogits);
+        using var inputs = torch.zeros(2, 5);
+
+        var act = () => model.Forward(inputs);
+
+        var thrown = act.Should().Throw<InvalidOperationException>()
+            .WithMessage("TorchModuleModel failed on inputs of shape (2, 5) and dtype Float32: *").Which;
+        thrown.Message.Should().NotContain("\n", "the c10 stack stays in the inner exception");
+        thrown.InnerException.Should().BeOfType<System.Runtime.InteropServices.ExternalException>();
+    }
 }
