@@ -144,43 +144,197 @@ internal static class ImageFileChecks
         return Invariant($"its image data (IDAT) inflates to {inflated} bytes{rows}, but its {width} × {height} header needs {needed}: the image data is truncated, and the missing rows would load as zeros.");
     }
 
-    /// <summary>Checks that a JPEG has an end-of-image marker after its first start-of-scan segment.</summary>
+    /// <summary>
+    /// Walks a JPEG's marker segments (ITU-T T.81 annex B): SOI, segments whose declared lengths lie inside the file, and after each SOS its
+    /// entropy-coded data (where FF 00 is a data byte and FF D0–D7 are restart markers) up to the next marker, until EOI; bytes after EOI are
+    /// allowed. A Huffman scan whose entropy-coded data has fewer bytes than its blocks need at the least is refused too: every Huffman code
+    /// is at least 1 bit, so a sequential scan needs 2 bits per block (a DC code and at least one AC code) and a progressive DC scan 1 bit.
+    /// ImageSharp 2.1 decodes a cut file without error and leaves the missing blocks flat. Not detected: a file whose scan data was cut but
+    /// which still ends in EOI and keeps more data than that lower bound (progressive AC scans, whose end-of-band runs may cover any number
+    /// of blocks, have no bound at all).
+    /// </summary>
     public static string? CheckJpeg(ReadOnlySpan<byte> file)
     {
-        var position = 2;
-        while (position + 4 <= file.Length && file[position] == 0xFF)
+        if (file.Length < 2 || file[0] != 0xFF || file[1] != 0xD8)
         {
-            var marker = file[position + 1];
-            if (marker == 0xFF)
-            {
-                position++;
-                continue;
-            }
-
-            if (marker == 0xDA)
-            {
-                break;
-            }
-
-            if (marker is 0x01 or (>= 0xD0 and <= 0xD8))
-            {
-                position += 2;
-                continue;
-            }
-
-            position += 2 + BinaryPrimitives.ReadUInt16BigEndian(file[(position + 2)..]);
+            return "it does not start with the JPEG start-of-image marker (FF D8).";
         }
 
-        // Inside entropy-coded data every 0xFF byte is stuffed with 0x00, so FF D9 after the scan can only be the end marker.
-        for (var i = file.Length - 2; i >= position; i--)
+        const string Truncated = "the file is truncated before its end-of-image marker (FF D9).";
+        var frame = default(JpegFrame);
+        var position = 2;
+        while (true)
         {
-            if (file[i] == 0xFF && file[i + 1] == 0xD9)
+            if (position >= file.Length)
+            {
+                return Invariant($"it ends at byte {file.Length} where a marker must follow: {Truncated}");
+            }
+
+            if (file[position] != 0xFF)
+            {
+                return Invariant($"byte {position} is 0x{file[position]:X2} where a marker (FF) must start: the file is corrupt.");
+            }
+
+            var start = position;
+            while (position < file.Length && file[position] == 0xFF)
+            {
+                position++;
+            }
+
+            if (position == file.Length)
+            {
+                return Invariant($"it ends inside the marker at byte {start}: {Truncated}");
+            }
+
+            var marker = file[position++];
+            if (marker == 0xD9)
             {
                 return null;
             }
+
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD7))
+            {
+                continue;
+            }
+
+            if (marker is 0x00 or 0xD8)
+            {
+                return Invariant($"it has the marker FF {marker:X2} at byte {start}, which cannot appear between segments: the file is corrupt.");
+            }
+
+            if (file.Length - position < 2)
+            {
+                return Invariant($"it ends inside the length of its FF {marker:X2} segment at byte {start}: {Truncated}");
+            }
+
+            int length = BinaryPrimitives.ReadUInt16BigEndian(file[position..]);
+            if (length < 2 || length > file.Length - position)
+            {
+                return length < 2
+                    ? Invariant($"its FF {marker:X2} segment at byte {start} declares a length of {length}, less than 2: the file is corrupt.")
+                    : Invariant($"its FF {marker:X2} segment at byte {start} declares {length} bytes but the file ends {file.Length - position} bytes later: {Truncated}");
+            }
+
+            var segment = file.Slice(position + 2, length - 2);
+            position += length;
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                frame = JpegFrame.Read(marker, segment);
+            }
+
+            if (marker != 0xDA)
+            {
+                continue;
+            }
+
+            // Entropy-coded data: a 0xFF byte is either stuffed (FF 00), a restart marker, a fill byte, or the start of the next marker.
+            var dataStart = position;
+            long dataBytes = 0;
+            while (true)
+            {
+                var next = file[position..].IndexOf((byte)0xFF);
+                if (next < 0 || position + next + 1 >= file.Length)
+                {
+                    return Invariant($"it ends inside the entropy-coded data of its scan at byte {start}: {Truncated}");
+                }
+
+                dataBytes += next;
+                position += next;
+                var code = file[position + 1];
+                if (code is 0xFF)
+                {
+                    position++;
+                }
+                else if (code is 0x00 or (>= 0xD0 and <= 0xD7))
+                {
+                    dataBytes += code == 0x00 ? 1 : 0;
+                    position += 2;
+                }
+                else
+                {
+                    break;
+                }
+            }
+
+            var leastBits = frame.LeastScanBits(segment);
+            if (dataBytes * 8 < leastBits)
+            {
+                return Invariant($"its scan at byte {start} holds {dataBytes} bytes of entropy-coded data (from byte {dataStart}), fewer than the {(leastBits + 7) / 8} its {frame.Width} × {frame.Height} frame needs at the least: the scan data is truncated, and the missing blocks would load flat.");
+            }
+        }
+    }
+
+    /// <summary>The parts of a JPEG frame header (SOFn) that fix how many 8 × 8 blocks each scan codes; the default is no frame (no bound).</summary>
+    /// <param name="Marker">The SOFn marker code, which names the coding process.</param>
+    /// <param name="Width">The frame's width X.</param>
+    /// <param name="Height">The frame's height Y (0 when a DNL segment gives it later).</param>
+    /// <param name="Components">Per component its id, then its sampling factors (H in the high nibble, V in the low one).</param>
+    private readonly record struct JpegFrame(byte Marker, int Width, int Height, byte[] Components)
+    {
+        /// <summary>Reads SOFn: precision, height, width, then per component its id and sampling factors H (high nibble) and V (low nibble).</summary>
+        public static JpegFrame Read(byte marker, ReadOnlySpan<byte> segment)
+        {
+            if (segment.Length < 6 || segment.Length < 6 + (3 * segment[5]))
+            {
+                return default;
+            }
+
+            var components = new byte[segment[5] * 2];
+            for (var i = 0; i < segment[5]; i++)
+            {
+                components[2 * i] = segment[6 + (3 * i)];
+                components[(2 * i) + 1] = segment[7 + (3 * i)];
+            }
+
+            return new JpegFrame(marker, BinaryPrimitives.ReadUInt16BigEndian(segment[3..]), BinaryPrimitives.ReadUInt16BigEndian(segment[1..]), components);
         }
 
-        return "it has no end-of-image marker (FF D9) after its scan data: the file is truncated.";
+        /// <summary>
+        /// The fewest bits the entropy-coded data of the scan with header <paramref name="scan"/> can hold: 2 per block for a sequential Huffman frame
+        /// (SOF0, SOF1), 1 per block for a progressive Huffman DC scan (SOF2, Ss = 0), 0 otherwise (arithmetic, lossless, progressive AC, unknown size).
+        /// Blocks per T.81 A.2: a one-component scan codes ⌈⌈X·H/Hmax⌉/8⌉ × ⌈⌈Y·V/Vmax⌉/8⌉ blocks, an interleaved one ⌈X/8Hmax⌉ · ⌈Y/8Vmax⌉ MCUs of Σ H·V.
+        /// </summary>
+        public long LeastScanBits(ReadOnlySpan<byte> scan)
+        {
+            if (Components is null || Width == 0 || Height == 0 || scan.Length < 1 || scan.Length < 4 + (2 * scan[0]))
+            {
+                return 0;
+            }
+
+            var count = scan[0];
+            var spectralStart = scan[1 + (2 * count)];
+            long bitsPerBlock = Marker switch { 0xC0 or 0xC1 => 2, 0xC2 when spectralStart == 0 => 1, _ => 0 };
+            int hMax = 1, vMax = 1;
+            for (var i = 1; i < Components.Length; i += 2)
+            {
+                hMax = Math.Max(hMax, Components[i] >> 4);
+                vMax = Math.Max(vMax, Components[i] & 0xF);
+            }
+
+            long blocks = 0;
+            for (var s = 0; s < count; s++)
+            {
+                var index = -1;
+                for (var c = 0; c < Components.Length && index < 0; c += 2)
+                {
+                    index = Components[c] == scan[1 + (2 * s)] ? c : -1;
+                }
+
+                if (index < 0)
+                {
+                    return 0;
+                }
+
+                long h = Components[index + 1] >> 4, v = Components[index + 1] & 0xF;
+                blocks += count == 1
+                    ? Ceiling(Ceiling(Width * h, hMax), 8) * Ceiling(Ceiling(Height * v, vMax), 8)
+                    : Ceiling(Width, 8 * hMax) * Ceiling(Height, 8 * vMax) * h * v;
+            }
+
+            return blocks * bitsPerBlock;
+        }
+
+        private static long Ceiling(long numerator, long denominator) => (numerator + denominator - 1) / denominator;
     }
 
     /// <summary>Checks that a BMP file holds as many bytes as its headers declare.</summary>

@@ -31,6 +31,81 @@ public sealed class ImageFileChecksTests
         ImageFileChecks.CheckJpeg(bytes).Should().BeNull();
     }
 
+    [Theory]
+    [MemberData(nameof(TestImages.JpegKinds), MemberType = typeof(TestImages))]
+    public void CheckJpeg_WholeFilesWithAndWithoutTrailingBytes_FindNothing(string kind)
+    {
+        var bytes = TestImages.Jpeg(kind);
+
+        ImageFileChecks.CheckJpeg(bytes).Should().BeNull();
+        ImageFileChecks.CheckJpeg(bytes.Concat(new byte[] { 0, 0xFF, 0xD8, 0x12 }).ToArray()).Should().BeNull();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestImages.JpegKinds), MemberType = typeof(TestImages))]
+    public void CheckJpeg_CutAtAnyOffset_ReportedAsTruncated(string kind)
+    {
+        var bytes = TestImages.Jpeg(kind);
+
+        // Every cut, from inside SOI's first segment to the last byte of EOI, inside headers, tables and (every) scan's data.
+        for (var length = 2; length < bytes.Length; length++)
+        {
+            ImageFileChecks.CheckJpeg(bytes.AsSpan(0, length)).Should().Contain("truncated", "the file was cut to {0} of {1} bytes", length, bytes.Length);
+        }
+    }
+
+    [Theory]
+    [InlineData("gray-noise", 0)]
+    [InlineData("420-noise", 5)]
+    [InlineData("444-noise", 8)]
+    [InlineData("420-flat", 50)]
+    [InlineData("progressive_rgb", 2)]
+    public void CheckJpeg_ScanDataCutButEndMarkerKept_ReportedBelowTheLeastLength(string kind, int kept)
+    {
+        // The first scan keeps `kept` bytes of entropy-coded data and the file then ends with EOI: every marker is in place.
+        var bytes = TestImages.Jpeg(kind);
+        var scan = FindMarker(bytes, 0xDA);
+        var data = scan + 2 + ((bytes[scan + 2] << 8) | bytes[scan + 3]);
+        var crafted = bytes[..(data + kept)].Concat(new byte[] { 0xFF, 0xD9 }).ToArray();
+
+        ImageFileChecks.CheckJpeg(crafted).Should().Contain(FormattableString.Invariant($"holds {kept} bytes of entropy-coded data")).And.Contain("truncated");
+    }
+
+    [Fact]
+    public void CheckJpeg_CutAfterACommentHoldingTheEndMarkerBytes_ReportedAsTruncated()
+    {
+        // A comment segment holding the bytes FF D9 between two progressive scans, then the file cut inside the second scan: only a walk of the
+        // segments (not a search for FF D9 after the first scan) sees that the real end-of-image marker is missing.
+        var bytes = TestImages.Jpeg("progressive_rgb");
+        var first = FindMarker(bytes, 0xDA);
+        var second = first + 2;
+        while (bytes[second] != 0xFF || bytes[second + 1] is 0x00 or (>= 0xD0 and <= 0xD7))
+        {
+            second++;
+        }
+
+        var withComment = bytes[..second].Concat(new byte[] { 0xFF, 0xFE, 0x00, 0x04, 0xFF, 0xD9 }).Concat(bytes[second..]).ToArray();
+        ImageFileChecks.CheckJpeg(withComment).Should().BeNull();
+
+        ImageFileChecks.CheckJpeg(withComment[..(withComment.Length - 30)]).Should().Contain("truncated");
+    }
+
+    [Fact]
+    public void CheckJpeg_NotStartingWithStartOfImage_Reported()
+    {
+        ImageFileChecks.CheckJpeg(new byte[] { 0xFF, 0xD9 }).Should().Contain("start-of-image");
+    }
+
+    [Fact]
+    public void CheckJpeg_GarbageWhereAMarkerMustBe_ReportedAsCorrupt()
+    {
+        var bytes = TestImages.Jpeg("gray-noise");
+        var scan = FindMarker(bytes, 0xDA);
+        bytes[scan] = 0x17;
+
+        ImageFileChecks.CheckJpeg(bytes).Should().Contain(FormattableString.Invariant($"byte {scan} is 0x17")).And.Contain("corrupt");
+    }
+
     [Fact]
     public void CheckPng_FirstChunkNotHeader_Reported()
     {
@@ -126,6 +201,17 @@ public sealed class ImageFileChecksTests
         "bmp" => ImageFileChecks.CheckBmp(bytes),
         _ => ImageFileChecks.CheckTiff(bytes),
     };
+
+    private static int FindMarker(byte[] jpeg, byte marker)
+    {
+        for (var i = 2; ; i += 2 + ((jpeg[i + 2] << 8) | jpeg[i + 3]))
+        {
+            if (jpeg[i + 1] == marker)
+            {
+                return i;
+            }
+        }
+    }
 
     /// <summary>The PNG with its image data replaced by the first <paramref name="keep"/> bytes of its own inflated scanlines, recompressed in one IDAT chunk.</summary>
     private static byte[] Repack(byte[] png, long keep)

@@ -32,6 +32,9 @@ public sealed class ImageFolderDatasetTests : IDisposable
                 return bytes;
             case "half":
                 return good[..(good.Length / 2)];
+            case "jpeg":
+                var jpeg = TestImages.Jpeg("420-noise");
+                return jpeg[..(jpeg.Length * 2 / 3)];
             case "crc":
                 good[TestImages.FindChunk(good, "IDAT") + 30] ^= 0xFF;
                 return good;
@@ -202,10 +205,11 @@ public sealed class ImageFolderDatasetTests : IDisposable
     [InlineData("half")]
     [InlineData("crc")]
     [InlineData("huge")]
+    [InlineData("jpeg")]
     public void Open_Skip_ReportsBadFilesAndKeepsEveryGoodOne(string kind)
     {
         var good = new[] { WriteImage("a/1.png", 1), WriteImage("a/3.png", 3), WriteImage("b/2.png", 2) };
-        var bad = folder.Write("a/2.png", Hostile(kind));
+        var bad = folder.Write(kind == "jpeg" ? "a/2.jpg" : "a/2.png", Hostile(kind));
         var progress = new List<ImageFolderProgress>();
 
         var dataset = ImageFolderDataset.Open(

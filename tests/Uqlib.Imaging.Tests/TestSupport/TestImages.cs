@@ -10,6 +10,7 @@ using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
 
 namespace Uqlib.Imaging.Tests.TestSupport;
 
@@ -28,6 +29,32 @@ internal static class TestImages
         "tiff" => new TiffEncoder { Compression = SixLabors.ImageSharp.Formats.Tiff.Constants.TiffCompression.None },
         _ => throw new ArgumentException(format, nameof(format)),
     };
+
+    /// <summary>
+    /// JPEGs of every kind the structure check must accept: ImageSharp's baseline encoder (grayscale, 4:2:0, 4:4:4; noise and flat images at
+    /// sizes that are not multiples of the block size) and Pillow's progressive files under Reference/jpeg (written by make_progressive_jpeg.py).
+    /// </summary>
+    public static TheoryData<string> JpegKinds => new()
+    {
+        "gray-noise", "420-noise", "444-noise", "420-flat", "gray-flat", "progressive_rgb", "progressive_gray", "progressive_flat",
+    };
+
+    /// <summary>A whole JPEG of one of the <see cref="JpegKinds"/>.</summary>
+    public static byte[] Jpeg(string kind)
+    {
+        if (kind.StartsWith("progressive", StringComparison.Ordinal))
+        {
+            return File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Reference", "jpeg", kind + ".jpg"));
+        }
+
+        var parts = kind.Split('-');
+        var encoder = new JpegEncoder
+        {
+            Quality = 75,
+            ColorType = parts[0] switch { "gray" => JpegColorType.Luminance, "420" => JpegColorType.YCbCrRatio420, _ => JpegColorType.YCbCrRatio444 },
+        };
+        return parts[1] == "noise" ? Noise(37, 23, 14, encoder) : Rgb(203, 121, (_, _) => new Rgb24(128, 128, 128), encoder);
+    }
 
     /// <summary>A 16-bit grayscale PNG of the given row-major values.</summary>
     public static byte[] Gray16(int width, int height, Func<int, int, ushort> value)
