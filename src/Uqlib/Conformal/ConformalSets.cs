@@ -18,15 +18,25 @@ public sealed class ConformalSets : IDisposable
     private readonly Tensor sizes;
     private bool disposed;
 
+    private readonly double alpha;
+
     internal ConformalSets(Tensor sets, Tensor sizes, double alpha)
     {
         this.sets = sets;
         this.sizes = sizes;
-        Alpha = alpha;
+        this.alpha = alpha;
     }
 
     /// <summary>Gets the miscoverage level α the sets were made for.</summary>
-    public double Alpha { get; }
+    /// <exception cref="ObjectDisposedException">The sets have been disposed.</exception>
+    public double Alpha
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return alpha;
+        }
+    }
 
     /// <summary>Gets the sets as a boolean tensor <c>(N, C)</c>: element (i, c) is <see langword="true"/> when class c is in case i's set.</summary>
     /// <exception cref="ObjectDisposedException">The sets have been disposed.</exception>
@@ -37,7 +47,8 @@ public sealed class ConformalSets : IDisposable
     public Tensor Sizes => Live(sizes);
 
     /// <summary>Gets the number of cases N.</summary>
-    public long Count => sets.shape[0];
+    /// <exception cref="ObjectDisposedException">The sets have been disposed.</exception>
+    public long Count => Live(sets).shape[0];
 
     /// <summary>Whether each case's true class is in its set.</summary>
     /// <param name="labels">The true classes <c>(N)</c>, integers in [0, C). Not disposed.</param>

@@ -34,6 +34,7 @@ public sealed class TypeConventionTests
         ["Relative Mahalanobis"] = () => new RelativeMahalanobisEstimator(PublicInstances.Model()),
         ["kNN"] = () => new KnnEstimator(PublicInstances.Model()),
         ["ViM"] = () => new VimEstimator(PublicInstances.Model(), torch.ones(3, 4)),
+        ["Conformal sets"] = () => new Uqlib.Conformal.ConformalEstimator(PublicInstances.Model(), 0.1),
     };
 
     public static TheoryData<string> Estimators => new(Unfitted.Keys);

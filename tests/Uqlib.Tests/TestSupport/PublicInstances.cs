@@ -47,6 +47,12 @@ internal static class PublicInstances
         [typeof(KnnEstimator)] = () => Fitted(new KnnEstimator(Model(), new KnnOptions { K = 2 })),
         [typeof(VimEstimator)] = () => Fitted(new VimEstimator(Model(), Weight())),
         [typeof(Uqlib.Scores.KlMatching)] = () => Uqlib.Scores.KlMatching.Fit(torch.full(4, 3, 1.0 / 3)),
+        [typeof(Uqlib.Conformal.ConformalSets)] = () =>
+        {
+            using var calibration = torch.tensor(new double[,] { { 0.7, 0.2, 0.1 }, { 0.1, 0.8, 0.1 }, { 0.2, 0.2, 0.6 }, { 0.6, 0.3, 0.1 } });
+            using var labels = torch.tensor(new long[] { 0, 1, 2, 1 });
+            return Uqlib.Conformal.ConformalClassifier.Fit(calibration, labels).Predict(calibration, 0.25);
+        },
     };
 
     /// <summary>Gets a factory for public types other than the disposable ones: instances to call methods on, and arguments.</summary>
