@@ -8,7 +8,7 @@ namespace Uqlib.Conformal;
 /// </summary>
 /// <remarks>
 /// The loss is given exactly as a step function of t (<see cref="LossSteps"/>), so that the calibrated threshold is found over every
-/// jump, not on a grid. <see cref="FalseNegativeRate"/> is the first such loss; a lesion-level miss rate, say, is another.
+/// jump, not on a grid. <see cref="FalseNegativeRate"/> is the first such loss; <see cref="LesionMissRate"/> (the share of true lesions missed) is another.
 /// </remarks>
 public interface IMonotoneLoss
 {

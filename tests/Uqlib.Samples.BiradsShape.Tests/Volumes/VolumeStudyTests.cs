@@ -19,7 +19,8 @@ public sealed class VolumeStudyTests
             var report = VolumeStudy.Run(VolumeStudyOptions.Quick with { OutputDirectory = folder }, new Progress(() => lines++), default);
 
             lines.Should().Be(4, "one line for the data, one per epoch, one for the segmentation");
-            report.Should().Contain("| patient003 |").And.Contain("Volume level").And.Contain("Lesion level").And.Contain("Lesions: ");
+            report.Should().Contain("| patient003 |").And.Contain("Volume level").And.Contain("Lesion level").And.Contain("Lesions: ")
+                .And.Contain("Conformal risk control of the per-volume false-negative rate (α = 0.4, 2 calibration and 2 test volumes): t̂ = ");
             File.ReadAllText(Path.Combine(folder, "volumes-report.md")).Should().Be(report);
             for (int p = 0; p < VolumeStudyOptions.Quick.TestPatients; p++)
             {
