@@ -142,8 +142,8 @@ public static class VolumeStudy
                 using var scope = torch.NewDisposeScope();
                 optimizer.zero_grad();
 
-                // Tumour voxels are few: weight them up so the network does not learn "all background".
-                var value = F.cross_entropy(network.forward(batch.Inputs), batch.Labels!, weight: torch.tensor(new float[] { 1, 4 }));
+                // Tumour voxels are few: weight them up (twice) so the network does not learn "all background".
+                var value = F.cross_entropy(network.forward(batch.Inputs), batch.Labels!, weight: torch.tensor(new float[] { 1, 2 }));
                 value.backward();
                 optimizer.step();
                 loss += value.item<float>();

@@ -30,10 +30,10 @@ public sealed record VolumeStudyOptions
     public int PatchSize { get; init; } = 24;
 
     /// <summary>Gets the number of patches drawn from each training volume per epoch.</summary>
-    public int PatchesPerVolume { get; init; } = 16;
+    public int PatchesPerVolume { get; init; } = 24;
 
     /// <summary>Gets the number of training epochs.</summary>
-    public int Epochs { get; init; } = 8;
+    public int Epochs { get; init; } = 16;
 
     /// <summary>
     /// Gets the level α of conformal risk control: the threshold calibrated on half of the external volumes keeps the expected per-volume
