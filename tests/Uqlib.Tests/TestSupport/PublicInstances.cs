@@ -42,6 +42,8 @@ internal static class PublicInstances
         [typeof(RelativeMahalanobisDetector)] = () => RelativeMahalanobisDetector.Fit(Features(), Labels(), 3),
         [typeof(KnnDetector)] = () => KnnDetector.Fit(Features(), new KnnOptions { K = 2 }),
         [typeof(VimDetector)] = () => VimDetector.Fit(Features(), Weight(), torch.zeros(3)),
+        [typeof(FdbdDetector)] = () => FdbdDetector.Fit(Features(), Weight(), torch.zeros(3)),
+        [typeof(NnGuideDetector)] = () => NnGuideDetector.Fit(Features(), Weight(), torch.zeros(3), new NnGuideOptions { K = 2 }),
         [typeof(MahalanobisEstimator)] = () => Fitted(new MahalanobisEstimator(Model())),
         [typeof(RelativeMahalanobisEstimator)] = () => Fitted(new RelativeMahalanobisEstimator(Model())),
         [typeof(KnnEstimator)] = () => Fitted(new KnnEstimator(Model(), new KnnOptions { K = 2 })),
@@ -160,6 +162,11 @@ internal static class PublicInstances
         if (type == typeof(Tensor) && name is "scores" or "scoresA" or "scoresB" or "mean" or "targets" or "target" or "positiveProbabilities")
         {
             return torch.tensor(new float[] { 0.1f, 0.7f, 0.4f, 0.9f });
+        }
+
+        if (type == typeof(Tensor) && name is "weight")
+        {
+            return Weight();
         }
 
         if (type == typeof(Tensor) && name is "variance")
