@@ -48,6 +48,7 @@ internal static class PublicInstances
         [typeof(RelativeMahalanobisEstimator)] = () => Fitted(new RelativeMahalanobisEstimator(Model())),
         [typeof(KnnEstimator)] = () => Fitted(new KnnEstimator(Model(), new KnnOptions { K = 2 })),
         [typeof(VimEstimator)] = () => Fitted(new VimEstimator(Model(), Weight())),
+        [typeof(ZeroShotClassifier)] = () => new ZeroShotClassifier(Model(), torch.randn(new long[] { 3, 2, 3 }, generator: torch.manual_seed(19))),
         [typeof(Uqlib.Scores.KlMatching)] = () => Uqlib.Scores.KlMatching.Fit(torch.full(4, 3, 1.0 / 3)),
         [typeof(Uqlib.Conformal.ConformalSets)] = () =>
         {
@@ -162,6 +163,11 @@ internal static class PublicInstances
         if (type == typeof(Tensor) && name is "scores" or "scoresA" or "scoresB" or "mean" or "targets" or "target" or "positiveProbabilities")
         {
             return torch.tensor(new float[] { 0.1f, 0.7f, 0.4f, 0.9f });
+        }
+
+        if (type == typeof(Tensor) && name is "classEmbeddings")
+        {
+            return torch.randn(new long[] { 3, 3 }, generator: torch.manual_seed(19));
         }
 
         if (type == typeof(Tensor) && name is "weight")
