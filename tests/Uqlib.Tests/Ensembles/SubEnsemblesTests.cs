@@ -11,6 +11,18 @@ namespace Uqlib.Tests.Ensembles;
 
 public sealed class SubEnsemblesTests
 {
+    [Fact]
+    public void DocsExample_RunsAsWritten()
+    {
+        // docs/ensembles-and-tta.md, "Sub-ensembles": keep the two in step.
+        using var memberProbabilities = Probabilities();
+        using var spread = SubEnsembles.PredictionVariance(memberProbabilities, new SubEnsembleOptions { SubsetSize = 3, Seed = 1 });
+        using var miSpread = SubEnsembles.ScoreVariance(EnsembleScore.MutualInformation, memberProbabilities);
+
+        spread.shape.Should().Equal(20);
+        miSpread.shape.Should().Equal(20);
+    }
+
     private static readonly System.Text.Json.JsonElement Reference = Golden.Load("sub_ensembles.json");
 
     [Fact]

@@ -11,6 +11,34 @@ namespace Uqlib.Tests.Latent;
 
 public sealed class NnGuideDetectorTests
 {
+    [Fact]
+    public void DocsExample_RunsAsWritten()
+    {
+        // docs/latent-ood.md, "NNGuide": keep the two in step.
+        using var generator = new Generator(5);
+        using var trainFeatures = torch.randn(new long[] { 20_000, 8 }, generator: generator).relu_();
+        using var testFeatures = torch.randn(new long[] { 6, 8 }, generator: generator);
+        using var weight = torch.randn(new long[] { 4, 8 }, generator: generator);
+        using var bias = torch.zeros(4);
+        var path = Path.GetTempFileName();
+        try
+        {
+            using var fdbd = FdbdDetector.Fit(trainFeatures, weight, bias);
+            using var nnguide = NnGuideDetector.Fit(trainFeatures, weight, bias, new NnGuideOptions { K = 100, BankSize = 10_000 });
+            using var fdbdScores = fdbd.Score(testFeatures);          // (N) float64, higher = more OOD
+            using var nnguideScores = nnguide.Score(testFeatures);
+            fdbd.Save(path);                                          // FdbdDetector.Load(path) gives identical scores
+
+            fdbdScores.shape.Should().Equal(6);
+            nnguideScores.shape.Should().Equal(6);
+            nnguide.BankSize.Should().Be(10_000);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static readonly System.Text.Json.JsonElement Reference = Golden.Load("fdbd_nnguide.json");
 
     [Fact]

@@ -4,6 +4,7 @@ using FluentAssertions;
 using TorchSharp;
 using Uqlib.Ensembles;
 using Uqlib.Models;
+using Uqlib.Scores;
 using Uqlib.Tests.TestSupport;
 using Xunit;
 using static TorchSharp.torch;
@@ -12,6 +13,31 @@ namespace Uqlib.Tests.Models;
 
 public sealed class ZeroShotClassifierTests
 {
+    [Fact]
+    public void DocsExample_RunsAsWritten()
+    {
+        // docs/latent-ood.md, "Foundation models as black boxes": keep the two in step.
+        using var generator = new Generator(7);
+        using var encoderWeights = torch.randn(new long[] { 48, 16 }, generator: generator);
+        IModel encoder = new DelegateModel(x => x.flatten(1).matmul(encoderWeights), OutputKind.MulticlassLogits); // stands in for CLIP's image tower
+        using var prompts = torch.randn(new long[] { 3, 4, 16 }, generator: generator);       // 3 classes × 4 prompts × D = 16
+        using var images = torch.randn(new long[] { 8, 3, 4, 4 }, generator: generator);
+
+        using var classifier = new ZeroShotClassifier(encoder, prompts);                        // τ = 0.01
+        using var output = classifier.Forward(images);                                          // logits (8, 3), features (8, 16)
+        using var msp = SoftmaxScores.MaxProbability(output.Logits.softmax(1));
+        using var concepts = classifier.ClassEmbeddings;                                        // (3, 16), prompts averaged
+        using var mcm = OodScores.MaxConceptMatching(output.Features!, concepts);               // (8), higher = more OOD
+        var promptEnsemble = new DeepEnsembleEstimator(classifier.PromptMembers(), EnsembleScore.MutualInformation);
+        using var disagreement = promptEnsemble.Estimate(images);                               // variability across prompts
+
+        output.Logits.shape.Should().Equal(8, 3);
+        msp.shape.Should().Equal(8);
+        mcm.shape.Should().Equal(8);
+        disagreement.Scores.shape.Should().Equal(8);
+        mcm.le(2.0 / 3 + 1e-12).all().ToBoolean().Should().BeTrue();
+    }
+
     private static readonly System.Text.Json.JsonElement Reference = Golden.Load("zero_shot.json");
 
     [Fact]
