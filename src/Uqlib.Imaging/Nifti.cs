@@ -394,6 +394,10 @@ public static class Nifti
         long rowValues = layout.Last * channels;
         long planeValues = planes.shape[1];
         long tileSize = Math.Clamp(int.MaxValue / (planeValues * Unsafe.SizeOf<T>()), 1, 16);
+        int step = (int)sliceValues;
+        bool scaled = layout.Scaled;
+        double slope = layout.Slope;
+        double intercept = layout.Intercept;
         var outer = new long[layout.OuterShape.Length];
         for (long tile = 0; tile < x; tile += tileSize)
         {
@@ -409,16 +413,27 @@ public static class Nifti
                 long sourceBase = ((q * x) + tile) * channels;
                 for (long i = 0; i < count; i++)
                 {
-                    long target = rowBase + (i * planeValues);
-                    long from = sourceBase + (i * channels);
-                    for (int j = 0; j < slices; j++)
+                    var row = dest.Slice((int)(rowBase + (i * planeValues)), slices * channels);
+                    int from = (int)(sourceBase + (i * channels));
+                    if (scaled)
                     {
-                        for (int c = 0; c < channels; c++)
+                        for (int j = 0; j < row.Length; j++)
                         {
-                            var value = source[(int)(from + (j * sliceValues) + c)];
-                            dest[(int)(target + (j * channels) + c)] = layout.Scaled
-                                ? T.CreateTruncating((double.CreateTruncating(value) * layout.Slope) + layout.Intercept)
-                                : T.CreateTruncating(value);
+                            row[j] = T.CreateTruncating((double.CreateTruncating(source[from + ((j / channels) * step) + (j % channels)]) * slope) + intercept);
+                        }
+                    }
+                    else if (channels == 1)
+                    {
+                        for (int j = 0; j < row.Length; j++)
+                        {
+                            row[j] = T.CreateTruncating(source[from + (j * step)]);
+                        }
+                    }
+                    else
+                    {
+                        for (int j = 0; j < row.Length; j++)
+                        {
+                            row[j] = T.CreateTruncating(source[from + ((j / channels) * step) + (j % channels)]);
                         }
                     }
                 }
