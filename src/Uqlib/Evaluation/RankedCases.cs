@@ -226,21 +226,49 @@ internal sealed class RankedCases
         return (failureVariance / p) + (successVariance / n);
     }
 
-    /// <summary>Materialises scikit-learn's binary classification curve: distinct scores descending with cumulative failure and success counts.</summary>
-    public (double[] Thresholds, long[] Tps, long[] Fps) Curve()
+    /// <summary>A cursor over scikit-learn's binary classification curve (<c>_binary_clf_curve</c>): the distinct scores descending, each with the cumulative failure and success counts at or above it, without materialising the curve.</summary>
+    public Cursor Walk() => new(this);
+
+    /// <summary>Walks the distinct scores of a <see cref="RankedCases"/> from the highest.</summary>
+    public struct Cursor
     {
-        var fa = FailureScores;
-        var su = SuccessScores;
-        var capacity = fa.Length + su.Length;
-        var thresholds = new double[capacity];
-        var tpsList = new long[capacity];
-        var fpsList = new long[capacity];
-        var count = 0;
-        long tps = 0, fps = 0;
-        int i = fa.Length - 1, j = su.Length - 1;
-        while (i >= 0 || j >= 0)
+        private readonly double[] failureScores;
+        private readonly double[] successScores;
+        private int i;
+        private int j;
+
+        public Cursor(RankedCases ranked)
         {
+            failureScores = ranked.FailureScores;
+            successScores = ranked.SuccessScores;
+            i = failureScores.Length - 1;
+            j = successScores.Length - 1;
+            Threshold = double.NaN;
+            Tps = 0;
+            Fps = 0;
+        }
+
+        /// <summary>Gets the current distinct score.</summary>
+        public double Threshold { get; private set; }
+
+        /// <summary>Gets the failures scoring at or above <see cref="Threshold"/>.</summary>
+        public long Tps { get; private set; }
+
+        /// <summary>Gets the successes scoring at or above <see cref="Threshold"/>.</summary>
+        public long Fps { get; private set; }
+
+        /// <summary>Moves to the next lower distinct score; <see langword="false"/> after the lowest.</summary>
+        public bool MoveNext()
+        {
+            var fa = failureScores;
+            var su = successScores;
+            if (i < 0 && j < 0)
+            {
+                return false;
+            }
+
             var key = i < 0 ? su[j] : j < 0 ? fa[i] : Math.Max(fa[i], su[j]);
+            long tps = Tps, fps = Fps;
             while (i >= 0 && fa[i] == key)
             {
                 tps++;
@@ -253,20 +281,11 @@ internal sealed class RankedCases
                 j--;
             }
 
-            thresholds[count] = key;
-            tpsList[count] = tps;
-            fpsList[count] = fps;
-            count++;
+            Threshold = key;
+            Tps = tps;
+            Fps = fps;
+            return true;
         }
-
-        if (count < capacity)
-        {
-            Array.Resize(ref thresholds, count);
-            Array.Resize(ref tpsList, count);
-            Array.Resize(ref fpsList, count);
-        }
-
-        return (thresholds, tpsList, fpsList);
     }
 
     /// <summary>Counts the failures and the successes with a score at or above <paramref name="threshold"/>.</summary>

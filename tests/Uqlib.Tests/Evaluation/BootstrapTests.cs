@@ -38,10 +38,19 @@ public sealed class BootstrapTests
         var options = new BootstrapOptions { Resamples = 50, Seed = 9 };
 
         var fast = Bootstrap.Ci(scores, failures, metric, options);
-        var slow = Bootstrap.Ci(scores, failures, (s, f) => Bootstrap.Select(RocEvaluator.Metrics(s, f), metric), options);
+        var slow = Bootstrap.Ci(scores, failures, (s, f) => Select(RocEvaluator.Metrics(s, f)), options);
 
         fast.Replicates.Should().Equal(slow.Replicates, (a, b) => Math.Abs(a - b) < 1e-12);
         fast.Estimate.Should().BeApproximately(slow.Estimate, 1e-12);
+
+        double Select(RocMetrics metrics) => metric switch
+        {
+            FailureMetric.Auroc => metrics.Auroc,
+            FailureMetric.AveragePrecision => metrics.AveragePrecision,
+            FailureMetric.FprAt95Tpr => metrics.FprAt95Tpr,
+            FailureMetric.Aurc => metrics.Aurc,
+            _ => metrics.EAurc,
+        };
     }
 
     [Fact]
