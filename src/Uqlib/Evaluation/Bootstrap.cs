@@ -16,7 +16,9 @@ namespace Uqlib.Evaluation;
 /// (Efron 1987) when <see cref="BootstrapOptions.Interval"/> asks, their acceleration from the leave-one-out jackknife (one case, or one cluster,
 /// out at a time: O(N) passes of O(N) each without clusters, so meant for thousands of cases, not millions). Resample b draws
 /// from its own generator seeded by (<see cref="BootstrapOptions.Seed"/>, b), so results do not depend on the parallelism. For the
-/// built-in metrics the cases are sorted once and each resample is one O(N) weighted walk, without sorting. Thread-safe.
+/// built-in metrics the cases are sorted once and each resample is one O(N) weighted walk, without sorting; for the AUROC each failure's
+/// rank among the successes is found once, and a resample is a prefix sum of the successes' counts and one weighted sum over the failures.
+/// Thread-safe.
 /// </remarks>
 public static class Bootstrap
 {
@@ -53,12 +55,16 @@ public static class Bootstrap
         var target = options.TargetSensitivity;
         var estimate = Value(ranked, default, default, metric, target);
         int p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
-        var replicates = Run(options, progress, cancellationToken, () => (new int[p], new int[n]), (random, buffers) =>
+        // The AUROC of a resample is a prefix sum over the successes' counts, given each failure's rank among the successes (found once).
+        var (below, atOrBelow) = metric == FailureMetric.Auroc ? ranked.SuccessRanks() : (Array.Empty<int>(), Array.Empty<int>());
+        var replicates = Run(options, progress, cancellationToken, () => (new int[p], new int[n], new long[n + 1]), (random, buffers) =>
         {
-            var (failureCounts, successCounts) = buffers;
+            var (failureCounts, successCounts, prefix) = buffers;
             Draw(random, failureCounts);
             Draw(random, successCounts);
-            return Value(ranked, failureCounts, successCounts, metric, target);
+            return metric == FailureMetric.Auroc
+                ? RankedCases.WeightedAuroc(below, atOrBelow, failureCounts, successCounts, prefix)
+                : Value(ranked, failureCounts, successCounts, metric, target);
         });
         return Finish(estimate, replicates, options, cancellationToken, p + n, (left, token) =>
         {

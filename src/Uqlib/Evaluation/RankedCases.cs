@@ -186,6 +186,65 @@ internal sealed class RankedCases
     }
 
     /// <summary>
+    /// For each failure (in ascending order), the number of successes scoring below it and at or below it: one merge walk, after which the
+    /// AUROC of any integer weighting of the cases (a bootstrap resample) is a prefix sum over the successes (<see cref="WeightedAuroc"/>).
+    /// </summary>
+    public (int[] Below, int[] AtOrBelow) SuccessRanks()
+    {
+        var fa = FailureScores;
+        var su = SuccessScores;
+        var below = new int[fa.Length];
+        var atOrBelow = new int[fa.Length];
+        int lo = 0, hi = 0;
+        for (var i = 0; i < fa.Length; i++)
+        {
+            var score = fa[i];
+            while (lo < su.Length && su[lo] < score)
+            {
+                lo++;
+            }
+
+            hi = Math.Max(hi, lo);
+            while (hi < su.Length && su[hi] <= score)
+            {
+                hi++;
+            }
+
+            below[i] = lo;
+            atOrBelow[i] = hi;
+        }
+
+        return (below, atOrBelow);
+    }
+
+    /// <summary>
+    /// The AUROC of the cases weighted by <paramref name="failureWeights"/> and <paramref name="successWeights"/> (one count per sorted case),
+    /// from <see cref="SuccessRanks"/>: Σ over failures of w × (weighted successes below + half the weighted ties), over (Σw_f)(Σw_s). The pair
+    /// count is the same integer as <see cref="Metrics"/>'s, so the value is identical. <paramref name="prefix"/> holds one more element than the
+    /// successes and is overwritten.
+    /// </summary>
+    public static double WeightedAuroc(int[] below, int[] atOrBelow, ReadOnlySpan<int> failureWeights, ReadOnlySpan<int> successWeights, long[] prefix)
+    {
+        long running = 0;
+        prefix[0] = 0;
+        for (var j = 0; j < successWeights.Length; j++)
+        {
+            running += successWeights[j];
+            prefix[j + 1] = running;
+        }
+
+        long twiceArea = 0, positives = 0;
+        for (var i = 0; i < failureWeights.Length; i++)
+        {
+            long w = failureWeights[i];
+            positives += w;
+            twiceArea += w * (prefix[below[i]] + prefix[atOrBelow[i]]);
+        }
+
+        return twiceArea / (2.0 * positives * running);
+    }
+
+    /// <summary>
     /// DeLong's variance of the AUROC from one walk: every failure in a group of equal scores has the same placement (successes below +
     /// half the tied successes) / N, every success (failures above + half the tied failures) / P, so the sums of squares go by group.
     /// </summary>
