@@ -135,14 +135,16 @@ public static class Bootstrap
         var replicates = Run(options, progress, cancellationToken, () => 0, (random, _) =>
         {
             var resampled = new double[p + n];
+            var failureDraws = new CaseDraws(random, p);
             for (var i = 0; i < p; i++)
             {
-                resampled[i] = ranked.FailureScores[random.Next(p)];
+                resampled[i] = ranked.FailureScores[failureDraws.Next()];
             }
 
+            var successDraws = new CaseDraws(random, n);
             for (var i = 0; i < n; i++)
             {
-                resampled[p + i] = ranked.SuccessScores[random.Next(n)];
+                resampled[p + i] = ranked.SuccessScores[successDraws.Next()];
             }
 
             return Finite(metric(resampled, (bool[])labels.Clone()));
@@ -518,13 +520,40 @@ public static class Bootstrap
         return replicates;
     }
 
+    /// <summary>Draws counts.Length cases with replacement into per-case counts (<see cref="CaseDraws"/>, seeded from the resample's generator).</summary>
     private static void Draw(Random random, int[] counts)
     {
         Array.Clear(counts);
-        var n = counts.Length;
-        for (var i = 0; i < n; i++)
+        var draws = new CaseDraws(random, counts.Length);
+        for (var i = 0; i < counts.Length; i++)
         {
-            counts[random.Next(n)]++;
+            counts[draws.Next()]++;
+        }
+    }
+
+    /// <summary>
+    /// Uniform case indices in [0, n) for one stratum of one resample: SplitMix64 (Steele, Lea &amp; Flood 2014) seeded from the resample's
+    /// generator, reduced by the high half of a 64 × 64-bit product (Lemire 2019; bias below n / 2⁶⁴). About a third of the cost of
+    /// <see cref="Random.Next(int)"/> per draw, which was most of a resample's time once the AUROC became a prefix sum.
+    /// </summary>
+    private struct CaseDraws
+    {
+        private readonly ulong count;
+        private ulong state;
+
+        public CaseDraws(Random random, int count)
+        {
+            this.count = (ulong)count;
+            state = (ulong)random.NextInt64();
+        }
+
+        public int Next()
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            var z = state;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return (int)Math.BigMul(z ^ (z >> 31), count, out _);
         }
     }
 
