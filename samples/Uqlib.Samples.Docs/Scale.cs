@@ -83,7 +83,7 @@ internal static class Scale
         var (start, end) = shard.CasesOf(bank.shape[0]);
         using var rows = bank.narrow(0, start, end - start);
         using var detector = KnnDetector.Fit(rows, new KnnOptions { K = 50 });   // no BankSize sub-sampling: the split is exact
-        using var topK = KnnTopK.Compute(detector, queries, bankOffset: start);  // (N, k) similarities and global row indices
+        using var topK = KnnTopK.Compute(detector, queries, bankOffset: start);  // (N, k) distances and global row indices
         topK.Save($"knn-{shard.Index}.uqlib");
         #endregion
     }
