@@ -138,6 +138,47 @@ public sealed class SaveLoadConventionTests
             var image = torch.rand(new long[] { 2, 1, 16, 16 }, generator: new Generator(9));
             return [policy.Temperature!.Value, .. policy.Augmentations.SelectMany(a => Golden.ToArray(a.Apply(image).flatten()))];
         }),
+        [typeof(FeatureStatisticsAccumulator)] = new(() =>
+        {
+            using var features = Features(1, 60);
+            using var labels = Labels(features);
+            var accumulator = new FeatureStatisticsAccumulator(3);
+            accumulator.Add(features, labels);
+            return accumulator;
+        }, value =>
+        {
+            using var statistics = ((FeatureStatisticsAccumulator)value).ToStatistics();
+            return [.. Golden.ToArray(statistics.ClassMeans), .. Golden.ToArray(statistics.WithinScatter), statistics.TotalFourthMoment];
+        }),
+        [typeof(KnnTopK)] = new(() =>
+        {
+            using var features = Features(1, 60);
+            using var detector = KnnDetector.Fit(features, new KnnOptions { K = 3 });
+            using var queries = Features(2, 10);
+            return KnnTopK.Compute(detector, queries, 100);
+        }, value =>
+        {
+            using var scores = ((KnnTopK)value).Scores();
+            using var indices = ((KnnTopK)value).Indices;
+            return [.. Golden.ToArray(scores), .. Golden.ToArray(indices)];
+        }),
+        [typeof(Uqlib.Sharding.ScoreShard)] = new(() =>
+        {
+            using var features = Features(1, 20);
+            return Uqlib.Sharding.ScoreShard.Create(features, 40);
+        }, value =>
+        {
+            using var values = ((Uqlib.Sharding.ScoreShard)value).Values;
+            using var cases = ((Uqlib.Sharding.ScoreShard)value).CaseIndices;
+            return [.. Golden.ToArray(values), .. Golden.ToArray(cases)];
+        }),
+        [typeof(CandidateCache)] = new(() =>
+        {
+            var model = PublicInstances.Model();
+            using var images = PublicInstances.Images();
+            using var labels = PublicInstances.Labels();
+            return CandidateCache.Build(model, [new Batch(images, labels)], CandidatePool.Medical(4, seed: 1));
+        }, value => [.. Golden.ToArray(((CandidateCache)value).LogProbabilities), .. Golden.ToArray(((CandidateCache)value).Labels)]),
     };
 
     public static TheoryData<string> Types => new(Cases.Keys.Select(t => t.FullName!).Order());
