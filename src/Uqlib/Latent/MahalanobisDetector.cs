@@ -11,8 +11,12 @@ namespace Uqlib.Latent;
 /// <remarks>
 /// Lee et al. 2018, "A simple unified framework for detecting out-of-distribution samples and adversarial attacks": score(x) =
 /// min_c (x − μ_c)ᵀ Σ⁻¹ (x − μ_c), with Σ the covariance of the class-centred training features. The class-agnostic variant
-/// fits one Gaussian to all features and needs no labels. Scores are computed in float64 as |Ax|² − 2 (Ax)·(Aμ_c) + |Aμ_c|²
-/// with A = L⁻¹ for the Cholesky factor L of Σ: one (N × F × F) matrix product per batch. Higher is more uncertain.
+/// fits one Gaussian to all features and needs no labels. Σ⁻¹ is the pseudo-inverse of <see cref="CovarianceEstimate.Precision"/>
+/// (SciPy <c>pinvh</c>'s rule, as scikit-learn's covariance estimators use: eigenvalues with |λ| ≤ max|λ| · F · ε dropped), so
+/// features with dead units (constant dimensions, as a ReLU layer often has) are scored on the subspace they span, with every
+/// method, instead of failing; <see cref="Rank"/> is the dimension of that subspace. Scores are computed in float64 as
+/// |Ax|² − 2 (Ax)·(Aμ_c) + |Aμ_c|² with A = diag(λ_r^{−1/2}) V_rᵀ from the r kept eigenpairs: one (N × F × r) matrix product
+/// per batch. Higher is more uncertain.
 /// Thread-safe for reading.
 /// </remarks>
 public sealed class MahalanobisDetector : IDisposable, ILatentDetector
@@ -30,25 +34,27 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     private MahalanobisDetector(Tensor means, CovarianceEstimate covariance, bool classAgnostic)
     {
         using var scope = torch.NewDisposeScope();
-        var matrix = covariance.MatrixView;
-        var (factor, info) = torch.linalg.cholesky_ex(matrix);
-        var eigenvalues = torch.linalg.eigvalsh(matrix);
-        var smallest = eigenvalues.min().ToDouble();
-        var largest = eigenvalues.max().ToDouble();
-        if (info.ToInt64() != 0 || !(smallest > largest * 1e-12) || !(largest > 0))
+        var (basis, eigenvalues) = covariance.Spectrum;
+        var dimension = covariance.MatrixView.shape[0];
+        if (eigenvalues.shape[0] == 0)
         {
-            var advice = covariance.Method == CovarianceMethod.Empirical
-                ? "use CovarianceMethod.LedoitWolf (shrinkage) or more training samples"
-                : "the features are degenerate (constant or duplicated dimensions)";
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture,
-                    $"The {covariance.Method} covariance of {covariance.Count} samples in {matrix.shape[0]} dimensions is singular (eigenvalues from {smallest:G4} to {largest:G4}): {advice}."),
+                    $"The {covariance.Method} covariance of {covariance.Count} samples in {dimension} dimensions is zero: every feature is constant, so no direction has a distance."),
                 "features");
         }
 
-        var identity = torch.eye(matrix.shape[0], dtype: ScalarType.Float64, device: matrix.device);
-        var whiten = torch.linalg.solve_triangular(factor, identity, upper: false);
-        whitenT = whiten.t().contiguous().DetachFromDisposeScope();
+        var smallest = eigenvalues.min().ToDouble();
+        if (!(smallest > 0))
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"The covariance in {dimension} dimensions is not positive semi-definite: it has the eigenvalue {smallest:G4}, beyond the pseudo-inverse's cutoff."),
+                "features");
+        }
+
+        // A = diag(λ_r^{-1/2}) V_rᵀ, so |A(x − μ)|² = (x − μ)ᵀ Σ⁺ (x − μ) with Σ⁺ the pseudo-inverse.
+        whitenT = basis.mul(eigenvalues.rsqrt()).contiguous().DetachFromDisposeScope();
         whitenedMeans = means.matmul(whitenT).DetachFromDisposeScope();
         meanNorms = whitenedMeans.mul(whitenedMeans).sum(new long[] { 1 }).DetachFromDisposeScope();
         this.means = means;
@@ -101,6 +107,17 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         }
     }
 
+    /// <summary>Gets the rank r of the pseudo-inverse precision: the dimension of the subspace the scores measure (F unless some features are constant or collinear).</summary>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Rank
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return whitenT.shape[1];
+        }
+    }
+
     /// <summary>Gets the number of class means.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public long Classes
@@ -130,7 +147,7 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <param name="method">The covariance estimate.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; the covariance is singular.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; every feature is constant (zero covariance).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [1, 100,000] or <paramref name="method"/> is undefined.</exception>
     public static MahalanobisDetector Fit(Tensor features, Tensor labels, int classes, CovarianceMethod method = CovarianceMethod.Auto)
     {
@@ -144,7 +161,7 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <param name="method">The covariance estimate.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the covariance is singular.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; every feature is constant (zero covariance).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
     public static MahalanobisDetector FitClassAgnostic(Tensor features, CovarianceMethod method = CovarianceMethod.Auto)
     {
@@ -158,7 +175,7 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <param name="classAgnostic">Whether to use the mean and total covariance of all features instead of class means and the within-class covariance.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="statistics"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A class has no sample (class-conditional only), or the covariance is singular.</exception>
+    /// <exception cref="ArgumentException">A class has no sample (class-conditional only); the covariance is zero (every feature constant) or, for a scatter given by hand, not positive semi-definite.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
     public static MahalanobisDetector FromStatistics(FeatureStatistics statistics, CovarianceMethod method = CovarianceMethod.Auto, bool classAgnostic = false)
     {
@@ -225,6 +242,19 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     {
         ThrowIfDisposed();
         FittedFile.Save(path, Kind, Version, Write);
+    }
+
+    /// <summary>Describes the detector as scikit-learn's repr would, e.g. <c>MahalanobisDetector(classes=10, dimension=64, rank=44, covariance=Empirical, n=5000)</c>.</summary>
+    /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public override string ToString()
+    {
+        ThrowIfDisposed();
+        var shrinkage = covariance.Method == CovarianceMethod.LedoitWolf
+            ? string.Create(CultureInfo.InvariantCulture, $", shrinkage={covariance.Shrinkage:G4}")
+            : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"MahalanobisDetector({(classAgnostic ? "class-agnostic" : $"classes={Classes}")}, dimension={Dimension}, rank={Rank}, covariance={covariance.Method}{shrinkage}, n={covariance.Count})");
     }
 
     /// <inheritdoc />
