@@ -57,7 +57,7 @@ public static class NpzExport
     /// <summary>Exports a kNN detector (Sun et al. 2022): its bank of normalised training features and k.</summary>
     /// <param name="path">The archive; overwritten.</param>
     /// <param name="detector">The fitted detector; not disposed.</param>
-    /// <remarks>Arrays: <c>bank</c> <c>(M, F)</c> float32, L2-normalised rows; <c>k</c> () int64. The score of x is the Euclidean distance of
+    /// <remarks>Arrays: <c>bank</c> <c>(M, F)</c> float64, L2-normalised rows; <c>k</c> () int64. The score of x is the Euclidean distance of
     /// x/|x| to its k-th nearest row of the bank.</remarks>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>

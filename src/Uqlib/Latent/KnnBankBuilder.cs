@@ -16,7 +16,7 @@ internal sealed class KnnBankBuilder : IDisposable
     private readonly int? capacity;
     private readonly ulong seed;
     private readonly List<Tensor> parts = new();
-    private Tensor? kept;       // (≤ capacity, F) float32
+    private Tensor? kept;       // (≤ capacity, F) float64
     private Tensor? keys;       // (≤ capacity) float64, CPU
     private Tensor? positions;  // (≤ capacity) int64, CPU: arrival index of each kept row
     private long seen;
@@ -29,7 +29,7 @@ internal sealed class KnnBankBuilder : IDisposable
 
     public long Count => seen;
 
-    /// <summary>Adds a batch of normalised float32 rows (not disposed).</summary>
+    /// <summary>Adds a batch of normalised float64 rows (not disposed).</summary>
     public void Add(Tensor normalised)
     {
         var n = normalised.shape[0];
@@ -68,7 +68,7 @@ internal sealed class KnnBankBuilder : IDisposable
         Replace(ref positions, allPositions.clone().DetachFromDisposeScope());
     }
 
-    /// <summary>The bank, (M, F) float32, a new tensor; empty builders give <see langword="null"/>.</summary>
+    /// <summary>The bank, (M, F) float64, a new tensor; empty builders give <see langword="null"/>.</summary>
     public Tensor? ToBank()
     {
         if (capacity is null)
