@@ -17,11 +17,11 @@ namespace Uqlib.Latent;
 /// Two stages, so that the distances are exact in float64 at the speed of a float32 matrix product: (1) candidates — a chunked
 /// float32 product of the queries with a float32 copy of the bank and a running top-c of the similarities z·b, c = k + max(8, k/4)
 /// (at most the bank size), holding at most <see cref="KnnOptions.ChunkElements"/> similarities (or 256 × c, if more) at a time;
-/// (2) refinement — the distances |z − b| of the c candidates computed as differences in float64 from the float64 normalised
-/// queries and bank, and the k-th smallest taken. The candidates hold the true k nearest whenever the c-th largest float32
-/// similarity is more than 2δ below the k-th, with δ = (F + 2)·2⁻²⁴ the rounding bound of a float32 dot product of unit vectors;
-/// a query for which that does not hold (more than c − k bank features tied with its k-th neighbour to within 2δ) is scored exactly
-/// against the whole bank in float64 instead. The result equals scikit-learn's float64 <c>NearestNeighbors</c> on normalised features
+/// (2) refinement — with δ = (F + 2)·2⁻²⁴ the rounding bound of a float32 dot product of unit vectors, a candidate whose similarity
+/// is more than 2δ above the k-th is certainly among the k nearest and one more than 2δ below certainly not, so only the candidates
+/// in that band (usually the k-th alone) get their distances |z − b| computed exactly, as float64 differences of the float64
+/// normalised query and bank rows, and the k-th distance is read from them. A query whose band reaches the c-th candidate (more than
+/// c − k bank features tied with its k-th neighbour to within 2δ) is scored exactly against the whole bank in float64 instead. The result equals scikit-learn's float64 <c>NearestNeighbors</c> on normalised features
 /// to rounding (golden-tested to 1e-9 relative, near-duplicate neighbours included).
 /// </para>
 /// <para>
@@ -251,34 +251,19 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         var candidates = (int)Math.Min(m, k + Math.Max(8L, k / 4));
         var queryChunk = Math.Min(n, Math.Max(256L, chunkElements / m));
         var bankChunk = Math.Min(m, Math.Max(candidates, chunkElements / queryChunk));
-        var refineRows = Math.Max(1L, chunkElements / 2 / ((long)candidates * bank.shape[1]));
-        var slack = 2.0 * (bank.shape[1] + 2) * Math.Pow(2.0, -24);   // 2δ: twice the float32 dot-product rounding bound
+        var slack = 2.0 * (bank.shape[1] + 4) * Math.Pow(2.0, -24);   // 2δ: twice the float32 dot-product rounding bound, and the key's own rounding
         var scores = torch.empty(n, ScalarType.Float64, bank.device);
         for (long start = 0; start < n; start += queryChunk)
         {
-            // Each chunk's similarities die with its scope: only the running top c of the query chunk (values and bank rows) is kept.
+            // Each chunk's similarities die with its scope: only the running top c of the query chunk (keys and bank rows) is kept.
             using var chunkScope = torch.NewDisposeScope();
             var rows = Math.Min(queryChunk, n - start);
             var block = Normalise(features.narrow(0, start, rows).to(bank.device));
             var (keys, indexes) = Candidates(block.to(ScalarType.Float32), candidates, bankChunk);
-            for (long from = 0; from < rows; from += refineRows)
+            var uncertain = Refine(block, keys, indexes, slack, scores.narrow(0, start, rows));
+            if (uncertain.shape[0] > 0)
             {
-                using var refineScope = torch.NewDisposeScope();
-                var count = Math.Min(refineRows, rows - from);
-                var z = block.narrow(0, from, count);
-                var nearest = bank.index_select(0, indexes.narrow(0, from, count).flatten()).view(count, candidates, -1);
-                var distances = nearest.sub_(z.unsqueeze(1)).pow_(2).sum(new long[] { 2 }).sqrt_();
-                scores.narrow(0, start + from, count).copy_(distances.topk(k, 1, largest: false, sorted: true).values.select(1, k - 1));
-            }
-
-            if (candidates < m)
-            {
-                // Queries whose c-th candidate is within 2δ of the k-th may miss a true neighbour: score them against the whole bank.
-                var uncertain = keys.select(1, candidates - 1).ge(keys.select(1, k - 1).sub(slack)).nonzero().squeeze(1);
-                if (uncertain.shape[0] > 0)
-                {
-                    ScoreExactly(block, uncertain, scores.narrow(0, start, rows));
-                }
+                ScoreExactly(block, uncertain, scores.narrow(0, start, rows));
             }
         }
 
@@ -321,6 +306,38 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
 
         var (sorted, rank) = bestKeys!.sort(1, descending: true);
         return (sorted, bestIndexes!.gather(1, rank));
+    }
+
+    /// <summary>
+    /// Scores each query from its sorted candidates: those more than 2δ above the k-th key are certainly among the k nearest and those
+    /// more than 2δ below certainly not, so only the band between is measured exactly (float64 differences), usually the k-th alone.
+    /// Returns the queries whose band reaches the last candidate (a true neighbour may lie beyond it), left for <see cref="ScoreExactly"/>.
+    /// </summary>
+    private Tensor Refine(Tensor block, Tensor keys, Tensor indexes, double slack, Tensor scores)
+    {
+        var candidates = keys.shape[1];
+        var kth = keys.narrow(1, k - 1, 1);
+        var above = keys.gt(kth.add(slack)).sum(new long[] { 1 });              // a: the band starts at column a ≤ k − 1
+        var through = keys.ge(kth.sub(slack)).sum(new long[] { 1 });            // b + 1: the band ends at column b ≥ k − 1
+        var widths = through.sub(above);
+        var rank = above.neg().add_(k - 1).unsqueeze(1);                          // the k-th nearest is the (k − a)-th of the band
+        var count = block.shape[0];
+        var width = widths.max().ToInt64();
+        var offsets = torch.arange(width, dtype: ScalarType.Int64, device: keys.device).unsqueeze(0);
+        var step = Math.Max(1L, chunkElements / 2 / (width * bank.shape[1]));  // at most ChunkElements / 2 float64 numbers gathered at once
+        for (long from = 0; from < count; from += step)
+        {
+            using var stepScope = torch.NewDisposeScope();
+            var size = Math.Min(step, count - from);
+            var columns = above.narrow(0, from, size).unsqueeze(1).add(offsets).clamp_max_(candidates - 1);
+            var rows = indexes.narrow(0, from, size).gather(1, columns);
+            var nearest = bank.index_select(0, rows.flatten()).view(size, width, -1);
+            var distances = nearest.sub_(block.narrow(0, from, size).unsqueeze(1)).pow_(2).sum(new long[] { 2 }).sqrt_()
+                .masked_fill_(offsets.ge(widths.narrow(0, from, size).unsqueeze(1)), double.PositiveInfinity);
+            scores.narrow(0, from, size).copy_(distances.sort(1).Values.gather(1, rank.narrow(0, from, size)).squeeze(1));
+        }
+
+        return candidates < bank.shape[0] ? through.eq(candidates).nonzero().squeeze(1) : torch.empty(0, ScalarType.Int64, keys.device);
     }
 
     /// <summary>Scores the queries <paramref name="uncertain"/> of <paramref name="block"/> by exact float64 distances to every bank row, a bank chunk at a time.</summary>

@@ -16,7 +16,8 @@ namespace Uqlib.Latent;
 /// features with dead units (constant dimensions, as a ReLU layer often has) are scored on the subspace they span, with every
 /// method, instead of failing; <see cref="Rank"/> is the dimension of that subspace. Scores are computed in float64 as
 /// |Ax|² − 2 (Ax)·(Aμ_c) + |Aμ_c|² with A = diag(λ_r^{−1/2}) V_rᵀ from the r kept eigenpairs: one (N × F × r) matrix product
-/// per batch. Higher is more uncertain.
+/// per batch. <see cref="ScoreArithmetic.Float32"/> opts in to the same products in float32 (the one-GEMM form of PyTorch code),
+/// the scores still returned in float64. Higher is more uncertain.
 /// Thread-safe for reading.
 /// </remarks>
 public sealed class MahalanobisDetector : IDisposable, ILatentDetector
@@ -29,6 +30,9 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     private readonly Tensor whitenT;         // Aᵀ, (F, F)
     private readonly Tensor whitenedMeans;   // μ Aᵀ, (C, F)
     private readonly Tensor meanNorms;       // |Aμ_c|², (C)
+    private readonly Tensor whitenT32;       // the same three in float32, for ScoreArithmetic.Float32
+    private readonly Tensor whitenedMeans32;
+    private readonly Tensor meanNorms32;
     private bool disposed;
 
     private MahalanobisDetector(Tensor means, CovarianceEstimate covariance, bool classAgnostic)
@@ -57,6 +61,9 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         whitenT = basis.mul(eigenvalues.rsqrt()).contiguous().DetachFromDisposeScope();
         whitenedMeans = means.matmul(whitenT).DetachFromDisposeScope();
         meanNorms = whitenedMeans.mul(whitenedMeans).sum(new long[] { 1 }).DetachFromDisposeScope();
+        whitenT32 = whitenT.to(ScalarType.Float32).DetachFromDisposeScope();
+        whitenedMeans32 = whitenedMeans.to(ScalarType.Float32).DetachFromDisposeScope();
+        meanNorms32 = meanNorms.to(ScalarType.Float32).DetachFromDisposeScope();
         this.means = means;
         this.covariance = covariance;
         this.classAgnostic = classAgnostic;
@@ -72,6 +79,9 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         whitenT = other.whitenT.clone().DetachFromDisposeScope();
         whitenedMeans = other.whitenedMeans.clone().DetachFromDisposeScope();
         meanNorms = other.meanNorms.clone().DetachFromDisposeScope();
+        whitenT32 = other.whitenT32.clone().DetachFromDisposeScope();
+        whitenedMeans32 = other.whitenedMeans32.clone().DetachFromDisposeScope();
+        meanNorms32 = other.meanNorms32.clone().DetachFromDisposeScope();
     }
 
     /// <summary>Gets a copy of the class means <c>(C, F)</c>, float64 (one row for the class-agnostic variant); the caller owns and disposes it.</summary>
@@ -216,8 +226,23 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor ClassDistances(Tensor features)
     {
+        return ClassDistances(features, ScoreArithmetic.Float64);
+    }
+
+    /// <summary>Squared Mahalanobis distances to every class mean, computed in the given arithmetic.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="arithmetic">The arithmetic of the matrix products (<see cref="ScoreArithmetic.Float32"/> is the opt-in fast path).</param>
+    /// <returns>Distances <c>(N, C)</c>, float64.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="arithmetic"/> is undefined.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor ClassDistances(Tensor features, ScoreArithmetic arithmetic)
+    {
         Check(features);
-        return ClassDistancesCore(features);
+        CheckArithmetic(arithmetic);
+        using var scope = torch.NewDisposeScope();
+        return ClassDistancesCore(features, arithmetic).to(ScalarType.Float64).MoveToOuterDisposeScope();
     }
 
     /// <summary>The score: the squared Mahalanobis distance to the nearest class mean.</summary>
@@ -228,8 +253,22 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
+        return Score(features, ScoreArithmetic.Float64);
+    }
+
+    /// <summary>The score, computed in the given arithmetic: the squared Mahalanobis distance to the nearest class mean.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="arithmetic">The arithmetic of the matrix products: <see cref="ScoreArithmetic.Float32"/> is the opt-in fast path (one float32 (N × F × r) product, as PyTorch code computes it).</param>
+    /// <returns>Scores <c>(N)</c>, float64, ≥ 0; higher is more uncertain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="arithmetic"/> is undefined.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor Score(Tensor features, ScoreArithmetic arithmetic)
+    {
         Check(features);
-        return ScoreCore(features);
+        CheckArithmetic(arithmetic);
+        return ScoreCore(features, arithmetic);
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
@@ -266,6 +305,9 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         whitenT.Dispose();
         whitenedMeans.Dispose();
         meanNorms.Dispose();
+        whitenT32.Dispose();
+        whitenedMeans32.Dispose();
+        meanNorms32.Dispose();
     }
 
     internal static MahalanobisDetector Create(Tensor means, CovarianceEstimate covariance, bool classAgnostic)
@@ -338,19 +380,30 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         Preconditions.Finite(features, nameof(features));
     }
 
-    internal Tensor ClassDistancesCore(Tensor features)
+    internal static void CheckArithmetic(ScoreArithmetic arithmetic)
+    {
+        if (!Enum.IsDefined(arithmetic))
+        {
+            throw new ArgumentOutOfRangeException(nameof(arithmetic), arithmetic, $"arithmetic must be a defined ScoreArithmetic; found {arithmetic}.");
+        }
+    }
+
+    /// <summary>The distances <c>(N, C)</c> in the dtype of <paramref name="arithmetic"/>.</summary>
+    internal Tensor ClassDistancesCore(Tensor features, ScoreArithmetic arithmetic)
     {
         using var scope = torch.NewDisposeScope();
-        var z = features.to(ScalarType.Float64, whitenT.device).matmul(whitenT);
+        var single = arithmetic == ScoreArithmetic.Float32;
+        var transform = single ? whitenT32 : whitenT;
+        var z = features.to(transform.dtype, transform.device).matmul(transform);
         var norms = z.mul(z).sum(new long[] { 1 }, keepdim: true);
-        var distances = z.matmul(whitenedMeans.t()).mul_(-2.0).add_(norms).add_(meanNorms).clamp_min_(0.0);
+        var distances = z.matmul((single ? whitenedMeans32 : whitenedMeans).t()).mul_(-2.0).add_(norms).add_(single ? meanNorms32 : meanNorms).clamp_min_(0.0);
         return distances.MoveToOuterDisposeScope();
     }
 
-    internal Tensor ScoreCore(Tensor features)
+    internal Tensor ScoreCore(Tensor features, ScoreArithmetic arithmetic = ScoreArithmetic.Float64)
     {
         using var scope = torch.NewDisposeScope();
-        return ClassDistancesCore(features).amin(new long[] { 1 }).MoveToOuterDisposeScope();
+        return ClassDistancesCore(features, arithmetic).amin(new long[] { 1 }).to(ScalarType.Float64).MoveToOuterDisposeScope();
     }
 
     private void ThrowIfDisposed()

@@ -160,9 +160,23 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
+        return Score(features, ScoreArithmetic.Float64);
+    }
+
+    /// <summary>The score min_c MD_c(x) − MD_0(x), computed in the given arithmetic.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="arithmetic">The arithmetic of the matrix products (<see cref="ScoreArithmetic.Float32"/> is the opt-in fast path).</param>
+    /// <returns>Scores <c>(N)</c>, float64; higher is more uncertain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="arithmetic"/> is undefined.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor Score(Tensor features, ScoreArithmetic arithmetic)
+    {
         ThrowIfDisposed();
         classConditional.Check(features);
-        return ScoreCore(features);
+        MahalanobisDetector.CheckArithmetic(arithmetic);
+        return ScoreCore(features, arithmetic);
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
@@ -200,10 +214,10 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
         background.Dispose();
     }
 
-    internal Tensor ScoreCore(Tensor features)
+    internal Tensor ScoreCore(Tensor features, ScoreArithmetic arithmetic = ScoreArithmetic.Float64)
     {
         using var scope = torch.NewDisposeScope();
-        return classConditional.ScoreCore(features).sub_(background.ScoreCore(features)).MoveToOuterDisposeScope();
+        return classConditional.ScoreCore(features, arithmetic).sub_(background.ScoreCore(features, arithmetic)).MoveToOuterDisposeScope();
     }
 
     private void ThrowIfDisposed()

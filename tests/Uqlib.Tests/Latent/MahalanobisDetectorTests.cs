@@ -124,6 +124,35 @@ public sealed class MahalanobisDetectorTests
         Golden.ToArray(scores).Should().Equal(Golden.ToArray(expected), (a, b) => LatentCases.CloseRelative(a, b, 1e-9));
     }
 
+    [Theory]
+    [InlineData("empirical", CovarianceMethod.Empirical)]
+    [InlineData("ledoit_wolf", CovarianceMethod.LedoitWolf)]
+    public void Score_Float32Arithmetic_MatchesScikitLearnToFloat32Rounding(string kind, CovarianceMethod method)
+    {
+        using var x = LatentCases.DeadUnitsArray("features");
+        using var y = LatentCases.DeadUnitsArray("labels");
+        using var q = LatentCases.DeadUnitsArray("queries");
+        using var detector = MahalanobisDetector.Fit(x, y, 4, method);
+        using var scores = detector.Score(q, ScoreArithmetic.Float32);
+        using var distances = detector.ClassDistances(q, ScoreArithmetic.Float32);
+        using var expected = LatentCases.DeadUnitsArray(kind + "_mahalanobis");
+
+        scores.dtype.Should().Be(ScalarType.Float64);
+        distances.dtype.Should().Be(ScalarType.Float64);
+        Golden.ToArray(scores).Should().Equal(Golden.ToArray(expected), (a, b) => LatentCases.CloseRelative(a, b, 1e-3));
+    }
+
+    [Fact]
+    public void Score_UndefinedArithmetic_Throws()
+    {
+        using var detector = FitSmall();
+        using var q = LatentCases.Queries(LatentCases.Case(0));
+
+        var act = () => detector.Score(q, (ScoreArithmetic)7);
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("arithmetic").WithMessage("*found 7*");
+    }
+
     [Fact]
     public void Fit_ConstantFeatures_ThrowsSayingEveryFeatureIsConstant()
     {
