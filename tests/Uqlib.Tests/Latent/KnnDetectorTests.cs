@@ -317,6 +317,39 @@ public sealed class KnnDetectorTests
         peak.Should().BeLessThan(64, "one chunk of similarities (4 MiB), its top-k, the normalised queries (3 MiB) and the scores may be held, with the C heap's slack; before the fix 603 MiB");
     }
 
+    [LinuxFact]
+    public void Score_TheIssueShapeWithDefaultOptions_AddsLessThanOneChunkOfThePeer()
+    {
+        // A 50,000 × 512 bank, k = 50, default ChunkElements (2^24 similarities, 64 MiB): the PyTorch peer (Peers/memory_peer.py) holds
+        // a 1,024 × 50,000 float32 similarity matrix per chunk (195 MiB) beside the same bank; Uqlib one chunk of 2^24 and the refinement.
+        var peak = PeakMemory.MeasureMiB(ScoreTheIssueShape);
+
+        peak.Should().BeLessThan(112, "one chunk of similarities (64 MiB), its top-c keys and rows, one float64 and float32 query chunk and the band's float64 rows may be held, with the C heap's slack");
+    }
+
+    private static void ScoreTheIssueShape(string[] arguments)
+    {
+        torch.set_num_threads(1);
+        using var generator = new Generator(0);
+        KnnDetector detector;
+        using (var bank = torch.randn(new long[] { 50_000, 512 }, generator: generator))
+        {
+            detector = KnnDetector.Fit(bank, new KnnOptions { K = 50 });
+        }
+
+        using (detector)
+        using (var queries = torch.randn(new long[] { 1_000, 512 }, generator: generator))
+        {
+            using (var warmUp = queries.narrow(0, 0, 10))
+            {
+                detector.Score(warmUp).Dispose();
+            }
+
+            PeakMemory.Start();
+            detector.Score(queries).Dispose();
+        }
+    }
+
     private static void ScoreTwelveThousandSquared(string[] arguments)
     {
         using var generator = new Generator(0);
