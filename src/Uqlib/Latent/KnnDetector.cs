@@ -46,7 +46,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         using (var scope = torch.NewDisposeScope())
         {
             bank32 = bank.to(ScalarType.Float32).DetachFromDisposeScope();
-            var zero = bank.abs().amax(new long[] { 1 }).eq(0.0);
+            var zero = bank.norm(1).eq(0.0);
             zeroRows = zero.any().ToBoolean() ? zero.to(ScalarType.Float32).mul_(0.5f).DetachFromDisposeScope() : null;
         }
 
@@ -123,10 +123,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         Preconditions.Tensor(features, nameof(features), 2, 2);
         Preconditions.Finite(features, nameof(features));
         using var builder = new KnnBankBuilder(options);
-        using (var scope = torch.NewDisposeScope())
-        {
-            builder.Add(Normalise(features));
-        }
+        builder.Add(Normalise(features));
 
         return FromBuilder(builder, options);
     }
@@ -211,13 +208,13 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         zeroRows?.Dispose();
     }
 
-    /// <summary>Normalises rows to unit length in float64 (a zero row stays zero, as scikit-learn's <c>normalize</c> leaves it).</summary>
+    /// <summary>Normalises rows to unit length in float64 (a zero row stays zero, as scikit-learn's <c>normalize</c> leaves it), as a new tensor; one float64 copy, no other temporary of its size.</summary>
     internal static Tensor Normalise(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        var x = features.to(ScalarType.Float64);
-        var norms = x.mul(x).sum(new long[] { 1 }, keepdim: true).sqrt_();
-        return x.div(norms.masked_fill_(norms.eq(0.0), 1.0)).MoveToOuterDisposeScope();
+        var x = features.dtype == ScalarType.Float64 ? features.clone() : features.to(ScalarType.Float64);
+        var norms = x.norm(1, keepdim: true);
+        return x.div_(norms.masked_fill_(norms.eq(0.0), 1.0)).MoveToOuterDisposeScope();
     }
 
     private static Tensor Widen(Tensor stored)
