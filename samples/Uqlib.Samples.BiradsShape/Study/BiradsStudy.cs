@@ -39,10 +39,6 @@ public static class BiradsStudy
 
     private static readonly ShapeLabeller Labeller = new();
 
-    /// <summary>Gets the Mahalanobis options of the study: Ledoit–Wolf shrinkage always, because ReLU features have units that never
-    /// fire on some training sets, which leaves the empirical covariance singular.</summary>
-    internal static MahalanobisOptions LatentOptions { get; } = new() { Covariance = CovarianceMethod.LedoitWolf };
-
     /// <summary>Runs the whole study and writes the report folder (see <see cref="StudyReportWriter"/>).</summary>
     /// <param name="options">The settings of the run.</param>
     /// <param name="progress">Receives one plain line per step, epoch and fold, or <see langword="null"/>.</param>
@@ -103,7 +99,7 @@ public static class BiradsStudy
     /// <summary>The post-hoc methods applied to each fold model on its own: each is fitted on the fold's <see cref="FitData"/>
     /// (the model's training slices, and the validation patients) and scores the validation, internal test and external slices.</summary>
     /// <remarks>The uncalibrated softmax score (the seed's), the same score after temperature scaling, test-time augmentation with
-    /// <paramref name="policy"/> (mutual information and predictive entropy), and Mahalanobis (Ledoit–Wolf covariance) and kNN on the
+    /// <paramref name="policy"/> (mutual information and predictive entropy), and Mahalanobis (default options) and kNN on the
     /// <see cref="ShapeNet.FeatureLayer"/> features. The caller disposes the estimators that are <see cref="IDisposable"/>.</remarks>
     /// <param name="model">One fold model, exposing its penultimate features.</param>
     /// <param name="policy">The test-time augmentation policy learned by greedy policy search; its temperature calibrates the averaged prediction.</param>
@@ -118,7 +114,7 @@ public static class BiradsStudy
             new SoftmaxEstimator(model, SoftmaxScore.DistanceToHardLabel, TemperatureScaling.Fit),
             new TestTimeAugmentationEstimator(model, policy, EnsembleScore.MutualInformation, calibrator, tta),
             new TestTimeAugmentationEstimator(model, policy, EnsembleScore.PredictiveEntropy, calibrator, tta),
-            new MahalanobisEstimator(model, LatentOptions),
+            new MahalanobisEstimator(model),
             new KnnEstimator(model),
         };
     }

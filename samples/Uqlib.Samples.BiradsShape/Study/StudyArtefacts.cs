@@ -76,7 +76,7 @@ internal static class StudyArtefacts
         network.eval();
         var model = new TorchModuleModel(network, OutputKind.MulticlassLogits, ShapeNet.FeatureLayer, new ModelOptions { MaxBatchSize = 256 });
         var calibrated = new SoftmaxEstimator(model, Scores.SoftmaxScore.DistanceToHardLabel, TemperatureScaling.Load(TemperaturePath(directory, key, fold)));
-        var mahalanobis = new MahalanobisEstimator(model, BiradsStudy.LatentOptions);
+        var mahalanobis = new MahalanobisEstimator(model);
         mahalanobis.Load(MahalanobisPath(directory, key, fold));
         var knn = new KnnEstimator(model);
         knn.Load(KnnPath(directory, key, fold));

@@ -18,11 +18,11 @@ namespace Uqlib.Interop;
 /// </remarks>
 public static class NpzExport
 {
-    /// <summary>Exports a Mahalanobis detector (Lee et al. 2018): class means, shared covariance and its inverse.</summary>
+    /// <summary>Exports a Mahalanobis detector (Lee et al. 2018): class means, shared covariance and its pseudo-inverse.</summary>
     /// <param name="path">The archive; overwritten.</param>
     /// <param name="detector">The fitted detector; not disposed.</param>
     /// <remarks>Arrays: <c>class_means</c> <c>(C, F)</c> float64 (one row for the class-agnostic variant); <c>covariance</c> <c>(F, F)</c> float64;
-    /// <c>precision</c> <c>(F, F)</c> float64, the inverse of the covariance; <c>shrinkage</c> () float64, the Ledoit–Wolf shrinkage (0 when
+    /// <c>precision</c> <c>(F, F)</c> float64, the pseudo-inverse of the covariance (<see cref="Latent.CovarianceEstimate.Precision"/>, SciPy <c>pinvh</c>'s rule); <c>shrinkage</c> () float64, the Ledoit–Wolf shrinkage (0 when
     /// empirical); <c>class_agnostic</c> () bool. The score of x is min over c of (x − μ_c)ᵀ P (x − μ_c).</remarks>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
@@ -57,7 +57,7 @@ public static class NpzExport
     /// <summary>Exports a kNN detector (Sun et al. 2022): its bank of normalised training features and k.</summary>
     /// <param name="path">The archive; overwritten.</param>
     /// <param name="detector">The fitted detector; not disposed.</param>
-    /// <remarks>Arrays: <c>bank</c> <c>(M, F)</c> float32, L2-normalised rows; <c>k</c> () int64. The score of x is the Euclidean distance of
+    /// <remarks>Arrays: <c>bank</c> <c>(M, F)</c> float64, L2-normalised rows; <c>k</c> () int64. The score of x is the Euclidean distance of
     /// x/|x| to its k-th nearest row of the bank.</remarks>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
@@ -169,10 +169,10 @@ public static class NpzExport
     /// <summary>Adds one Gaussian's means, covariance, precision and shrinkage; the caller's dispose scope collects the copies made here.</summary>
     private static void AddGaussian(Dictionary<string, Tensor> arrays, string prefix, MahalanobisDetector detector)
     {
-        var covariance = detector.Covariance.Matrix;
+        using var covariance = detector.Covariance;
         arrays.Add(prefix.Length == 0 ? "class_means" : prefix + "mean", detector.ClassMeans);
-        arrays.Add(prefix + "covariance", covariance);
-        arrays.Add(prefix + "precision", torch.linalg.inv(covariance.to(ScalarType.Float64)));
-        arrays.Add(prefix + "shrinkage", torch.tensor(detector.Covariance.Shrinkage));
+        arrays.Add(prefix + "covariance", covariance.Matrix);
+        arrays.Add(prefix + "precision", covariance.Precision);
+        arrays.Add(prefix + "shrinkage", torch.tensor(covariance.Shrinkage));
     }
 }

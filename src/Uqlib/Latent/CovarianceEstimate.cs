@@ -10,22 +10,55 @@ namespace Uqlib.Latent;
 /// The empirical covariance is S / N for the scatter S of N samples (scikit-learn's <c>EmpiricalCovariance</c>). Ledoit–Wolf
 /// (Ledoit &amp; Wolf 2004, "A well-conditioned estimator for large-dimensional covariance matrices") returns
 /// (1 − s)·S/N + s·(tr(S/N)/F)·I with the shrinkage s of scikit-learn's <c>LedoitWolf</c>, computed from the scatter and
-/// the fourth moment Σ|x − μ|⁴ so that it can be fitted by streaming. Thread-safe for reading.
+/// the fourth moment Σ|x − μ|⁴ so that it can be fitted by streaming.
+/// <para>
+/// The precision is the pseudo-inverse by SciPy <c>pinvh</c>'s rule (its default tolerances, as scikit-learn's <c>precision_</c>):
+/// with the eigendecomposition Σ = V diag(λ) Vᵀ, the eigenvalues with |λ| ≤ max|λ| · F · ε (F the dimension, ε = 2⁻⁵² of float64)
+/// are dropped and Σ⁺ = V_r diag(1/λ_r) V_rᵀ over the r kept ones; <see cref="Rank"/> is r. A full-rank covariance gives its
+/// inverse; one with dead units (constant features, e.g. ReLU units that never fire) gives the inverse on the subspace the
+/// features span, so distances ignore the constant directions instead of failing.
+/// </para>
+/// Thread-safe for reading.
 /// </remarks>
 public sealed class CovarianceEstimate : IDisposable
 {
+    /// <summary>The machine epsilon of float64, 2⁻⁵² (NumPy's <c>finfo(float64).eps</c>; not <see cref="double.Epsilon"/>, the smallest subnormal).</summary>
+    private const double Float64Epsilon = 2.220446049250313e-16;
     private readonly Tensor matrix;
     private readonly double shrinkage;
     private readonly CovarianceMethod method;
     private readonly long count;
+    private readonly Tensor basis;       // V_r, (F, r): eigenvectors of the kept eigenvalues
+    private readonly Tensor eigenvalues; // λ_r, (r): the eigenvalues above the cutoff, ascending
     private bool disposed;
 
     private CovarianceEstimate(Tensor matrix, double shrinkage, CovarianceMethod method, long count)
     {
+        using (var scope = torch.NewDisposeScope())
+        {
+            // SciPy pinvh (atol = 0, rtol = F·ε): keep |λ| > max|λ| · F · ε.
+            var (values, vectors) = torch.linalg.eigh(matrix);
+            var cutoff = values.abs().max().ToDouble() * matrix.shape[0] * Float64Epsilon;
+            var kept = values.abs().gt(cutoff).nonzero().squeeze(1);
+            basis = vectors.index_select(1, kept).contiguous().DetachFromDisposeScope();
+            eigenvalues = values.index_select(0, kept).DetachFromDisposeScope();
+        }
+
         this.matrix = matrix;
         this.shrinkage = shrinkage;
         this.method = method;
         this.count = count;
+    }
+
+    private CovarianceEstimate(CovarianceEstimate other)
+    {
+        using var scope = torch.NewDisposeScope();
+        matrix = other.matrix.clone().DetachFromDisposeScope();
+        basis = other.basis.clone().DetachFromDisposeScope();
+        eigenvalues = other.eigenvalues.clone().DetachFromDisposeScope();
+        shrinkage = other.shrinkage;
+        method = other.method;
+        count = other.count;
     }
 
     /// <summary>Gets a copy of the covariance matrix <c>(F, F)</c>, float64; the caller owns and disposes it (editing it leaves the estimate unchanged).</summary>
@@ -69,6 +102,39 @@ public sealed class CovarianceEstimate : IDisposable
         {
             ThrowIfDisposed();
             return count;
+        }
+    }
+
+    /// <summary>Gets the rank r of the pseudo-inverse: the number of eigenvalues with |λ| above max|λ| · F · ε (SciPy <c>pinvh</c>'s cutoff); F for a full-rank covariance.</summary>
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public long Rank
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return eigenvalues.shape[0];
+        }
+    }
+
+    /// <summary>Gets the precision: the pseudo-inverse Σ⁺ <c>(F, F)</c>, float64, by SciPy <c>pinvh</c>'s rule (see the remarks), equal to the inverse when the covariance has full rank; the caller owns and disposes it.</summary>
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public Tensor Precision
+    {
+        get
+        {
+            ThrowIfDisposed();
+            using var scope = torch.NewDisposeScope();
+            return basis.div(eigenvalues).matmul(basis.t()).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>Gets the kept eigenvectors V_r <c>(F, r)</c> and eigenvalues λ_r <c>(r)</c>, owned by the estimate (never handed to callers).</summary>
+    internal (Tensor Basis, Tensor Eigenvalues) Spectrum
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return (basis, eigenvalues);
         }
     }
 
@@ -179,8 +245,17 @@ public sealed class CovarianceEstimate : IDisposable
     internal CovarianceEstimate Copy()
     {
         ThrowIfDisposed();
-        using var scope = torch.NewDisposeScope();
-        return new CovarianceEstimate(matrix.clone().DetachFromDisposeScope(), shrinkage, method, count);
+        return new CovarianceEstimate(this);
+    }
+
+    /// <summary>Describes the estimate as scikit-learn's repr would, e.g. <c>CovarianceEstimate(LedoitWolf, shrinkage=0.0734, rank=64/64, n=5000)</c>.</summary>
+    /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    public override string ToString()
+    {
+        ThrowIfDisposed();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CovarianceEstimate({method}, shrinkage={shrinkage:G4}, rank={Rank}/{matrix.shape[0]}, n={count})");
     }
 
     /// <inheritdoc />
@@ -188,6 +263,8 @@ public sealed class CovarianceEstimate : IDisposable
     {
         disposed = true;
         matrix.Dispose();
+        basis.Dispose();
+        eigenvalues.Dispose();
     }
 
     /// <summary>scikit-learn's <c>ledoit_wolf_shrinkage</c> for centred X with X ᵀX / N = <paramref name="empirical"/> and Σ_k |x_k|⁴ = <paramref name="fourthMoment"/>.</summary>

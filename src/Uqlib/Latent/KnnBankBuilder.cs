@@ -16,7 +16,7 @@ internal sealed class KnnBankBuilder : IDisposable
     private readonly int? capacity;
     private readonly ulong seed;
     private readonly List<Tensor> parts = new();
-    private Tensor? kept;       // (≤ capacity, F) float32
+    private Tensor? kept;       // (≤ capacity, F) float64
     private Tensor? keys;       // (≤ capacity) float64, CPU
     private Tensor? positions;  // (≤ capacity) int64, CPU: arrival index of each kept row
     private long seen;
@@ -29,16 +29,19 @@ internal sealed class KnnBankBuilder : IDisposable
 
     public long Count => seen;
 
-    /// <summary>Adds a batch of normalised float32 rows (not disposed).</summary>
+    /// <summary>Adds a batch of normalised float64 rows, taking ownership of the tensor (no copy is made: a bank built from one batch is that batch).</summary>
     public void Add(Tensor normalised)
     {
         var n = normalised.shape[0];
+        normalised.DetachFromDisposeScope();
         if (capacity is not { } size)
         {
-            parts.Add(normalised.clone().DetachFromDisposeScope());
+            parts.Add(normalised);
             seen += n;
             return;
         }
+
+        using var owned = normalised;
 
         var draws = new double[n];
         for (var i = 0; i < draws.Length; i++)
@@ -68,15 +71,28 @@ internal sealed class KnnBankBuilder : IDisposable
         Replace(ref positions, allPositions.clone().DetachFromDisposeScope());
     }
 
-    /// <summary>The bank, (M, F) float32, a new tensor; empty builders give <see langword="null"/>.</summary>
+    /// <summary>Hands over the bank, (M, F) float64, outside every dispose scope (the builder keeps nothing of it: call once); empty builders give <see langword="null"/>.</summary>
     public Tensor? ToBank()
     {
+        Tensor? bank;
         if (capacity is null)
         {
-            return parts.Count == 0 ? null : parts.Count == 1 ? parts[0].clone() : torch.cat(parts, 0);
+            bank = parts.Count == 0 ? null : parts.Count == 1 ? parts[0] : torch.cat(parts, 0).DetachFromDisposeScope();
+            if (parts.Count > 1)
+            {
+                foreach (var part in parts)
+                {
+                    part.Dispose();
+                }
+            }
+
+            parts.Clear();
+            return bank;
         }
 
-        return kept?.clone();
+        bank = kept;
+        kept = null;
+        return bank;
     }
 
     public void Dispose()

@@ -9,29 +9,53 @@ namespace Uqlib.Latent;
 
 /// <summary>A bank of L2-normalised training features, scoring a sample by the distance of its normalised feature to the k-th nearest one. Immutable: it owns its bank and hands out only copies; every member throws <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.</summary>
 /// <remarks>
+/// <para>
 /// Sun et al. 2022, "Out-of-distribution detection with deep nearest neighbors": score(x) = |z − z_(k)| with z = x/|x| and z_(k) the
-/// k-th nearest normalised training feature. For unit vectors |z − b|² = 2 − 2 z·b, so the score is computed as a chunked
-/// matrix product with the bank and a running top-k of the similarities, holding at most <see cref="KnnOptions.ChunkElements"/>
-/// similarities (or 256 × k, if more) at a time. The bank is float32; a zero feature vector is left at zero. With <see cref="KnnOptions.BankSize"/> the bank is a
-/// uniform sample without replacement, drawn in a streaming way that does not depend on how the training set was batched. Higher is more uncertain. Thread-safe for reading.
+/// k-th nearest normalised training feature (a zero feature stays zero, as scikit-learn's <c>normalize</c> leaves it).
+/// </para>
+/// <para>
+/// Two stages, so that the distances are exact in float64 at the speed of a float32 matrix product: (1) candidates — a chunked
+/// float32 product of the queries with a float32 copy of the bank and a running top-c of the similarities z·b, c = k + max(8, k/4)
+/// (at most the bank size), holding at most <see cref="KnnOptions.ChunkElements"/> similarities (or 256 × c, if more) at a time;
+/// (2) refinement — with δ = (F + 2)·2⁻²⁴ the rounding bound of a float32 dot product of unit vectors, a candidate whose similarity
+/// is more than 2δ above the k-th is certainly among the k nearest and one more than 2δ below certainly not, so only the candidates
+/// in that band (usually the k-th alone) get their distances |z − b| computed exactly, as float64 differences of the float64
+/// normalised query and bank rows, and the k-th distance is read from them. A query whose band reaches the c-th candidate (more than
+/// c − k bank features tied with its k-th neighbour to within 2δ) is scored exactly against the whole bank in float64 instead. The result equals scikit-learn's float64 <c>NearestNeighbors</c> on normalised features
+/// to rounding (golden-tested to 1e-9 relative, near-duplicate neighbours included).
+/// </para>
+/// <para>
+/// The bank is kept in float64 (the distances) and float32 (the product). With <see cref="KnnOptions.BankSize"/> it is a uniform
+/// sample without replacement, drawn in a streaming way that does not depend on how the training set was batched. Higher is more
+/// uncertain. Thread-safe for reading.
+/// </para>
 /// </remarks>
 public sealed class KnnDetector : IDisposable, ILatentDetector
 {
     private const string Kind = "KnnDetector";
-    private const int Version = 1;
-    private readonly Tensor bank;
+    private const int Version = 2;
+    private readonly Tensor bank;        // (M, F) float64, unit or zero rows
+    private readonly Tensor bank32;      // the same, float32, for the candidate product
+    private readonly Tensor? zeroRows;   // (M) float32: 0.5 for a zero row, else 0 (null when there is none), see CandidateKeys
     private readonly int k;
     private readonly long chunkElements;
     private bool disposed;
 
     private KnnDetector(Tensor bank, int k, long chunkElements)
     {
+        using (var scope = torch.NewDisposeScope())
+        {
+            bank32 = bank.to(ScalarType.Float32).DetachFromDisposeScope();
+            var zero = bank.norm(1).eq(0.0);
+            zeroRows = zero.any().ToBoolean() ? zero.to(ScalarType.Float32).mul_(0.5f).DetachFromDisposeScope() : null;
+        }
+
         this.bank = bank;
         this.k = k;
         this.chunkElements = chunkElements;
     }
 
-    /// <summary>Gets a copy of the bank of normalised training features <c>(M, F)</c>, float32; the caller owns and disposes it (editing it leaves the detector unchanged).</summary>
+    /// <summary>Gets a copy of the bank of normalised training features <c>(M, F)</c>, float64; the caller owns and disposes it (editing it leaves the detector unchanged).</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Bank
     {
@@ -99,10 +123,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         Preconditions.Tensor(features, nameof(features), 2, 2);
         Preconditions.Finite(features, nameof(features));
         using var builder = new KnnBankBuilder(options);
-        using (var scope = torch.NewDisposeScope())
-        {
-            builder.Add(Normalise(features));
-        }
+        builder.Add(Normalise(features));
 
         return FromBuilder(builder, options);
     }
@@ -119,19 +140,20 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         {
             var k = reader.Int32("k");
             var chunk = reader.Int64("chunkElements");
-            var bank = reader.Tensor("bank", 2, ScalarType.Float32);
-            if (k < 1 || k > bank.shape[0] || chunk < 1)
+            // Version 1 kept a float32 bank; its rows are widened as they are.
+            var stored = reader.Tensor("bank", 2, reader.Version == 1 ? ScalarType.Float32 : ScalarType.Float64);
+            if (k < 1 || k > stored.shape[0] || chunk < 1)
             {
-                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"k = {k} and chunkElements = {chunk} do not suit a bank of {bank.shape[0]} features"));
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"k = {k} and chunkElements = {chunk} do not suit a bank of {stored.shape[0]} features"));
             }
 
-            return new KnnDetector(bank, k, chunk);
+            return new KnnDetector(stored.dtype == ScalarType.Float64 ? stored : Widen(stored), k, chunk);
         });
     }
 
     /// <summary>The score: the Euclidean distance of each normalised feature to its k-th nearest bank feature.</summary>
     /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
-    /// <returns>Distances <c>(N)</c> in [0, 2], float32; higher is more uncertain.</returns>
+    /// <returns>Distances <c>(N)</c> in [0, 2], float64, exact to rounding (see the remarks); higher is more uncertain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the bank, or not finite.</exception>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
@@ -168,18 +190,39 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         });
     }
 
+    /// <summary>Describes the detector as scikit-learn's repr would, e.g. <c>KnnDetector(k=50, bank=50000, dimension=512)</c>.</summary>
+    /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public override string ToString()
+    {
+        ThrowIfDisposed();
+        return string.Create(CultureInfo.InvariantCulture, $"KnnDetector(k={k}, bank={BankSize}, dimension={Dimension})");
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         disposed = true;
         bank.Dispose();
+        bank32.Dispose();
+        zeroRows?.Dispose();
     }
 
-    /// <summary>Normalises rows to unit length in float32 (a zero row stays zero).</summary>
+    /// <summary>Normalises rows to unit length in float64 (a zero row stays zero, as scikit-learn's <c>normalize</c> leaves it), as a new tensor; one float64 copy, no other temporary of its size.</summary>
     internal static Tensor Normalise(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        return nn.functional.normalize(features.to(ScalarType.Float32), 2.0, 1, 1e-12).MoveToOuterDisposeScope();
+        var x = features.dtype == ScalarType.Float64 ? features.clone() : features.to(ScalarType.Float64);
+        var norms = x.norm(1, keepdim: true);
+        return x.div_(norms.masked_fill_(norms.eq(0.0), 1.0)).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Widen(Tensor stored)
+    {
+        using (stored)
+        {
+            return stored.to(ScalarType.Float64);
+        }
     }
 
     /// <summary>Builds a detector from a bank builder, checking that it holds at least k rows.</summary>
@@ -203,33 +246,124 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
     internal Tensor ScoreCore(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        var queries = Normalise(features.to(bank.device));
-        var n = queries.shape[0];
+        var n = features.shape[0];
         var m = bank.shape[0];
+        var candidates = (int)Math.Min(m, k + Math.Max(8L, k / 4));
         var queryChunk = Math.Min(n, Math.Max(256L, chunkElements / m));
-        var bankChunk = Math.Min(m, Math.Max(k, chunkElements / queryChunk));
-        var scores = torch.empty(n, ScalarType.Float32, bank.device);
+        var bankChunk = Math.Min(m, Math.Max(candidates, chunkElements / queryChunk));
+        var slack = 2.0 * (bank.shape[1] + 4) * Math.Pow(2.0, -24);   // 2δ: twice the float32 dot-product rounding bound, and the key's own rounding
+        var scores = torch.empty(n, ScalarType.Float64, bank.device);
         for (long start = 0; start < n; start += queryChunk)
         {
-            // Each chunk's similarities and top-k die with its scope: only the running top k of the query chunk is kept.
+            // Each chunk's similarities die with its scope: only the running top c of the query chunk (keys and bank rows) is kept.
             using var chunkScope = torch.NewDisposeScope();
-            var block = queries.narrow(0, start, Math.Min(queryChunk, n - start));
+            var rows = Math.Min(queryChunk, n - start);
+            var block = Normalise(features.narrow(0, start, rows).to(bank.device));
+            var (keys, indexes) = Candidates(block.to(ScalarType.Float32), candidates, bankChunk);
+            var uncertain = Refine(block, keys, indexes, slack, scores.narrow(0, start, rows));
+            if (uncertain.shape[0] > 0)
+            {
+                ScoreExactly(block, uncertain, scores.narrow(0, start, rows));
+            }
+        }
+
+        return scores.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The top-<paramref name="candidates"/> bank rows of each query by the float32 key z·b (minus ½ for a zero row's |b|² − 1, see <see cref="zeroRows"/>), sorted descending: keys and row indexes <c>(B, c)</c>.</summary>
+    private (Tensor Keys, Tensor Indexes) Candidates(Tensor block, int candidates, long bankChunk)
+    {
+        var m = bank32.shape[0];
+        Tensor? bestKeys = null;
+        Tensor? bestIndexes = null;
+        for (long from = 0; from < m; from += bankChunk)
+        {
+            using var stepScope = torch.NewDisposeScope();
+            var size = Math.Min(bankChunk, m - from);
+            // Ranking by 2z·b − |b|² is ranking by distance; |b|² is 1 for every row but zero rows, which get +½ (key = z·b − (|b|² − 1)/2).
+            var similarities = block.matmul(bank32.narrow(0, from, size).t());
+            if (zeroRows is not null)
+            {
+                similarities.add_(zeroRows.narrow(0, from, size));
+            }
+
+            var (values, positions) = similarities.topk((int)Math.Min(candidates, size), 1, largest: true, sorted: false);
+            positions = positions.add_(from);
+            if (bestKeys is not null)
+            {
+                values = torch.cat(new[] { bestKeys, values }, 1);
+                positions = torch.cat(new[] { bestIndexes!, positions }, 1);
+                var (kept, order) = values.topk(candidates, 1, largest: true, sorted: false);
+                positions = positions.gather(1, order);
+                values = kept;
+            }
+
+            bestKeys?.Dispose();
+            bestIndexes?.Dispose();
+            bestKeys = values.MoveToOuterDisposeScope();
+            bestIndexes = positions.MoveToOuterDisposeScope();
+        }
+
+        var (sorted, rank) = bestKeys!.sort(1, descending: true);
+        return (sorted, bestIndexes!.gather(1, rank));
+    }
+
+    /// <summary>
+    /// Scores each query from its sorted candidates: those more than 2δ above the k-th key are certainly among the k nearest and those
+    /// more than 2δ below certainly not, so only the band between is measured exactly (float64 differences), usually the k-th alone.
+    /// Returns the queries whose band reaches the last candidate (a true neighbour may lie beyond it), left for <see cref="ScoreExactly"/>.
+    /// </summary>
+    private Tensor Refine(Tensor block, Tensor keys, Tensor indexes, double slack, Tensor scores)
+    {
+        var candidates = keys.shape[1];
+        var kth = keys.narrow(1, k - 1, 1);
+        var above = keys.gt(kth.add(slack)).sum(new long[] { 1 });              // a: the band starts at column a ≤ k − 1
+        var through = keys.ge(kth.sub(slack)).sum(new long[] { 1 });            // b + 1: the band ends at column b ≥ k − 1
+        var widths = through.sub(above);
+        var rank = above.neg().add_(k - 1).unsqueeze(1);                          // the k-th nearest is the (k − a)-th of the band
+        var count = block.shape[0];
+        var width = widths.max().ToInt64();
+        var offsets = torch.arange(width, dtype: ScalarType.Int64, device: keys.device).unsqueeze(0);
+        var step = Math.Max(1L, chunkElements / 2 / (width * bank.shape[1]));  // at most ChunkElements / 2 float64 numbers gathered at once
+        for (long from = 0; from < count; from += step)
+        {
+            using var stepScope = torch.NewDisposeScope();
+            var size = Math.Min(step, count - from);
+            var columns = above.narrow(0, from, size).unsqueeze(1).add(offsets).clamp_max_(candidates - 1);
+            var rows = indexes.narrow(0, from, size).gather(1, columns);
+            var nearest = bank.index_select(0, rows.flatten()).view(size, width, -1);
+            var distances = nearest.sub_(block.narrow(0, from, size).unsqueeze(1)).pow_(2).sum(new long[] { 2 }).sqrt_()
+                .masked_fill_(offsets.ge(widths.narrow(0, from, size).unsqueeze(1)), double.PositiveInfinity);
+            scores.narrow(0, from, size).copy_(distances.sort(1).Values.gather(1, rank.narrow(0, from, size)).squeeze(1));
+        }
+
+        return candidates < bank.shape[0] ? through.eq(candidates).nonzero().squeeze(1) : torch.empty(0, ScalarType.Int64, keys.device);
+    }
+
+    /// <summary>Scores the queries <paramref name="uncertain"/> of <paramref name="block"/> by exact float64 distances to every bank row, a bank chunk at a time.</summary>
+    private void ScoreExactly(Tensor block, Tensor uncertain, Tensor scores)
+    {
+        var m = bank.shape[0];
+        var bankChunk = Math.Max(k, chunkElements / 2 / bank.shape[1]);
+        var indexes = uncertain.cpu().data<long>().ToArray();
+        foreach (var row in indexes)
+        {
+            using var rowScope = torch.NewDisposeScope();
+            var z = block.narrow(0, row, 1);
             Tensor? best = null;
             for (long from = 0; from < m; from += bankChunk)
             {
                 using var stepScope = torch.NewDisposeScope();
                 var part = bank.narrow(0, from, Math.Min(bankChunk, m - from));
-                var top = block.matmul(part.t()).topk((int)Math.Min(k, part.shape[0]), 1, largest: true, sorted: false).values;
-                var merged = best is null ? top : torch.cat(new[] { best, top }, 1).topk(k, 1, largest: true, sorted: false).values;
+                var distances = part.sub(z).pow_(2).sum(new long[] { 1 }).sqrt_();
+                var top = distances.topk((int)Math.Min(k, distances.shape[0]), 0, largest: false, sorted: false).values;
+                var merged = best is null ? top : torch.cat(new[] { best, top }, 0).topk(k, 0, largest: false, sorted: false).values;
                 best?.Dispose();
                 best = merged.MoveToOuterDisposeScope();
             }
 
-            // The k-th largest similarity is the smallest of the top k; |z − b| = sqrt(2 − 2 z·b).
-            scores.narrow(0, start, block.shape[0]).copy_(best!.amin(new long[] { 1 }).mul_(-2.0).add_(2.0).clamp_min_(0.0).sqrt_());
+            scores.narrow(0, row, 1).copy_(best!.amax(new long[] { 0 }, keepdim: true));
         }
-
-        return scores.MoveToOuterDisposeScope();
     }
 
     private void ThrowIfDisposed()

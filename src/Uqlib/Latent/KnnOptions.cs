@@ -24,9 +24,10 @@ public sealed record KnnOptions
 
     /// <summary>Gets the largest number of similarity values held at once while scoring (queries × bank features per chunk), which bounds the scoring memory at four bytes each; from 1 to 2³¹.</summary>
     /// <remarks>
-    /// A chunk has at least 256 queries and k bank features, so at most max(<see cref="ChunkElements"/>, 256 × k) similarities are held; each
-    /// chunk's are freed before the next, and only the running top k of each query is kept. Scoring N queries of dimension F also holds a
-    /// normalised float32 copy of them (N × F) and the N scores.
+    /// A chunk has at least 256 queries and c = k + max(8, k/4) bank features, so at most max(<see cref="ChunkElements"/>, 256 × c) float32
+    /// similarities are held; each chunk's are freed before the next, and only the running top c of each query (similarity and bank row) is
+    /// kept. The float64 refinement of the candidates holds at most max(<see cref="ChunkElements"/> / 2, c × F) float64 numbers (the same
+    /// bytes; usually one bank row per query). Scoring N queries also holds the normalised float64 and float32 copies of one query chunk and the N float64 scores.
     /// </remarks>
     /// <value>The default value is 16,777,216 (64 MiB of float32).</value>
     public long ChunkElements { get; init; } = 1L << 24;

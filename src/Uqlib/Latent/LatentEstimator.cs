@@ -17,6 +17,7 @@ internal sealed class LatentEstimator<TDetector> : IDisposable
     private readonly bool globalAveragePooling;
     private readonly string name;
     private readonly Func<string, TDetector> load;
+    private readonly Func<TDetector, Tensor, Tensor> score;
     private TDetector? detector;
     private bool disposed;
 
@@ -26,8 +27,10 @@ internal sealed class LatentEstimator<TDetector> : IDisposable
     /// <param name="globalAveragePooling">Whether feature maps are averaged over space.</param>
     /// <param name="name">The estimator's name, for messages.</param>
     /// <param name="load">The detector's <c>Load</c>.</param>
-    public LatentEstimator(object owner, IModel model, bool globalAveragePooling, string name, Func<string, TDetector> load)
+    /// <param name="score">How a batch's features are scored, or <see langword="null"/> for the detector's <see cref="ILatentDetector.Score"/>.</param>
+    public LatentEstimator(object owner, IModel model, bool globalAveragePooling, string name, Func<string, TDetector> load, Func<TDetector, Tensor, Tensor>? score = null)
     {
+        this.score = score ?? ((fitted, features) => fitted.Score(features));
         this.owner = owner;
         this.model = model;
         this.globalAveragePooling = globalAveragePooling;
@@ -53,7 +56,7 @@ internal sealed class LatentEstimator<TDetector> : IDisposable
         using var scope = torch.NewDisposeScope();
         using var output = model.Forward(inputs);
         var features = LatentFeatures.Take(output, globalAveragePooling, name);
-        var scores = fitted.Score(features);
+        var scores = score(fitted, features);
         var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
         return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
     }

@@ -11,8 +11,13 @@ namespace Uqlib.Latent;
 /// <remarks>
 /// Lee et al. 2018, "A simple unified framework for detecting out-of-distribution samples and adversarial attacks": score(x) =
 /// min_c (x − μ_c)ᵀ Σ⁻¹ (x − μ_c), with Σ the covariance of the class-centred training features. The class-agnostic variant
-/// fits one Gaussian to all features and needs no labels. Scores are computed in float64 as |Ax|² − 2 (Ax)·(Aμ_c) + |Aμ_c|²
-/// with A = L⁻¹ for the Cholesky factor L of Σ: one (N × F × F) matrix product per batch. Higher is more uncertain.
+/// fits one Gaussian to all features and needs no labels. Σ⁻¹ is the pseudo-inverse of <see cref="CovarianceEstimate.Precision"/>
+/// (SciPy <c>pinvh</c>'s rule, as scikit-learn's covariance estimators use: eigenvalues with |λ| ≤ max|λ| · F · ε dropped), so
+/// features with dead units (constant dimensions, as a ReLU layer often has) are scored on the subspace they span, with every
+/// method, instead of failing; <see cref="Rank"/> is the dimension of that subspace. Scores are computed in float64 as
+/// |Ax|² − 2 (Ax)·(Aμ_c) + |Aμ_c|² with A = diag(λ_r^{−1/2}) V_rᵀ from the r kept eigenpairs: one (N × F × r) matrix product
+/// per batch. <see cref="ScoreArithmetic.Float32"/> opts in to the same products in float32 (the one-GEMM form of PyTorch code),
+/// the scores still returned in float64. Higher is more uncertain.
 /// Thread-safe for reading.
 /// </remarks>
 public sealed class MahalanobisDetector : IDisposable, ILatentDetector
@@ -25,32 +30,40 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     private readonly Tensor whitenT;         // Aᵀ, (F, F)
     private readonly Tensor whitenedMeans;   // μ Aᵀ, (C, F)
     private readonly Tensor meanNorms;       // |Aμ_c|², (C)
+    private readonly Tensor whitenT32;       // the same three in float32, for ScoreArithmetic.Float32
+    private readonly Tensor whitenedMeans32;
+    private readonly Tensor meanNorms32;
     private bool disposed;
 
     private MahalanobisDetector(Tensor means, CovarianceEstimate covariance, bool classAgnostic)
     {
         using var scope = torch.NewDisposeScope();
-        var matrix = covariance.MatrixView;
-        var (factor, info) = torch.linalg.cholesky_ex(matrix);
-        var eigenvalues = torch.linalg.eigvalsh(matrix);
-        var smallest = eigenvalues.min().ToDouble();
-        var largest = eigenvalues.max().ToDouble();
-        if (info.ToInt64() != 0 || !(smallest > largest * 1e-12) || !(largest > 0))
+        var (basis, eigenvalues) = covariance.Spectrum;
+        var dimension = covariance.MatrixView.shape[0];
+        if (eigenvalues.shape[0] == 0)
         {
-            var advice = covariance.Method == CovarianceMethod.Empirical
-                ? "use CovarianceMethod.LedoitWolf (shrinkage) or more training samples"
-                : "the features are degenerate (constant or duplicated dimensions)";
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture,
-                    $"The {covariance.Method} covariance of {covariance.Count} samples in {matrix.shape[0]} dimensions is singular (eigenvalues from {smallest:G4} to {largest:G4}): {advice}."),
+                    $"The {covariance.Method} covariance of {covariance.Count} samples in {dimension} dimensions is zero: every feature is constant, so no direction has a distance."),
                 "features");
         }
 
-        var identity = torch.eye(matrix.shape[0], dtype: ScalarType.Float64, device: matrix.device);
-        var whiten = torch.linalg.solve_triangular(factor, identity, upper: false);
-        whitenT = whiten.t().contiguous().DetachFromDisposeScope();
+        var smallest = eigenvalues.min().ToDouble();
+        if (!(smallest > 0))
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"The covariance in {dimension} dimensions is not positive semi-definite: it has the eigenvalue {smallest:G4}, beyond the pseudo-inverse's cutoff."),
+                "features");
+        }
+
+        // A = diag(λ_r^{-1/2}) V_rᵀ, so |A(x − μ)|² = (x − μ)ᵀ Σ⁺ (x − μ) with Σ⁺ the pseudo-inverse.
+        whitenT = basis.mul(eigenvalues.rsqrt()).contiguous().DetachFromDisposeScope();
         whitenedMeans = means.matmul(whitenT).DetachFromDisposeScope();
         meanNorms = whitenedMeans.mul(whitenedMeans).sum(new long[] { 1 }).DetachFromDisposeScope();
+        whitenT32 = whitenT.to(ScalarType.Float32).DetachFromDisposeScope();
+        whitenedMeans32 = whitenedMeans.to(ScalarType.Float32).DetachFromDisposeScope();
+        meanNorms32 = meanNorms.to(ScalarType.Float32).DetachFromDisposeScope();
         this.means = means;
         this.covariance = covariance;
         this.classAgnostic = classAgnostic;
@@ -66,6 +79,9 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         whitenT = other.whitenT.clone().DetachFromDisposeScope();
         whitenedMeans = other.whitenedMeans.clone().DetachFromDisposeScope();
         meanNorms = other.meanNorms.clone().DetachFromDisposeScope();
+        whitenT32 = other.whitenT32.clone().DetachFromDisposeScope();
+        whitenedMeans32 = other.whitenedMeans32.clone().DetachFromDisposeScope();
+        meanNorms32 = other.meanNorms32.clone().DetachFromDisposeScope();
     }
 
     /// <summary>Gets a copy of the class means <c>(C, F)</c>, float64 (one row for the class-agnostic variant); the caller owns and disposes it.</summary>
@@ -101,6 +117,17 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         }
     }
 
+    /// <summary>Gets the rank r of the pseudo-inverse precision: the dimension of the subspace the scores measure (F unless some features are constant or collinear).</summary>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Rank
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return whitenT.shape[1];
+        }
+    }
+
     /// <summary>Gets the number of class means.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public long Classes
@@ -130,7 +157,7 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <param name="method">The covariance estimate.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; the covariance is singular.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; every feature is constant (zero covariance).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [1, 100,000] or <paramref name="method"/> is undefined.</exception>
     public static MahalanobisDetector Fit(Tensor features, Tensor labels, int classes, CovarianceMethod method = CovarianceMethod.Auto)
     {
@@ -144,7 +171,7 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <param name="method">The covariance estimate.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the covariance is singular.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; every feature is constant (zero covariance).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
     public static MahalanobisDetector FitClassAgnostic(Tensor features, CovarianceMethod method = CovarianceMethod.Auto)
     {
@@ -158,7 +185,7 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <param name="classAgnostic">Whether to use the mean and total covariance of all features instead of class means and the within-class covariance.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="statistics"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A class has no sample (class-conditional only), or the covariance is singular.</exception>
+    /// <exception cref="ArgumentException">A class has no sample (class-conditional only); the covariance is zero (every feature constant) or, for a scatter given by hand, not positive semi-definite.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
     public static MahalanobisDetector FromStatistics(FeatureStatistics statistics, CovarianceMethod method = CovarianceMethod.Auto, bool classAgnostic = false)
     {
@@ -199,8 +226,23 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor ClassDistances(Tensor features)
     {
+        return ClassDistances(features, ScoreArithmetic.Float64);
+    }
+
+    /// <summary>Squared Mahalanobis distances to every class mean, computed in the given arithmetic.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="arithmetic">The arithmetic of the matrix products (<see cref="ScoreArithmetic.Float32"/> is the opt-in fast path).</param>
+    /// <returns>Distances <c>(N, C)</c>, float64.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="arithmetic"/> is undefined.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor ClassDistances(Tensor features, ScoreArithmetic arithmetic)
+    {
         Check(features);
-        return ClassDistancesCore(features);
+        CheckArithmetic(arithmetic);
+        using var scope = torch.NewDisposeScope();
+        return ClassDistancesCore(features, arithmetic).to(ScalarType.Float64).MoveToOuterDisposeScope();
     }
 
     /// <summary>The score: the squared Mahalanobis distance to the nearest class mean.</summary>
@@ -211,8 +253,22 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
+        return Score(features, ScoreArithmetic.Float64);
+    }
+
+    /// <summary>The score, computed in the given arithmetic: the squared Mahalanobis distance to the nearest class mean.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="arithmetic">The arithmetic of the matrix products: <see cref="ScoreArithmetic.Float32"/> is the opt-in fast path (one float32 (N × F × r) product, as PyTorch code computes it).</param>
+    /// <returns>Scores <c>(N)</c>, float64, ≥ 0; higher is more uncertain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="arithmetic"/> is undefined.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor Score(Tensor features, ScoreArithmetic arithmetic)
+    {
         Check(features);
-        return ScoreCore(features);
+        CheckArithmetic(arithmetic);
+        return ScoreCore(features, arithmetic);
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
@@ -227,6 +283,19 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         FittedFile.Save(path, Kind, Version, Write);
     }
 
+    /// <summary>Describes the detector as scikit-learn's repr would, e.g. <c>MahalanobisDetector(classes=10, dimension=64, rank=44, covariance=Empirical, n=5000)</c>.</summary>
+    /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public override string ToString()
+    {
+        ThrowIfDisposed();
+        var shrinkage = covariance.Method == CovarianceMethod.LedoitWolf
+            ? string.Create(CultureInfo.InvariantCulture, $", shrinkage={covariance.Shrinkage:G4}")
+            : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"MahalanobisDetector({(classAgnostic ? "class-agnostic" : $"classes={Classes}")}, dimension={Dimension}, rank={Rank}, covariance={covariance.Method}{shrinkage}, n={covariance.Count})");
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -236,6 +305,9 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         whitenT.Dispose();
         whitenedMeans.Dispose();
         meanNorms.Dispose();
+        whitenT32.Dispose();
+        whitenedMeans32.Dispose();
+        meanNorms32.Dispose();
     }
 
     internal static MahalanobisDetector Create(Tensor means, CovarianceEstimate covariance, bool classAgnostic)
@@ -308,19 +380,30 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         Preconditions.Finite(features, nameof(features));
     }
 
-    internal Tensor ClassDistancesCore(Tensor features)
+    internal static void CheckArithmetic(ScoreArithmetic arithmetic)
+    {
+        if (!Enum.IsDefined(arithmetic))
+        {
+            throw new ArgumentOutOfRangeException(nameof(arithmetic), arithmetic, $"arithmetic must be a defined ScoreArithmetic; found {arithmetic}.");
+        }
+    }
+
+    /// <summary>The distances <c>(N, C)</c> in the dtype of <paramref name="arithmetic"/>.</summary>
+    internal Tensor ClassDistancesCore(Tensor features, ScoreArithmetic arithmetic)
     {
         using var scope = torch.NewDisposeScope();
-        var z = features.to(ScalarType.Float64, whitenT.device).matmul(whitenT);
+        var single = arithmetic == ScoreArithmetic.Float32;
+        var transform = single ? whitenT32 : whitenT;
+        var z = features.to(transform.dtype, transform.device).matmul(transform);
         var norms = z.mul(z).sum(new long[] { 1 }, keepdim: true);
-        var distances = z.matmul(whitenedMeans.t()).mul_(-2.0).add_(norms).add_(meanNorms).clamp_min_(0.0);
+        var distances = z.matmul((single ? whitenedMeans32 : whitenedMeans).t()).mul_(-2.0).add_(norms).add_(single ? meanNorms32 : meanNorms).clamp_min_(0.0);
         return distances.MoveToOuterDisposeScope();
     }
 
-    internal Tensor ScoreCore(Tensor features)
+    internal Tensor ScoreCore(Tensor features, ScoreArithmetic arithmetic = ScoreArithmetic.Float64)
     {
         using var scope = torch.NewDisposeScope();
-        return ClassDistancesCore(features).amin(new long[] { 1 }).MoveToOuterDisposeScope();
+        return ClassDistancesCore(features, arithmetic).amin(new long[] { 1 }).to(ScalarType.Float64).MoveToOuterDisposeScope();
     }
 
     private void ThrowIfDisposed()

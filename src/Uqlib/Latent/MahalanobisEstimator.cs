@@ -30,7 +30,8 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
         this.model = Preconditions.NotNull(model, nameof(model));
         this.options = options ?? MahalanobisOptions.Default;
         Options.Validate();
-        core = new LatentEstimator<MahalanobisDetector>(this, this.model, Options.GlobalAveragePooling, Name, MahalanobisDetector.Load);
+        core = new LatentEstimator<MahalanobisDetector>(
+            this, this.model, Options.GlobalAveragePooling, Name, MahalanobisDetector.Load, (fitted, features) => fitted.Score(features, Options.Arithmetic));
     }
 
     /// <summary>Gets the options.</summary>

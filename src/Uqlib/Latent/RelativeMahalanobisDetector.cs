@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,7 +11,9 @@ namespace Uqlib.Latent;
 /// <remarks>
 /// Ren et al. 2021, "A simple fix to Mahalanobis distance for improving near-OOD detection": RMD_c(x) = MD_c(x) − MD_0(x), score
 /// = min_c RMD_c(x) = min_c MD_c(x) − MD_0(x), where MD_0 uses the mean and covariance of all training features. Both
-/// covariances use the same <see cref="CovarianceMethod"/>. The score may be negative; higher is more uncertain. Thread-safe for reading.
+/// covariances use the same <see cref="CovarianceMethod"/> and the pseudo-inverse of <see cref="MahalanobisDetector"/>, so dead units (constant
+/// features) never make it fail; their ranks are <see cref="ClassConditionalRank"/> and <see cref="BackgroundRank"/>. The score may be
+/// negative; higher is more uncertain. Thread-safe for reading.
 /// </remarks>
 public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
 {
@@ -48,6 +51,28 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
         }
     }
 
+    /// <summary>Gets the rank of the class-conditional Gaussian's pseudo-inverse precision (see <see cref="MahalanobisDetector.Rank"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long ClassConditionalRank
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return classConditional.Rank;
+        }
+    }
+
+    /// <summary>Gets the rank of the background Gaussian's pseudo-inverse precision (see <see cref="MahalanobisDetector.Rank"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long BackgroundRank
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return background.Rank;
+        }
+    }
+
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public long Dimension
@@ -66,7 +91,7 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
     /// <param name="method">The covariance estimate of both Gaussians.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; a covariance is singular.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; every feature is constant (zero covariance).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [1, 100,000] or <paramref name="method"/> is undefined.</exception>
     public static RelativeMahalanobisDetector Fit(Tensor features, Tensor labels, int classes, CovarianceMethod method = CovarianceMethod.Auto)
     {
@@ -80,7 +105,7 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
     /// <param name="method">The covariance estimate of both Gaussians.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="statistics"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A class has no sample, or a covariance is singular.</exception>
+    /// <exception cref="ArgumentException">A class has no sample, or a covariance is zero (every feature constant).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
     public static RelativeMahalanobisDetector FromStatistics(FeatureStatistics statistics, CovarianceMethod method = CovarianceMethod.Auto)
     {
@@ -135,9 +160,23 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
+        return Score(features, ScoreArithmetic.Float64);
+    }
+
+    /// <summary>The score min_c MD_c(x) − MD_0(x), computed in the given arithmetic.</summary>
+    /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
+    /// <param name="arithmetic">The arithmetic of the matrix products (<see cref="ScoreArithmetic.Float32"/> is the opt-in fast path).</param>
+    /// <returns>Scores <c>(N)</c>, float64; higher is more uncertain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The features are empty, not of rank 2, of another dimension than the fit, or not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="arithmetic"/> is undefined.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public Tensor Score(Tensor features, ScoreArithmetic arithmetic)
+    {
         ThrowIfDisposed();
         classConditional.Check(features);
-        return ScoreCore(features);
+        MahalanobisDetector.CheckArithmetic(arithmetic);
+        return ScoreCore(features, arithmetic);
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
@@ -156,6 +195,17 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
         });
     }
 
+    /// <summary>Describes the detector as scikit-learn's repr would, e.g. <c>RelativeMahalanobisDetector(classes=10, dimension=64, rank=44/44, covariance=Empirical, n=5000)</c> (ranks class-conditional/background).</summary>
+    /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public override string ToString()
+    {
+        ThrowIfDisposed();
+        using var covariance = classConditional.Covariance;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"RelativeMahalanobisDetector(classes={classConditional.Classes}, dimension={Dimension}, rank={ClassConditionalRank}/{BackgroundRank}, covariance={covariance.Method}, n={covariance.Count})");
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -164,10 +214,10 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
         background.Dispose();
     }
 
-    internal Tensor ScoreCore(Tensor features)
+    internal Tensor ScoreCore(Tensor features, ScoreArithmetic arithmetic = ScoreArithmetic.Float64)
     {
         using var scope = torch.NewDisposeScope();
-        return classConditional.ScoreCore(features).sub_(background.ScoreCore(features)).MoveToOuterDisposeScope();
+        return classConditional.ScoreCore(features, arithmetic).sub_(background.ScoreCore(features, arithmetic)).MoveToOuterDisposeScope();
     }
 
     private void ThrowIfDisposed()

@@ -29,7 +29,8 @@ public sealed class RelativeMahalanobisEstimator : IUncertaintyEstimator, IDispo
         this.model = Preconditions.NotNull(model, nameof(model));
         this.options = options ?? MahalanobisOptions.Default;
         Options.Validate();
-        core = new LatentEstimator<RelativeMahalanobisDetector>(this, this.model, Options.GlobalAveragePooling, Name, RelativeMahalanobisDetector.Load);
+        core = new LatentEstimator<RelativeMahalanobisDetector>(
+            this, this.model, Options.GlobalAveragePooling, Name, RelativeMahalanobisDetector.Load, (fitted, features) => fitted.Score(features, Options.Arithmetic));
         if (Options.ClassAgnostic)
         {
             throw new ArgumentException("The relative Mahalanobis distance needs class means: options.ClassAgnostic must be false.", nameof(options));

@@ -46,6 +46,38 @@ public sealed class CovarianceEstimateTests
         estimate.Shrinkage.Should().Be(0.0);
     }
 
+    [Theory]
+    [InlineData("empirical", CovarianceMethod.Empirical)]
+    [InlineData("ledoit_wolf", CovarianceMethod.LedoitWolf)]
+    public void Precision_DeadUnits_MatchesScipyPinvh(string kind, CovarianceMethod method)
+    {
+        using var x = LatentCases.DeadUnitsArray("features");
+        using var y = LatentCases.DeadUnitsArray("labels");
+        using var statistics = FeatureStatistics.Compute(x, y, 4);
+        using var estimate = CovarianceEstimate.FromScatter(statistics.WithinScatter, statistics.WithinFourthMoment, statistics.Count, method);
+        using var precision = estimate.Precision;
+        using var expected = LatentCases.DeadUnitsArray(kind + "_precision");
+        var scale = expected.abs().max().ToDouble();
+
+        estimate.Rank.Should().Be(LatentCases.DeadUnits.GetProperty(kind + "_within_rank").GetInt64());
+        precision.sub(expected).abs().max().ToDouble().Should().BeLessThan(1e-9 * scale);
+    }
+
+    [Fact]
+    public void Precision_FullRank_IsTheInverse()
+    {
+        var golden = LatentCases.Case(0);
+        using var x = LatentCases.Features(golden);
+        using var estimate = CovarianceEstimate.Fit(x, CovarianceMethod.Empirical);
+        using var matrix = estimate.Matrix;
+        using var precision = estimate.Precision;
+        using var product = matrix.matmul(precision);
+        using var identity = torch.eye(6, dtype: ScalarType.Float64);
+
+        estimate.Rank.Should().Be(6);
+        product.allclose(identity, rtol: 0, atol: 1e-10).Should().BeTrue();
+    }
+
     [Fact]
     public void Fit_LedoitWolf_MatchesScikitLearn()
     {

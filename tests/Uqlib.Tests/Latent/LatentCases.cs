@@ -14,6 +14,12 @@ internal static class LatentCases
 
     public static JsonElement Case(int index) => Reference.GetProperty("cases")[index];
 
+    /// <summary>Gets the ranks and versions of Reference/dead_units.json (make_dead_units.py: a ReLU layer of 64 units, 20 dead).</summary>
+    public static JsonElement DeadUnits { get; } = Golden.Load("dead_units.json");
+
+    /// <summary>Reads one array of Reference/dead_units.npz; the caller disposes it.</summary>
+    public static Tensor DeadUnitsArray(string name) => Uqlib.Interop.Npz.Read(Golden.PathOf("dead_units.npz"), name);
+
     public static Tensor Features(JsonElement golden) => Golden.MatrixTensor(golden.GetProperty("features"));
 
     public static Tensor Queries(JsonElement golden) => Golden.MatrixTensor(golden.GetProperty("queries"));

@@ -70,15 +70,112 @@ public sealed class MahalanobisDetectorTests
     }
 
     [Fact]
-    public void Fit_SingularEmpirical_ThrowsSuggestingShrinkage()
+    public void Fit_EmpiricalWithFewerSamplesThanDimensions_UsesThePseudoInverseOfTheSpannedSubspace()
     {
-        var golden = LatentCases.Case(1); // 24 samples in 30 dimensions
+        var golden = LatentCases.Case(1); // 24 samples of 2 classes in 30 dimensions: the within-class scatter has rank 22
         using var x = LatentCases.Features(golden);
         using var y = LatentCases.Labels(golden);
+        using var q = LatentCases.Queries(golden);
+
+        using var detector = MahalanobisDetector.Fit(x, y, 2, CovarianceMethod.Empirical);
+        using var scores = detector.Score(q);
+
+        detector.Rank.Should().Be(22);
+        Golden.ToArray(scores).Should().OnlyContain(s => double.IsFinite(s) && s >= 0);
+    }
+
+    [Theory]
+    [InlineData("empirical", CovarianceMethod.Empirical)]
+    [InlineData("ledoit_wolf", CovarianceMethod.LedoitWolf)]
+    public void Score_DeadUnits_MatchesScikitLearnPseudoInverse(string kind, CovarianceMethod method)
+    {
+        using var x = LatentCases.DeadUnitsArray("features");
+        using var y = LatentCases.DeadUnitsArray("labels");
+        using var q = LatentCases.DeadUnitsArray("queries");
+        using var detector = MahalanobisDetector.Fit(x, y, 4, method);
+        using var agnostic = MahalanobisDetector.FitClassAgnostic(x, method);
+        using var scores = detector.Score(q);
+        using var distances = detector.ClassDistances(q);
+        using var agnosticScores = agnostic.Score(q);
+        using var expectedScores = LatentCases.DeadUnitsArray(kind + "_mahalanobis");
+        using var expectedDistances = LatentCases.DeadUnitsArray(kind + "_class_distances");
+        using var expectedAgnostic = LatentCases.DeadUnitsArray(kind + "_class_agnostic");
+
+        detector.Rank.Should().Be(LatentCases.DeadUnits.GetProperty(kind + "_within_rank").GetInt64());
+        agnostic.Rank.Should().Be(LatentCases.DeadUnits.GetProperty(kind + "_total_rank").GetInt64());
+        Golden.ToArray(scores).Should().Equal(Golden.ToArray(expectedScores), (a, b) => LatentCases.CloseRelative(a, b, 1e-9));
+        Golden.ToArray(distances.flatten()).Should().Equal(Golden.ToArray(expectedDistances.flatten()), (a, b) => LatentCases.CloseRelative(a, b, 1e-9));
+        Golden.ToArray(agnosticScores).Should().Equal(Golden.ToArray(expectedAgnostic), (a, b) => LatentCases.CloseRelative(a, b, 1e-9));
+    }
+
+    [Fact]
+    public void Fit_AutoOnDeadUnits_NeverFails_AndReportsTheRankUsed()
+    {
+        // 800 samples of 64 features: Auto takes the empirical covariance, whose rank is 44 with 20 dead units.
+        using var x = LatentCases.DeadUnitsArray("features");
+        using var y = LatentCases.DeadUnitsArray("labels");
+        using var q = LatentCases.DeadUnitsArray("queries");
+        using var detector = MahalanobisDetector.Fit(x, y, 4);
+        using var scores = detector.Score(q);
+        using var expected = LatentCases.DeadUnitsArray("empirical_mahalanobis");
+
+        detector.Rank.Should().Be(44);
+        detector.ToString().Should().Be("MahalanobisDetector(classes=4, dimension=64, rank=44, covariance=Empirical, n=800)");
+        Golden.ToArray(scores).Should().Equal(Golden.ToArray(expected), (a, b) => LatentCases.CloseRelative(a, b, 1e-9));
+    }
+
+    [Theory]
+    [InlineData("empirical", CovarianceMethod.Empirical)]
+    [InlineData("ledoit_wolf", CovarianceMethod.LedoitWolf)]
+    public void Score_Float32Arithmetic_MatchesScikitLearnToFloat32Rounding(string kind, CovarianceMethod method)
+    {
+        using var x = LatentCases.DeadUnitsArray("features");
+        using var y = LatentCases.DeadUnitsArray("labels");
+        using var q = LatentCases.DeadUnitsArray("queries");
+        using var detector = MahalanobisDetector.Fit(x, y, 4, method);
+        using var scores = detector.Score(q, ScoreArithmetic.Float32);
+        using var distances = detector.ClassDistances(q, ScoreArithmetic.Float32);
+        using var expected = LatentCases.DeadUnitsArray(kind + "_mahalanobis");
+
+        scores.dtype.Should().Be(ScalarType.Float64);
+        distances.dtype.Should().Be(ScalarType.Float64);
+        Golden.ToArray(scores).Should().Equal(Golden.ToArray(expected), (a, b) => LatentCases.CloseRelative(a, b, 1e-3));
+    }
+
+    [Fact]
+    public void Score_UndefinedArithmetic_Throws()
+    {
+        using var detector = FitSmall();
+        using var q = LatentCases.Queries(LatentCases.Case(0));
+
+        var act = () => detector.Score(q, (ScoreArithmetic)7);
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("arithmetic").WithMessage("*found 7*");
+    }
+
+    [Fact]
+    public void Fit_ConstantFeatures_ThrowsSayingEveryFeatureIsConstant()
+    {
+        using var x = torch.ones(20, 4);
+        using var y = torch.arange(20, dtype: ScalarType.Int64).remainder(2);
 
         var act = () => MahalanobisDetector.Fit(x, y, 2, CovarianceMethod.Empirical);
 
-        act.Should().Throw<ArgumentException>().WithMessage("*24 samples in 30 dimensions is singular*LedoitWolf*");
+        act.Should().Throw<ArgumentException>().WithMessage("*20 samples in 4 dimensions is zero: every feature is constant*");
+    }
+
+    [Fact]
+    public void ToString_LedoitWolf_ShowsShrinkageAndRank()
+    {
+        var golden = LatentCases.Case(0);
+        using var x = LatentCases.Features(golden);
+        using var y = LatentCases.Labels(golden);
+        using var detector = MahalanobisDetector.Fit(x, y, 3, CovarianceMethod.LedoitWolf);
+        using var covariance = detector.Covariance;
+
+        detector.ToString().Should().StartWith("MahalanobisDetector(classes=3, dimension=6, rank=6, covariance=LedoitWolf, shrinkage=")
+            .And.EndWith(", n=120)");
+        covariance.ToString().Should().StartWith("CovarianceEstimate(LedoitWolf, shrinkage=").And.EndWith(", rank=6/6, n=120)");
     }
 
     [Fact]

@@ -78,6 +78,37 @@ public sealed class MahalanobisEstimatorTests
     }
 
     [Fact]
+    public void Estimate_Float32Arithmetic_ScoresAsTheDetectorsFloat32Path()
+    {
+        var training = SyntheticLatent.Training(2, 60, 7);
+        try
+        {
+            using var estimator = new MahalanobisEstimator(SyntheticLatent.Model(), new MahalanobisOptions { Arithmetic = ScoreArithmetic.Float32 });
+            estimator.Fit(new FitData { Training = training });
+            using var queries = SyntheticLatent.OutOfDistribution(20, 3);
+            using var estimate = estimator.Estimate(queries);
+            using var single = estimator.Detector!.Score(queries, ScoreArithmetic.Float32);
+            using var full = estimator.Detector!.Score(queries);
+
+            estimate.Scores.dtype.Should().Be(ScalarType.Float64);
+            estimate.Scores.allclose(single, rtol: 0, atol: 0).Should().BeTrue();
+            estimate.Scores.allclose(full, rtol: 1e-4, atol: 0).Should().BeTrue();
+        }
+        finally
+        {
+            SyntheticLatent.Dispose(training);
+        }
+    }
+
+    [Fact]
+    public void Options_UndefinedArithmeticAndCovariance_AreBothReported()
+    {
+        var act = () => new MahalanobisOptions { Arithmetic = (ScoreArithmetic)9, Covariance = (CovarianceMethod)8 }.Validate();
+
+        act.Should().Throw<ArgumentException>().WithMessage("Invalid MahalanobisOptions: Covariance*found 8; Arithmetic*found 9.*");
+    }
+
+    [Fact]
     public void Fit_FeatureMaps_AreGlobalAveragePooled()
     {
         using var net = new ConvNet();

@@ -45,6 +45,33 @@ public sealed class RelativeMahalanobisDetectorTests
         Golden.ToArray(background).Should().Equal(Golden.Vector(expected.GetProperty("background")), (a, b) => LatentCases.CloseRelative(a, b, 1e-8));
     }
 
+    [Theory]
+    [InlineData("empirical", CovarianceMethod.Empirical)]
+    [InlineData("ledoit_wolf", CovarianceMethod.LedoitWolf)]
+    public void Score_DeadUnits_MatchesScikitLearnPseudoInverse(string kind, CovarianceMethod method)
+    {
+        using var x = LatentCases.DeadUnitsArray("features");
+        using var y = LatentCases.DeadUnitsArray("labels");
+        using var q = LatentCases.DeadUnitsArray("queries");
+        using var detector = RelativeMahalanobisDetector.Fit(x, y, 4, method);
+        using var scores = detector.Score(q);
+        using var expected = LatentCases.DeadUnitsArray(kind + "_relative");
+
+        detector.ClassConditionalRank.Should().Be(LatentCases.DeadUnits.GetProperty(kind + "_within_rank").GetInt64());
+        detector.BackgroundRank.Should().Be(LatentCases.DeadUnits.GetProperty(kind + "_total_rank").GetInt64());
+        Golden.ToArray(scores).Should().Equal(Golden.ToArray(expected), (a, b) => Math.Abs(a - b) <= 1e-9 * 100);
+    }
+
+    [Fact]
+    public void Fit_AutoOnDeadUnits_NeverFails_AndToStringShowsBothRanks()
+    {
+        using var x = LatentCases.DeadUnitsArray("features");
+        using var y = LatentCases.DeadUnitsArray("labels");
+        using var detector = RelativeMahalanobisDetector.Fit(x, y, 4);
+
+        detector.ToString().Should().Be("RelativeMahalanobisDetector(classes=4, dimension=64, rank=44/44, covariance=Empirical, n=800)");
+    }
+
     [Fact]
     public void Score_EqualsMahalanobisMinusBackground()
     {

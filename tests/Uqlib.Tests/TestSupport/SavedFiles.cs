@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using FluentAssertions;
 
 namespace Uqlib.Tests.TestSupport;
@@ -102,8 +103,9 @@ internal static class SavedFiles
         }
 
         ShouldRefuse([.. good, 0], load, kind, "it has 1 unexpected bytes after its payload");
-        ShouldRefuse(WithHeader(good, h => h.Replace("\"version\":1", "\"version\":99", StringComparison.Ordinal)), load, kind,
-            $"it holds version 99 of the {kind} fields; this Uqlib reads versions 1 to 1: update Uqlib to load it");
+        var version = Regex.Match(Encoding.UTF8.GetString(good, 14, headerLength), "\"version\":([0-9]+)").Groups[1].Value;
+        ShouldRefuse(WithHeader(good, h => h.Replace($"\"version\":{version}", "\"version\":99", StringComparison.Ordinal)), load, kind,
+            $"it holds version 99 of the {kind} fields; this Uqlib reads versions 1 to {version}: update Uqlib to load it");
         ShouldRefuse(WithHeader(good, h => h.Replace("\"formatVersion\":1", "\"formatVersion\":2", StringComparison.Ordinal)), load, kind,
             "it uses version 2 of the Uqlib file layout*update Uqlib*");
         ShouldRefuse(WithHeader(good, h => h.Replace($"\"kind\":\"{kind}\"", "\"kind\":\"OtherThing\"", StringComparison.Ordinal)), load, kind,
