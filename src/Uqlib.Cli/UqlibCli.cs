@@ -87,6 +87,7 @@ internal static class UqlibCli
                      ConformalCommand.Create(output, error),
                      GpsCommand.Create(output, error),
                      CombineCommand.Create(output, error),
+                     InferCommand.Create(output, error),
                      ReportCommand.Create(output, error),
                  })
         {
