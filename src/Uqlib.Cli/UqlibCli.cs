@@ -34,7 +34,9 @@ internal static class UqlibCli
             var command = string.Join(' ', parse.CommandResult.Command.Name == root.Name
                 ? ["uqlib"]
                 : new[] { "uqlib" }.Concat(CommandPath(parse.CommandResult)));
-            error.WriteLine($"uqlib: error: {ArrayInput.OneLine(parse.Errors[0].Message)} (see '{command} --help')");
+            // An unknown word explains more than the "required command" complaint it causes: name it first.
+            var first = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal))) ?? parse.Errors[0];
+            error.WriteLine($"uqlib: error: {ArrayInput.OneLine(first.Message)} (see '{command} --help')");
             return ExitCodes.Usage;
         }
 

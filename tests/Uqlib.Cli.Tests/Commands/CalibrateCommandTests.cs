@@ -36,7 +36,7 @@ public sealed class CalibrateCommandTests
         };
         using var expectedProbabilities = expected.Transform(testLogits);
         using var written = Npy.Read(folder.File("p.npy"));
-        written.equal(expectedProbabilities).Should().BeTrue();
+        CliRun.Identical(written, expectedProbabilities).Should().BeTrue();
         fit.Output.Should().StartWith($"{expected} saved to ");
     }
 

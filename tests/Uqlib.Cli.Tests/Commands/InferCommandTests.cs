@@ -12,7 +12,7 @@ namespace Uqlib.Cli.Tests.Commands;
 
 public sealed class InferCommandTests
 {
-    /// <summary>Writes 2 classes × 5 seeded 8×8 PNG images (colour-mapped noise) as an image folder.</summary>
+    /// <summary>Writes 2 classes × 5 seeded PNG images (colour-mapped 8×8 noise with its colour bar) as an image folder.</summary>
     private static string ImageFolder(TempFolder folder)
     {
         var root = folder.File("images");
@@ -36,13 +36,14 @@ public sealed class InferCommandTests
         using var folder = new TempFolder();
         var root = ImageFolder(folder);
 
-        var run = CliRun.Of("infer", "--model", CliRun.Fixture("tiny_cnn.onnx"), "--images", root, "--batch-size", "3", "--output", folder.File("out"));
+        var run = CliRun.Of("infer", "--model", CliRun.Fixture("tiny_cnn.onnx"), "--images", root, "--resize", "8x8", "--batch-size", "3", "--output", folder.File("out"));
 
         run.ExitCode.Should().Be(ExitCodes.Success, run.Error);
         using var scope = torch.NewDisposeScope();
+        var load = new ImageLoadOptions { Resize = new ImageSize(8, 8) };
         var dataset = ImageFolderDataset.Open(root);
         using var model = OnnxModel.Load(CliRun.Fixture("tiny_cnn.onnx"), OutputKind.MulticlassLogits);
-        using var expected = model.Forward(ImageLoader.LoadBatch(dataset.Samples.Select(s => s.Path).ToList()));
+        using var expected = model.Forward(ImageLoader.LoadBatch(dataset.Samples.Select(s => s.Path).ToList(), load));
         Npy.Read(Path.Combine(folder.File("out"), "logits.npy")).allclose(expected.Logits, rtol: 0, atol: 1e-6).Should().BeTrue();
         Npy.Read(Path.Combine(folder.File("out"), "features.npy")).allclose(expected.Features!, rtol: 0, atol: 1e-6).Should().BeTrue();
         Npy.Read(Path.Combine(folder.File("out"), "labels.npy")).data<long>().ToArray().Should().Equal(0, 0, 0, 0, 0, 1, 1, 1, 1, 1);

@@ -29,4 +29,8 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
 
     /// <summary>Reads a fixture as the library reads it.</summary>
     public static torch.Tensor Load(string name) => Npy.Read(Fixture(name));
+
+    /// <summary>Whether two arrays are bit-identical: same dtype, same shape, same values.</summary>
+    public static bool Identical(torch.Tensor a, torch.Tensor b) =>
+        a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 }
