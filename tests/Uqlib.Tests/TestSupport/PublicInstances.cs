@@ -41,6 +41,12 @@ internal static class PublicInstances
         [typeof(MahalanobisDetector)] = () => MahalanobisDetector.Fit(Features(), Labels(), 3),
         [typeof(RelativeMahalanobisDetector)] = () => RelativeMahalanobisDetector.Fit(Features(), Labels(), 3),
         [typeof(KnnDetector)] = () => KnnDetector.Fit(Features(), new KnnOptions { K = 2 }),
+        [typeof(KnnTopK)] = () =>
+        {
+            using var detector = KnnDetector.Fit(Features(), new KnnOptions { K = 2 });
+            return KnnTopK.Compute(detector, Features());
+        },
+        [typeof(Uqlib.Sharding.ScoreShard)] = () => Uqlib.Sharding.ScoreShard.Create(Scores(), 0),
         [typeof(VimDetector)] = () => VimDetector.Fit(Features(), Weight(), torch.zeros(3)),
         [typeof(MahalanobisEstimator)] = () => Fitted(new MahalanobisEstimator(Model())),
         [typeof(RelativeMahalanobisEstimator)] = () => Fitted(new RelativeMahalanobisEstimator(Model())),
