@@ -90,6 +90,7 @@ internal static class UqlibCli
                      GpsCommand.Create(output, error),
                      CombineCommand.Create(output, error),
                      InferCommand.Create(output, error),
+                     MergeCommand.Create(output, error),
                      ReportCommand.Create(output, error),
                  })
         {

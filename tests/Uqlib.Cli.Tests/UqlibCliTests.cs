@@ -15,7 +15,7 @@ public sealed class UqlibCliTests
         run.ExitCode.Should().Be(ExitCodes.Success);
         foreach (var command in new[] { "calibrate", "evaluate", "ood", "conformal", "gps", "combine", "infer", "merge", "report" })
         {
-            run.Output.Should().MatchRegex($"\n  {command} +[A-Z]");
+            run.Output.Should().MatchRegex($"\n  {command}( <[a-z]+>\\.*)? +[A-Z]");
         }
 
         run.Output.Should().NotContain("Examples:");

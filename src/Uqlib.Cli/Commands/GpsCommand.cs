@@ -13,8 +13,8 @@ internal static class GpsCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var cache = CommonOptions.Array("--cache", "The candidate cache, (K, N, C): log-probabilities of K augmentation candidates on N validation cases");
-        var labels = CommonOptions.Array("--labels", "Validation labels, (N)");
+        var cache = CommonOptions.Array("--cache", "The candidate cache: an array (K, N, C) of the log-probabilities of K augmentation candidates on N validation cases, or a CandidateCache file (the library's, or merged shards)");
+        var labels = CommonOptions.Array("--labels", "Validation labels, (N); a CandidateCache file holds its own", required: false);
         var steps = new Option<int>("--steps") { Description = "Greedy steps (candidates picked, with repetition), at least 1.", DefaultValueFactory = _ => 20 };
         var criterion = new Option<string>("--criterion")
         {
@@ -33,13 +33,16 @@ internal static class GpsCommand
         };
         UqlibCli.SetBody(command, output, error, (parse, context) =>
         {
-            var logProbabilities = ArrayInput.Read(parse.GetValue(cache)!, "--cache");
+            var cacheSpec = parse.GetValue(cache)!;
+            using var saved = IsSavedFile(cacheSpec) ? CandidateCache.Load(cacheSpec) : null;
+            var logProbabilities = saved?.LogProbabilities ?? ArrayInput.Read(cacheSpec, "--cache");
             if (logProbabilities.dim() != 3)
             {
                 throw CliException.Input("--cache", $"expected a 3-D array (candidates, cases, classes), found shape {ArrayInput.Shape(logProbabilities)}");
             }
 
-            var y = ArrayInput.ReadLabels(parse.GetValue(labels)!, "--labels", (int)logProbabilities.shape[2]);
+            var y = saved?.Labels ?? ArrayInput.ReadLabels(
+                parse.GetValue(labels) ?? throw CliException.Input("--labels", "an array cache needs the validation labels"), "--labels", (int)logProbabilities.shape[2]);
             if (y.shape[0] != logProbabilities.shape[1])
             {
                 throw CliException.Input("--labels", $"has {y.shape[0]} cases but --cache has {logProbabilities.shape[1]}");
@@ -75,6 +78,10 @@ internal static class GpsCommand
         });
         return command;
     }
+
+    private static bool IsSavedFile(string spec) =>
+        !spec.EndsWith(".npy", System.StringComparison.OrdinalIgnoreCase) && !spec.Contains(".npz", System.StringComparison.OrdinalIgnoreCase)
+        && !spec.Contains(".csv", System.StringComparison.OrdinalIgnoreCase) && SavedFiles.Kind(spec, "--cache") == nameof(CandidateCache);
 
     private sealed class StepProgress(CliContext context) : System.IProgress<GreedyPolicySearchStep>
     {

@@ -12,6 +12,7 @@ using Uqlib.Imaging;
 using Uqlib.Interop;
 using Uqlib.Models;
 using Uqlib.Onnx;
+using Uqlib.Sharding;
 using static TorchSharp.torch;
 
 namespace Uqlib.Cli.Commands;
@@ -31,12 +32,15 @@ internal static class InferCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Images per forward pass, at least 1.", DefaultValueFactory = _ => 32 };
         var folder = CommonOptions.Output("The output folder: logits.npy (N, C), labels.npy (N), features.npy (N, D) when the model returns them, cases.csv (path, label).");
         var overwrite = CommonOptions.Overwrite();
+        var shard = ShardOption.Create(what: "images (in the folder's sorted order); writes logits.uqlib, labels.uqlib and features.uqlib score shards");
         var command = new Command("infer", CommonOptions.Describe(
-            "Runs an ONNX or TorchScript classifier over an image folder and writes its logits, features and labels as .npy.",
+            "Runs an ONNX or TorchScript classifier over an image folder and writes its logits, features and labels as .npy. With --shard, " +
+            "does only that part of the images and writes score shards; 'uqlib merge' concatenates them in the single-process order.",
+            "uqlib infer --model model.onnx --images test/ --shard $SLURM_ARRAY_TASK_ID/4 --output parts/$SLURM_ARRAY_TASK_ID && uqlib merge -o logits.npy parts/*/logits.uqlib",
             "uqlib infer --model model.onnx --images val/ --resize 224x224 --rgb --output val_outputs",
             "uqlib report --val-logits val_outputs/logits.npy --val-labels val_outputs/labels.npy --test-logits test_outputs/logits.npy ..."))
         {
-            model, images, resize, rgb, batchSize, folder, overwrite,
+            model, images, resize, rgb, batchSize, folder, overwrite, shard,
         };
         UqlibCli.SetBody(command, output, error, (parse, context) =>
         {
@@ -66,8 +70,28 @@ internal static class InferCommand
             var classifier = LoadModel(parse.GetValue(model)!);
             using var ownsClassifier = classifier as IDisposable;
             context.Progress($"running {Path.GetFileName(parse.GetValue(model))} on {dataset.Count} images of {dataset.ClassNames.Count} classes");
-            var (logits, features, labels) = Run(classifier, dataset, 0, dataset.Count, size, context);
+            var part = ShardOption.Read(parse, shard);
+            var (start, end) = part is { } p ? ShardOption.Rows(p, dataset.Count, "--shard") : (0L, dataset.Count);
+            var (logits, features, labels) = Run(classifier, dataset, (int)start, (int)end, size, context);
             using var staged = new StagedFolder(parse.GetValue(folder)!, parse.GetValue(overwrite), "--output");
+            if (part is { } sharded)
+            {
+                foreach (var (name, values) in new[] { ("logits", logits), ("labels", labels), ("features", features) })
+                {
+                    if (values is not null)
+                    {
+                        using var scoreShard = ScoreShard.Create(values, start);
+                        scoreShard.Save(Path.Combine(staged.Staging, name + ".uqlib"));
+                    }
+                }
+
+                staged.Commit();
+                context.Result(
+                    new JsonObject { ["shard"] = sharded.ToString(), ["firstCase"] = start, ["endCase"] = end, ["cases"] = dataset.Count, ["output"] = staged.Target },
+                    $"shard {sharded}: images {start} to {end - 1} of {dataset.Count}; score shards written to {staged.Target} (merge them with 'uqlib merge')\n");
+                return ExitCodes.Success;
+            }
+
             Npy.Write(Path.Combine(staged.Staging, "logits.npy"), logits);
             Npy.Write(Path.Combine(staged.Staging, "labels.npy"), labels);
             if (features is not null)
