@@ -15,6 +15,9 @@ internal static class ExitCodes
     /// <summary>An output cannot be written (no space, no permission, the folder exists); nothing half-written is left.</summary>
     public const int OutputFailed = 3;
 
+    /// <summary><c>uqlib compare</c>: the arrays differ by more than the tolerance.</summary>
+    public const int Different = 4;
+
     /// <summary>The run was cancelled (Ctrl+C, SIGTERM from a scheduler); nothing half-written is left.</summary>
     public const int Cancelled = 130;
 
