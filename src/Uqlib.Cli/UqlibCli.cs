@@ -70,14 +70,18 @@ internal static class UqlibCli
         });
     }
 
-    private static RootCommand Build(TextWriter output, TextWriter error)
+    private static Command Build(TextWriter output, TextWriter error)
     {
-        var root = new RootCommand(
+        // A root named "uqlib" (a RootCommand takes the executable's name, Uqlib.Cli: the assembly cannot be called uqlib beside Uqlib.dll).
+        var root = new Command(
+            "uqlib",
             "Post-hoc uncertainty quantification of a trained model's outputs, from files: .npy/.npz arrays, CSV columns, and ONNX or " +
             "TorchScript models over image folders. Results go to stdout (--json for JSON), progress to stderr. Passes over data take " +
             "--shard i/n and 'uqlib merge' combines their partial states exactly. Exit codes: 0 success, 1 bad command line, 2 bad input, " +
             "3 output not written, 4 arrays differ (compare), 70 internal error, 130 cancelled.")
         {
+            new HelpOption(),
+            new VersionOption(),
             Json,
             Quiet,
         };

@@ -13,9 +13,9 @@ public sealed class UqlibCliTests
         var run = CliRun.Of("--help");
 
         run.ExitCode.Should().Be(ExitCodes.Success);
-        foreach (var command in new[] { "calibrate", "evaluate", "ood", "conformal", "gps", "combine", "infer", "merge", "report" })
+        foreach (var command in new[] { "calibrate", "evaluate", "ood", "conformal", "gps", "combine", "infer", "merge", "compare", "report" })
         {
-            run.Output.Should().MatchRegex($"\n  {command}( <[a-z]+>\\.*)? +[A-Z]");
+            run.Output.Should().MatchRegex($"\n  {command}( <[a-z]+>(\\.\\.\\.)?)* +[A-Z]");
         }
 
         run.Output.Should().NotContain("Examples:");
@@ -34,6 +34,7 @@ public sealed class UqlibCliTests
     [InlineData("combine", "apply")]
     [InlineData("infer")]
     [InlineData("merge")]
+    [InlineData("compare")]
     [InlineData("report")]
     public void Run_CommandHelp_ShowsOptionsAndExamples(params string[] command)
     {

@@ -22,7 +22,7 @@ internal sealed class ExamplesHelp : SynchronousCommandLineAction
     }
 
     /// <summary>Installs the action on the root's help option (which every subcommand inherits).</summary>
-    public static void Install(RootCommand root)
+    public static void Install(Command root)
     {
         foreach (var option in root.Options)
         {
