@@ -15,6 +15,7 @@ Plotting.Run();
 FromPyTorch.Run();
 Volumes.Run();
 Conformal.Run();
+Scale.Run();
 if (images is not null)
 {
     Directory.CreateDirectory(images);

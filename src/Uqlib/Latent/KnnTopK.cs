@@ -10,33 +10,33 @@ using static TorchSharp.torch;
 namespace Uqlib.Latent;
 
 /// <summary>
-/// The partial state of a kNN pass whose bank is split over shards: for every query, the k largest cosine similarities to one shard's bank
-/// rows and those rows' global indices. Merging the shards' states keeps the k largest of all, which gives exactly the scores of
+/// The partial state of a kNN pass whose bank is split over shards: for every query, the distances to its k nearest rows of one shard's
+/// bank and those rows' global indices. Merging the shards' states keeps the k nearest of all, which gives the scores of
 /// <see cref="KnnDetector.Score"/> over the whole bank. Immutable: it hands out only copies; every member throws
 /// <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.
 /// </summary>
 /// <remarks>
 /// <para>Sun et al. 2022, "Out-of-distribution detection with deep nearest neighbors": the score is the distance of the normalised query to its
-/// k-th nearest normalised bank feature, √(2 − 2 s_(k)) with s_(k) the k-th largest similarity. The k largest similarities over a union of
-/// banks are the k largest of each bank's k largest, so <see cref="Merge"/> is exact: the similarities are the same float32 products the
-/// unsharded detector computes, and the scores of the merged state equal the unsharded scores. Among exactly tied similarities the
-/// indices kept are unspecified (the scores do not depend on them).</para>
+/// k-th nearest normalised bank feature. The k nearest over a union of banks are the k nearest of each bank's k nearest, so
+/// <see cref="Merge"/> is exact: each distance is computed as the unsharded detector computes it (|z − b| = √(2 − 2 z·b) from the same
+/// float32 product z·b), and the scores of the merged state equal the unsharded scores. Among exactly tied distances the indices kept are
+/// unspecified (the scores do not depend on them).</para>
 /// <para>A shard builds its <see cref="KnnDetector"/> from its block of bank rows (see <see cref="Sharding.ShardSpec"/>) without
 /// <see cref="KnnOptions.BankSize"/> sub-sampling (a sub-sampled bank is not split exactly), and passes the block's first row as
-/// <c>bankOffset</c>. Memory: N × k × 12 bytes per state; computing one holds the detector's chunk of similarities at a time.
+/// <c>bankOffset</c>. Memory: N × k × 16 bytes per state; computing one holds the detector's chunk of similarities at a time.
 /// Thread-safe for reading.</para>
 /// </remarks>
 public sealed class KnnTopK : IDisposable
 {
     private const string Kind = "KnnTopK";
     private const int Version = 1;
-    private readonly Tensor similarities;
+    private readonly Tensor distances;
     private readonly Tensor indices;
     private bool disposed;
 
-    private KnnTopK(Tensor similarities, Tensor indices)
+    private KnnTopK(Tensor distances, Tensor indices)
     {
-        this.similarities = similarities;
+        this.distances = distances;
         this.indices = indices;
     }
 
@@ -47,7 +47,7 @@ public sealed class KnnTopK : IDisposable
         get
         {
             ThrowIfDisposed();
-            return similarities.shape[0];
+            return distances.shape[0];
         }
     }
 
@@ -58,22 +58,22 @@ public sealed class KnnTopK : IDisposable
         get
         {
             ThrowIfDisposed();
-            return (int)similarities.shape[1];
+            return (int)distances.shape[1];
         }
     }
 
-    /// <summary>Gets a copy of the k largest cosine similarities of each query <c>(N, k)</c>, float32, in no particular order within a row; the caller disposes it.</summary>
+    /// <summary>Gets a copy of the distances of each normalised query to its k nearest normalised bank rows <c>(N, k)</c>, float64, in [0, 2], in no particular order within a row; the caller disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The state has been disposed.</exception>
-    public Tensor Similarities
+    public Tensor Distances
     {
         get
         {
             ThrowIfDisposed();
-            return similarities.clone();
+            return distances.clone();
         }
     }
 
-    /// <summary>Gets a copy of the global bank row index of each kept similarity <c>(N, k)</c>, int64; the caller disposes it.</summary>
+    /// <summary>Gets a copy of the global bank row index of each kept distance <c>(N, k)</c>, int64; the caller disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The state has been disposed.</exception>
     public Tensor Indices
     {
@@ -155,10 +155,12 @@ public sealed class KnnTopK : IDisposable
             progress?.Report(new EstimationProgress(++chunks, start + block.shape[0]));
         }
 
-        return new KnnTopK(values.DetachFromDisposeScope(), rows.DetachFromDisposeScope());
+        // |z − b| = sqrt(2 − 2 z·b) for unit vectors, in the float32 of the product, as KnnDetector computes its score; then widened.
+        var distances = values.mul_(-2.0).add_(2.0).clamp_min_(0.0).sqrt_().to(ScalarType.Float64);
+        return new KnnTopK(distances.DetachFromDisposeScope(), rows.DetachFromDisposeScope());
     }
 
-    /// <summary>Merges the partial states of shards that split one bank: for every query, the k largest similarities of all of them.</summary>
+    /// <summary>Merges the partial states of shards that split one bank: for every query, the k smallest distances of all of them.</summary>
     /// <param name="parts">The shards' states, one or more, over the same queries in the same order and with the same k; not disposed.</param>
     /// <param name="progress">Receives the states merged so far (as batches) and the queries; may be <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels between states.</param>
@@ -190,15 +192,15 @@ public sealed class KnnTopK : IDisposable
 
         using var scope = torch.NewDisposeScope();
         var k = parts[0].K;
-        var device = parts[0].similarities.device;
-        var best = parts[0].similarities.clone();
+        var device = parts[0].distances.device;
+        var best = parts[0].distances.clone();
         var bestRows = parts[0].indices.clone();
         for (var i = 1; i < parts.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             var (top, at) = Keep(
-                torch.cat(new[] { best, parts[i].similarities.to(device) }, 1), torch.cat(new[] { bestRows, parts[i].indices.to(device) }, 1), k);
+                torch.cat(new[] { best, parts[i].distances.to(device) }, 1), torch.cat(new[] { bestRows, parts[i].indices.to(device) }, 1), k, largest: false);
             best.Dispose();
             bestRows.Dispose();
             best = top.MoveToOuterDisposeScope();
@@ -220,18 +222,18 @@ public sealed class KnnTopK : IDisposable
     {
         return FittedFile.Load(path, Kind, Version, reader =>
         {
-            var values = reader.Tensor("similarities", 2, ScalarType.Float32);
+            var values = reader.Tensor("distances", 2, ScalarType.Float64);
             var rows = reader.Tensor("indices", 2, ScalarType.Int64);
             if (!values.shape.AsSpan().SequenceEqual(rows.shape) || values.shape[0] < 1 || values.shape[1] < 1)
             {
                 throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
-                    $"its similarities {Preconditions.ShapeText(values)} and indices {Preconditions.ShapeText(rows)} must have one non-empty shape"));
+                    $"its distances {Preconditions.ShapeText(values)} and indices {Preconditions.ShapeText(rows)} must have one non-empty shape"));
             }
 
             using var scope = torch.NewDisposeScope();
-            if (values.abs().gt(1.0001).any().item<bool>() || rows.lt(0).any().item<bool>())
+            if (values.lt(0.0).any().item<bool>() || values.gt(2.0001).any().item<bool>() || rows.lt(0).any().item<bool>())
             {
-                throw reader.Invalid("its similarities must lie in [−1, 1] and its indices be at least 0");
+                throw reader.Invalid("its distances must lie in [0, 2] and its indices be at least 0");
             }
 
             return new KnnTopK(values, rows);
@@ -239,15 +241,14 @@ public sealed class KnnTopK : IDisposable
     }
 
     /// <summary>The kNN scores: the distance of each normalised query to its k-th nearest bank feature, as <see cref="KnnDetector.Score"/> gives.</summary>
-    /// <returns>Distances <c>(N)</c> in [0, 2], float32; higher is more uncertain; the caller disposes them.</returns>
+    /// <returns>Distances <c>(N)</c> in [0, 2], float64; higher is more uncertain; the caller disposes them.</returns>
     /// <exception cref="ObjectDisposedException">The state has been disposed.</exception>
     public Tensor Scores()
     {
         ThrowIfDisposed();
-        using var scope = torch.NewDisposeScope();
 
-        // The k-th largest similarity is the smallest of the top k; |z − b| = sqrt(2 − 2 z·b), as KnnDetector computes it.
-        return similarities.amin(new long[] { 1 }).mul_(-2.0).add_(2.0).clamp_min_(0.0).sqrt_().MoveToOuterDisposeScope();
+        // The k-th nearest is the farthest of the k nearest.
+        return distances.amax(new long[] { 1 });
     }
 
     /// <summary>Saves the state to a file in the library's envelope, atomically (see <see cref="Load"/>).</summary>
@@ -261,7 +262,7 @@ public sealed class KnnTopK : IDisposable
         ThrowIfDisposed();
         FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.Tensor("similarities", similarities);
+            writer.Tensor("distances", distances);
             writer.Tensor("indices", indices);
         });
     }
@@ -270,21 +271,21 @@ public sealed class KnnTopK : IDisposable
     /// <returns>The summary.</returns>
     public override string ToString()
     {
-        return disposed ? "KnnTopK(disposed)" : string.Create(CultureInfo.InvariantCulture, $"KnnTopK(n={similarities.shape[0]}, k={similarities.shape[1]})");
+        return disposed ? "KnnTopK(disposed)" : string.Create(CultureInfo.InvariantCulture, $"KnnTopK(n={distances.shape[0]}, k={distances.shape[1]})");
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
         disposed = true;
-        similarities.Dispose();
+        distances.Dispose();
         indices.Dispose();
     }
 
-    /// <summary>The k largest of each row of <paramref name="values"/> and the matching entries of <paramref name="rows"/>.</summary>
-    private static (Tensor Values, Tensor Rows) Keep(Tensor values, Tensor rows, int k)
+    /// <summary>The k largest (or smallest) of each row of <paramref name="values"/> and the matching entries of <paramref name="rows"/>.</summary>
+    private static (Tensor Values, Tensor Rows) Keep(Tensor values, Tensor rows, int k, bool largest = true)
     {
-        var (top, at) = values.topk(k, 1, largest: true, sorted: false);
+        var (top, at) = values.topk(k, 1, largest: largest, sorted: false);
         return (top, rows.gather(1, at));
     }
 

@@ -36,10 +36,10 @@ public sealed class KnnTopKTests
         parts.ForEach(p => p.Dispose());
         var actual = merged.Scores();
 
-        actual.dtype.Should().Be(ScalarType.Float32);
+        actual.dtype.Should().Be(ScalarType.Float64);
         // Bit for bit when each shard's bank is one product per query chunk; with tiny forced chunks the products' shapes differ from the
         // unsharded ones, and float32 GEMM may round a similarity differently (as between two chunk sizes of one detector).
-        actual.allclose(expected, rtol: 0, atol: tolerance).Should().BeTrue();
+        actual.allclose(expected.to(ScalarType.Float64), rtol: 0, atol: tolerance).Should().BeTrue();
         merged.K.Should().Be(k);
         merged.Queries.Should().Be(517);
     }
@@ -61,14 +61,14 @@ public sealed class KnnTopKTests
         using var merged = KnnTopK.Merge(parts);
         parts.ForEach(p => p.Dispose());
 
-        // Brute force over the whole bank in float64: the same rows, the same similarities.
+        // Brute force over the whole bank in float64: the same rows, the same distances (to float32 rounding).
         var z = nn.functional.normalize(queries.to(ScalarType.Float64), 2.0, 1);
         var b = nn.functional.normalize(bank.to(ScalarType.Float64), 2.0, 1);
-        var (expectedValues, expectedRows) = z.matmul(b.t()).topk(3, 1, largest: true, sorted: true);
+        var (expectedValues, expectedRows) = torch.cdist(z, b).topk(3, 1, largest: false, sorted: true);
         var rows = merged.Indices.sort(1).Values;
         rows.allclose(expectedRows.sort(1).Values, rtol: 0, atol: 0).Should().BeTrue();
-        var values = merged.Similarities.to(ScalarType.Float64).sort(1, descending: true).Values;
-        values.allclose(expectedValues, rtol: 0, atol: 1e-6).Should().BeTrue();
+        var values = merged.Distances.sort(1).Values;
+        values.allclose(expectedValues, rtol: 0, atol: 1e-5).Should().BeTrue();
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class KnnTopKTests
         using var state = KnnTopK.Compute(detector, q, progress: new SynchronousProgress<EstimationProgress>(reports.Add));
         using var alone = KnnTopK.Merge([state]);
 
-        alone.Scores().allclose(detector.Score(q), rtol: 0, atol: 0).Should().BeTrue();
+        alone.Scores().allclose(detector.Score(q).to(ScalarType.Float64), rtol: 0, atol: 0).Should().BeTrue();
         Golden.ToArray(state.Scores()).Should().Equal(Golden.Vector(golden.GetProperty("knn")), (a, b) => Math.Abs(a - b) < 2e-6);
         reports.Should().NotBeEmpty();
         reports[^1].Samples.Should().Be(q.shape[0]);
@@ -101,7 +101,7 @@ public sealed class KnnTopKTests
 
         using var loaded = SavedFiles.RoundTrip(state.Save, KnnTopK.Load);
 
-        loaded.Similarities.allclose(state.Similarities, rtol: 0, atol: 0).Should().BeTrue();
+        loaded.Distances.allclose(state.Distances, rtol: 0, atol: 0).Should().BeTrue();
         loaded.Indices.allclose(state.Indices, rtol: 0, atol: 0).Should().BeTrue();
         loaded.Indices.min().item<long>().Should().BeGreaterThanOrEqualTo(100);
         var before = LiveTensors.Count;
@@ -148,6 +148,6 @@ public sealed class KnnTopKTests
         var state = KnnTopK.Compute(detector, bank);
         state.Dispose();
         FluentActions.Invoking(() => state.Scores()).Should().Throw<ObjectDisposedException>();
-        FluentActions.Invoking(() => state.Similarities).Should().Throw<ObjectDisposedException>();
+        FluentActions.Invoking(() => state.Distances).Should().Throw<ObjectDisposedException>();
     }
 }

@@ -120,4 +120,67 @@ public sealed class ScoreShardTests
         FluentActions.Invoking(() => shard.Save("x")).Should().Throw<ObjectDisposedException>();
         FluentActions.Invoking(() => ScoreShard.Merge([shard])).Should().Throw<ObjectDisposedException>();
     }
+
+    [Fact]
+    public void Merge_CalibrationOutputsOfFourShards_CalibrationAndConformalFitsEqualSingleProcess()
+    {
+        // Each shard runs the model on its block of calibration cases and saves logits and labels; the merge gathers them, and the
+        // (small) calibration and conformal fits run once on the gathered outputs.
+        using var scope = torch.NewDisposeScope();
+        var logits = torch.randn(new long[] { 2001, 5 }, dtype: ScalarType.Float64, generator: new Generator(50)).mul_(3.0);
+        var labels = logits.softmax(1).multinomial(1, generator: new Generator(51)).squeeze(1);
+        var logitShards = new List<ScoreShard>();
+        var labelShards = new List<ScoreShard>();
+        foreach (var i in new[] { 1, 3, 0, 2 })
+        {
+            var (start, end) = ShardSpec.Of(i, 4).CasesOf(2001);
+            logitShards.Add(SavedFiles.RoundTrip(ScoreShard.Create(logits.narrow(0, start, end - start), start).Save, ScoreShard.Load));
+            labelShards.Add(SavedFiles.RoundTrip(ScoreShard.Create(labels.narrow(0, start, end - start), start).Save, ScoreShard.Load));
+        }
+
+        using var mergedLogits = ScoreShard.Merge(logitShards, 2001);
+        using var mergedLabels = ScoreShard.Merge(labelShards, 2001);
+        logitShards.ForEach(s => s.Dispose());
+        labelShards.ForEach(s => s.Dispose());
+        var gatheredLogits = mergedLogits.Values;
+        var gatheredLabels = mergedLabels.Values;
+
+        var single = Uqlib.Calibration.TemperatureScaling.Fit(logits, labels);
+        var merged = Uqlib.Calibration.TemperatureScaling.Fit(gatheredLogits, gatheredLabels);
+        merged.Temperature.Should().Be(single.Temperature);
+        var singleConformal = Uqlib.Conformal.ConformalClassifier.Fit(single.Transform(logits), labels);
+        var mergedConformal = Uqlib.Conformal.ConformalClassifier.Fit(merged.Transform(gatheredLogits), gatheredLabels);
+        mergedConformal.Thresholds(0.1).Should().Equal(singleConformal.Thresholds(0.1));
+        single.Temperature.Should().NotBe(1.0);
+    }
+
+    [Fact]
+    public void Merge_EnsembleMembersRunOnCaseShards_EnsembleScoresEqualSingleProcess()
+    {
+        // Deep-ensemble and TTA passes split by cases: each shard job saves every member's (or augmentation's) probabilities of its
+        // cases; the merge gathers them per member, and the ensemble measures run on the gathered (M, N, C) tensor.
+        using var scope = torch.NewDisposeScope();
+        var probabilities = torch.randn(new long[] { 3, 1001, 4 }, dtype: ScalarType.Float64, generator: new Generator(52)).softmax(2);
+        var members = new List<Tensor>();
+        for (var m = 0; m < 3; m++)
+        {
+            var shards = new List<ScoreShard>();
+            foreach (var i in new[] { 2, 0, 3, 1 })
+            {
+                var (start, end) = ShardSpec.Of(i, 4).CasesOf(1001);
+                shards.Add(ScoreShard.Create(probabilities[m].narrow(0, start, end - start), start));
+            }
+
+            using var merged = ScoreShard.Merge(shards, 1001);
+            shards.ForEach(s => s.Dispose());
+            members.Add(merged.Values);
+        }
+
+        var gathered = torch.stack(members, 0);
+
+        Uqlib.Ensembles.EnsembleScores.MutualInformation(gathered).allclose(Uqlib.Ensembles.EnsembleScores.MutualInformation(probabilities), rtol: 0, atol: 0)
+            .Should().BeTrue();
+        Uqlib.Ensembles.EnsembleScores.PredictiveEntropy(gathered).allclose(Uqlib.Ensembles.EnsembleScores.PredictiveEntropy(probabilities), rtol: 0, atol: 0)
+            .Should().BeTrue();
+    }
 }
