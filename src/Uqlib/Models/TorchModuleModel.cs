@@ -11,8 +11,10 @@ namespace Uqlib.Models;
 /// during the pass. Hooks fire when a layer is invoked with <c>call</c>, TorchSharp's convention. The caller keeps ownership of the module.
 /// The outputs are inference tensors (<c>torch.inference_mode</c>): change them in place only inside inference mode, or clone them.
 /// Not thread-safe: one forward pass at a time.
+/// The model is a white box (<see cref="Requirements.WhiteBoxNetwork"/>): estimators that need input gradients (ODIN) or stochastic
+/// dropout layers (<see cref="Ensembles.McDropoutEstimator"/>) accept it.
 /// </remarks>
-public sealed class TorchModuleModel : IModel
+public sealed class TorchModuleModel : IModel, IWhiteBoxModel
 {
     private readonly nn.Module<Tensor, Tensor> module;
     private readonly nn.Module<Tensor, Tensor>? featureLayer;
@@ -46,6 +48,9 @@ public sealed class TorchModuleModel : IModel
     public OutputKind OutputKind { get; }
 
     /// <inheritdoc />
+    ModelOptions IWhiteBoxModel.Options => options;
+
+    /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="inputs"/> is empty or has rank 0.</exception>
     /// <exception cref="InvalidOperationException">
     /// The module failed in native code (e.g. inputs of a shape or dtype its layers do not take; the message names the input shape and dtype
@@ -57,6 +62,60 @@ public sealed class TorchModuleModel : IModel
         module.eval();
         try
         {
+            return ModelRunner.Run(inputs, options, nameof(TorchModuleModel), ForwardOnce);
+        }
+        finally
+        {
+            module.train(wasTraining);
+        }
+    }
+
+    /// <inheritdoc />
+    Tensor IWhiteBoxModel.DifferentiableLogits(Tensor inputs)
+    {
+        var wasTraining = module.training;
+        module.eval();
+        try
+        {
+            return module.call(inputs);
+        }
+        finally
+        {
+            module.train(wasTraining);
+        }
+    }
+
+    /// <summary>The module's dropout layers (<c>Dropout</c>, <c>Dropout1d/2d/3d</c>, <c>AlphaDropout</c>, <c>FeatureAlphaDropout</c>), by name.</summary>
+    internal IReadOnlyList<(string Name, nn.Module Layer)> DropoutLayers()
+    {
+        var layers = new List<(string, nn.Module)>();
+        foreach (var (name, layer) in module.named_modules())
+        {
+            if (layer is TorchSharp.Modules.Dropout or TorchSharp.Modules.Dropout1d or TorchSharp.Modules.Dropout2d or TorchSharp.Modules.Dropout3d
+                or TorchSharp.Modules.AlphaDropout or TorchSharp.Modules.FeatureAlphaDropout)
+            {
+                layers.Add((name, layer));
+            }
+        }
+
+        return layers;
+    }
+
+    /// <summary>
+    /// Runs a forward pass (chunked, in inference mode, as <see cref="Forward"/>) with every module in evaluation mode except the given
+    /// dropout layers, which sample their masks from the default generator; the previous modes are restored.
+    /// </summary>
+    internal ModelOutput ForwardWithDropout(Tensor inputs, IReadOnlyList<(string Name, nn.Module Layer)> dropoutLayers)
+    {
+        var wasTraining = module.training;
+        module.eval();
+        try
+        {
+            foreach (var (_, layer) in dropoutLayers)
+            {
+                layer.train();
+            }
+
             return ModelRunner.Run(inputs, options, nameof(TorchModuleModel), ForwardOnce);
         }
         finally
