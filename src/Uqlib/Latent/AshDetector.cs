@@ -24,20 +24,38 @@ namespace Uqlib.Latent;
 public sealed class AshDetector : IDisposable
 {
     private readonly LinearHead head;
+    private readonly AshOptions options;
+    private readonly long kept;
     private bool disposed;
 
     private AshDetector(LinearHead head, AshOptions options)
     {
         this.head = head;
-        Options = options;
-        Kept = options.KeptFor(head.Dimension);
+        this.options = options;
+        kept = options.KeptFor(head.Dimension);
     }
 
     /// <summary>Gets the options.</summary>
-    public AshOptions Options { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public AshOptions Options
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return options;
+        }
+    }
 
     /// <summary>Gets the number k of activations each row keeps.</summary>
-    public long Kept { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Kept
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return kept;
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
@@ -101,8 +119,10 @@ public sealed class AshDetector : IDisposable
 
     /// <summary>Describes the detector, e.g. <c>AshDetector(variant=Scale, percentile=90, k=52 of 512)</c>.</summary>
     /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public override string ToString()
     {
+        ThrowIfDisposed();
         return string.Create(CultureInfo.InvariantCulture,
             $"AshDetector(variant={Options.Variant}, percentile={Options.EffectivePercentile:G5}, k={Kept} of {head.Dimension})");
     }
@@ -118,15 +138,15 @@ public sealed class AshDetector : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         var x = head.ToHead(features);
-        var (values, indices) = x.topk(checked((int)Kept), 1);
+        var (values, indices) = x.topk(checked((int)kept), 1);
         var shaped = torch.zeros_like(x);
-        switch (Options.Variant)
+        switch (options.Variant)
         {
             case AshVariant.Prune:
                 shaped.scatter_(1, indices, values);
                 break;
             case AshVariant.Binarize:
-                shaped.scatter_(1, indices, x.sum(1, keepdim: true).div_(Kept).expand_as(values));
+                shaped.scatter_(1, indices, x.sum(1, keepdim: true).div_(kept).expand_as(values));
                 break;
             default:
                 var before = x.sum(1, keepdim: true);

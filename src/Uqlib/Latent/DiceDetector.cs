@@ -26,24 +26,51 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
     private const string Kind = "DiceDetector";
     private const int Version = 1;
     private readonly LinearHead head;
+    private readonly double threshold;
+    private readonly double sparsity;
+    private readonly long count;
     private bool disposed;
 
     private DiceDetector(LinearHead head, double threshold, double sparsity, long count)
     {
         this.head = head;
-        Threshold = threshold;
-        Sparsity = sparsity;
-        Count = count;
+        this.threshold = threshold;
+        this.sparsity = sparsity;
+        this.count = count;
     }
 
     /// <summary>Gets the contribution threshold: entries of W ⊙ h̄ at or below it are masked.</summary>
-    public double Threshold { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public double Threshold
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return threshold;
+        }
+    }
 
     /// <summary>Gets the sparsity p the mask was fitted at, in [0, 100).</summary>
-    public double Sparsity { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public double Sparsity
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return sparsity;
+        }
+    }
 
     /// <summary>Gets the number of training samples h̄ was averaged over.</summary>
-    public long Count { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Count
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return count;
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
@@ -162,8 +189,10 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
 
     /// <summary>Describes the fitted detector, e.g. <c>DiceDetector(sparsity=90, threshold=0.0123, n=5000)</c>.</summary>
     /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public override string ToString()
     {
+        ThrowIfDisposed();
         return string.Create(CultureInfo.InvariantCulture, $"DiceDetector(sparsity={Sparsity:G5}, threshold={Threshold:G5}, n={Count})");
     }
 

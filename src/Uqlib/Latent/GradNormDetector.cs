@@ -23,16 +23,25 @@ namespace Uqlib.Latent;
 public sealed class GradNormDetector : IDisposable
 {
     private readonly LinearHead head;
+    private readonly double temperature;
     private bool disposed;
 
     private GradNormDetector(LinearHead head, double temperature)
     {
         this.head = head;
-        Temperature = temperature;
+        this.temperature = temperature;
     }
 
     /// <summary>Gets the softmax temperature T.</summary>
-    public double Temperature { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public double Temperature
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return temperature;
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
@@ -55,7 +64,8 @@ public sealed class GradNormDetector : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not finite or out of range.</exception>
     public static GradNormDetector Create(Tensor weight, Tensor? bias = null, double temperature = 1.0)
     {
-        Preconditions.InRange(temperature, nameof(temperature), double.Epsilon, 1e6);
+        Preconditions.Positive(temperature, nameof(temperature));
+        Preconditions.InRange(temperature, nameof(temperature), 0, 1e6);
         Preconditions.Tensor(weight, nameof(weight), 2, 2);
         if (weight.shape[0] < 2)
         {
@@ -95,8 +105,10 @@ public sealed class GradNormDetector : IDisposable
 
     /// <summary>Describes the detector, e.g. <c>GradNormDetector(T=1, classes=10, features=512)</c>.</summary>
     /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public override string ToString()
     {
+        ThrowIfDisposed();
         return string.Create(CultureInfo.InvariantCulture, $"GradNormDetector(T={Temperature:G5}, classes={head.Weight.shape[0]}, features={head.Dimension})");
     }
 

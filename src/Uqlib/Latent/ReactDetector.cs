@@ -26,24 +26,51 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
     private const string Kind = "ReactDetector";
     private const int Version = 1;
     private readonly LinearHead head;
+    private readonly double threshold;
+    private readonly double percentile;
+    private readonly long count;
     private bool disposed;
 
     private ReactDetector(LinearHead head, double threshold, double percentile, long count)
     {
         this.head = head;
-        Threshold = threshold;
-        Percentile = percentile;
-        Count = count;
+        this.threshold = threshold;
+        this.percentile = percentile;
+        this.count = count;
     }
 
     /// <summary>Gets the clipping threshold c, the chosen percentile of the training activations.</summary>
-    public double Threshold { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public double Threshold
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return threshold;
+        }
+    }
 
     /// <summary>Gets the percentile p the threshold was fitted at, in [0, 100].</summary>
-    public double Percentile { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public double Percentile
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return percentile;
+        }
+    }
 
     /// <summary>Gets the number of training samples the threshold was fitted on.</summary>
-    public long Count { get; }
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public long Count
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return count;
+        }
+    }
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
@@ -167,8 +194,10 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
 
     /// <summary>Describes the fitted detector, e.g. <c>ReactDetector(threshold=1.2345, percentile=90, n=5000)</c>.</summary>
     /// <returns>The description.</returns>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public override string ToString()
     {
+        ThrowIfDisposed();
         return string.Create(CultureInfo.InvariantCulture, $"ReactDetector(threshold={Threshold:G5}, percentile={Percentile:G5}, n={Count})");
     }
 

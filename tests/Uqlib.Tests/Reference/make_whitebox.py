@@ -11,6 +11,8 @@ Each formula follows the authors' released code (and OpenOOD's postprocessor whe
   score = -logsumexp(x (W * mask)^T + b).
 - GradNorm (Huang, Geng & Li 2021): the L1 norm of d KL(u || softmax(Wx + b)) / dW for the uniform u, by autograd one sample
   at a time; score = -GradNorm.
+- MC dropout (Gal & Ghahramani 2016): torch.manual_seed(0), then 5 passes with only the dropout layer in training mode; the mean
+  softmax. Whether libtorch's CPU generator draws the same masks in TorchSharp is what the test finds out.
 - ODIN (Liang, Li & Srikant 2018, the authors' code): x' = x - eps * (2 [grad >= 0] - 1) with grad the input gradient of the
   cross-entropy of logits / T at the predicted class; score = -max softmax(f(x') / T); T = 1000, eps = 0.0014.
 The network for ODIN is a small MLP with batch norm and dropout in eval mode, saved as a scripted TorchScript file and as JSON
@@ -140,6 +142,14 @@ odin_default, perturbed_default = odin(inputs, 1000.0, 0.0014)
 odin_strong, _ = odin(inputs, 10.0, 0.05)
 odin_plain, _ = odin(inputs, 1.0, 0.0)
 
+# MC dropout (Gal & Ghahramani 2016): K passes with only the dropout layer in training mode, the default generator seeded once.
+torch.manual_seed(0)
+net.drop.train()
+with torch.no_grad():
+    passes = torch.stack([F.softmax(net(inputs), dim=1) for _ in range(5)])
+net.eval()
+mc_mean = passes.mean(0)
+
 state = {name: value.tolist() for name, value in net.state_dict().items() if value.dim() > 0}
 out = {
     "versions": {"python": sys.version.split()[0], "numpy": np.__version__, "torch": torch.__version__},
@@ -150,6 +160,7 @@ out = {
     "diceThreshold": dice_threshold, "diceMask": mask.astype(int).tolist(), "dice": dice.tolist(),
     "gradNorm": grad_scores, "gradNormT2": grad_scores_t2,
     "mlp": state, "mlpInputs": inputs.tolist(),
+    "mcDropoutMean": mc_mean.tolist(),
     "odin": odin_default, "odinPerturbed": perturbed_default, "odinT10Eps005": odin_strong, "odinT1Eps0": odin_plain,
 }
 with open(os.path.join(here, "whitebox.json"), "w") as handle:
