@@ -16,14 +16,15 @@ namespace Uqlib.Ensembles;
 /// predictive distribution is the mean of the K passes' softmax outputs, and their disagreement (by default the mutual information,
 /// BALD) measures model uncertainty. The passes are folded into the same running sums as <see cref="DeepEnsembleEstimator"/>, so memory
 /// holds a few tensors of one pass's output size whatever K is; segmentation outputs give a per-pixel map as there.</para>
-/// <para>Only the layers of type <c>Dropout</c>, <c>Dropout1d</c>, <c>Dropout2d</c>, <c>Dropout3d</c>, <c>AlphaDropout</c> and
-/// <c>FeatureAlphaDropout</c> are switched to training mode, for the duration of each pass (previous modes are restored); dropout
-/// called as a function inside a module's <c>forward</c> with the module's training flag stays off. Batch-norm running statistics are
-/// never updated. The model must be a <see cref="TorchModuleModel"/>: a <see cref="TorchScriptModel"/> is refused because TorchScript does
+/// <para>The module runs in evaluation mode throughout (batch norm uses its running statistics, which are never updated); a forward
+/// hook on each layer of type <c>Dropout</c>, <c>Dropout1d</c>, <c>Dropout2d</c>, <c>Dropout3d</c>, <c>AlphaDropout</c> or
+/// <c>FeatureAlphaDropout</c> applies that layer's training-mode dropout (PyTorch's formula, with the layer's p) to its output for the
+/// duration of a pass. Dropout called as a function inside a module's <c>forward</c> stays off. The model must be a <see cref="TorchModuleModel"/>: a <see cref="TorchScriptModel"/> is refused because TorchScript does
 /// not expose the types of its submodules and a traced module has dropout's training flag baked into its graph.</para>
-/// <para>Each <see cref="Estimate"/> seeds the default generator (CPU and CUDA) with <see cref="McDropoutOptions.Seed"/> before its
-/// passes and restores the CPU generator's previous state afterwards, so an estimate depends only on the seed and the inputs, not on
-/// what ran before. Not thread-safe: the default generator and the module's modes are shared state.</para>
+/// <para>The masks come from a private generator on the outputs' device, seeded with <see cref="McDropoutOptions.Seed"/> at each
+/// <see cref="Estimate"/>: an estimate depends only on the seed and the inputs, not on what ran before or on other threads, and the
+/// default generator is not touched. On the CPU the masks are those PyTorch's dropout draws after <c>torch.manual_seed(seed)</c> (the
+/// golden test checks it). Not thread-safe when the module is not (the hooks are registered on it during a call).</para>
 /// </remarks>
 public sealed class McDropoutEstimator : IUncertaintyEstimator
 {
@@ -102,25 +103,12 @@ public sealed class McDropoutEstimator : IUncertaintyEstimator
         ArgumentNullException.ThrowIfNull(inputs);
         var kind = model.OutputKind;
         using var accumulator = new EnsembleAccumulator(VariabilityEstimates.AccumulatedScore(Options.Score, kind));
-        using var state = torch.get_rng_state();
-        try
+        using var masks = new DropoutMasks(Options.Seed);
+        for (var k = 0; k < Options.Passes; k++)
         {
-            torch.manual_seed(Options.Seed);
-            if (torch.cuda.is_available())
-            {
-                torch.cuda.manual_seed_all(Options.Seed);
-            }
-
-            for (var k = 0; k < Options.Passes; k++)
-            {
-                using var scope = torch.NewDisposeScope();
-                using var output = model.ForwardWithDropout(inputs, dropoutLayers);
-                accumulator.Add(VariabilityEstimates.ToAccumulated(output.Logits, kind, "output"));
-            }
-        }
-        finally
-        {
-            torch.set_rng_state(state);
+            using var scope = torch.NewDisposeScope();
+            using var output = model.ForwardReplacing(inputs, dropoutLayers, masks.Apply);
+            accumulator.Add(VariabilityEstimates.ToAccumulated(output.Logits, kind, "output"));
         }
 
         return VariabilityEstimates.Finish(accumulator, kind);

@@ -91,8 +91,7 @@ public sealed class TorchModuleModel : IModel, IWhiteBoxModel
         var layers = new List<(string, nn.Module)>();
         foreach (var (name, layer) in module.named_modules())
         {
-            if (layer is TorchSharp.Modules.Dropout or TorchSharp.Modules.Dropout1d or TorchSharp.Modules.Dropout2d or TorchSharp.Modules.Dropout3d
-                or TorchSharp.Modules.AlphaDropout or TorchSharp.Modules.FeatureAlphaDropout)
+            if (Ensembles.DropoutMasks.IsDropout(layer))
             {
                 layers.Add((name, layer));
             }
@@ -102,25 +101,29 @@ public sealed class TorchModuleModel : IModel, IWhiteBoxModel
     }
 
     /// <summary>
-    /// Runs a forward pass (chunked, in inference mode, as <see cref="Forward"/>) with every module in evaluation mode except the given
-    /// dropout layers, which sample their masks from the default generator; the previous modes are restored.
+    /// Runs <see cref="Forward"/> (evaluation mode, chunked, inference mode) with a forward hook on each given layer that replaces the
+    /// layer's output by <paramref name="replace"/>(layer, output); the hooks live only during the call.
     /// </summary>
-    internal ModelOutput ForwardWithDropout(Tensor inputs, IReadOnlyList<(string Name, nn.Module Layer)> dropoutLayers)
+    internal ModelOutput ForwardReplacing(Tensor inputs, IReadOnlyList<(string Name, nn.Module Layer)> layers, Func<nn.Module, Tensor, Tensor?> replace)
     {
-        var wasTraining = module.training;
-        module.eval();
+        var removers = new List<Action>();
         try
         {
-            foreach (var (_, layer) in dropoutLayers)
+            foreach (var (_, layer) in layers)
             {
-                layer.train();
+                var module = (nn.Module<Tensor, Tensor>)layer;
+                var hook = module.register_forward_hook((m, _, output) => replace(m, output)!);
+                removers.Add(hook.remove);
             }
 
-            return ModelRunner.Run(inputs, options, nameof(TorchModuleModel), ForwardOnce);
+            return Forward(inputs);
         }
         finally
         {
-            module.train(wasTraining);
+            foreach (var remove in removers)
+            {
+                remove();
+            }
         }
     }
 

@@ -59,18 +59,14 @@ public sealed class McDropoutEstimatorTests
     }
 
     [Fact]
-    public void Estimate_KeepsBatchNormInEvaluation_AndRestoresModesAndTheGenerator()
+    public void Estimate_KeepsBatchNormInEvaluation_AndLeavesModesAlone()
     {
         using var module = WhiteBoxMlp.Create();
         var before = module.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
         var estimator = new McDropoutEstimator(new TorchModuleModel(module, OutputKind.MulticlassLogits), new McDropoutOptions { Passes = 5 });
         using var inputs = WhiteBoxMlp.Inputs();
 
-        torch.manual_seed(99);
-        using var expectedDraw = torch.rand(3, dtype: ScalarType.Float64);
-        torch.manual_seed(99);
         estimator.Estimate(inputs).Dispose();
-        using var draw = torch.rand(3, dtype: ScalarType.Float64);
 
         foreach (var (name, value) in module.state_dict())
         {
@@ -79,33 +75,7 @@ public sealed class McDropoutEstimatorTests
         }
 
         module.modules().Should().AllSatisfy(m => m.training.Should().BeFalse());
-        draw.allclose(expectedDraw, rtol: 0, atol: 0).Should().BeTrue("the default generator's state is restored");
         estimator.DropoutLayers.Should().Equal("drop");
-    }
-
-    [Fact]
-    public void Estimate_IsTheMeanOfSeededDropoutPasses()
-    {
-        using var module = WhiteBoxMlp.Create();
-        var estimator = new McDropoutEstimator(
-            new TorchModuleModel(module, OutputKind.MulticlassLogits), new McDropoutOptions { Passes = 5, Seed = 0, Score = EnsembleScore.PredictiveEntropy });
-        using var inputs = WhiteBoxMlp.Inputs();
-        using var estimate = estimator.Estimate(inputs);
-
-        using var scope = torch.NewDisposeScope();
-        torch.manual_seed(0);
-        module.named_modules().Single(m => m.name == "drop").module.train();
-        Tensor stacked;
-        using (torch.inference_mode())
-        {
-            stacked = torch.stack(Enumerable.Range(0, 5).Select(_ => module.call(inputs).softmax(1)).ToArray());
-        }
-
-        module.eval();
-        var mean = stacked.mean(new long[] { 0 });
-        var entropy = mean.xlogy(mean).sum(1).neg();
-        estimate.Probabilities.allclose(mean, rtol: 1e-12, atol: 1e-15).Should().BeTrue();
-        estimate.Scores.allclose(entropy, rtol: 1e-12, atol: 1e-15).Should().BeTrue();
     }
 
     [Fact]
