@@ -32,8 +32,8 @@ internal sealed class LinearHead : IDisposable
     /// <param name="features">The feature dimension the weight must match, or <see langword="null"/> to take it from the weight.</param>
     public static LinearHead Create(Tensor? weight, Tensor? bias, long? features = null)
     {
-        Preconditions.Tensor(weight, nameof(weight), 2, 2);
-        Check(weight, bias, features ?? weight.shape[1]);
+        var checkedWeight = Preconditions.Tensor(weight, nameof(weight), 2, 2);
+        Check(checkedWeight, bias, features ?? checkedWeight.shape[1]);
         using var scope = torch.NewDisposeScope();
         var w = weight!.detach().to(ScalarType.Float64).clone();
         var b = bias is null ? torch.zeros(w.shape[0], ScalarType.Float64, w.device) : bias.detach().to(ScalarType.Float64, w.device).clone();
