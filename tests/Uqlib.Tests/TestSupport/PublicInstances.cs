@@ -172,6 +172,16 @@ internal static class PublicInstances
             return torch.tensor(new float[] { 0.1f, 0.7f, 0.4f, 0.9f });
         }
 
+        if (type == typeof(Tensor) && name is "weight")
+        {
+            return Weight();
+        }
+
+        if (type == typeof(Tensor) && name is "bias")
+        {
+            return torch.zeros(3);
+        }
+
         if (type == typeof(Tensor) && name is "variance")
         {
             return torch.ones(4);
