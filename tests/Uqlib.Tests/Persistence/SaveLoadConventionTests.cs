@@ -62,6 +62,16 @@ public sealed class SaveLoadConventionTests
             using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
             return VimDetector.Fit(features, weight, null, new VimOptions { PrincipalDimension = 2 });
         }, (d, q) => ((VimDetector)d).Score(q)),
+        [typeof(ReactDetector)] = Detector(features =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return ReactDetector.Fit(features, weight);
+        }, (d, q) => ((ReactDetector)d).Score(q)),
+        [typeof(DiceDetector)] = Detector(features =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return DiceDetector.Fit(features, weight);
+        }, (d, q) => ((DiceDetector)d).Score(q)),
         [typeof(KnnEstimator)] = Estimator(model => new KnnEstimator(model, new KnnOptions { K = 3 })),
         [typeof(MahalanobisEstimator)] = Estimator(model => new MahalanobisEstimator(model)),
         [typeof(RelativeMahalanobisEstimator)] = Estimator(model => new RelativeMahalanobisEstimator(model)),
