@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Uqlib;
 
-/// <summary>The one percentile of tensor rows: NumPy's default linear interpolation, by selection rather than a sort.</summary>
+/// <summary>The one percentile of tensor rows: NumPy's default linear interpolation, by one selection per row rather than a sort.</summary>
 internal static class RowPercentile
 {
     /// <summary>
@@ -27,7 +27,10 @@ internal static class RowPercentile
             return a.MoveToOuterDisposeScope();
         }
 
-        var (b, _) = values.kthvalue(Math.Min(low + 2, count), 1);
+        // The next order statistic without a second selection: a itself where it repeats, else the smallest value above it.
+        var atMost = values.le(a.unsqueeze(1));
+        var above = values.masked_fill(atMost, double.PositiveInfinity).amin(new long[] { 1 });
+        var b = torch.where(atMost.sum(1).ge(low + 2), a, above);
         var difference = b.sub(a);
         // As NumPy's _lerp: a + (b − a)·t, or b − (b − a)·(1 − t) for t ≥ ½, which is exact at t = 1.
         var result = fraction >= 0.5 ? b.sub(difference.mul_(1.0 - fraction)) : a.add(difference.mul_(fraction));

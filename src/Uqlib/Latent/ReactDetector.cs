@@ -123,7 +123,8 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
         try
         {
             using var scope = torch.NewDisposeScope();
-            var pooled = head.ToHead(features).reshape(1, -1);
+            // Selected and interpolated in the features' own dtype, as numpy.percentile on them (no float64 copy of N·F values).
+            var pooled = features.reshape(1, -1);
             var threshold = RowPercentile.Of(pooled, options.Percentile).ToDouble();
             return new ReactDetector(head, threshold, options.Percentile, features.shape[0]);
         }

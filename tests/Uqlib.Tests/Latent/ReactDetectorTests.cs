@@ -42,6 +42,19 @@ public sealed class ReactDetectorTests
         scores.allclose(energy, rtol: 1e-12, atol: 0).Should().BeTrue("nothing in the training data lies above its maximum");
     }
 
+    [Theory]
+    [InlineData(50.0, 0.5)]
+    [InlineData(30.0, 0.0)]
+    [InlineData(70.0, 1.0)]
+    public void Fit_TiedActivations_ThresholdIsNumpysPercentile(double percentile, double expected)
+    {
+        using var train = torch.tensor(new double[] { 1, 0, 2, 0, 1, 0 }).reshape(6, 1);
+        using var w = torch.ones(2, 1, dtype: ScalarType.Float64);
+        using var detector = ReactDetector.Fit(train, w, null, new ReactOptions { Percentile = percentile });
+
+        detector.Threshold.Should().Be(expected, "numpy.percentile([0, 0, 0, 1, 1, 2], p) with linear interpolation");
+    }
+
     [Fact]
     public void Score_Float32Features_AreScoredInFloat64()
     {
