@@ -43,7 +43,8 @@ public sealed class DropoutMasksTests
     public void Apply_AlphaDropout_KeepsZeroMeanAndUnitVariance()
     {
         using var layer = nn.AlphaDropout(0.2);
-        using var x = torch.randn(new long[] { 400_000 }, ScalarType.Float64, generator: new torch.Generator(3));
+        using var generator = new torch.Generator(3);
+        using var x = torch.randn(new long[] { 400_000 }, ScalarType.Float64, generator: generator);
         using var masks = new DropoutMasks(4);
         using var y = masks.Apply(layer, x)!;
 
