@@ -234,7 +234,7 @@ public sealed class VimDetector : IDisposable, ILatentDetector
     internal void Check(Tensor features)
     {
         ThrowIfDisposed();
-        FinalLayer.CheckFeatures(features, Dimension, "the final layer's weight has");
+        LinearHead.CheckFeatures(features, Dimension, "the final layer's weight has");
     }
 
     internal Tensor ScoreCore(Tensor features)
@@ -275,7 +275,7 @@ public sealed class VimDetector : IDisposable, ILatentDetector
 
         public static Layer Create(Tensor? weight, Tensor? bias, long features)
         {
-            var (w, b) = FinalLayer.Copy(weight, bias, features);
+            var (w, b) = LinearHead.Copy(weight, bias, features);
             using var scope = torch.NewDisposeScope();
             var origin = torch.linalg.pinv(w).matmul(b).neg_();
             return new Layer(w, b, origin.DetachFromDisposeScope());

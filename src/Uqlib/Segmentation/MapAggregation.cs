@@ -115,23 +115,8 @@ public static class MapAggregation
     {
         Preconditions.Map(map, nameof(map));
         Preconditions.InRange(percentile, nameof(percentile), 0, 100);
-        using var scope = torch.NewDisposeScope();
-        var values = map.flatten(1);
-        var count = values.shape[1];
-        var position = (count - 1) * (percentile / 100.0);
-        var low = Math.Min((long)Math.Floor(position), count - 1);
-        var fraction = position - low;
-        var (a, _) = values.kthvalue(low + 1, 1);
-        if (fraction == 0)
-        {
-            return a.MoveToOuterDisposeScope();
-        }
-
-        var (b, _) = values.kthvalue(Math.Min(low + 2, count), 1);
-        var difference = b.sub(a);
-        // As NumPy's _lerp: a + (b − a)·t, or b − (b − a)·(1 − t) for t ≥ ½, which is exact at t = 1.
-        var result = fraction >= 0.5 ? b.sub(difference.mul_(1.0 - fraction)) : a.add(difference.mul_(fraction));
-        return result.MoveToOuterDisposeScope();
+        using var values = map.flatten(1);
+        return RowPercentile.Of(values, percentile);
     }
 
     /// <summary>The coefficient of variation of the predicted volume across members (or augmentations): the standard deviation of the foreground voxel counts over their mean.</summary>

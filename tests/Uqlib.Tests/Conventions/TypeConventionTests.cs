@@ -34,6 +34,8 @@ public sealed class TypeConventionTests
         ["Relative Mahalanobis"] = () => new RelativeMahalanobisEstimator(PublicInstances.Model()),
         ["kNN"] = () => new KnnEstimator(PublicInstances.Model()),
         ["ViM"] = () => new VimEstimator(PublicInstances.Model(), torch.ones(3, 4)),
+        ["ODIN"] = () => new Uqlib.Scores.OdinEstimator(PublicInstances.DropoutModel()),
+        ["MC dropout"] = () => new McDropoutEstimator(PublicInstances.DropoutModel()),
         ["Conformal sets"] = () => new Uqlib.Conformal.ConformalEstimator(PublicInstances.Model(), 0.1),
     };
 
