@@ -20,7 +20,7 @@ for (var i = 0; i < batches.Length; i++)
     batches[i] = new Batch(torch.randn(50, 16, generator: generator));
 }
 
-foreach (var score in new[] { SoftmaxScore.MaxProbability, SoftmaxScore.Entropy, SoftmaxScore.Energy })
+foreach (var score in new[] { SoftmaxScore.OneMinusMaxProbability, SoftmaxScore.Entropy, SoftmaxScore.Energy })
 {
     var estimator = new SoftmaxEstimator(model, score);
     using var estimate = estimator.EstimateAll(batches);

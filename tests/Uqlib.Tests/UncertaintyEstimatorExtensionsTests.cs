@@ -70,7 +70,7 @@ public sealed class UncertaintyEstimatorExtensionsTests
     [Fact]
     public void EstimateAll_Over1000Batches_KeepsOnlyTheResults()
     {
-        var estimator = new SoftmaxEstimator(Identity, SoftmaxScore.Margin);
+        var estimator = new SoftmaxEstimator(Identity, SoftmaxScore.OneMinusMargin);
         estimator.EstimateAll(Batches(10, 16, 10)).Dispose();
         var before = LiveTensors.Count;
         using (var estimate = estimator.EstimateAll(Batches(1000, 16, 10)))

@@ -7,6 +7,7 @@ using Uqlib.Augmentation;
 using Uqlib.Calibration;
 using Uqlib.Ensembles;
 using Uqlib.Latent;
+using Uqlib.Scores;
 using Uqlib.Tests.TestSupport;
 using Xunit;
 
@@ -25,7 +26,7 @@ public sealed class TypeConventionTests
     private static readonly Dictionary<string, Func<IUncertaintyEstimator>> Unfitted = new()
     {
         ["Softmax"] = () => new SoftmaxEstimator(PublicInstances.Model()),
-        ["Softmax, calibrated"] = () => new SoftmaxEstimator(PublicInstances.Model(), Uqlib.Scores.SoftmaxScore.MaxProbability, TemperatureScaling.Fit),
+        ["Softmax, calibrated"] = () => new SoftmaxEstimator(PublicInstances.Model(), Uqlib.Scores.SoftmaxScore.OneMinusMaxProbability, TemperatureScaling.Fit),
         ["Deep ensemble"] = () => new DeepEnsembleEstimator([PublicInstances.Model(), PublicInstances.Model()]),
         ["Deep ensemble, calibrated"] = () => new DeepEnsembleEstimator([PublicInstances.Model(), PublicInstances.Model()], EnsembleScore.MutualInformation, TemperatureScaling.Fit),
         ["TTA"] = () => new TestTimeAugmentationEstimator(PublicInstances.Model(), TtaPolicy.Flips()),

@@ -116,7 +116,7 @@ public sealed class MapAggregationTests
         using var truthMasks = torch.tensor(truth).gt(0.5);
         using var predicted = SegmentationScores.PredictedMask(output, OutputKind.BinaryLogit);
         using var entropy = SegmentationScores.EntropyMap(output, OutputKind.BinaryLogit);
-        using var maxProbability = SegmentationScores.MaxProbabilityMap(output, OutputKind.BinaryLogit);
+        using var maxProbability = SegmentationScores.OneMinusMaxProbabilityMap(output, OutputKind.BinaryLogit);
 
         // Failures: Dice(predicted, truth) below 0.9 (the evaluation branch will provide this label; computed here by hand).
         using var intersection = predicted.logical_and(truthMasks).flatten(1).sum(1).to(ScalarType.Float64);

@@ -2,10 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using TorchSharp;
-using Uqlib.Scores;
+using Uqlib.Calibration;
 using static TorchSharp.torch;
 
-namespace Uqlib.Calibration;
+namespace Uqlib.Scores;
 
 /// <summary>The single-model estimator: one <see cref="SoftmaxScore"/> of the model's output, optionally on probabilities calibrated by an <see cref="ICalibrator"/>.</summary>
 /// <remarks>
@@ -27,7 +27,7 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The model is a regression model, or <paramref name="score"/> needs logits the model lacks.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="score"/> is undefined.</exception>
-    public SoftmaxEstimator(IModel model, SoftmaxScore score = SoftmaxScore.MaxProbability)
+    public SoftmaxEstimator(IModel model, SoftmaxScore score = SoftmaxScore.OneMinusMaxProbability)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
         if (model.OutputKind is OutputKind.Regression or OutputKind.GaussianRegression)
@@ -40,7 +40,7 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
             throw new ArgumentOutOfRangeException(nameof(score), score, "score must be a defined SoftmaxScore.");
         }
 
-        if (score is SoftmaxScore.MaxLogit or SoftmaxScore.Energy && model.OutputKind == OutputKind.Probabilities)
+        if (score is SoftmaxScore.NegativeMaxLogit or SoftmaxScore.Energy && model.OutputKind == OutputKind.Probabilities)
         {
             throw new ArgumentException($"{score} needs logits; the model outputs probabilities.", nameof(score));
         }
@@ -166,7 +166,7 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
             throw new ArgumentException($"A calibrator maps logits; the model outputs {model.OutputKind}.", nameof(model));
         }
 
-        if (score is SoftmaxScore.MaxLogit or SoftmaxScore.Energy)
+        if (score is SoftmaxScore.NegativeMaxLogit or SoftmaxScore.Energy)
         {
             throw new ArgumentException($"{score} is a logit score; a calibrated estimator reports a probability-based score.", nameof(score));
         }
