@@ -90,6 +90,10 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
     /// <summary>Gets the calibrator of the averaged prediction: the given one, the one fitted by <see cref="Fit"/>, or <see langword="null"/> before fitting or when uncalibrated.</summary>
     public ICalibrator? Calibrator { get; private set; }
 
+    /// <summary>Gets the fitted (or given) temperature T when the calibrator is a <see cref="TemperatureScaling"/>, without a cast;
+    /// <see langword="null"/> before fitting, when uncalibrated, or when another calibrator is in use.</summary>
+    public double? Temperature => (Calibrator as TemperatureScaling)?.Temperature;
+
     /// <inheritdoc />
     public string Name => Calibrator is null && calibration is null ? "TTA " + Score : "Calibrated TTA " + Score;
 

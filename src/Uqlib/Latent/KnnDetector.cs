@@ -168,6 +168,10 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         });
     }
 
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => disposed ? "KnnDetector(disposed)" : string.Create(CultureInfo.InvariantCulture, $"KnnDetector(k={K}, bank={BankSize}, dim={Dimension})");
+
     /// <inheritdoc />
     public void Dispose()
     {

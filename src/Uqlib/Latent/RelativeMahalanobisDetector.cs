@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -155,6 +156,10 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
             writer.Object("background", background.Write);
         });
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => disposed ? "RelativeMahalanobisDetector(disposed)" : string.Create(CultureInfo.InvariantCulture, $"RelativeMahalanobisDetector(classes={classConditional.Classes}, dim={Dimension})");
 
     /// <inheritdoc />
     public void Dispose()

@@ -47,6 +47,15 @@ public sealed class TypeConventionTests
     }
 
     [Fact]
+    public void FittedTypes_OverrideToString()
+    {
+        var fitted = TypeConventions.FittedTypes(typeof(IModel).Assembly);
+
+        fitted.Should().Contain([typeof(TemperatureScaling), typeof(KnnDetector), typeof(TtaPolicy), typeof(Uqlib.Combination.ZScoreCombiner)]);
+        TypeConventions.FittedTypesWithoutToString(typeof(IModel).Assembly).Should().BeEmpty("every fitted value describes itself like scikit-learn's repr");
+    }
+
+    [Fact]
     public void UnfittedRegistry_CoversEveryPublicEstimator()
     {
         var estimators = typeof(IModel).Assembly.GetExportedTypes().Where(t => t.IsClass && typeof(IUncertaintyEstimator).IsAssignableFrom(t));

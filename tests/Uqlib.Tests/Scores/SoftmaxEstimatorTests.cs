@@ -83,12 +83,26 @@ public sealed class SoftmaxEstimatorTests
 
         var expected = TemperatureScaling.Fit(logits, labels);
         ((TemperatureScaling)estimator.Calibrator!).Temperature.Should().Be(expected.Temperature);
+        estimator.Temperature.Should().Be(expected.Temperature);
         using var estimate = estimator.Estimate(logits);
         using var p = expected.Transform(logits);
         using var msp = SoftmaxScores.OneMinusMaxProbability(p);
         estimate.Probabilities.allclose(p, rtol: 0, atol: 1e-15).Should().BeTrue();
         estimate.Scores.allclose(msp, rtol: 0, atol: 1e-15).Should().BeTrue();
         estimator.Name.Should().Be("Calibrated OneMinusMaxProbability");
+    }
+
+    [Fact]
+    public void Temperature_BeforeFitOrUncalibratedOrOtherCalibrator_IsNull()
+    {
+        var model = new DelegateModel(x => x.alias(), OutputKind.MulticlassLogits);
+        new SoftmaxEstimator(model, SoftmaxScore.Entropy).Temperature.Should().BeNull();
+        new SoftmaxEstimator(model, SoftmaxScore.Entropy, TemperatureScaling.Fit).Temperature.Should().BeNull();
+        new SoftmaxEstimator(model, SoftmaxScore.Entropy, TemperatureScaling.WithTemperature(1.5, 3)).Temperature.Should().Be(1.5);
+        using var logits = torch.tensor(new double[] { 2, 0, 0, 0, 1, 0, 0, 0, 3, 1, 0, 0 }, 4, 3);
+        using var labels = torch.tensor(new long[] { 0, 1, 2, 1 });
+        var vector = VectorScaling.Fit(logits, labels);
+        new SoftmaxEstimator(model, SoftmaxScore.Entropy, vector).Temperature.Should().BeNull();
     }
 
     [Fact]
