@@ -164,11 +164,11 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
         var scores = Score == EnsembleScore.PredictiveEntropy ? EnsembleAccumulator.Entropy(probabilities) : accumulator.Compute();
         if (scores.dim() == 1)
         {
-            return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+            return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
         }
 
         var perImage = scores.flatten(1).mean(new long[] { 1 });
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), perImage.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(perImage).MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
     }
 
     private static void CheckCalibrated(IModel model)

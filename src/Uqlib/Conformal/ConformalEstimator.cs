@@ -114,7 +114,7 @@ public sealed class ConformalEstimator : IUncertaintyEstimator
         var probabilities = Probabilities(output.Logits);
         using var sets = classifier.Predict(probabilities, Alpha);
         var scores = sets.Sizes.to(probabilities.dtype);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
     }
 
     private Tensor Probabilities(Tensor logits)

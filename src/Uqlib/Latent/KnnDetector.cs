@@ -148,7 +148,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         }
 
         Preconditions.Finite(features, nameof(features));
-        return ScoreCore(features);
+        return OutputDtype.PerCase(ScoreCore(features));
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>

@@ -55,7 +55,7 @@ internal sealed class LatentEstimator<TDetector> : IDisposable
         var features = LatentFeatures.Take(output, globalAveragePooling, name);
         var scores = fitted.Score(features);
         var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
     }
 
     /// <summary>Saves the fitted detector.</summary>

@@ -155,12 +155,12 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
 
         if (scores.dim() == 1)
         {
-            return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+            return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
         }
 
         var perImage = scores.flatten(1).mean(new long[] { 1 });
         return new UncertaintyEstimate(
-            probabilities.MoveToOuterDisposeScope(), perImage.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+            probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(perImage).MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
     }
 
     private static void CheckCalibrated(IModel model, SoftmaxScore score)

@@ -20,7 +20,7 @@ public static class SoftmaxScores
     public static Tensor OneMinusMaxProbability(Tensor probabilities)
     {
         CheckProbabilities(probabilities);
-        return MaxProbabilityCore(probabilities);
+        return OutputDtype.PerCase(MaxProbabilityCore(probabilities));
     }
 
     /// <summary>The Shannon entropy −Σ p log p over classes, in nats (0 log 0 = 0).</summary>
@@ -31,7 +31,7 @@ public static class SoftmaxScores
     public static Tensor Entropy(Tensor probabilities)
     {
         CheckProbabilities(probabilities);
-        return EntropyCore(probabilities);
+        return OutputDtype.PerCase(EntropyCore(probabilities));
     }
 
     /// <summary>One minus the margin between the two largest class probabilities: 1 − (p₁ − p₂).</summary>
@@ -48,7 +48,7 @@ public static class SoftmaxScores
                 $"probabilities must have at least 2 classes for a margin; found shape {Preconditions.ShapeText(probabilities)}.", nameof(probabilities));
         }
 
-        return MarginCore(probabilities);
+        return OutputDtype.PerCase(MarginCore(probabilities));
     }
 
     /// <summary>The negative maximum logit, −max over classes of z (Hendrycks et al. 2022, "Scaling out-of-distribution detection for real-world settings").</summary>
@@ -59,7 +59,7 @@ public static class SoftmaxScores
     public static Tensor NegativeMaxLogit(Tensor logits)
     {
         CheckLogits(logits);
-        return logits.amax(1).neg_();
+        return OutputDtype.PerCase(logits.amax(1).neg_());
     }
 
     /// <summary>The free energy −T·logsumexp(logits / T) (Liu et al. 2020, "Energy-based out-of-distribution detection"), computed stably.</summary>
@@ -75,7 +75,7 @@ public static class SoftmaxScores
     {
         CheckLogits(logits);
         Preconditions.Positive(temperature, nameof(temperature));
-        return EnergyCore(logits, temperature);
+        return OutputDtype.PerCase(EnergyCore(logits, temperature));
     }
 
     /// <summary>The distance of a binary model's positive-class probability to the nearest hard label, 0.5 − |p − 0.5|: 0 for a certain prediction, 0.5 for p = 0.5.</summary>
@@ -97,7 +97,7 @@ public static class SoftmaxScores
             ProbabilityConversion.ValidateProbabilities(positive, nameof(probabilities));
         }
 
-        return DistanceToHardLabelCore(probabilities);
+        return OutputDtype.PerCase(DistanceToHardLabelCore(probabilities));
     }
 
     /// <summary>Computes the chosen score from a model's raw output, validating the output once.</summary>
@@ -118,7 +118,7 @@ public static class SoftmaxScores
             SoftmaxScore.DistanceToHardLabel when kind == OutputKind.BinaryLogit => FromLogits(SoftmaxScore.OneMinusMaxProbability, ProbabilityConversion.ToLogits(output, kind)),
             _ => FromProbabilities(score, ProbabilityConversion.ToProbabilities(output, kind)),
         };
-        return result.MoveToOuterDisposeScope();
+        return OutputDtype.PerCase(result).MoveToOuterDisposeScope();
     }
 
     /// <summary>Computes a probability-based score from probabilities already validated or produced by the library.</summary>

@@ -27,7 +27,7 @@ public sealed class KnnDetectorTests
         using var scores = detector.Score(q);
         using var first = nearest.Score(q);
 
-        scores.dtype.Should().Be(ScalarType.Float32);
+        scores.dtype.Should().Be(ScalarType.Float64);
         Golden.ToArray(scores).Should().Equal(Golden.Vector(golden.GetProperty("knn")), (a, b) => Math.Abs(a - b) < 2e-6);
         Golden.ToArray(first).Should().Equal(Golden.Vector(golden.GetProperty("knnFirst")), (a, b) => Math.Abs(a - b) < 2e-6);
     }
