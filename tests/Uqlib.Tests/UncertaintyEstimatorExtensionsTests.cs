@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using FluentAssertions;
 using TorchSharp;
@@ -38,6 +39,26 @@ public sealed class UncertaintyEstimatorExtensionsTests
         using var expected = SoftmaxScores.Compute(SoftmaxScore.Entropy, all, OutputKind.MulticlassLogits);
         estimate.Scores.allclose(expected).Should().BeTrue();
         estimate.Probabilities.shape.Should().Equal(8, 4);
+    }
+
+    [Fact]
+    public void EstimateAll_OverACollection_ReportsTheTotalAndTheFraction()
+    {
+        var estimator = new SoftmaxEstimator(Identity);
+        var batches = Batches(3, 4, 2).Select(b => new Batch(b.Inputs.clone())).ToArray();
+        var reports = new List<EstimationProgress>();
+        using var estimate = estimator.EstimateAll(batches, new SynchronousProgress(reports.Add));
+        reports.Select(r => r.TotalSamples).Should().Equal(12L, 12L, 12L);
+        reports.Select(r => r.Fraction).Should().Equal(4 / 12.0, 8 / 12.0, 1.0);
+    }
+
+    [Fact]
+    public void EstimateAll_OverALazySequence_ReportsNoTotal()
+    {
+        var estimator = new SoftmaxEstimator(Identity);
+        var reports = new List<EstimationProgress>();
+        using var estimate = estimator.EstimateAll(Batches(2, 4, 2), new SynchronousProgress(reports.Add));
+        reports.Should().AllSatisfy(r => (r.TotalSamples, r.Fraction).Should().Be(((long?)null, (double?)null)));
     }
 
     [Fact]

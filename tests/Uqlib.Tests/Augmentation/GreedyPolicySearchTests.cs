@@ -378,7 +378,7 @@ public sealed class GreedyPolicySearchTests : IDisposable
         policy.SubPolicies!.Should().NotContain(shift);
         policy.Count.Should().Be(4);
         policy.Temperature.Should().BePositive();
-        reports.Should().Equal(new EstimationProgress(1, 6));
+        reports.Should().Equal(new EstimationProgress(1, 6) { TotalSamples = 6 });
         ((Action)(() => GreedyPolicySearch.Fit(model, new[] { new Batch(inputs) }, pool))).Should().Throw<ArgumentException>().WithMessage("*no labels*");
         ((Action)(() => GreedyPolicySearch.Fit(model, new[] { new Batch(inputs, labels) }, pool, new GreedyPolicySearchOptions { Steps = 0 })))
             .Should().Throw<ArgumentException>().WithMessage("*Steps*");

@@ -68,7 +68,7 @@ public sealed class MahalanobisEstimatorTests
             using var streamedCovariance = estimator.Detector!.Covariance;
             using var oneShotCovariance = oneShot.Covariance;
             streamedCovariance.Shrinkage.Should().BeApproximately(oneShotCovariance.Shrinkage, 1e-12);
-            progress.Last.Should().Be(new EstimationProgress(5, 300));
+            progress.Last.Should().Be(new EstimationProgress(5, 300) { TotalSamples = 300 });
             estimate.Probabilities.shape.Should().Equal(20, 2);
         }
         finally
