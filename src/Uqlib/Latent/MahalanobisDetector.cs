@@ -227,6 +227,10 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         FittedFile.Save(path, Kind, Version, Write);
     }
 
+    /// <summary>Gets the covariance estimate's method, shrinkage and sample count and the feature dimension, for logging, without copying the matrix.</summary>
+    internal (CovarianceMethod Method, double Shrinkage, long Count, long Dimension) CovarianceSummary =>
+        (covariance.Method, covariance.Shrinkage, covariance.Count, means.shape[1]);
+
     /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
     /// <returns>The type name and its fitted parameters.</returns>
     public override string ToString() => disposed ? "MahalanobisDetector(disposed)" : string.Create(CultureInfo.InvariantCulture, $"MahalanobisDetector(classes={(classAgnostic ? "agnostic" : Classes.ToString(CultureInfo.InvariantCulture))}, dim={Dimension}, covariance={covariance})");

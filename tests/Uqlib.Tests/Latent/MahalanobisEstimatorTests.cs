@@ -307,4 +307,25 @@ public sealed class MahalanobisEstimatorTests
 
         public void Report(EstimationProgress value) => Last = value;
     }
+
+    [Fact]
+    public void Fit_WithLogger_LogsTheCovarianceItSettledOn()
+    {
+        var training = SyntheticLatent.Training(2, 60, 7);
+        try
+        {
+            var logger = new CapturingLogger();
+            using var estimator = new MahalanobisEstimator(SyntheticLatent.Model(), new MahalanobisOptions { Logger = logger });
+            estimator.Fit(new FitData { Training = training });
+
+            using var covariance = estimator.Detector!.Covariance;
+            var entry = logger.Entries.Should().ContainSingle().Which;
+            entry.Event.Id.Should().Be(2001);
+            entry.Message.Should().Contain("on 120 training samples").And.Contain($"covariance {covariance.Method} (asked Auto)");
+        }
+        finally
+        {
+            SyntheticLatent.Dispose(training);
+        }
+    }
 }
