@@ -29,7 +29,7 @@ foreach (var score in new[] { SoftmaxScore.OneMinusMaxProbability, SoftmaxScore.
     using (indices)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{estimator.Name,-15} {estimate.Count} cases; review first: #{indices[0].item<long>()} ({values[0].item<double>():F3}), " +
+            $"{estimator.Name,-22} {estimate.Count} cases; review first: #{indices[0].item<long>()} ({values[0].item<double>():F3}), " +
             $"#{indices[1].item<long>()} ({values[1].item<double>():F3}), #{indices[2].item<long>()} ({values[2].item<double>():F3})"));
     }
 }
