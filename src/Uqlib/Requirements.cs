@@ -2,7 +2,7 @@ using System;
 
 namespace Uqlib;
 
-/// <summary>What an estimator's <see cref="IUncertaintyEstimator.Fit"/> needs; combined as flags.</summary>
+/// <summary>What an estimator's <see cref="IUncertaintyEstimator.Fit(FitData)"/> needs; combined as flags.</summary>
 [Flags]
 public enum Requirements
 {

@@ -201,6 +201,10 @@ public sealed class VimDetector : IDisposable, ILatentDetector
         });
     }
 
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => disposed ? "VimDetector(disposed)" : string.Create(CultureInfo.InvariantCulture, $"VimDetector(dim={Dimension}, principal={PrincipalDimension}, alpha={Alpha:0.####})");
+
     /// <inheritdoc />
     public void Dispose()
     {

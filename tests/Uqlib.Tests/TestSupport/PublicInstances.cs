@@ -9,6 +9,7 @@ using Uqlib.Evaluation;
 using Uqlib.Latent;
 using Uqlib.Models;
 using Uqlib.Regression;
+using Uqlib.Scores;
 using static TorchSharp.torch;
 
 namespace Uqlib.Tests.TestSupport;
