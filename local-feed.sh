@@ -25,7 +25,7 @@ artifacts="$(mktemp -d "${TMPDIR:-/tmp}/uqlib-pack.XXXXXX")"
 trap 'rm -rf "$artifacts"' EXIT
 
 echo "packing every Uqlib package into $feed (a few minutes)..." >&2
-version="$("$repo/.ci/pack-feed" "$feed" "$artifacts" dev)"
+version="$("$repo/.ci/pack-feed" "$feed" "$artifacts" dev --with-tool)"
 
 sources="$(dotnet nuget list source "${config[@]}" --format Detailed)"
 if grep -q " uqlib-local \[" <<<"$sources"; then

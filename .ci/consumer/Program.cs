@@ -32,7 +32,7 @@ void Check(string name, Tensor actual, double[] expected, double tolerance)
 // Fixed logits for three cases; expected values from PyTorch 1.13 in float64 (softmax, logsumexp).
 using var logits = torch.tensor(new float[] { 2f, 0f, -1f, 0.5f, 0.4f, 0.3f, -3f, 4f, 0f }, 3, 3);
 using var probabilities = ProbabilityConversion.ToProbabilities(logits, OutputKind.MulticlassLogits);
-using (var msp = SoftmaxScores.MaxProbability(probabilities))
+using (var msp = SoftmaxScores.OneMinusMaxProbability(probabilities))
 {
     Check("softmax max-probability score", msp, [0.15620526551866054, 0.6328345988890745, 0.0188647975656826], 1e-6);
 }

@@ -33,7 +33,7 @@ internal static class FromPyTorch
 
         // Failure detection: which predictions should a person check? Every score is higher = more uncertain.
         using var failed = Failures.Misclassified(calibrated, labels);
-        using var msp = SoftmaxScores.MaxProbability(calibrated);         // already 1 - max p: do not subtract it from 1
+        using var msp = SoftmaxScores.OneMinusMaxProbability(calibrated);         // already 1 - max p: do not subtract it from 1
         using var entropy = SoftmaxScores.Entropy(calibrated);
         using var energy = SoftmaxScores.Energy(logits);
         var comparison = RocEvaluator.Compare(

@@ -24,7 +24,7 @@ internal static class Plotting
         #region docs:plotting-roc
         using var probabilities = logits.softmax(1);
         using var failures = Failures.Misclassified(probabilities, labels);
-        using var msp = SoftmaxScores.MaxProbability(probabilities);
+        using var msp = SoftmaxScores.OneMinusMaxProbability(probabilities);
         using var entropy = SoftmaxScores.Entropy(probabilities);
         using var energy = SoftmaxScores.Energy(logits);
 

@@ -27,7 +27,7 @@ internal static class ReadmeExample
 
         #region docs:readme
         IModel model = new DelegateModel(x => x.matmul(weights), OutputKind.MulticlassLogits); // or TorchScriptModel.Load, OnnxModel.Load
-        var msp = new SoftmaxEstimator(model, SoftmaxScore.MaxProbability, TemperatureScaling.Fit);
+        var msp = new SoftmaxEstimator(model, SoftmaxScore.OneMinusMaxProbability, TemperatureScaling.Fit);
         msp.Fit(new FitData { Validation = [new Batch(valInputs, valLabels)] });             // temperature on validation data
         using var test = msp.EstimateAll([new Batch(testInputs)]);                            // streams batches, memory stays flat
         using var failed = Failures.Misclassified(test.Probabilities, testLabels);           // positive = the model was wrong

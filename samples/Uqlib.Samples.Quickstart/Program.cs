@@ -20,7 +20,7 @@ for (var i = 0; i < batches.Length; i++)
     batches[i] = new Batch(torch.randn(50, 16, generator: generator));
 }
 
-foreach (var score in new[] { SoftmaxScore.MaxProbability, SoftmaxScore.Entropy, SoftmaxScore.Energy })
+foreach (var score in new[] { SoftmaxScore.OneMinusMaxProbability, SoftmaxScore.Entropy, SoftmaxScore.Energy })
 {
     var estimator = new SoftmaxEstimator(model, score);
     using var estimate = estimator.EstimateAll(batches);
@@ -29,8 +29,8 @@ foreach (var score in new[] { SoftmaxScore.MaxProbability, SoftmaxScore.Entropy,
     using (indices)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{estimator.Name,-15} {estimate.Count} cases; review first: #{indices[0].item<long>()} ({values[0].item<float>():F3}), " +
-            $"#{indices[1].item<long>()} ({values[1].item<float>():F3}), #{indices[2].item<long>()} ({values[2].item<float>():F3})"));
+            $"{estimator.Name,-22} {estimate.Count} cases; review first: #{indices[0].item<long>()} ({values[0].item<double>():F3}), " +
+            $"#{indices[1].item<long>()} ({values[1].item<double>():F3}), #{indices[2].item<long>()} ({values[2].item<double>():F3})"));
     }
 }
 

@@ -32,9 +32,9 @@ using var knn = KnnDetector.Fit(Load("train_features"), new KnnOptions { K = 10 
 var testFeatures = Load("test_features");
 var scores = new Dictionary<string, Tensor>                        // every score: higher = more uncertain
 {
-    ["MSP"] = SoftmaxScores.MaxProbability(probabilities),         // already 1 - max p
+    ["MSP"] = SoftmaxScores.OneMinusMaxProbability(probabilities),         // already 1 - max p
     ["Entropy"] = SoftmaxScores.Entropy(probabilities),
-    ["Margin"] = SoftmaxScores.Margin(probabilities),
+    ["Margin"] = SoftmaxScores.OneMinusMargin(probabilities),
     ["Energy"] = SoftmaxScores.Energy(logits, temperature.Temperature),
     ["Mahalanobis"] = mahalanobis.Score(testFeatures),
     ["kNN (k=10)"] = knn.Score(testFeatures),

@@ -2,7 +2,7 @@ using System;
 
 namespace Uqlib;
 
-/// <summary>What an estimator's <see cref="IUncertaintyEstimator.Fit"/> needs; combined as flags.</summary>
+/// <summary>What an estimator's <see cref="IUncertaintyEstimator.Fit(FitData)"/> needs; combined as flags.</summary>
 [Flags]
 public enum Requirements
 {
@@ -20,4 +20,11 @@ public enum Requirements
 
     /// <summary>Models that expose latent features (<see cref="ModelOutput.Features"/>).</summary>
     Features = 8,
+
+    /// <summary>
+    /// The network itself, not a black box: a <see cref="Models.TorchModuleModel"/> or a <see cref="Models.TorchScriptModel"/> whose input
+    /// gradients can be taken or whose dropout layers can be switched on. A <see cref="Models.DelegateModel"/> or an ONNX model is refused
+    /// when the estimator is built, with an <see cref="System.ArgumentException"/> naming this requirement.
+    /// </summary>
+    WhiteBoxNetwork = 16,
 }

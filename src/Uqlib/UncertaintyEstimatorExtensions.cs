@@ -12,7 +12,7 @@ public static class UncertaintyEstimatorExtensions
     /// <summary>Estimates uncertainty over a sequence of batches and concatenates the results, keeping memory flat: only the results are kept.</summary>
     /// <param name="estimator">The estimator, already fitted where it needs fitting.</param>
     /// <param name="batches">The batches; each is enumerated once and not disposed.</param>
-    /// <param name="progress">Receives the batches and samples done after each batch, or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the batches and samples done after each batch, with the total when <paramref name="batches"/> is a collection, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
     /// <returns>The concatenated estimate over all batches, on the device of the first batch's estimate; the caller disposes it.</returns>
     /// <remarks>
@@ -38,6 +38,7 @@ public static class UncertaintyEstimatorExtensions
         using var maps = new RowBuffer($"{estimator.Name}'s maps");
         var done = 0;
         long samples = 0;
+        var total = EstimationProgress.TotalOf(batches);
         foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -61,7 +62,7 @@ public static class UncertaintyEstimatorExtensions
             }
 
             done++;
-            progress?.Report(new EstimationProgress(done, samples));
+            progress?.Report(new EstimationProgress(done, samples) { TotalSamples = total });
         }
 
         if (done == 0)

@@ -32,7 +32,7 @@ public class SegmentationMapsBenchmarks
         entropy = SegmentationScores.EntropyMap(logits, OutputKind.MulticlassLogits);
         mask = SegmentationScores.PredictedMask(logits, OutputKind.MulticlassLogits);
         ReportPeak(nameof(EntropyMap), EntropyMap);
-        ReportPeak(nameof(MaxProbabilityMap), MaxProbabilityMap);
+        ReportPeak(nameof(OneMinusMaxProbabilityMap), OneMinusMaxProbabilityMap);
         ReportPeak(nameof(BoundaryMean), BoundaryMean);
         ReportPeak(nameof(Percentile), Percentile);
     }
@@ -49,7 +49,7 @@ public class SegmentationMapsBenchmarks
     public void EntropyMap() => SegmentationScores.EntropyMap(logits, OutputKind.MulticlassLogits).Dispose();
 
     [Benchmark]
-    public void MaxProbabilityMap() => SegmentationScores.MaxProbabilityMap(logits, OutputKind.MulticlassLogits).Dispose();
+    public void OneMinusMaxProbabilityMap() => SegmentationScores.OneMinusMaxProbabilityMap(logits, OutputKind.MulticlassLogits).Dispose();
 
     [Benchmark]
     public void BoundaryMean() => MapAggregation.BoundaryMean(entropy, mask, 2).Dispose();

@@ -22,7 +22,7 @@ public class SoftmaxScoresBenchmarks
     public void Cleanup() => logits.Dispose();
 
     [Benchmark]
-    public void MaxProbability() => SoftmaxScores.Compute(SoftmaxScore.MaxProbability, logits, OutputKind.MulticlassLogits).Dispose();
+    public void OneMinusMaxProbability() => SoftmaxScores.Compute(SoftmaxScore.OneMinusMaxProbability, logits, OutputKind.MulticlassLogits).Dispose();
 
     [Benchmark]
     public void Entropy() => SoftmaxScores.Compute(SoftmaxScore.Entropy, logits, OutputKind.MulticlassLogits).Dispose();

@@ -172,7 +172,7 @@ public sealed class ImageFolderDatasetTests : IDisposable
 
         var dataset = ImageFolderDataset.Open(folder.Path);
         var model = new Uqlib.Models.DelegateModel(x => torch.cat([x.mean([1, 2, 3]).unsqueeze(1), torch.zeros(x.shape[0], 1)], 1), OutputKind.MulticlassLogits);
-        var estimator = new Uqlib.Calibration.SoftmaxEstimator(model);
+        var estimator = new Uqlib.Scores.SoftmaxEstimator(model);
 
         using var estimate = estimator.EstimateAll(dataset.GetBatches(2));
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using FluentAssertions;
 using TorchSharp;
@@ -41,6 +42,26 @@ public sealed class UncertaintyEstimatorExtensionsTests
     }
 
     [Fact]
+    public void EstimateAll_OverACollection_ReportsTheTotalAndTheFraction()
+    {
+        var estimator = new SoftmaxEstimator(Identity);
+        var batches = Batches(3, 4, 2).Select(b => new Batch(b.Inputs.clone())).ToArray();
+        var reports = new List<EstimationProgress>();
+        using var estimate = estimator.EstimateAll(batches, new SynchronousProgress(reports.Add));
+        reports.Select(r => r.TotalSamples).Should().Equal(12L, 12L, 12L);
+        reports.Select(r => r.Fraction).Should().Equal(4 / 12.0, 8 / 12.0, 1.0);
+    }
+
+    [Fact]
+    public void EstimateAll_OverALazySequence_ReportsNoTotal()
+    {
+        var estimator = new SoftmaxEstimator(Identity);
+        var reports = new List<EstimationProgress>();
+        using var estimate = estimator.EstimateAll(Batches(2, 4, 2), new SynchronousProgress(reports.Add));
+        reports.Should().AllSatisfy(r => (r.TotalSamples, r.Fraction).Should().Be(((long?)null, (double?)null)));
+    }
+
+    [Fact]
     public void EstimateAll_ReportsProgressAfterEachBatch()
     {
         var estimator = new SoftmaxEstimator(Identity);
@@ -70,7 +91,7 @@ public sealed class UncertaintyEstimatorExtensionsTests
     [Fact]
     public void EstimateAll_Over1000Batches_KeepsOnlyTheResults()
     {
-        var estimator = new SoftmaxEstimator(Identity, SoftmaxScore.Margin);
+        var estimator = new SoftmaxEstimator(Identity, SoftmaxScore.OneMinusMargin);
         estimator.EstimateAll(Batches(10, 16, 10)).Dispose();
         var before = LiveTensors.Count;
         using (var estimate = estimator.EstimateAll(Batches(1000, 16, 10)))

@@ -288,7 +288,7 @@ public static class BiradsStudy
                 }
 
                 var calibrated = (SoftmaxEstimator)methods[1];
-                temperatures[fold] = ((TemperatureScaling)calibrated.Calibrator!).Temperature;
+                temperatures[fold] = calibrated.Temperature!.Value;
                 var calibratedBySet = new double[sets.Length][];
                 for (var s = 0; s < sets.Length; s++)
                 {

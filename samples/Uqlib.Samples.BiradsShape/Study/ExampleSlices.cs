@@ -16,6 +16,9 @@ internal static class ExampleSlices
     /// <summary>The pictures' folder inside the report folder.</summary>
     internal const string Folder = "examples";
 
+    /// <summary>How many times each example slice is enlarged in each direction (each pixel drawn as a block).</summary>
+    internal const int Magnification = 8;
+
     internal static IReadOnlyList<ExampleSlice> Save(string directory, string key, LabelledSlices set, CaseTable cases, int folds)
     {
         var count = set.Slices.Count;
@@ -52,8 +55,10 @@ internal static class ExampleSlices
                 var file = $"{key}-{(mostUncertain ? "most" : "least")}-uncertain-{rank + 1}.png";
                 using (var image = set.Slices.Images[slice])
                 using (var mask = set.Slices.Masks[slice])
+                using (var largeImage = Enlarge(image))
+                using (var largeMask = Enlarge(mask))
                 {
-                    UncertaintyMaps.SaveOverlay(image, mask, Path.Combine(folder, file), options);
+                    UncertaintyMaps.SaveOverlay(largeImage, largeMask, Path.Combine(folder, file), options);
                 }
 
                 examples.Add(new ExampleSlice(
@@ -64,4 +69,8 @@ internal static class ExampleSlices
 
         return examples;
     }
+
+    /// <summary>Enlarges a slice (…, H, W) by <see cref="Magnification"/> in each direction, each pixel a block (nearest neighbour), so that a
+    /// 32 × 32 slice is a 256 × 256 image a reader can see in the report without an image viewer's blur.</summary>
+    private static Tensor Enlarge(Tensor slice) => slice.repeat_interleave(Magnification, -1).repeat_interleave(Magnification, -2);
 }

@@ -6,6 +6,7 @@ using Uqlib.Calibration;
 using Uqlib.Latent;
 using Uqlib.Models;
 using Uqlib.Samples.BiradsShape.Training;
+using Uqlib.Scores;
 using static TorchSharp.torch;
 
 namespace Uqlib.Samples.BiradsShape.Study;

@@ -20,8 +20,8 @@ public sealed record StudyOptions
     };
 
     /// <summary>Gets the folder the report is written to (created when missing).</summary>
-    /// <value>The default value is <c>birads-report</c>.</value>
-    public string OutputDirectory { get; init; } = "birads-report";
+    /// <value>The default value is <c>artifacts/birads-report</c> (relative to the working directory; <c>artifacts/</c> is ignored by git).</value>
+    public string OutputDirectory { get; init; } = "artifacts/birads-report";
 
     /// <summary>Gets the seed of every random step.</summary>
     /// <value>The default value is 42.</value>

@@ -171,7 +171,7 @@ public static class VolumeStudy
         text.AppendLine("| volume | Dice | failure (Dice < 0.8) | foreground mean entropy |").AppendLine("|---|---:|---|---:|");
         for (int i = 0; i < names.Count; i++)
         {
-            text.AppendLine(invariant, $"| {names[i]} | {dice[i]:F3} | {(failures[i].item<bool>() ? "yes" : "no")} | {scores[i].item<float>():F4} |");
+            text.AppendLine(invariant, $"| {names[i]} | {dice[i]:F3} | {(failures[i].item<bool>() ? "yes" : "no")} | {scores[i].item<double>():F4} |");
         }
 
         text.AppendLine().AppendLine(Evaluate("Volume level (foreground mean entropy vs Dice < 0.8)", scores, failures));

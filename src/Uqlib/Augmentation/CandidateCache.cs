@@ -145,6 +145,7 @@ public sealed class CandidateCache : IDisposable
         var batchRows = new List<long>();
         var index = 0;
         long samples = 0;
+        var total = EstimationProgress.TotalOf(validation);
         long classes = -1;
         string? spillPath = null;
         string? path = null;
@@ -183,7 +184,7 @@ public sealed class CandidateCache : IDisposable
                 batchRows.Add(rowLabels.shape[0]);
                 index++;
                 samples += batch.Count;
-                progress?.Report(new EstimationProgress(index, samples));
+                progress?.Report(new EstimationProgress(index, samples) { TotalSamples = total });
             }
 
             if (labels.Count == 0)

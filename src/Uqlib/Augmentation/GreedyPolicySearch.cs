@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Uqlib.Calibration;
 using static TorchSharp.torch;
@@ -164,6 +165,9 @@ public static class GreedyPolicySearch
             if (t > 1 && options.MinimumGain is { } minimumGain && scores[best] - previous < minimumGain)
             {
                 stoppedEarly = true;
+                options.Logger?.Log(LogLevel.Information, LogEvents.StoppedEarly,
+                    "GPS stopped before step {Step}: the best candidate {Candidate} gains {Gain:G4}, below the minimum gain {MinimumGain:G4}",
+                    t, best, scores[best] - previous, minimumGain);
                 break;
             }
 
@@ -196,6 +200,9 @@ public static class GreedyPolicySearch
                 HeldOutCalibratedLogLikelihood = heldOut,
             };
             steps.Add(step);
+            options.Logger?.Log(LogLevel.Information, LogEvents.Step,
+                "GPS step {Step}/{Steps}: candidate {Candidate}, T = {Temperature:G4}, calibrated log-likelihood {CalibratedLogLikelihood:G6}, accuracy {Accuracy:G4}",
+                t, options.Steps, best, step.Temperature, cll, accuracy);
             progress?.Report(step);
         }
 

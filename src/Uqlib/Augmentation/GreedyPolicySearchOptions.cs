@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 
 namespace Uqlib.Augmentation;
 
@@ -35,6 +36,11 @@ public sealed record GreedyPolicySearchOptions
     /// <summary>Gets the seed of the random split used by <see cref="HeldOutCheck"/>.</summary>
     /// <value>The default value is 0.</value>
     public long Seed { get; init; }
+
+    /// <summary>Gets an optional logger: each step (candidate taken, temperature, criterion) at <see cref="LogLevel.Information"/>, and an
+    /// early stop with the gain that fell short at <see cref="LogLevel.Information"/>. Never required; it does not change the result.</summary>
+    /// <value>The default value is <see langword="null"/>: nothing is logged.</value>
+    public ILogger? Logger { get; init; }
 
     /// <summary>Gets the smallest temperature considered.</summary>
     /// <value>The default value is 0.01.</value>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
 using Uqlib.Ensembles;
@@ -18,10 +19,10 @@ namespace Uqlib.Augmentation;
 /// <para>For segmentation outputs <c>(N, C, H, W[, D])</c> each geometric augmentation's output is inverted before it is averaged; the estimate
 /// carries the per-pixel map and each image's score is the map's mean. For classification and regression, an augmentation may not change the
 /// input's shape. For regression the prediction is the mean over augmentations and the score the variance (summed over outputs).
-/// Not thread-safe when the model is not; <see cref="Fit"/> changes the estimator.</para>
+/// Not thread-safe when the model is not; <see cref="Fit(FitData)"/> changes the estimator.</para>
 /// <para>Optionally the averaged prediction is calibrated, as in Lyzhov et al. 2020, "Greedy policy search" (and the calibrated log-likelihood of
 /// Ashukha et al. 2020, "Pitfalls of in-domain uncertainty estimation and ensembling in deep learning"): the log of the averaged probabilities
-/// is treated as logits, so temperature scaling gives softmax(log p̄ / T) with one T fitted on the labelled validation batches in <see cref="Fit"/>.
+/// is treated as logits, so temperature scaling gives softmax(log p̄ / T) with one T fitted on the labelled validation batches in <see cref="Fit(FitData)"/>.
 /// The log clamps p̄ at the dtype's smallest normal number. The calibrated prediction is <see cref="UncertaintyEstimate.Probabilities"/>, and
 /// <see cref="EnsembleScore.PredictiveEntropy"/>, a function of the prediction alone, is its entropy; the other measures describe the spread of the
 /// augmented copies themselves and are the same as without calibration.</para>
@@ -49,7 +50,7 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
         Score = VariabilityEstimates.CheckScore(score, model.OutputKind);
     }
 
-    /// <summary>Initializes a new instance of the <see cref="TestTimeAugmentationEstimator"/> class that fits a calibrator of the averaged prediction in <see cref="Fit"/>.</summary>
+    /// <summary>Initializes a new instance of the <see cref="TestTimeAugmentationEstimator"/> class that fits a calibrator of the averaged prediction in <see cref="Fit(FitData)"/>.</summary>
     /// <param name="model">The classification or segmentation model; not disposed.</param>
     /// <param name="policy">The augmentations; each gives one copy.</param>
     /// <param name="score">The measure to report.</param>
@@ -88,8 +89,12 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
     /// <summary>Gets the measure this estimator reports.</summary>
     public EnsembleScore Score { get; }
 
-    /// <summary>Gets the calibrator of the averaged prediction: the given one, the one fitted by <see cref="Fit"/>, or <see langword="null"/> before fitting or when uncalibrated.</summary>
+    /// <summary>Gets the calibrator of the averaged prediction: the given one, the one fitted by <see cref="Fit(FitData)"/>, or <see langword="null"/> before fitting or when uncalibrated.</summary>
     public ICalibrator? Calibrator { get; private set; }
+
+    /// <summary>Gets the fitted (or given) temperature T when the calibrator is a <see cref="TemperatureScaling"/>, without a cast;
+    /// <see langword="null"/> before fitting, when uncalibrated, or when another calibrator is in use.</summary>
+    public double? Temperature => (Calibrator as TemperatureScaling)?.Temperature;
 
     /// <inheritdoc />
     public string Name => Calibrator is null && calibration is null ? "TTA " + Score : "Calibrated TTA " + Score;
@@ -97,13 +102,23 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
     /// <inheritdoc />
     public Requirements Requirements => calibration is null ? Requirements.None : Requirements.LabelledValidationData;
 
-    /// <summary>Fits the calibrator of the averaged prediction on the validation batches when the estimator was given a calibration method; otherwise a no-op.</summary>
-    /// <param name="data">The data; <see cref="FitData.Validation"/> with labels (class indices, or masks for segmentation) when calibrating.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">Validation data is needed and missing, a batch has no labels, or the inputs, outputs or labels are invalid.</exception>
+    /// <inheritdoc />
     public void Fit(FitData data)
     {
+        Fit(data, null, CancellationToken.None);
+    }
+
+    /// <summary>Fits the calibrator of the averaged prediction on the validation batches when the estimator was given a calibration method; otherwise a no-op.</summary>
+    /// <param name="data">The data; <see cref="FitData.Validation"/> with labels (class indices, or masks for segmentation) when calibrating.</param>
+    /// <param name="progress">Receives the validation batches and samples done, with the total when the batches are a collection, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels before each batch; the previous fit is then kept.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">Validation data is needed and missing, a batch has no labels, or the inputs, outputs or labels are invalid.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(data);
+        cancellationToken.ThrowIfCancellationRequested();
         if (calibration is null)
         {
             return;
@@ -114,8 +129,11 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
         var logits = new List<Tensor>();
         var labels = new List<Tensor>();
         var index = 0;
+        long samples = 0;
+        var total = EstimationProgress.TotalOf(batches);
         foreach (var batch in batches)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             SpatialTensors.Check(batch.Inputs, "data");
             using (var accumulator = new EnsembleAccumulator(EnsembleScore.PredictiveEntropy))
             {
@@ -126,6 +144,8 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
             }
 
             index++;
+            samples += batch.Count;
+            progress?.Report(new EstimationProgress(index, samples) { TotalSamples = total });
         }
 
         if (logits.Count == 0)
@@ -139,7 +159,7 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="inputs"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The inputs are not images <c>(N, C, H, W)</c> or volumes <c>(N, C, D, H, W)</c>; the model's output is invalid; or an augmentation changes the shape of an input whose output is not dense.</exception>
-    /// <exception cref="InvalidOperationException">The estimator calibrates its prediction and <see cref="Fit"/> has not been called.</exception>
+    /// <exception cref="InvalidOperationException">The estimator calibrates its prediction and <see cref="Fit(FitData)"/> has not been called.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
         if (calibration is not null && Calibrator is null)
@@ -161,11 +181,11 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
         var scores = Score == EnsembleScore.PredictiveEntropy ? EnsembleAccumulator.Entropy(probabilities) : accumulator.Compute();
         if (scores.dim() == 1)
         {
-            return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+            return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
         }
 
         var perImage = scores.flatten(1).mean(new long[] { 1 });
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), perImage.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(perImage).MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
     }
 
     private static void CheckCalibrated(IModel model)

@@ -232,4 +232,8 @@ public sealed class TtaPolicy
 
         return new TtaPolicy(list);
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"TtaPolicy(augmentations={Count}, T={(Temperature is double t ? t.ToString("0.####", CultureInfo.InvariantCulture) : "none")})");
 }

@@ -185,4 +185,8 @@ public sealed class HistogramBinning : ICalibrator
             writer.Objects("maps", binValues, (map, row) => map.Numbers("values", row));
         });
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"HistogramBinning(bins={Bins}, classes={Classes})");
 }

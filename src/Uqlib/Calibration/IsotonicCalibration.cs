@@ -269,4 +269,8 @@ public sealed class IsotonicCalibration : ICalibrator
         using var p = z.softmax(1);
         return CalibrationInput.ToArray(p);
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"IsotonicCalibration(classes={Classes})");
 }

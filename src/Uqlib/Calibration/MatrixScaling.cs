@@ -100,4 +100,8 @@ public sealed class MatrixScaling : ICalibrator
             writer.Numbers("bias", bias);
         });
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"MatrixScaling(classes={Classes})");
 }

@@ -188,4 +188,8 @@ public sealed class PlattScaling : ICalibrator
     {
         return f >= 0 ? 1 / (1 + Math.Exp(-f)) : Math.Exp(f) / (1 + Math.Exp(f));
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"PlattScaling(slope={Slope:0.####}, intercept={Intercept:0.####})");
 }

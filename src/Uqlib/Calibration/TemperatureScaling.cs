@@ -271,4 +271,8 @@ public sealed class TemperatureScaling : ICalibrator
         s1 += ed;
         s2 += ed * d;
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"TemperatureScaling(T={Temperature:0.####}, classes={Classes})");
 }

@@ -209,4 +209,8 @@ public sealed class LogisticCombiner : ICombiner
 
         return sum;
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"LogisticCombiner(methods=[{string.Join(", ", Methods)}], intercept={Intercept:0.####})");
 }

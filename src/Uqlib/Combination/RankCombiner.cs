@@ -124,4 +124,8 @@ public sealed class RankCombiner : ICombiner
             writer.Objects("validation", sortedValidation, (method, scores) => method.Numbers("scores", scores));
         });
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"RankCombiner(methods=[{string.Join(", ", Methods)}])");
 }

@@ -141,4 +141,8 @@ public sealed class ZScoreCombiner : ICombiner
     {
         return methods.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => values[p.i], StringComparer.Ordinal);
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"ZScoreCombiner(methods=[{string.Join(", ", Methods)}])");
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
 using static TorchSharp.torch;
@@ -7,7 +8,7 @@ using static TorchSharp.torch;
 namespace Uqlib.Conformal;
 
 /// <summary>
-/// The conformal estimator over any classification model: <see cref="Fit"/> calibrates a <see cref="ConformalClassifier"/> on labelled
+/// The conformal estimator over any classification model: <see cref="Fit(FitData)"/> calibrates a <see cref="ConformalClassifier"/> on labelled
 /// validation data, and each case's uncertainty score is the size of its prediction set at level α (higher = more uncertain).
 /// </summary>
 /// <remarks>
@@ -17,7 +18,7 @@ namespace Uqlib.Conformal;
 /// and plots like every other Uqlib score; many cases tie, which AUROC handles exactly. The sets themselves come from
 /// <see cref="Classifier"/>'s <see cref="ConformalClassifier.Predict"/> on the estimate's probabilities, at this α or any other.
 /// </para>
-/// <para>Not thread-safe: <see cref="Fit"/> changes the estimator.</para>
+/// <para>Not thread-safe: <see cref="Fit(FitData)"/> changes the estimator.</para>
 /// </remarks>
 public sealed class ConformalEstimator : IUncertaintyEstimator
 {
@@ -49,7 +50,7 @@ public sealed class ConformalEstimator : IUncertaintyEstimator
     /// <summary>Gets the conformal options.</summary>
     public ConformalSetOptions Options { get; }
 
-    /// <summary>Gets the classifier fitted by <see cref="Fit"/>, or <see langword="null"/> before.</summary>
+    /// <summary>Gets the classifier fitted by <see cref="Fit(FitData)"/>, or <see langword="null"/> before.</summary>
     public ConformalClassifier? Classifier { get; private set; }
 
     /// <inheritdoc />
@@ -58,23 +59,36 @@ public sealed class ConformalEstimator : IUncertaintyEstimator
     /// <inheritdoc />
     public Requirements Requirements => Requirements.LabelledValidationData;
 
+    /// <inheritdoc />
+    public void Fit(FitData data)
+    {
+        Fit(data, null, CancellationToken.None);
+    }
+
     /// <summary>Runs the model over the labelled validation batches and fits the conformal classifier on their probabilities and labels.</summary>
     /// <param name="data">The data; <see cref="FitData.Validation"/> with class labels, held out from training.</param>
+    /// <param name="progress">Receives the validation batches and samples done, with the total when the batches are a collection, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels before each batch; the previous fit is then kept.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
     /// Validation data is missing or empty, a batch has no labels or labels that do not match its outputs, the outputs are not
     /// classification outputs <c>(N, C)</c> or <c>(N)</c>, or α is below 1/(n + 1) for the n validation cases.
     /// </exception>
-    public void Fit(FitData data)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
+        cancellationToken.ThrowIfCancellationRequested();
         var batches = data.RequireValidation(nameof(ConformalEstimator));
         using var scope = torch.NewDisposeScope();
         var probabilities = new List<Tensor>();
         var labels = new List<Tensor>();
         var index = 0;
+        long samples = 0;
+        var total = EstimationProgress.TotalOf(batches);
         foreach (var batch in batches)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using (var output = model.Forward(batch.Inputs))
             {
                 var p = Probabilities(output.Logits);
@@ -83,6 +97,8 @@ public sealed class ConformalEstimator : IUncertaintyEstimator
             }
 
             index++;
+            samples += batch.Count;
+            progress?.Report(new EstimationProgress(index, samples) { TotalSamples = total });
         }
 
         if (probabilities.Count == 0)
@@ -114,7 +130,7 @@ public sealed class ConformalEstimator : IUncertaintyEstimator
         var probabilities = Probabilities(output.Logits);
         using var sets = classifier.Predict(probabilities, Alpha);
         var scores = sets.Sizes.to(probabilities.dtype);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
     }
 
     private Tensor Probabilities(Tensor logits)

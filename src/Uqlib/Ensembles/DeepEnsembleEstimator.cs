@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
 using static TorchSharp.torch;
@@ -15,9 +16,9 @@ namespace Uqlib.Ensembles;
 /// <para>For segmentation outputs <c>(N, C, H, W[, D])</c> the estimate carries the per-pixel map and each image's score is the map's mean.
 /// For regression members the prediction is the members' mean and the score is the variance of the members' predictions (summed over
 /// outputs for <c>(N, D)</c>); choose <see cref="EnsembleScore.Variance"/> or <see cref="EnsembleScore.TotalVariance"/> there.
-/// Not thread-safe when a member is not; <see cref="Fit"/> changes the estimator.</para>
+/// Not thread-safe when a member is not; <see cref="Fit(FitData)"/> changes the estimator.</para>
 /// <para>Optionally each member is calibrated on its own (e.g. temperature scaling, Guo et al. 2017): with a calibration method the estimator has
-/// <see cref="Requirements.LabelledValidationData"/>, <see cref="Fit"/> runs every member over the validation batches and fits one calibrator
+/// <see cref="Requirements.LabelledValidationData"/>, <see cref="Fit(FitData)"/> runs every member over the validation batches and fits one calibrator
 /// per member on that member's logits, and <see cref="Estimate"/> averages the calibrated member probabilities and computes every measure on them.
 /// Calibrating per member, not the average, keeps the measures of disagreement (mutual information, disagreement, pairwise KL) measures
 /// between calibrated members, and works with any <see cref="ICalibrator"/> fitted on logits (the average has none). Ashukha et al. 2020,
@@ -63,7 +64,7 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
         Score = VariabilityEstimates.CheckScore(score, OutputKind);
     }
 
-    /// <summary>Initializes a new instance of the <see cref="DeepEnsembleEstimator"/> class that fits one calibrator per member in <see cref="Fit"/> and averages calibrated probabilities.</summary>
+    /// <summary>Initializes a new instance of the <see cref="DeepEnsembleEstimator"/> class that fits one calibrator per member in <see cref="Fit(FitData)"/> and averages calibrated probabilities.</summary>
     /// <param name="members">The ensemble's models, at least 2, all outputting logits of one <see cref="OutputKind"/>; not disposed.</param>
     /// <param name="score">The measure to report.</param>
     /// <param name="calibration">Fits a calibrator on one member's validation logits and the labels, e.g. <c>TemperatureScaling.Fit</c>.</param>
@@ -100,7 +101,7 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
     /// <summary>Gets the number of members.</summary>
     public int MemberCount => members.Length;
 
-    /// <summary>Gets the members' calibrators in use (<c>Calibrators[m]</c> for <c>members[m]</c>): the given ones, the ones fitted by <see cref="Fit"/>, or <see langword="null"/> before fitting or when uncalibrated.</summary>
+    /// <summary>Gets the members' calibrators in use (<c>Calibrators[m]</c> for <c>members[m]</c>): the given ones, the ones fitted by <see cref="Fit(FitData)"/>, or <see langword="null"/> before fitting or when uncalibrated.</summary>
     public IReadOnlyList<ICalibrator>? Calibrators => calibrators;
 
     /// <inheritdoc />
@@ -109,13 +110,23 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
     /// <inheritdoc />
     public Requirements Requirements => calibration is null ? Requirements.SeveralModels : Requirements.SeveralModels | Requirements.LabelledValidationData;
 
-    /// <summary>Fits one calibrator per member on the validation batches when the estimator was given a calibration method; otherwise a no-op.</summary>
-    /// <param name="data">The data; <see cref="FitData.Validation"/> with labels (class indices, or masks for segmentation) when calibrating.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">Validation data is needed and missing, a batch has no labels, or the logits or labels are invalid.</exception>
+    /// <inheritdoc />
     public void Fit(FitData data)
     {
+        Fit(data, null, CancellationToken.None);
+    }
+
+    /// <summary>Fits one calibrator per member on the validation batches when the estimator was given a calibration method; otherwise a no-op.</summary>
+    /// <param name="data">The data; <see cref="FitData.Validation"/> with labels (class indices, or masks for segmentation) when calibrating.</param>
+    /// <param name="progress">Receives the validation batches and samples done, with the total when the batches are a collection, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels before each batch; the previous fit is then kept.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">Validation data is needed and missing, a batch has no labels, or the logits or labels are invalid.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(data);
+        cancellationToken.ThrowIfCancellationRequested();
         if (calibration is null)
         {
             return;
@@ -131,8 +142,11 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
 
         var labels = new List<Tensor>();
         var index = 0;
+        long samples = 0;
+        var total = EstimationProgress.TotalOf(batches);
         foreach (var batch in batches)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var firstShape = string.Empty;
             for (var m = 0; m < members.Length; m++)
             {
@@ -154,6 +168,8 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
             }
 
             index++;
+            samples += batch.Count;
+            progress?.Report(new EstimationProgress(index, samples) { TotalSamples = total });
         }
 
         if (labels.Count == 0)
@@ -175,7 +191,7 @@ public sealed class DeepEnsembleEstimator : IUncertaintyEstimator
     /// <exception cref="ArgumentNullException"><paramref name="inputs"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A member's output is invalid (NaN, ±∞, not probabilities).</exception>
     /// <exception cref="InvalidOperationException">Two members return outputs of different shapes.</exception>
-    /// <exception cref="InvalidOperationException">The estimator calibrates its members and <see cref="Fit"/> has not been called.</exception>
+    /// <exception cref="InvalidOperationException">The estimator calibrates its members and <see cref="Fit(FitData)"/> has not been called.</exception>
     public UncertaintyEstimate Estimate(Tensor inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);

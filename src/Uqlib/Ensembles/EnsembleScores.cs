@@ -84,7 +84,7 @@ public static class EnsembleScores
             ProbabilityConversion.ValidateProbabilities(flat, nameof(probabilities));
         }
 
-        return ComputeCore(score, probabilities);
+        return OutputDtype.PerCase(ComputeCore(score, probabilities));
     }
 
     /// <summary>The standard deviation over members of a binary model's positive-class probability.</summary>
@@ -100,7 +100,7 @@ public static class EnsembleScores
             ProbabilityConversion.ValidateProbabilities(flat, nameof(positiveProbabilities));
         }
 
-        return positiveProbabilities.std(0, unbiased: false);
+        return OutputDtype.PerCase(positiveProbabilities.std(0, unbiased: false));
     }
 
     /// <summary>The variance over members of their predicted values (the epistemic part for regression).</summary>
@@ -112,7 +112,7 @@ public static class EnsembleScores
     {
         CheckMembers(means, nameof(means), 2);
         Preconditions.Finite(means, nameof(means));
-        return means.var(0, unbiased: false);
+        return OutputDtype.PerCase(means.var(0, unbiased: false));
     }
 
     /// <summary>The total predictive variance of an ensemble whose members predict a mean and a variance: the mean of the variances plus the variance of the means (the variance of the uniform mixture).</summary>
@@ -142,7 +142,7 @@ public static class EnsembleScores
                 string.Create(CultureInfo.InvariantCulture, $"variances must be at least 0; found {lowest}."), nameof(variances));
         }
 
-        return variances.mean(new long[] { 0 }).add_(means.var(0, unbiased: false)).MoveToOuterDisposeScope();
+        return OutputDtype.PerCase(variances.mean(new long[] { 0 }).add_(means.var(0, unbiased: false))).MoveToOuterDisposeScope();
     }
 
     /// <summary>Computes a measure from member probabilities already validated or produced by the library, one member at a time.</summary>

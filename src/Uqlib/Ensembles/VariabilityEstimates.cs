@@ -36,16 +36,16 @@ internal static class VariabilityEstimates
         if (kind == OutputKind.Regression)
         {
             var prediction = mean.shape[1] == 1 ? mean.squeeze(1) : mean;
-            return new UncertaintyEstimate(prediction.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+            return new UncertaintyEstimate(prediction.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
         }
 
         if (scores.dim() == 1)
         {
-            return new UncertaintyEstimate(mean.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+            return new UncertaintyEstimate(mean.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
         }
 
         var perImage = scores.flatten(1).mean(new long[] { 1 });
-        return new UncertaintyEstimate(mean.MoveToOuterDisposeScope(), perImage.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return new UncertaintyEstimate(mean.MoveToOuterDisposeScope(), OutputDtype.PerCase(perImage).MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
     }
 
     /// <summary>For regression the per-output variances are summed, which is what <see cref="EnsembleScore.TotalVariance"/> computes on columns.</summary>

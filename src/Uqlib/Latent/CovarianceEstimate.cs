@@ -258,6 +258,10 @@ public sealed class CovarianceEstimate : IDisposable
             $"CovarianceEstimate({method}, shrinkage={shrinkage:G4}, rank={Rank}/{matrix.shape[0]}, n={count})");
     }
 
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => disposed ? "CovarianceEstimate(disposed)" : string.Create(CultureInfo.InvariantCulture, $"CovarianceEstimate(method={method}, shrinkage={shrinkage:0.####}, n={count}, dim={matrix.shape[0]})");
+
     /// <inheritdoc />
     public void Dispose()
     {

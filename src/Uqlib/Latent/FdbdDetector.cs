@@ -106,7 +106,7 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
     {
         Preconditions.Tensor(features, nameof(features), 2, 2);
         Preconditions.Finite(features, nameof(features));
-        var (w, b) = FinalLayer.Copy(weight, bias, features.shape[1]);
+        var (w, b) = LinearHead.Copy(weight, bias, features.shape[1]);
         using (w)
         using (b)
         {
@@ -175,7 +175,7 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
     public Tensor Score(Tensor features)
     {
         ThrowIfDisposed();
-        FinalLayer.CheckFeatures(features, Dimension, "the final layer's weight has");
+        LinearHead.CheckFeatures(features, Dimension, "the final layer's weight has");
         return ScoreCore(features);
     }
 

@@ -171,7 +171,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         }
 
         Preconditions.Finite(features, nameof(features));
-        return ScoreCore(features);
+        return OutputDtype.PerCase(ScoreCore(features));
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
@@ -192,11 +192,14 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
     }
 
     /// <summary>Describes the detector as scikit-learn's repr would, e.g. <c>KnnDetector(k=50, bank=50000, dimension=512)</c>.</summary>
-    /// <returns>The description.</returns>
-    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    /// <returns>The description, or <c>KnnDetector(disposed)</c> after <see cref="Dispose"/>.</returns>
     public override string ToString()
     {
-        ThrowIfDisposed();
+        if (disposed)
+        {
+            return "KnnDetector(disposed)";
+        }
+
         return string.Create(CultureInfo.InvariantCulture, $"KnnDetector(k={k}, bank={BankSize}, dimension={Dimension})");
     }
 

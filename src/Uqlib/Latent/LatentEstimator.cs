@@ -58,7 +58,7 @@ internal sealed class LatentEstimator<TDetector> : IDisposable
         var features = LatentFeatures.Take(output, globalAveragePooling, name);
         var scores = score(fitted, features);
         var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
     }
 
     /// <summary>Saves the fitted detector.</summary>

@@ -61,6 +61,7 @@ internal static class LatentFeatures
     {
         var done = 0;
         var samples = 0L;
+        var total = EstimationProgress.TotalOf(batches);
         foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -79,7 +80,7 @@ internal static class LatentFeatures
 
             done++;
             samples += batch.Count;
-            progress?.Report(new EstimationProgress(done, samples));
+            progress?.Report(new EstimationProgress(done, samples) { TotalSamples = total });
         }
 
         if (done == 0)

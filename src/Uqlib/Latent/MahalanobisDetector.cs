@@ -283,12 +283,19 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         FittedFile.Save(path, Kind, Version, Write);
     }
 
+    /// <summary>Gets the covariance estimate's method, shrinkage and sample count and the feature dimension, for logging, without copying the matrix.</summary>
+    internal (CovarianceMethod Method, double Shrinkage, long Count, long Dimension) CovarianceSummary =>
+        (covariance.Method, covariance.Shrinkage, covariance.Count, means.shape[1]);
+
     /// <summary>Describes the detector as scikit-learn's repr would, e.g. <c>MahalanobisDetector(classes=10, dimension=64, rank=44, covariance=Empirical, n=5000)</c>.</summary>
-    /// <returns>The description.</returns>
-    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    /// <returns>The description, or <c>MahalanobisDetector(disposed)</c> after <see cref="Dispose"/>.</returns>
     public override string ToString()
     {
-        ThrowIfDisposed();
+        if (disposed)
+        {
+            return "MahalanobisDetector(disposed)";
+        }
+
         var shrinkage = covariance.Method == CovarianceMethod.LedoitWolf
             ? string.Create(CultureInfo.InvariantCulture, $", shrinkage={covariance.Shrinkage:G4}")
             : string.Empty;

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -94,7 +95,15 @@ public sealed class MahalanobisEstimator : IUncertaintyEstimator, IDisposable
         core.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         using var statistics = Accumulate(model, data, Options, Name, !Options.ClassAgnostic, progress, cancellationToken);
-        core.Replace(MahalanobisDetector.FromStatistics(statistics, Options.Covariance, Options.ClassAgnostic));
+        var detector = MahalanobisDetector.FromStatistics(statistics, Options.Covariance, Options.ClassAgnostic);
+        core.Replace(detector);
+        if (Options.Logger is { } logger)
+        {
+            var (method, shrinkage, count, dimension) = detector.CovarianceSummary;
+            logger.Log(LogLevel.Information, LogEvents.CovarianceChosen,
+                "{Estimator} fitted on {Samples} training samples of dimension {Dimension}: covariance {Method} (asked {Requested}), shrinkage {Shrinkage:G4}",
+                Name, count, dimension, method, Options.Covariance, shrinkage);
+        }
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.Extensions.Logging;
 
 namespace Uqlib.Latent;
 
@@ -24,6 +25,12 @@ public sealed record MahalanobisOptions
     /// <summary>Gets a value indicating whether feature maps <c>(N, C, H, W[, D])</c> are averaged over space to <c>(N, C)</c>; otherwise they are flattened.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool GlobalAveragePooling { get; init; } = true;
+
+    /// <summary>Gets an optional logger: after each fit of <see cref="MahalanobisEstimator"/>, the covariance estimate it settled on (the method
+    /// <see cref="CovarianceMethod.Auto"/> chose, its shrinkage) and the number of training samples, at <see cref="LogLevel.Information"/>.
+    /// Never required; it does not change the fit.</summary>
+    /// <value>The default value is <see langword="null"/>: nothing is logged.</value>
+    public ILogger? Logger { get; init; }
 
     /// <summary>Checks every option, reporting every problem in one exception.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>

@@ -128,7 +128,7 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
         options.Validate();
         Preconditions.Tensor(features, nameof(features), 2, 2);
         Preconditions.Finite(features, nameof(features));
-        var (w, b) = FinalLayer.Copy(weight, bias, features.shape[1]);
+        var (w, b) = LinearHead.Copy(weight, bias, features.shape[1]);
         using (w)
         using (b)
         {
@@ -194,7 +194,7 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
     public Tensor Guidance(Tensor features)
     {
         ThrowIfDisposed();
-        FinalLayer.CheckFeatures(features, Dimension, "the bank has");
+        LinearHead.CheckFeatures(features, Dimension, "the bank has");
         return GuidanceCore(features);
     }
 
@@ -207,7 +207,7 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
     public Tensor Score(Tensor features)
     {
         ThrowIfDisposed();
-        FinalLayer.CheckFeatures(features, Dimension, "the bank has");
+        LinearHead.CheckFeatures(features, Dimension, "the bank has");
         using var scope = torch.NewDisposeScope();
         var guidance = GuidanceCore(features);
         return Confidence(features, weight, bias).mul_(guidance).neg_().MoveToOuterDisposeScope();

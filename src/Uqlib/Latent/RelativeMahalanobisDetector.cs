@@ -196,11 +196,14 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
     }
 
     /// <summary>Describes the detector as scikit-learn's repr would, e.g. <c>RelativeMahalanobisDetector(classes=10, dimension=64, rank=44/44, covariance=Empirical, n=5000)</c> (ranks class-conditional/background).</summary>
-    /// <returns>The description.</returns>
-    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    /// <returns>The description, or <c>RelativeMahalanobisDetector(disposed)</c> after <see cref="Dispose"/>.</returns>
     public override string ToString()
     {
-        ThrowIfDisposed();
+        if (disposed)
+        {
+            return "RelativeMahalanobisDetector(disposed)";
+        }
+
         using var covariance = classConditional.Covariance;
         return string.Create(CultureInfo.InvariantCulture,
             $"RelativeMahalanobisDetector(classes={classConditional.Classes}, dimension={Dimension}, rank={ClassConditionalRank}/{BackgroundRank}, covariance={covariance.Method}, n={covariance.Count})");

@@ -201,6 +201,10 @@ public sealed class VimDetector : IDisposable, ILatentDetector
         });
     }
 
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => disposed ? "VimDetector(disposed)" : string.Create(CultureInfo.InvariantCulture, $"VimDetector(dim={Dimension}, principal={PrincipalDimension}, alpha={Alpha:0.####})");
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -234,7 +238,7 @@ public sealed class VimDetector : IDisposable, ILatentDetector
     internal void Check(Tensor features)
     {
         ThrowIfDisposed();
-        FinalLayer.CheckFeatures(features, Dimension, "the final layer's weight has");
+        LinearHead.CheckFeatures(features, Dimension, "the final layer's weight has");
     }
 
     internal Tensor ScoreCore(Tensor features)
@@ -275,7 +279,7 @@ public sealed class VimDetector : IDisposable, ILatentDetector
 
         public static Layer Create(Tensor? weight, Tensor? bias, long features)
         {
-            var (w, b) = FinalLayer.Copy(weight, bias, features);
+            var (w, b) = LinearHead.Copy(weight, bias, features);
             using var scope = torch.NewDisposeScope();
             var origin = torch.linalg.pinv(w).matmul(b).neg_();
             return new Layer(w, b, origin.DetachFromDisposeScope());

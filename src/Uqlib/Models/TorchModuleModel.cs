@@ -11,8 +11,10 @@ namespace Uqlib.Models;
 /// during the pass. Hooks fire when a layer is invoked with <c>call</c>, TorchSharp's convention. The caller keeps ownership of the module.
 /// The outputs are inference tensors (<c>torch.inference_mode</c>): change them in place only inside inference mode, or clone them.
 /// Not thread-safe: one forward pass at a time.
+/// The model is a white box (<see cref="Requirements.WhiteBoxNetwork"/>): estimators that need input gradients (ODIN) or stochastic
+/// dropout layers (<see cref="Ensembles.McDropoutEstimator"/>) accept it.
 /// </remarks>
-public sealed class TorchModuleModel : IModel
+public sealed class TorchModuleModel : IModel, IWhiteBoxModel
 {
     private readonly nn.Module<Tensor, Tensor> module;
     private readonly nn.Module<Tensor, Tensor>? featureLayer;
@@ -46,6 +48,9 @@ public sealed class TorchModuleModel : IModel
     public OutputKind OutputKind { get; }
 
     /// <inheritdoc />
+    ModelOptions IWhiteBoxModel.Options => options;
+
+    /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="inputs"/> is empty or has rank 0.</exception>
     /// <exception cref="InvalidOperationException">
     /// The module failed in native code (e.g. inputs of a shape or dtype its layers do not take; the message names the input shape and dtype
@@ -62,6 +67,63 @@ public sealed class TorchModuleModel : IModel
         finally
         {
             module.train(wasTraining);
+        }
+    }
+
+    /// <inheritdoc />
+    Tensor IWhiteBoxModel.DifferentiableLogits(Tensor inputs)
+    {
+        var wasTraining = module.training;
+        module.eval();
+        try
+        {
+            return module.call(inputs);
+        }
+        finally
+        {
+            module.train(wasTraining);
+        }
+    }
+
+    /// <summary>The module's dropout layers (<c>Dropout</c>, <c>Dropout1d/2d/3d</c>, <c>AlphaDropout</c>, <c>FeatureAlphaDropout</c>), by name.</summary>
+    internal IReadOnlyList<(string Name, nn.Module Layer)> DropoutLayers()
+    {
+        var layers = new List<(string, nn.Module)>();
+        foreach (var (name, layer) in module.named_modules())
+        {
+            if (Ensembles.DropoutMasks.IsDropout(layer))
+            {
+                layers.Add((name, layer));
+            }
+        }
+
+        return layers;
+    }
+
+    /// <summary>
+    /// Runs <see cref="Forward"/> (evaluation mode, chunked, inference mode) with a forward hook on each given layer that replaces the
+    /// layer's output by <paramref name="replace"/>(layer, output); the hooks live only during the call.
+    /// </summary>
+    internal ModelOutput ForwardReplacing(Tensor inputs, IReadOnlyList<(string Name, nn.Module Layer)> layers, Func<nn.Module, Tensor, Tensor?> replace)
+    {
+        var removers = new List<Action>();
+        try
+        {
+            foreach (var (_, layer) in layers)
+            {
+                var module = (nn.Module<Tensor, Tensor>)layer;
+                var hook = module.register_forward_hook((m, _, output) => replace(m, output)!);
+                removers.Add(hook.remove);
+            }
+
+            return Forward(inputs);
+        }
+        finally
+        {
+            foreach (var remove in removers)
+            {
+                remove();
+            }
         }
     }
 

@@ -10,8 +10,10 @@ namespace Uqlib.Models;
 /// <remarks>
 /// Owns the loaded script module: dispose the model to free it. Runs in inference mode (<c>torch.inference_mode</c>, no gradients): the
 /// outputs are inference tensors, to be changed in place only inside inference mode, or cloned. Not thread-safe: one forward pass at a time.
+/// The model is a white box (<see cref="Requirements.WhiteBoxNetwork"/>) for estimators that need input gradients (ODIN); MC dropout refuses it,
+/// because a TorchScript module does not expose the types of its submodules and tracing bakes dropout's training flag into the graph.
 /// </remarks>
-public sealed class TorchScriptModel : IModel, IDisposable
+public sealed class TorchScriptModel : IModel, IWhiteBoxModel, IDisposable
 {
     private readonly jit.ScriptModule module;
     private readonly ModelOptions options;
@@ -38,6 +40,9 @@ public sealed class TorchScriptModel : IModel, IDisposable
             return outputKind;
         }
     }
+
+    /// <inheritdoc />
+    ModelOptions IWhiteBoxModel.Options => options;
 
     /// <summary>Loads a TorchScript file.</summary>
     /// <param name="path">The <c>.pt</c> file written by <c>torch.jit.save</c>.</param>
@@ -86,6 +91,15 @@ public sealed class TorchScriptModel : IModel, IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         return ModelRunner.Run(inputs, options, $"The TorchScript module {source}", ForwardOnce);
+    }
+
+    /// <inheritdoc />
+    Tensor IWhiteBoxModel.DifferentiableLogits(Tensor inputs)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var (logits, features) = ForwardOnce(inputs);
+        features?.Dispose();
+        return logits;
     }
 
     /// <summary>Frees the loaded script module; later calls do nothing.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -106,6 +107,10 @@ public sealed class KlMatching : IDisposable
         var cross = p.matmul(_templates.clamp_min(double.Epsilon).log().T);
         return selfTerm.sub(cross).min(1).values.clamp_min(0).MoveToOuterDisposeScope();
     }
+
+    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
+    /// <returns>The type name and its fitted parameters.</returns>
+    public override string ToString() => _disposed ? "KlMatching(disposed)" : string.Create(CultureInfo.InvariantCulture, $"KlMatching(classes={_classCount}, templates={_classes.Length})");
 
     /// <summary>Releases the templates.</summary>
     public void Dispose()

@@ -12,15 +12,15 @@ namespace Uqlib.Scores;
 /// </remarks>
 public static class SoftmaxScores
 {
-    /// <summary>The maximum softmax probability as a score: 1 − max over classes of p (Hendrycks &amp; Gimpel 2017).</summary>
+    /// <summary>One minus the maximum softmax probability, 1 − max over classes of p (MSP, Hendrycks &amp; Gimpel 2017): already a score, higher = less confident.</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C[, …])</c>.</param>
     /// <returns>Scores in [0, 1 − 1/C], shape <c>(N[, …])</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="probabilities"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, or holds NaN, infinite or out-of-range values.</exception>
-    public static Tensor MaxProbability(Tensor probabilities)
+    public static Tensor OneMinusMaxProbability(Tensor probabilities)
     {
         CheckProbabilities(probabilities);
-        return MaxProbabilityCore(probabilities);
+        return OutputDtype.PerCase(MaxProbabilityCore(probabilities));
     }
 
     /// <summary>The Shannon entropy −Σ p log p over classes, in nats (0 log 0 = 0).</summary>
@@ -31,7 +31,7 @@ public static class SoftmaxScores
     public static Tensor Entropy(Tensor probabilities)
     {
         CheckProbabilities(probabilities);
-        return EntropyCore(probabilities);
+        return OutputDtype.PerCase(EntropyCore(probabilities));
     }
 
     /// <summary>One minus the margin between the two largest class probabilities: 1 − (p₁ − p₂).</summary>
@@ -39,7 +39,7 @@ public static class SoftmaxScores
     /// <returns>Scores in [0, 1], shape <c>(N[, …])</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="probabilities"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, has fewer than 2 classes, or holds NaN, infinite or out-of-range values.</exception>
-    public static Tensor Margin(Tensor probabilities)
+    public static Tensor OneMinusMargin(Tensor probabilities)
     {
         CheckProbabilities(probabilities);
         if (probabilities.shape[1] < 2)
@@ -48,18 +48,18 @@ public static class SoftmaxScores
                 $"probabilities must have at least 2 classes for a margin; found shape {Preconditions.ShapeText(probabilities)}.", nameof(probabilities));
         }
 
-        return MarginCore(probabilities);
+        return OutputDtype.PerCase(MarginCore(probabilities));
     }
 
-    /// <summary>The negative maximum logit (Hendrycks et al. 2022, "Scaling out-of-distribution detection for real-world settings").</summary>
+    /// <summary>The negative maximum logit, −max over classes of z (Hendrycks et al. 2022, "Scaling out-of-distribution detection for real-world settings").</summary>
     /// <param name="logits">Class logits <c>(N, C[, …])</c>.</param>
     /// <returns>Scores, shape <c>(N[, …])</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="logits"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The tensor is empty, of rank below 2, holds NaN or infinite values, or holds probabilities (every value in [0, 1], every row summing to 1) rather than logits.</exception>
-    public static Tensor MaxLogit(Tensor logits)
+    public static Tensor NegativeMaxLogit(Tensor logits)
     {
         CheckLogits(logits);
-        return logits.amax(1).neg_();
+        return OutputDtype.PerCase(logits.amax(1).neg_());
     }
 
     /// <summary>The free energy −T·logsumexp(logits / T) (Liu et al. 2020, "Energy-based out-of-distribution detection"), computed stably.</summary>
@@ -75,7 +75,7 @@ public static class SoftmaxScores
     {
         CheckLogits(logits);
         Preconditions.Positive(temperature, nameof(temperature));
-        return EnergyCore(logits, temperature);
+        return OutputDtype.PerCase(EnergyCore(logits, temperature));
     }
 
     /// <summary>The distance of a binary model's positive-class probability to the nearest hard label, 0.5 − |p − 0.5|: 0 for a certain prediction, 0.5 for p = 0.5.</summary>
@@ -97,7 +97,7 @@ public static class SoftmaxScores
             ProbabilityConversion.ValidateProbabilities(positive, nameof(probabilities));
         }
 
-        return DistanceToHardLabelCore(probabilities);
+        return OutputDtype.PerCase(DistanceToHardLabelCore(probabilities));
     }
 
     /// <summary>Computes the chosen score from a model's raw output, validating the output once.</summary>
@@ -111,14 +111,14 @@ public static class SoftmaxScores
         using var scope = torch.NewDisposeScope();
         Tensor result = score switch
         {
-            SoftmaxScore.MaxLogit => ProbabilityConversion.ToLogits(output, kind).amax(1).neg_(),
+            SoftmaxScore.NegativeMaxLogit => ProbabilityConversion.ToLogits(output, kind).amax(1).neg_(),
             SoftmaxScore.Energy => EnergyCore(ProbabilityConversion.ToLogits(output, kind), 1.0),
-            SoftmaxScore.MaxProbability or SoftmaxScore.Entropy or SoftmaxScore.Margin when kind is OutputKind.MulticlassLogits or OutputKind.BinaryLogit
+            SoftmaxScore.OneMinusMaxProbability or SoftmaxScore.Entropy or SoftmaxScore.OneMinusMargin when kind is OutputKind.MulticlassLogits or OutputKind.BinaryLogit
                 => FromLogits(score, ProbabilityConversion.ToLogits(output, kind)),
-            SoftmaxScore.DistanceToHardLabel when kind == OutputKind.BinaryLogit => FromLogits(SoftmaxScore.MaxProbability, ProbabilityConversion.ToLogits(output, kind)),
+            SoftmaxScore.DistanceToHardLabel when kind == OutputKind.BinaryLogit => FromLogits(SoftmaxScore.OneMinusMaxProbability, ProbabilityConversion.ToLogits(output, kind)),
             _ => FromProbabilities(score, ProbabilityConversion.ToProbabilities(output, kind)),
         };
-        return result.MoveToOuterDisposeScope();
+        return OutputDtype.PerCase(result).MoveToOuterDisposeScope();
     }
 
     /// <summary>Computes a probability-based score from probabilities already validated or produced by the library.</summary>
@@ -126,11 +126,11 @@ public static class SoftmaxScores
     {
         return score switch
         {
-            SoftmaxScore.MaxProbability => MaxProbabilityCore(probabilities),
+            SoftmaxScore.OneMinusMaxProbability => MaxProbabilityCore(probabilities),
             SoftmaxScore.Entropy => EntropyCore(probabilities),
-            SoftmaxScore.Margin => probabilities.shape[1] >= 2 ? MarginCore(probabilities) : Margin(probabilities),
+            SoftmaxScore.OneMinusMargin => probabilities.shape[1] >= 2 ? MarginCore(probabilities) : OneMinusMargin(probabilities),
             SoftmaxScore.DistanceToHardLabel => DistanceToHardLabel(probabilities),
-            SoftmaxScore.MaxLogit or SoftmaxScore.Energy => throw new ArgumentException(
+            SoftmaxScore.NegativeMaxLogit or SoftmaxScore.Energy => throw new ArgumentException(
                 $"{score} is computed from logits, not probabilities.", nameof(score)),
             _ => throw new ArgumentOutOfRangeException(nameof(score), score, $"score must be a defined SoftmaxScore; found {score}."),
         };
@@ -158,13 +158,13 @@ public static class SoftmaxScores
         Tensor result;
         switch (score)
         {
-            case SoftmaxScore.MaxProbability:
+            case SoftmaxScore.OneMinusMaxProbability:
                 result = rest.div(rest.add(1.0)).squeeze(1);
                 break;
-            case SoftmaxScore.Margin when logits.shape[1] < 2:
+            case SoftmaxScore.OneMinusMargin when logits.shape[1] < 2:
                 throw new ArgumentException(
                     $"output must have at least 2 classes for a margin; found shape {Preconditions.ShapeText(logits)}.", "output");
-            case SoftmaxScore.Margin:
+            case SoftmaxScore.OneMinusMargin:
                 result = others.amax(new long[] { 1 }, keepdim: true).add_(rest).div_(rest.add(1.0)).squeeze(1);
                 break;
             default:

@@ -33,7 +33,7 @@ public static class MapAggregation
     {
         Preconditions.Map(map, nameof(map));
         using var scope = torch.NewDisposeScope();
-        return map.flatten(1).mean(new long[] { 1 }).MoveToOuterDisposeScope();
+        return OutputDtype.PerCase(map.flatten(1).mean(new long[] { 1 })).MoveToOuterDisposeScope();
     }
 
     /// <summary>The mean of the map over each image's predicted foreground; an image with an empty predicted foreground scores the mean over the whole image.</summary>
@@ -51,7 +51,7 @@ public static class MapAggregation
         Preconditions.Map(map, nameof(map));
         Preconditions.MaskLike(map, nameof(map), predictedMask, nameof(predictedMask));
         using var scope = torch.NewDisposeScope();
-        return RegionMean(map, predictedMask.to(map.dtype)).MoveToOuterDisposeScope();
+        return OutputDtype.PerCase(RegionMean(map, predictedMask.to(map.dtype))).MoveToOuterDisposeScope();
     }
 
     /// <summary>The band of a given width around each predicted boundary: the morphological dilation of the mask minus its erosion, by a square (cube) of side 2·<paramref name="width"/> + 1.</summary>
@@ -96,7 +96,7 @@ public static class MapAggregation
         Preconditions.MaskLike(map, nameof(map), predictedMask, nameof(predictedMask));
         Preconditions.InRange(width, nameof(width), 1, 1024);
         using var scope = torch.NewDisposeScope();
-        return RegionMean(map, BandCore(predictedMask.to(map.dtype), width)).MoveToOuterDisposeScope();
+        return OutputDtype.PerCase(RegionMean(map, BandCore(predictedMask.to(map.dtype), width))).MoveToOuterDisposeScope();
     }
 
     /// <summary>A high percentile of the map over each image, with linear interpolation between order statistics.</summary>
@@ -115,23 +115,8 @@ public static class MapAggregation
     {
         Preconditions.Map(map, nameof(map));
         Preconditions.InRange(percentile, nameof(percentile), 0, 100);
-        using var scope = torch.NewDisposeScope();
-        var values = map.flatten(1);
-        var count = values.shape[1];
-        var position = (count - 1) * (percentile / 100.0);
-        var low = Math.Min((long)Math.Floor(position), count - 1);
-        var fraction = position - low;
-        var (a, _) = values.kthvalue(low + 1, 1);
-        if (fraction == 0)
-        {
-            return a.MoveToOuterDisposeScope();
-        }
-
-        var (b, _) = values.kthvalue(Math.Min(low + 2, count), 1);
-        var difference = b.sub(a);
-        // As NumPy's _lerp: a + (b − a)·t, or b − (b − a)·(1 − t) for t ≥ ½, which is exact at t = 1.
-        var result = fraction >= 0.5 ? b.sub(difference.mul_(1.0 - fraction)) : a.add(difference.mul_(fraction));
-        return result.MoveToOuterDisposeScope();
+        using var values = map.flatten(1);
+        return OutputDtype.PerCase(RowPercentile.Of(values, percentile));
     }
 
     /// <summary>The coefficient of variation of the predicted volume across members (or augmentations): the standard deviation of the foreground voxel counts over their mean.</summary>
@@ -151,7 +136,7 @@ public static class MapAggregation
         var volumes = memberMasks.flatten(2).sum(2, type: ScalarType.Float64);
         var mean = volumes.mean(new long[] { 0 });
         var deviation = volumes.sub(mean).square().mean(new long[] { 0 }).sqrt_();
-        return torch.where(mean.gt(0), deviation.div(mean.clamp_min(1)), torch.zeros_like(mean)).MoveToOuterDisposeScope();
+        return OutputDtype.PerCase(torch.where(mean.gt(0), deviation.div(mean.clamp_min(1)), torch.zeros_like(mean))).MoveToOuterDisposeScope();
     }
 
     /// <summary>The mean pairwise Dice disagreement between members' (or augmentations') masks: 1 − the mean Dice over the M(M − 1)/2 pairs of members.</summary>
@@ -179,7 +164,7 @@ public static class MapAggregation
         var dice = torch.where(sums.gt(0), intersections.mul(2).div_(sums.clamp_min(1)), torch.ones_like(sums));
         // The diagonal holds M ones (a mask's Dice with itself); the off-diagonal holds each pair twice.
         var pairMean = dice.sum(new long[] { 1, 2 }).sub_(members).div_(members * (members - 1));
-        return pairMean.neg_().add_(1.0).clamp_(0.0, 1.0).MoveToOuterDisposeScope();
+        return OutputDtype.PerCase(pairMean.neg_().add_(1.0).clamp_(0.0, 1.0)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The mean of the map over a 0/1 region of the map's dtype, or over the whole image where the region is empty.</summary>

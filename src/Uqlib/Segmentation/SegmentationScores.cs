@@ -37,13 +37,13 @@ public static class SegmentationScores
     /// <exception cref="ArgumentNullException"><paramref name="output"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The output is empty, not of rank 4 or 5, has a class count that does not fit <paramref name="kind"/>, holds NaN, infinite or invalid probability values, or <paramref name="kind"/> is a regression kind.</exception>
     /// <remarks>Hendrycks &amp; Gimpel 2017 per pixel.</remarks>
-    public static Tensor MaxProbabilityMap(Tensor output, OutputKind kind)
+    public static Tensor OneMinusMaxProbabilityMap(Tensor output, OutputKind kind)
     {
-        return Map(SoftmaxScore.MaxProbability, output, kind);
+        return Map(SoftmaxScore.OneMinusMaxProbability, output, kind);
     }
 
     /// <summary>Any <see cref="SoftmaxScore"/> as a per-pixel map.</summary>
-    /// <param name="score">The score; <see cref="SoftmaxScore.DistanceToHardLabel"/> needs a binary model (C = 1, or C = 2) and equals <see cref="SoftmaxScore.MaxProbability"/> there; <see cref="SoftmaxScore.MaxLogit"/> and <see cref="SoftmaxScore.Energy"/> need logits.</param>
+    /// <param name="score">The score; <see cref="SoftmaxScore.DistanceToHardLabel"/> needs a binary model (C = 1, or C = 2) and equals <see cref="SoftmaxScore.OneMinusMaxProbability"/> there; <see cref="SoftmaxScore.NegativeMaxLogit"/> and <see cref="SoftmaxScore.Energy"/> need logits.</param>
     /// <param name="output">The model's output <c>(N, C, H, W)</c> or <c>(N, C, D, H, W)</c>.</param>
     /// <param name="kind">How the output becomes probabilities.</param>
     /// <returns>A map <c>(N, H, W)</c> or <c>(N, D, H, W)</c>.</returns>
@@ -57,10 +57,10 @@ public static class SegmentationScores
             if (classes > 2)
             {
                 throw new ArgumentException(
-                    $"DistanceToHardLabel needs a binary model (C = 1 or 2); found shape {Preconditions.ShapeText(output)}. Use MaxProbability.", nameof(score));
+                    $"DistanceToHardLabel needs a binary model (C = 1 or 2); found shape {Preconditions.ShapeText(output)}. Use OneMinusMaxProbability.", nameof(score));
             }
 
-            score = SoftmaxScore.MaxProbability;
+            score = SoftmaxScore.OneMinusMaxProbability;
         }
 
         if (kind == OutputKind.Probabilities && classes == 1)

@@ -74,7 +74,7 @@ def peak(fn):
     return (status_kb("VmHWM:") - before) / 1024.0
 
 
-for name, fn in [("EntropyMap", entropy_map), ("MaxProbabilityMap", max_probability_map),
+for name, fn in [("EntropyMap", entropy_map), ("OneMinusMaxProbabilityMap", max_probability_map),
                  ("BoundaryMean", boundary_mean),
                  ("BoundaryMean (one 5x5x5 max-pool)", lambda: boundary_mean(cube_pool)), ("Percentile", percentile)]:
     mib = peak(fn)

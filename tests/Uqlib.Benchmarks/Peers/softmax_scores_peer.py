@@ -24,7 +24,7 @@ def energy():
     return -torch.logsumexp(logits, 1)
 
 
-for name, fn in [("MaxProbability", max_probability), ("Entropy", entropy), ("Energy", energy)]:
+for name, fn in [("OneMinusMaxProbability", max_probability), ("Entropy", entropy), ("Energy", energy)]:
     for _ in range(2):
         fn()
     times = []

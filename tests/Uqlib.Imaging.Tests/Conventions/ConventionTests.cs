@@ -53,4 +53,16 @@ public sealed class ConventionTests
     {
         TypeConventions.UnsealedClasses(typeof(ImageLoader).Assembly, new Dictionary<Type, string>()).Should().BeEmpty();
     }
+
+    [Fact]
+    public void LongRunningMethods_TakeProgressAndCancellationLast()
+    {
+        TypeConventions.LongRunningWithoutProgressAndCancellation(typeof(ImageLoader).Assembly).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void FittedTypes_OverrideToString()
+    {
+        TypeConventions.FittedTypesWithoutToString(typeof(ImageLoader).Assembly).Should().BeEmpty();
+    }
 }

@@ -42,4 +42,16 @@ public sealed class ConventionTests
     }
 
     private static object? Sample(Type type, string name) => null;
+
+    [Fact]
+    public void LongRunningMethods_TakeProgressAndCancellationLast()
+    {
+        TypeConventions.LongRunningWithoutProgressAndCancellation(typeof(UqlibFormatters).Assembly).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void FittedTypes_OverrideToString()
+    {
+        TypeConventions.FittedTypesWithoutToString(typeof(UqlibFormatters).Assembly).Should().BeEmpty();
+    }
 }

@@ -51,4 +51,16 @@ public sealed class ConventionTests
     {
         TypeConventions.UnsealedClasses(typeof(OnnxModel).Assembly, new Dictionary<System.Type, string>()).Should().BeEmpty();
     }
+
+    [Fact]
+    public void LongRunningMethods_TakeProgressAndCancellationLast()
+    {
+        TypeConventions.LongRunningWithoutProgressAndCancellation(typeof(OnnxModel).Assembly).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void FittedTypes_OverrideToString()
+    {
+        TypeConventions.FittedTypesWithoutToString(typeof(OnnxModel).Assembly).Should().BeEmpty();
+    }
 }

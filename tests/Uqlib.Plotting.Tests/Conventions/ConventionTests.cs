@@ -51,4 +51,16 @@ public sealed class ConventionTests
     {
         TypeConventions.UnsealedClasses(typeof(Chart).Assembly, new Dictionary<System.Type, string>()).Should().BeEmpty();
     }
+
+    [Fact]
+    public void LongRunningMethods_TakeProgressAndCancellationLast()
+    {
+        TypeConventions.LongRunningWithoutProgressAndCancellation(typeof(Chart).Assembly).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void FittedTypes_OverrideToString()
+    {
+        TypeConventions.FittedTypesWithoutToString(typeof(Chart).Assembly).Should().BeEmpty();
+    }
 }

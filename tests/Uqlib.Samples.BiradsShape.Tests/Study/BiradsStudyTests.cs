@@ -120,6 +120,21 @@ public sealed class BiradsStudyTests
     }
 
     [Fact]
+    public void Run_Quick_ExampleSlicesAreEnlargedToBeSeen()
+    {
+        var files = Directory.GetFiles(Path.Combine(study.Directory, ExampleSlices.Folder), "*.png");
+        files.Should().HaveCount(2 * 2 * ExampleSlices.PerEnd);
+        foreach (var file in files)
+        {
+            // A PNG's width and height are the big-endian int32 at bytes 16 and 20 (the IHDR chunk).
+            var header = File.ReadAllBytes(file).AsSpan(16, 8);
+            var width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header);
+            var height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+            (width, height).Should().Be((study.Options.VolumeSize * ExampleSlices.Magnification, study.Options.VolumeSize * ExampleSlices.Magnification), file);
+        }
+    }
+
+    [Fact]
     public void Run_Quick_FailureDetectionConsistentWithPredictions()
     {
         var rows = File.ReadAllLines(Path.Combine(study.Directory, StudyReportWriter.PredictionsFile)).Skip(1).Select(l => l.Split(',')).ToList();

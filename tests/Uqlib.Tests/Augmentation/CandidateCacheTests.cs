@@ -55,7 +55,7 @@ public sealed class CandidateCacheTests : IDisposable
         cache.LogProbabilities[1].allclose(flipped, rtol: 0, atol: 1e-5).Should().BeTrue();
         cache.Labels.data<long>().ToArray().Should().Equal(0, 1, 2, 0, 2, 2, 1);
         (cache.Candidates, cache.Rows, cache.Classes).Should().Be((2, 7L, 3));
-        reports.Should().Equal(new EstimationProgress(1, 4), new EstimationProgress(2, 7));
+        reports.Should().Equal(new EstimationProgress(1, 4) { TotalSamples = 7 }, new EstimationProgress(2, 7) { TotalSamples = 7 });
     }
 
     [Fact]

@@ -378,7 +378,7 @@ public sealed class GreedyPolicySearchTests : IDisposable
         policy.SubPolicies!.Should().NotContain(shift);
         policy.Count.Should().Be(4);
         policy.Temperature.Should().BePositive();
-        reports.Should().Equal(new EstimationProgress(1, 6));
+        reports.Should().Equal(new EstimationProgress(1, 6) { TotalSamples = 6 });
         ((Action)(() => GreedyPolicySearch.Fit(model, new[] { new Batch(inputs) }, pool))).Should().Throw<ArgumentException>().WithMessage("*no labels*");
         ((Action)(() => GreedyPolicySearch.Fit(model, new[] { new Batch(inputs, labels) }, pool, new GreedyPolicySearchOptions { Steps = 0 })))
             .Should().Throw<ArgumentException>().WithMessage("*Steps*");
@@ -445,5 +445,24 @@ public sealed class GreedyPolicySearchTests : IDisposable
     private sealed class SynchronousProgress(Action<GreedyPolicySearchStep> report) : IProgress<GreedyPolicySearchStep>
     {
         public void Report(GreedyPolicySearchStep value) => report(value);
+    }
+
+    [Fact]
+    public void Search_WithLogger_LogsEveryStepAndAnEarlyStop()
+    {
+        using var scope = torch.NewDisposeScope();
+        var logProbabilities = torch.randn(4, 30, 3, generator: torch.manual_seed(8)).log_softmax(2);
+        var labels = torch.arange(30, dtype: ScalarType.Int64).remainder(3);
+        var logger = new CapturingLogger();
+
+        var result = GreedyPolicySearch.Search(logProbabilities, labels, new GreedyPolicySearchOptions { Steps = 3, Logger = logger });
+        var stopped = GreedyPolicySearch.Search(logProbabilities, labels, new GreedyPolicySearchOptions { Steps = 3, MinimumGain = 1e9, Logger = logger });
+
+        logger.Entries.Take(3).Select(e => (e.Level, e.Event.Id)).Should().AllBeEquivalentTo((Microsoft.Extensions.Logging.LogLevel.Information, 1001));
+        logger.Entries[0].Message.Should().StartWith("GPS step 1/3: candidate " + result.Steps[0].Candidate.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        stopped.StoppedEarly.Should().BeTrue();
+        logger.Entries.Should().ContainSingle(e => e.Event.Id == 1002).Which.Message.Should().StartWith("GPS stopped before step 2");
+        GreedyPolicySearch.Search(logProbabilities, labels, new GreedyPolicySearchOptions { Steps = 3 }).Steps.Select(s => s.Candidate)
+            .Should().Equal(result.Steps.Select(s => s.Candidate), "the logger does not change the search");
     }
 }

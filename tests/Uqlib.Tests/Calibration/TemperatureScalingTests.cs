@@ -271,4 +271,19 @@ public sealed class TemperatureScalingTests
         using var logProbabilities = probabilities.log();
         TemperatureScaling.Fit(logProbabilities, labels).Temperature.Should().BeApproximately(TemperatureScaling.Fit(logits, labels).Temperature, 1e-4);
     }
+
+    [Fact]
+    public void ToString_InAnyCulture_ReadsLikeScikitLearnsRepr()
+    {
+        var culture = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.GetCultureInfo("de-DE");
+        try
+        {
+            TemperatureScaling.WithTemperature(1.00816, 10).ToString().Should().Be("TemperatureScaling(T=1.0082, classes=10)");
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = culture;
+        }
+    }
 }

@@ -7,6 +7,7 @@ using Uqlib.Augmentation;
 using Uqlib.Calibration;
 using Uqlib.Ensembles;
 using Uqlib.Latent;
+using Uqlib.Scores;
 using Uqlib.Tests.TestSupport;
 using Xunit;
 
@@ -25,7 +26,7 @@ public sealed class TypeConventionTests
     private static readonly Dictionary<string, Func<IUncertaintyEstimator>> Unfitted = new()
     {
         ["Softmax"] = () => new SoftmaxEstimator(PublicInstances.Model()),
-        ["Softmax, calibrated"] = () => new SoftmaxEstimator(PublicInstances.Model(), Uqlib.Scores.SoftmaxScore.MaxProbability, TemperatureScaling.Fit),
+        ["Softmax, calibrated"] = () => new SoftmaxEstimator(PublicInstances.Model(), Uqlib.Scores.SoftmaxScore.OneMinusMaxProbability, TemperatureScaling.Fit),
         ["Deep ensemble"] = () => new DeepEnsembleEstimator([PublicInstances.Model(), PublicInstances.Model()]),
         ["Deep ensemble, calibrated"] = () => new DeepEnsembleEstimator([PublicInstances.Model(), PublicInstances.Model()], EnsembleScore.MutualInformation, TemperatureScaling.Fit),
         ["TTA"] = () => new TestTimeAugmentationEstimator(PublicInstances.Model(), TtaPolicy.Flips()),
@@ -34,6 +35,8 @@ public sealed class TypeConventionTests
         ["Relative Mahalanobis"] = () => new RelativeMahalanobisEstimator(PublicInstances.Model()),
         ["kNN"] = () => new KnnEstimator(PublicInstances.Model()),
         ["ViM"] = () => new VimEstimator(PublicInstances.Model(), torch.ones(3, 4)),
+        ["ODIN"] = () => new Uqlib.Scores.OdinEstimator(PublicInstances.DropoutModel()),
+        ["MC dropout"] = () => new McDropoutEstimator(PublicInstances.DropoutModel()),
         ["Conformal sets"] = () => new Uqlib.Conformal.ConformalEstimator(PublicInstances.Model(), 0.1),
     };
 
@@ -43,6 +46,15 @@ public sealed class TypeConventionTests
     public void PublicClasses_AreSealed()
     {
         TypeConventions.UnsealedClasses(typeof(IModel).Assembly, DesignedForInheritance).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void FittedTypes_OverrideToString()
+    {
+        var fitted = TypeConventions.FittedTypes(typeof(IModel).Assembly);
+
+        fitted.Should().Contain([typeof(TemperatureScaling), typeof(KnnDetector), typeof(TtaPolicy), typeof(Uqlib.Combination.ZScoreCombiner)]);
+        TypeConventions.FittedTypesWithoutToString(typeof(IModel).Assembly).Should().BeEmpty("every fitted value describes itself like scikit-learn's repr");
     }
 
     [Fact]

@@ -51,7 +51,8 @@ public sealed class DeepEnsembleEstimatorTests
         var inputs = torch.randn(2, 3, 5, 6, generator: torch.manual_seed(2));
         using var estimate = estimator.Estimate(inputs);
         estimate.Map!.shape.Should().Equal(2, 5, 6);
-        estimate.Scores.allclose(estimate.Map.mean(new long[] { 1, 2 })).Should().BeTrue();
+        estimate.Scores.dtype.Should().Be(ScalarType.Float64);
+        estimate.Scores.allclose(estimate.Map.mean(new long[] { 1, 2 }).to(ScalarType.Float64)).Should().BeTrue();
         var stacked = torch.stack(new[] { inputs.softmax(1), inputs.mul(2).softmax(1), inputs.mul(4).softmax(1) });
         estimate.Map.allclose(EnsembleScores.Disagreement(stacked), rtol: 0, atol: 0).Should().BeTrue();
     }

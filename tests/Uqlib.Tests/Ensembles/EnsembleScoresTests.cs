@@ -154,8 +154,8 @@ public sealed class EnsembleScoresTests
         foreach (var (score, _) in Measures)
         {
             var a = EnsembleScores.Compute(score, p32);
-            a.dtype.Should().Be(ScalarType.Float32);
-            a.to(ScalarType.Float64).allclose(EnsembleScores.Compute(score, p64), rtol: 0, atol: 1e-5).Should().BeTrue(score.ToString());
+            a.dtype.Should().Be(ScalarType.Float64);
+            a.allclose(EnsembleScores.Compute(score, p64), rtol: 0, atol: 1e-5).Should().BeTrue(score.ToString());
         }
     }
 

@@ -69,12 +69,12 @@ public sealed class EvaluationDocsExampleTests(ITestOutputHelper output)
 
         var validationScores = new Dictionary<string, Tensor>
         {
-            ["msp"] = SoftmaxScores.Compute(SoftmaxScore.MaxProbability, validationLogits, OutputKind.MulticlassLogits),
+            ["msp"] = SoftmaxScores.Compute(SoftmaxScore.OneMinusMaxProbability, validationLogits, OutputKind.MulticlassLogits),
             ["energy"] = SoftmaxScores.Compute(SoftmaxScore.Energy, validationLogits, OutputKind.MulticlassLogits),
         };
         var testScores = new Dictionary<string, Tensor>
         {
-            ["msp"] = SoftmaxScores.Compute(SoftmaxScore.MaxProbability, testLogits, OutputKind.MulticlassLogits),
+            ["msp"] = SoftmaxScores.Compute(SoftmaxScore.OneMinusMaxProbability, testLogits, OutputKind.MulticlassLogits),
             ["energy"] = SoftmaxScores.Compute(SoftmaxScore.Energy, testLogits, OutputKind.MulticlassLogits),
         };
 

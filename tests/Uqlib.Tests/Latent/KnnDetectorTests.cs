@@ -371,4 +371,14 @@ public sealed class KnnDetectorTests
         using var x = LatentCases.Features(golden);
         return KnnDetector.Fit(x, new KnnOptions { K = 5 });
     }
+
+    [Fact]
+    public void ToString_NamesKBankAndDimension_AndSaysDisposed()
+    {
+        using var features = torch.randn(40, 6, generator: torch.manual_seed(3));
+        var detector = KnnDetector.Fit(features, new KnnOptions { K = 5 });
+        detector.ToString().Should().Be("KnnDetector(k=5, bank=40, dimension=6)");
+        detector.Dispose();
+        detector.ToString().Should().Be("KnnDetector(disposed)");
+    }
 }

@@ -68,7 +68,7 @@ public sealed class MahalanobisEstimatorTests
             using var streamedCovariance = estimator.Detector!.Covariance;
             using var oneShotCovariance = oneShot.Covariance;
             streamedCovariance.Shrinkage.Should().BeApproximately(oneShotCovariance.Shrinkage, 1e-12);
-            progress.Last.Should().Be(new EstimationProgress(5, 300));
+            progress.Last.Should().Be(new EstimationProgress(5, 300) { TotalSamples = 300 });
             estimate.Probabilities.shape.Should().Equal(20, 2);
         }
         finally
@@ -337,5 +337,26 @@ public sealed class MahalanobisEstimatorTests
         public EstimationProgress Last { get; private set; }
 
         public void Report(EstimationProgress value) => Last = value;
+    }
+
+    [Fact]
+    public void Fit_WithLogger_LogsTheCovarianceItSettledOn()
+    {
+        var training = SyntheticLatent.Training(2, 60, 7);
+        try
+        {
+            var logger = new CapturingLogger();
+            using var estimator = new MahalanobisEstimator(SyntheticLatent.Model(), new MahalanobisOptions { Logger = logger });
+            estimator.Fit(new FitData { Training = training });
+
+            using var covariance = estimator.Detector!.Covariance;
+            var entry = logger.Entries.Should().ContainSingle().Which;
+            entry.Event.Id.Should().Be(2001);
+            entry.Message.Should().Contain("on 120 training samples").And.Contain($"covariance {covariance.Method} (asked Auto)");
+        }
+        finally
+        {
+            SyntheticLatent.Dispose(training);
+        }
     }
 }

@@ -3,6 +3,7 @@ using FluentAssertions;
 using TorchSharp;
 using Uqlib.Calibration;
 using Uqlib.Models;
+using Uqlib.Scores;
 using Uqlib.Tests.TestSupport;
 using Xunit;
 using static TorchSharp.torch;

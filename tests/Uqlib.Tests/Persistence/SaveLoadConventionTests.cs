@@ -64,14 +64,28 @@ public sealed class SaveLoadConventionTests
         }, (d, q) => ((VimDetector)d).Score(q)),
         [typeof(FdbdDetector)] = Detector(features =>
         {
-            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return FdbdDetector.Fit(features, weight);
         }, (d, q) => ((FdbdDetector)d).Score(q)),
         [typeof(NnGuideDetector)] = Detector(features =>
         {
-            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return NnGuideDetector.Fit(features, weight, null, new NnGuideOptions { K = 3 });
         }, (d, q) => ((NnGuideDetector)d).Score(q)),
+        [typeof(ReactDetector)] = Detector(features =>
+        {
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
+            return ReactDetector.Fit(features, weight);
+        }, (d, q) => ((ReactDetector)d).Score(q)),
+        [typeof(DiceDetector)] = Detector(features =>
+        {
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
+            return DiceDetector.Fit(features, weight);
+        }, (d, q) => ((DiceDetector)d).Score(q)),
         [typeof(KnnEstimator)] = Estimator(model => new KnnEstimator(model, new KnnOptions { K = 3 })),
         [typeof(MahalanobisEstimator)] = Estimator(model => new MahalanobisEstimator(model)),
         [typeof(RelativeMahalanobisEstimator)] = Estimator(model => new RelativeMahalanobisEstimator(model)),

@@ -22,9 +22,9 @@ public sealed class SoftmaxScoresTests
     {
         var golden = Reference.GetProperty("cases")[index];
         using var p = Golden.MatrixTensor(golden.GetProperty("probabilities"));
-        using var msp = SoftmaxScores.MaxProbability(p);
+        using var msp = SoftmaxScores.OneMinusMaxProbability(p);
         using var entropy = SoftmaxScores.Entropy(p);
-        using var margin = SoftmaxScores.Margin(p);
+        using var margin = SoftmaxScores.OneMinusMargin(p);
 
         Golden.ToArray(msp).Should().Equal(Golden.Vector(golden.GetProperty("maxProbability")), (a, b) => Math.Abs(a - b) < 1e-12);
         Golden.ToArray(entropy).Should().Equal(Golden.Vector(golden.GetProperty("entropy")), (a, b) => Math.Abs(a - b) < 1e-12);
@@ -37,7 +37,7 @@ public sealed class SoftmaxScoresTests
     {
         var golden = Reference.GetProperty("cases")[index];
         using var logits = Golden.MatrixTensor(golden.GetProperty("logits"));
-        using var maxLogit = SoftmaxScores.MaxLogit(logits);
+        using var maxLogit = SoftmaxScores.NegativeMaxLogit(logits);
         using var energy = SoftmaxScores.Energy(logits);
         using var energyT2 = SoftmaxScores.Energy(logits, 2.0);
 
@@ -82,7 +82,7 @@ public sealed class SoftmaxScoresTests
     {
         using var logits = torch.randn(200, 6, generator: torch.manual_seed(3), dtype: ScalarType.Float64);
         using var sharper = logits.mul(3.0);
-        foreach (var score in new[] { SoftmaxScore.MaxProbability, SoftmaxScore.Entropy, SoftmaxScore.Margin })
+        foreach (var score in new[] { SoftmaxScore.OneMinusMaxProbability, SoftmaxScore.Entropy, SoftmaxScore.OneMinusMargin })
         {
             using var soft = SoftmaxScores.Compute(score, logits, OutputKind.MulticlassLogits);
             using var peaked = SoftmaxScores.Compute(score, sharper, OutputKind.MulticlassLogits);
@@ -96,8 +96,8 @@ public sealed class SoftmaxScoresTests
     {
         using var logits = torch.randn(50, 4, generator: torch.manual_seed(5), dtype: ScalarType.Float64);
         using var shifted = logits.add(2.5);
-        using var maxLogit = SoftmaxScores.MaxLogit(logits);
-        using var maxLogitShifted = SoftmaxScores.MaxLogit(shifted);
+        using var maxLogit = SoftmaxScores.NegativeMaxLogit(logits);
+        using var maxLogitShifted = SoftmaxScores.NegativeMaxLogit(shifted);
         using var energy = SoftmaxScores.Energy(logits);
         using var energyShifted = SoftmaxScores.Energy(shifted);
         using var maxLogitGap = maxLogit.sub(maxLogitShifted);
@@ -130,9 +130,9 @@ public sealed class SoftmaxScoresTests
     public void Scores_OfUniformProbabilities_AreMaximal()
     {
         using var p = torch.full(4, 5, 0.2, dtype: ScalarType.Float64);
-        using var msp = SoftmaxScores.MaxProbability(p);
+        using var msp = SoftmaxScores.OneMinusMaxProbability(p);
         using var entropy = SoftmaxScores.Entropy(p);
-        using var margin = SoftmaxScores.Margin(p);
+        using var margin = SoftmaxScores.OneMinusMargin(p);
         Golden.ToArray(msp).Should().AllSatisfy(v => v.Should().BeApproximately(0.8, 1e-12));
         Golden.ToArray(entropy).Should().AllSatisfy(v => v.Should().BeApproximately(Math.Log(5), 1e-12));
         Golden.ToArray(margin).Should().AllSatisfy(v => v.Should().BeApproximately(1.0, 1e-12));
@@ -146,34 +146,36 @@ public sealed class SoftmaxScoresTests
         map.shape.Should().Equal(2, 4, 5);
         using var pixel = logits[1, .., 2, 3].unsqueeze(0);
         using var single = SoftmaxScores.Compute(SoftmaxScore.Entropy, pixel, OutputKind.MulticlassLogits);
-        map[1, 2, 3].item<float>().Should().BeApproximately(single[0].item<float>(), 1e-6f);
+        map.dtype.Should().Be(ScalarType.Float32);
+        single.dtype.Should().Be(ScalarType.Float64);
+        map[1, 2, 3].item<float>().Should().BeApproximately((float)single[0].item<double>(), 1e-6f);
     }
 
     [Fact]
-    public void MaxLogit_WithNaN_NamesCountAndRow()
+    public void NegativeMaxLogit_WithNaN_NamesCountAndRow()
     {
         using var logits = torch.zeros(20, 3);
         logits[17, 1] = torch.tensor(float.NaN);
         logits[18, 0] = torch.tensor(float.NaN);
         logits[19, 2] = torch.tensor(float.PositiveInfinity);
-        var act = () => SoftmaxScores.MaxLogit(logits);
+        var act = () => SoftmaxScores.NegativeMaxLogit(logits);
         act.Should().Throw<ArgumentException>().WithParameterName("logits")
             .WithMessage("logits has 2 NaN and 1 infinite values (first at row 17)*");
     }
 
     [Fact]
-    public void MaxProbability_WithNegativeInfinity_Throws()
+    public void OneMinusMaxProbability_WithNegativeInfinity_Throws()
     {
         using var p = torch.tensor(new double[,] { { 0.5, 0.5 }, { double.NegativeInfinity, 1 } });
-        var act = () => SoftmaxScores.MaxProbability(p);
+        var act = () => SoftmaxScores.OneMinusMaxProbability(p);
         act.Should().Throw<ArgumentException>().WithMessage("probabilities has 1 infinite value (first at row 1)*");
     }
 
     [Fact]
-    public void MaxProbability_OfNonProbabilities_Throws()
+    public void OneMinusMaxProbability_OfNonProbabilities_Throws()
     {
         using var p = torch.tensor(new double[,] { { 0.5, 0.7 }, { 0.2, 0.8 } });
-        var act = () => SoftmaxScores.MaxProbability(p);
+        var act = () => SoftmaxScores.OneMinusMaxProbability(p);
         act.Should().Throw<ArgumentException>().WithMessage("probabilities must sum to 1*");
         using var negative = torch.tensor(new double[,] { { -0.5, 1.5 } });
         var actNegative = () => SoftmaxScores.Entropy(negative);
@@ -186,10 +188,10 @@ public sealed class SoftmaxScoresTests
         using var empty = torch.zeros(0, 3);
         using var vector = torch.zeros(3);
         using var single = torch.ones(4, 1);
-        ((Action)(() => SoftmaxScores.MaxLogit(empty))).Should().Throw<ArgumentException>().WithMessage("logits is empty*");
+        ((Action)(() => SoftmaxScores.NegativeMaxLogit(empty))).Should().Throw<ArgumentException>().WithMessage("logits is empty*");
         ((Action)(() => SoftmaxScores.Energy(vector))).Should().Throw<ArgumentException>().WithMessage("logits must have rank 2 to 8*");
-        ((Action)(() => SoftmaxScores.Margin(single))).Should().Throw<ArgumentException>().WithMessage("*at least 2 classes*");
-        ((Action)(() => SoftmaxScores.MaxLogit(null!))).Should().Throw<ArgumentNullException>();
+        ((Action)(() => SoftmaxScores.OneMinusMargin(single))).Should().Throw<ArgumentException>().WithMessage("*at least 2 classes*");
+        ((Action)(() => SoftmaxScores.NegativeMaxLogit(null!))).Should().Throw<ArgumentNullException>();
     }
 
     [Fact]
@@ -214,7 +216,7 @@ public sealed class SoftmaxScoresTests
     {
         using var logits = torch.randn(8, 4);
         var before = LiveTensors.Count;
-        foreach (var score in new[] { SoftmaxScore.MaxProbability, SoftmaxScore.Entropy, SoftmaxScore.Margin, SoftmaxScore.MaxLogit, SoftmaxScore.Energy })
+        foreach (var score in new[] { SoftmaxScore.OneMinusMaxProbability, SoftmaxScore.Entropy, SoftmaxScore.OneMinusMargin, SoftmaxScore.NegativeMaxLogit, SoftmaxScore.Energy })
         {
             SoftmaxScores.Compute(score, logits, OutputKind.MulticlassLogits).Dispose();
         }
@@ -230,12 +232,12 @@ public sealed class SoftmaxScoresTests
     {
         var golden = Golden.Load("float_edges.json").GetProperty("cases")[index];
         using var logits = Golden.VectorTensor(golden.GetProperty("logits"), ScalarType.Float32).unsqueeze(0);
-        foreach (var (score, key) in new[] { (SoftmaxScore.MaxProbability, "maxProbability"), (SoftmaxScore.Entropy, "entropy"), (SoftmaxScore.Margin, "margin"), (SoftmaxScore.MaxLogit, "maxLogit") })
+        foreach (var (score, key) in new[] { (SoftmaxScore.OneMinusMaxProbability, "maxProbability"), (SoftmaxScore.Entropy, "entropy"), (SoftmaxScore.OneMinusMargin, "margin"), (SoftmaxScore.NegativeMaxLogit, "maxLogit") })
         {
             using var result = SoftmaxScores.Compute(score, logits, OutputKind.MulticlassLogits);
             var value = Golden.ToArray(result)[0];
             value.Should().BeApproximately(golden.GetProperty(key).GetDouble(), RelativeTolerance(golden.GetProperty(key).GetDouble()), $"{golden.GetProperty("name")}: {key}");
-            if (score != SoftmaxScore.MaxLogit)
+            if (score != SoftmaxScore.NegativeMaxLogit)
             {
                 double.IsNegative(value).Should().BeFalse($"{key} of {golden.GetProperty("name")} must not be −0 or negative");
             }
@@ -254,7 +256,7 @@ public sealed class SoftmaxScoresTests
     {
         var golden = Golden.Load("float_edges.json").GetProperty("binary").EnumerateArray().ToArray();
         using var logits = torch.tensor(golden.Select(g => (float)g.GetProperty("logit").GetDouble()).ToArray());
-        using var msp = SoftmaxScores.Compute(SoftmaxScore.MaxProbability, logits, OutputKind.BinaryLogit);
+        using var msp = SoftmaxScores.Compute(SoftmaxScore.OneMinusMaxProbability, logits, OutputKind.BinaryLogit);
         using var entropy = SoftmaxScores.Compute(SoftmaxScore.Entropy, logits, OutputKind.BinaryLogit);
         using var distance = SoftmaxScores.Compute(SoftmaxScore.DistanceToHardLabel, logits, OutputKind.BinaryLogit);
 
@@ -269,7 +271,7 @@ public sealed class SoftmaxScoresTests
     {
         // 1 − max p of float32 softmax outputs is 0 for every gap above ~17; the scores must still rank a gap of 20 above a gap of 30.
         using var logits = torch.tensor(new float[] { 20, 0, 30, 0, 40, 0 }).reshape(3, 2);
-        using var msp = SoftmaxScores.Compute(SoftmaxScore.MaxProbability, logits, OutputKind.MulticlassLogits);
+        using var msp = SoftmaxScores.Compute(SoftmaxScore.OneMinusMaxProbability, logits, OutputKind.MulticlassLogits);
         var values = Golden.ToArray(msp);
         values.Should().BeInDescendingOrder().And.OnlyHaveUniqueItems().And.OnlyContain(v => v > 0);
     }
@@ -294,7 +296,7 @@ public sealed class SoftmaxScoresTests
     {
         using var probabilities = torch.tensor(new[] { 0.7, 0.2, 0.1, 0.3, 0.3, 0.4 }).reshape(2, 3);
         ((Action)(() => SoftmaxScores.Energy(probabilities))).Should().Throw<ArgumentException>().WithParameterName("logits").WithMessage("*holds probabilities*");
-        ((Action)(() => SoftmaxScores.MaxLogit(probabilities))).Should().Throw<ArgumentException>().WithParameterName("logits");
+        ((Action)(() => SoftmaxScores.NegativeMaxLogit(probabilities))).Should().Throw<ArgumentException>().WithParameterName("logits");
         ((Action)(() => SoftmaxScores.Compute(SoftmaxScore.Entropy, probabilities, OutputKind.MulticlassLogits))).Should().Throw<ArgumentException>().WithParameterName("output").WithMessage("*OutputKind.Probabilities*");
         using var entropy = SoftmaxScores.Compute(SoftmaxScore.Entropy, probabilities, OutputKind.Probabilities);
         Golden.ToArray(entropy)[0].Should().BeApproximately(-((0.7 * Math.Log(0.7)) + (0.2 * Math.Log(0.2)) + (0.1 * Math.Log(0.1))), 1e-12);

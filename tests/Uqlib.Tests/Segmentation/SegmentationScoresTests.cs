@@ -29,7 +29,7 @@ public sealed class SegmentationScoresTests
         var mapShape = shape.Where((_, i) => i != 1).ToArray();
 
         using var entropy = SegmentationScores.EntropyMap(logits, kind);
-        using var maxProbability = SegmentationScores.MaxProbabilityMap(logits, kind);
+        using var maxProbability = SegmentationScores.OneMinusMaxProbabilityMap(logits, kind);
         using var labels = SegmentationScores.PredictedLabels(logits, kind);
         using var mask = SegmentationScores.PredictedMask(logits, kind);
 
@@ -53,8 +53,8 @@ public sealed class SegmentationScoresTests
 
         using var binary = torch.randn(new long[] { 2, 1, 4, 5 }, dtype: ScalarType.Float64, generator: torch.manual_seed(6));
         using var sigmoid = binary.sigmoid();
-        using var a = SegmentationScores.MaxProbabilityMap(binary, OutputKind.BinaryLogit);
-        using var b = SegmentationScores.MaxProbabilityMap(sigmoid, OutputKind.Probabilities);
+        using var a = SegmentationScores.OneMinusMaxProbabilityMap(binary, OutputKind.BinaryLogit);
+        using var b = SegmentationScores.OneMinusMaxProbabilityMap(sigmoid, OutputKind.Probabilities);
         using var c = SegmentationScores.Map(SoftmaxScore.DistanceToHardLabel, sigmoid, OutputKind.Probabilities);
         b.allclose(a, rtol: 0, atol: 1e-12).Should().BeTrue();
         c.allclose(a, rtol: 0, atol: 1e-12).Should().BeTrue();
@@ -82,7 +82,7 @@ public sealed class SegmentationScoresTests
         using var positive = torch.rand(2, 1, 4, 5);
         var before = LiveTensors.Count;
         SegmentationScores.EntropyMap(logits, OutputKind.MulticlassLogits).Dispose();
-        SegmentationScores.MaxProbabilityMap(positive, OutputKind.Probabilities).Dispose();
+        SegmentationScores.OneMinusMaxProbabilityMap(positive, OutputKind.Probabilities).Dispose();
         SegmentationScores.PredictedMask(logits, OutputKind.MulticlassLogits).Dispose();
         SegmentationScores.PredictedLabels(positive, OutputKind.Probabilities).Dispose();
         LiveTensors.Count.Should().Be(before);
@@ -120,7 +120,7 @@ public sealed class SegmentationScoresTests
         positive[0, 0, 1, 1] = torch.tensor(bad);
         FluentActions.Invoking(() => SegmentationScores.EntropyMap(logits, OutputKind.MulticlassLogits)).Should().Throw<ArgumentException>().Where(e => e.Message.Contains("first at row 1"));
         FluentActions.Invoking(() => SegmentationScores.PredictedMask(logits, OutputKind.MulticlassLogits)).Should().Throw<ArgumentException>().Where(e => e.ParamName == "output");
-        FluentActions.Invoking(() => SegmentationScores.MaxProbabilityMap(positive, OutputKind.Probabilities)).Should().Throw<ArgumentException>().Where(e => e.ParamName == "output");
+        FluentActions.Invoking(() => SegmentationScores.OneMinusMaxProbabilityMap(positive, OutputKind.Probabilities)).Should().Throw<ArgumentException>().Where(e => e.ParamName == "output");
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class SegmentationScoresTests
     {
         // Pixel 0: logits (1e8, 1e8, 0), MSP score 0.5; pixel 1: all −3.4e38, MSP score 2/3, entropy log 3 (float_edges.json).
         using var output = torch.tensor(new float[] { 1e8f, -3.4e38f, 1e8f, -3.4e38f, 0, -3.4e38f }).reshape(1, 3, 1, 2);
-        using var msp = SegmentationScores.MaxProbabilityMap(output, OutputKind.MulticlassLogits);
+        using var msp = SegmentationScores.OneMinusMaxProbabilityMap(output, OutputKind.MulticlassLogits);
         using var entropy = SegmentationScores.EntropyMap(output, OutputKind.MulticlassLogits);
         Golden.ToArray(msp).Should().Equal(new[] { 0.5, 2.0 / 3 }, (a, b) => Math.Abs(a - b) < 1e-6);
         Golden.ToArray(entropy).Should().Equal(new[] { Math.Log(2), Math.Log(3) }, (a, b) => Math.Abs(a - b) < 1e-6);

@@ -9,6 +9,7 @@ using Uqlib.Evaluation;
 using Uqlib.Latent;
 using Uqlib.Models;
 using Uqlib.Regression;
+using Uqlib.Scores;
 using static TorchSharp.torch;
 
 namespace Uqlib.Tests.TestSupport;
@@ -55,6 +56,10 @@ internal static class PublicInstances
         [typeof(KnnEstimator)] = () => Fitted(new KnnEstimator(Model(), new KnnOptions { K = 2 })),
         [typeof(VimEstimator)] = () => Fitted(new VimEstimator(Model(), Weight())),
         [typeof(ZeroShotClassifier)] = () => new ZeroShotClassifier(Model(), torch.randn(new long[] { 3, 2, 3 }, generator: torch.manual_seed(19))),
+        [typeof(ReactDetector)] = () => ReactDetector.Fit(Features(), Weight(), torch.zeros(3)),
+        [typeof(AshDetector)] = () => AshDetector.Create(Weight(), torch.zeros(3)),
+        [typeof(DiceDetector)] = () => DiceDetector.Fit(Features(), Weight(), torch.zeros(3)),
+        [typeof(GradNormDetector)] = () => GradNormDetector.Create(Weight(), torch.zeros(3)),
         [typeof(Uqlib.Scores.KlMatching)] = () => Uqlib.Scores.KlMatching.Fit(torch.full(4, 3, 1.0 / 3)),
         [typeof(Uqlib.Conformal.ConformalSets)] = () =>
         {
@@ -93,6 +98,8 @@ internal static class PublicInstances
         [typeof(nn.Module<Tensor, Tensor>)] = () => nn.Sequential(nn.Flatten(), nn.Linear(36, 3)),
         [typeof(TorchSharp.Modules.Linear)] = () => nn.Linear(4, 3),
         [typeof(TorchModuleModel)] = () => new TorchModuleModel(nn.Sequential(nn.Flatten(), nn.Linear(36, 3)), OutputKind.MulticlassLogits),
+        [typeof(Uqlib.Scores.OdinEstimator)] = () => new Uqlib.Scores.OdinEstimator(DropoutModel()),
+        [typeof(McDropoutEstimator)] = () => new McDropoutEstimator(DropoutModel()),
         [typeof(Func<Tensor, Tensor>)] = () => new Func<Tensor, Tensor>(x => x.flatten(1).narrow(1, 0, 3)),
         [typeof(Func<Tensor, (Tensor, Tensor)>)] = () => new Func<Tensor, (Tensor, Tensor)>(x => (x.flatten(1).narrow(1, 0, 3), x.flatten(1).narrow(1, 0, 4))),
         [typeof(ConfidenceInterval)] = () => new ConfidenceInterval(0.4, 0.6, 0.95),
@@ -125,6 +132,10 @@ internal static class PublicInstances
             return (f.matmul(weight.t()), f);
         }, OutputKind.MulticlassLogits);
     }
+
+    /// <summary>Gets a TorchSharp classifier of 1×6×6 images with three classes and a dropout layer (a white box).</summary>
+    public static TorchModuleModel DropoutModel() =>
+        new(nn.Sequential(nn.Flatten(), nn.Linear(36, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 3)), OutputKind.MulticlassLogits);
 
     /// <summary>
     /// A sample of one of the package's own types for a parameter, or <see langword="null"/> to let <see cref="PublicMembers"/> choose by type.
@@ -179,6 +190,11 @@ internal static class PublicInstances
         if (type == typeof(Tensor) && name is "weight")
         {
             return Weight();
+        }
+
+        if (type == typeof(Tensor) && name is "bias")
+        {
+            return torch.zeros(3);
         }
 
         if (type == typeof(Tensor) && name is "variance")

@@ -1,20 +1,21 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 using TorchSharp;
-using Uqlib.Scores;
+using Uqlib.Calibration;
 using static TorchSharp.torch;
 
-namespace Uqlib.Calibration;
+namespace Uqlib.Scores;
 
 /// <summary>The single-model estimator: one <see cref="SoftmaxScore"/> of the model's output, optionally on probabilities calibrated by an <see cref="ICalibrator"/>.</summary>
 /// <remarks>
 /// <para>Without a calibrator it needs no fitting. With a calibration method (e.g. <c>TemperatureScaling.Fit</c>) it has
-/// <see cref="Requirements.LabelledValidationData"/>: <see cref="Fit"/> runs the model over the validation batches and fits the calibrator on
+/// <see cref="Requirements.LabelledValidationData"/>: <see cref="Fit(FitData)"/> runs the model over the validation batches and fits the calibrator on
 /// the logits and labels; the probability-based scores are then computed on the calibrated probabilities. The seed's binary proxy is
 /// a binary-logit model with temperature scaling and <see cref="SoftmaxScore.DistanceToHardLabel"/>.</para>
 /// <para>For segmentation outputs <c>(N, C, H, W[, D])</c> the calibrator acts on every pixel (labels are masks), the estimate carries the
-/// per-pixel map and each image's score is the map's mean. Not thread-safe: <see cref="Fit"/> changes the estimator.</para>
+/// per-pixel map and each image's score is the map's mean. Not thread-safe: <see cref="Fit(FitData)"/> changes the estimator.</para>
 /// </remarks>
 public sealed class SoftmaxEstimator : IUncertaintyEstimator
 {
@@ -27,7 +28,7 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The model is a regression model, or <paramref name="score"/> needs logits the model lacks.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="score"/> is undefined.</exception>
-    public SoftmaxEstimator(IModel model, SoftmaxScore score = SoftmaxScore.MaxProbability)
+    public SoftmaxEstimator(IModel model, SoftmaxScore score = SoftmaxScore.OneMinusMaxProbability)
     {
         this.model = Preconditions.NotNull(model, nameof(model));
         if (model.OutputKind is OutputKind.Regression or OutputKind.GaussianRegression)
@@ -40,7 +41,7 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
             throw new ArgumentOutOfRangeException(nameof(score), score, "score must be a defined SoftmaxScore.");
         }
 
-        if (score is SoftmaxScore.MaxLogit or SoftmaxScore.Energy && model.OutputKind == OutputKind.Probabilities)
+        if (score is SoftmaxScore.NegativeMaxLogit or SoftmaxScore.Energy && model.OutputKind == OutputKind.Probabilities)
         {
             throw new ArgumentException($"{score} needs logits; the model outputs probabilities.", nameof(score));
         }
@@ -48,7 +49,7 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
         Score = score;
     }
 
-    /// <summary>Initializes a new instance of the <see cref="SoftmaxEstimator"/> class that fits a calibrator in <see cref="Fit"/> and scores calibrated probabilities.</summary>
+    /// <summary>Initializes a new instance of the <see cref="SoftmaxEstimator"/> class that fits a calibrator in <see cref="Fit(FitData)"/> and scores calibrated probabilities.</summary>
     /// <param name="model">The model whose output is calibrated and scored; it must output logits.</param>
     /// <param name="score">The score to report; a probability-based score.</param>
     /// <param name="calibration">Fits a calibrator on validation logits and labels, e.g. <c>TemperatureScaling.Fit</c>.</param>
@@ -79,8 +80,12 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
     /// <summary>Gets the score this estimator reports.</summary>
     public SoftmaxScore Score { get; }
 
-    /// <summary>Gets the calibrator in use: the given one, the one fitted by <see cref="Fit"/>, or <see langword="null"/> before fitting or when uncalibrated.</summary>
+    /// <summary>Gets the calibrator in use: the given one, the one fitted by <see cref="Fit(FitData)"/>, or <see langword="null"/> before fitting or when uncalibrated.</summary>
     public ICalibrator? Calibrator { get; private set; }
+
+    /// <summary>Gets the fitted (or given) temperature T when the calibrator is a <see cref="TemperatureScaling"/>, without a cast;
+    /// <see langword="null"/> before fitting, when uncalibrated, or when another calibrator is in use.</summary>
+    public double? Temperature => (Calibrator as TemperatureScaling)?.Temperature;
 
     /// <inheritdoc />
     public string Name => Calibrator is null && calibration is null ? Score.ToString() : $"Calibrated {Score}";
@@ -88,13 +93,23 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
     /// <inheritdoc />
     public Requirements Requirements => calibration is null ? Requirements.None : Requirements.LabelledValidationData;
 
-    /// <summary>Fits the calibrator on the validation batches when the estimator was given a calibration method; otherwise a no-op.</summary>
-    /// <param name="data">The data; <see cref="FitData.Validation"/> with labels (class indices, or masks for segmentation) when calibrating.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">Validation data is needed and missing, a batch has no labels, or the logits or labels are invalid.</exception>
+    /// <inheritdoc />
     public void Fit(FitData data)
     {
+        Fit(data, null, CancellationToken.None);
+    }
+
+    /// <summary>Fits the calibrator on the validation batches when the estimator was given a calibration method; otherwise a no-op.</summary>
+    /// <param name="data">The data; <see cref="FitData.Validation"/> with labels (class indices, or masks for segmentation) when calibrating.</param>
+    /// <param name="progress">Receives the validation batches and samples done, with the total when the batches are a collection, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels before each batch; the previous fit is then kept.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">Validation data is needed and missing, a batch has no labels, or the logits or labels are invalid.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(data);
+        cancellationToken.ThrowIfCancellationRequested();
         if (calibration is null)
         {
             return;
@@ -105,8 +120,11 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
         var logits = new List<Tensor>();
         var labels = new List<Tensor>();
         var index = 0;
+        long samples = 0;
+        var total = EstimationProgress.TotalOf(batches);
         foreach (var batch in batches)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using (var output = model.Forward(batch.Inputs))
             {
                 var rows = CalibratedOutputs.ToRows(output.Logits, model.OutputKind);
@@ -115,6 +133,8 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
             }
 
             index++;
+            samples += batch.Count;
+            progress?.Report(new EstimationProgress(index, samples) { TotalSamples = total });
         }
 
         if (logits.Count == 0)
@@ -151,12 +171,12 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
 
         if (scores.dim() == 1)
         {
-            return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+            return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
         }
 
         var perImage = scores.flatten(1).mean(new long[] { 1 });
         return new UncertaintyEstimate(
-            probabilities.MoveToOuterDisposeScope(), perImage.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+            probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(perImage).MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
     }
 
     private static void CheckCalibrated(IModel model, SoftmaxScore score)
@@ -166,7 +186,7 @@ public sealed class SoftmaxEstimator : IUncertaintyEstimator
             throw new ArgumentException($"A calibrator maps logits; the model outputs {model.OutputKind}.", nameof(model));
         }
 
-        if (score is SoftmaxScore.MaxLogit or SoftmaxScore.Energy)
+        if (score is SoftmaxScore.NegativeMaxLogit or SoftmaxScore.Energy)
         {
             throw new ArgumentException($"{score} is a logit score; a calibrated estimator reports a probability-based score.", nameof(score));
         }

@@ -5,11 +5,12 @@ using TorchSharp;
 using Uqlib.Calibration;
 using Uqlib.Models;
 using Uqlib.Scores;
+using Uqlib.Tests.Calibration;
 using Uqlib.Tests.TestSupport;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Uqlib.Tests.Calibration;
+namespace Uqlib.Tests.Scores;
 
 public sealed class SoftmaxEstimatorTests
 {
@@ -35,12 +36,13 @@ public sealed class SoftmaxEstimatorTests
     public void Estimate_OfSegmentation_GivesMapAndItsMean()
     {
         var model = new DelegateModel(x => x, OutputKind.MulticlassLogits);
-        var estimator = new SoftmaxEstimator(model, SoftmaxScore.MaxProbability);
+        var estimator = new SoftmaxEstimator(model, SoftmaxScore.OneMinusMaxProbability);
         using var inputs = torch.randn(2, 3, 4, 4, generator: torch.manual_seed(2));
         using var estimate = estimator.Estimate(inputs);
 
         estimate.Map!.shape.Should().Equal(2, 4, 4);
-        using var mean = estimate.Map.mean(new long[] { 1, 2 });
+        using var mean = estimate.Map.mean(new long[] { 1, 2 }).to(ScalarType.Float64);
+        estimate.Map.dtype.Should().Be(ScalarType.Float32);
         estimate.Scores.allclose(mean).Should().BeTrue();
     }
 
@@ -71,7 +73,7 @@ public sealed class SoftmaxEstimatorTests
         using var logits = CalibrationFixtures.Logits(golden);
         using var labels = CalibrationFixtures.Labels(golden);
         var model = new DelegateModel(x => x.alias(), OutputKind.MulticlassLogits);
-        var estimator = new SoftmaxEstimator(model, SoftmaxScore.MaxProbability, TemperatureScaling.Fit);
+        var estimator = new SoftmaxEstimator(model, SoftmaxScore.OneMinusMaxProbability, TemperatureScaling.Fit);
         estimator.Requirements.Should().Be(Requirements.LabelledValidationData);
 
         using var first = logits.slice(0, 0, 250, 1);
@@ -82,12 +84,26 @@ public sealed class SoftmaxEstimatorTests
 
         var expected = TemperatureScaling.Fit(logits, labels);
         ((TemperatureScaling)estimator.Calibrator!).Temperature.Should().Be(expected.Temperature);
+        estimator.Temperature.Should().Be(expected.Temperature);
         using var estimate = estimator.Estimate(logits);
         using var p = expected.Transform(logits);
-        using var msp = SoftmaxScores.MaxProbability(p);
+        using var msp = SoftmaxScores.OneMinusMaxProbability(p);
         estimate.Probabilities.allclose(p, rtol: 0, atol: 1e-15).Should().BeTrue();
         estimate.Scores.allclose(msp, rtol: 0, atol: 1e-15).Should().BeTrue();
-        estimator.Name.Should().Be("Calibrated MaxProbability");
+        estimator.Name.Should().Be("Calibrated OneMinusMaxProbability");
+    }
+
+    [Fact]
+    public void Temperature_BeforeFitOrUncalibratedOrOtherCalibrator_IsNull()
+    {
+        var model = new DelegateModel(x => x.alias(), OutputKind.MulticlassLogits);
+        new SoftmaxEstimator(model, SoftmaxScore.Entropy).Temperature.Should().BeNull();
+        new SoftmaxEstimator(model, SoftmaxScore.Entropy, TemperatureScaling.Fit).Temperature.Should().BeNull();
+        new SoftmaxEstimator(model, SoftmaxScore.Entropy, TemperatureScaling.WithTemperature(1.5, 3)).Temperature.Should().Be(1.5);
+        using var logits = torch.tensor(new double[] { 2, 0, 0, 0, 1, 0, 0, 0, 3, 1, 0, 0 }, 4, 3);
+        using var labels = torch.tensor(new long[] { 0, 1, 2, 1 });
+        var vector = VectorScaling.Fit(logits, labels);
+        new SoftmaxEstimator(model, SoftmaxScore.Entropy, vector).Temperature.Should().BeNull();
     }
 
     [Fact]
@@ -128,7 +144,7 @@ public sealed class SoftmaxEstimatorTests
     public void Estimate_BeforeFit_ThrowsNamingFit()
     {
         var model = new DelegateModel(x => x.alias(), OutputKind.MulticlassLogits);
-        var estimator = new SoftmaxEstimator(model, SoftmaxScore.MaxProbability, TemperatureScaling.Fit);
+        var estimator = new SoftmaxEstimator(model, SoftmaxScore.OneMinusMaxProbability, TemperatureScaling.Fit);
         using var inputs = torch.zeros(2, 3);
         ((Action)(() => estimator.Estimate(inputs))).Should().Throw<InvalidOperationException>().WithMessage("*Fit(FitData)*");
     }
@@ -137,7 +153,7 @@ public sealed class SoftmaxEstimatorTests
     public void Fit_WithoutValidationOrLabels_ThrowsNamingTheNeed()
     {
         var model = new DelegateModel(x => x.alias(), OutputKind.MulticlassLogits);
-        var estimator = new SoftmaxEstimator(model, SoftmaxScore.MaxProbability, TemperatureScaling.Fit);
+        var estimator = new SoftmaxEstimator(model, SoftmaxScore.OneMinusMaxProbability, TemperatureScaling.Fit);
         using var inputs = torch.zeros(2, 3);
         using var wrongCount = torch.tensor(new long[] { 0, 1, 2 });
         ((Action)(() => estimator.Fit(FitData.None))).Should().Throw<ArgumentException>().WithMessage("*labelled validation data*");
@@ -163,7 +179,7 @@ public sealed class SoftmaxEstimatorTests
         try
         {
             TemperatureScaling.WithTemperature(2.0, 3).Save(path);
-            var estimator = new SoftmaxEstimator(new DelegateModel(x => x.alias(), OutputKind.MulticlassLogits), SoftmaxScore.MaxProbability, TemperatureScaling.Load(path));
+            var estimator = new SoftmaxEstimator(new DelegateModel(x => x.alias(), OutputKind.MulticlassLogits), SoftmaxScore.OneMinusMaxProbability, TemperatureScaling.Load(path));
             estimator.Requirements.Should().Be(Requirements.None);
             using var inputs = torch.tensor(new[,] { { 2.0, 0.0, 0.0 } });
             using var estimate = estimator.Estimate(inputs);
