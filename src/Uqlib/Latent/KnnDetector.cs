@@ -302,7 +302,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
                 ScoreExactly(block, uncertain, chunkDistances, chunkIndexes);
             }
 
-            progress?.Report(new EstimationProgress(++chunks, start + rows));
+            progress?.Report(new EstimationProgress(++chunks, start + rows) { TotalSamples = n });
         }
     }
 

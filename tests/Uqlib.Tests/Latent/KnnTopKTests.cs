@@ -119,6 +119,7 @@ public sealed class KnnTopKTests
         Golden.ToArray(state.Scores()).Should().Equal(Golden.Vector(golden.GetProperty("knn")), (a, b) => Math.Abs(a - b) < 2e-6);
         reports.Should().NotBeEmpty();
         reports[^1].Samples.Should().Be(q.shape[0]);
+        reports[^1].TotalSamples.Should().Be(q.shape[0]);
         state.ToString().Should().Be($"KnnTopK(n={q.shape[0]}, k=5)");
     }
 
