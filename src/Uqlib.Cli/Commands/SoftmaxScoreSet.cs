@@ -10,9 +10,9 @@ internal static class SoftmaxScoreSet
     /// <summary>MSP (1 − max p), entropy and margin of <paramref name="probabilities"/>, and energy of <paramref name="logits"/> at <paramref name="temperature"/>.</summary>
     public static Dictionary<string, Tensor> Compute(Tensor logits, Tensor probabilities, double temperature = 1.0) => new()
     {
-        ["MSP"] = SoftmaxScores.MaxProbability(probabilities),
+        ["MSP"] = SoftmaxScores.OneMinusMaxProbability(probabilities),
         ["Entropy"] = SoftmaxScores.Entropy(probabilities),
-        ["Margin"] = SoftmaxScores.Margin(probabilities),
+        ["Margin"] = SoftmaxScores.OneMinusMargin(probabilities),
         ["Energy"] = SoftmaxScores.Energy(logits, temperature),
     };
 }

@@ -249,18 +249,17 @@ public sealed class CovarianceEstimate : IDisposable
     }
 
     /// <summary>Describes the estimate as scikit-learn's repr would, e.g. <c>CovarianceEstimate(LedoitWolf, shrinkage=0.0734, rank=64/64, n=5000)</c>.</summary>
-    /// <returns>The description.</returns>
-    /// <exception cref="ObjectDisposedException">The estimate has been disposed.</exception>
+    /// <returns>The description, or <c>CovarianceEstimate(disposed)</c> after <see cref="Dispose"/>.</returns>
     public override string ToString()
     {
-        ThrowIfDisposed();
+        if (disposed)
+        {
+            return "CovarianceEstimate(disposed)";
+        }
+
         return string.Create(CultureInfo.InvariantCulture,
             $"CovarianceEstimate({method}, shrinkage={shrinkage:G4}, rank={Rank}/{matrix.shape[0]}, n={count})");
     }
-
-    /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
-    /// <returns>The type name and its fitted parameters.</returns>
-    public override string ToString() => disposed ? "CovarianceEstimate(disposed)" : string.Create(CultureInfo.InvariantCulture, $"CovarianceEstimate(method={method}, shrinkage={shrinkage:0.####}, n={count}, dim={matrix.shape[0]})");
 
     /// <inheritdoc />
     public void Dispose()

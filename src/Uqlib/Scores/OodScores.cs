@@ -59,7 +59,7 @@ public static class OodScores
     /// Ming, Cai, Gu, Sun &amp; Li 2022, "Delving into out-of-distribution detection with vision-language representations" (NeurIPS): the
     /// MCM score is max_c softmax(s_c / τ) with s_c the cosine similarity of the image to concept c, τ = 1 by default (the paper shows the
     /// softmax matters: without it the maximum cosine separates ID from OOD worse). Higher MCM means in distribution; Uqlib returns
-    /// 1 − MCM so that higher means more out of distribution, as <see cref="SoftmaxScores.MaxProbability"/> does for the MSP. With
+    /// 1 − MCM so that higher means more out of distribution, as <see cref="SoftmaxScores.OneMinusMaxProbability"/> does for the MSP. With
     /// <see cref="Models.ZeroShotClassifier"/>, pass its features (the normalised image embeddings) and its <c>ClassEmbeddings</c>.
     /// </remarks>
     public static Tensor MaxConceptMatching(Tensor imageEmbeddings, Tensor conceptEmbeddings, double temperature = DefaultMcmTemperature)

@@ -17,12 +17,12 @@ public sealed class CombineCommandTests
         using var scope = torch.NewDisposeScope();
         var val = new Dictionary<string, torch.Tensor>
         {
-            ["MSP"] = Scores.SoftmaxScores.MaxProbability(CliRun.Load("val_logits.npy").softmax(1)),
+            ["MSP"] = Scores.SoftmaxScores.OneMinusMaxProbability(CliRun.Load("val_logits.npy").softmax(1)),
             ["Energy"] = Scores.SoftmaxScores.Energy(CliRun.Load("val_logits.npy")),
         };
         var test = new Dictionary<string, torch.Tensor>
         {
-            ["MSP"] = Scores.SoftmaxScores.MaxProbability(CliRun.Load("test_logits.npy").softmax(1)),
+            ["MSP"] = Scores.SoftmaxScores.OneMinusMaxProbability(CliRun.Load("test_logits.npy").softmax(1)),
             ["Energy"] = Scores.SoftmaxScores.Energy(CliRun.Load("test_logits.npy")),
         };
         foreach (var (name, score) in val)

@@ -27,9 +27,9 @@ public sealed class EvaluateCommandTests
         var expected = RocEvaluator.Compare(
             new Dictionary<string, torch.Tensor>
             {
-                ["MSP"] = SoftmaxScores.MaxProbability(p),
+                ["MSP"] = SoftmaxScores.OneMinusMaxProbability(p),
                 ["Entropy"] = SoftmaxScores.Entropy(p),
-                ["Margin"] = SoftmaxScores.Margin(p),
+                ["Margin"] = SoftmaxScores.OneMinusMargin(p),
                 ["Energy"] = SoftmaxScores.Energy(logits),
             },
             failures,

@@ -25,7 +25,7 @@ public sealed class ZeroShotClassifierTests
 
         using var classifier = new ZeroShotClassifier(encoder, prompts);                        // τ = 0.01
         using var output = classifier.Forward(images);                                          // logits (8, 3), features (8, 16)
-        using var msp = SoftmaxScores.MaxProbability(output.Logits.softmax(1));
+        using var msp = SoftmaxScores.OneMinusMaxProbability(output.Logits.softmax(1));
         using var concepts = classifier.ClassEmbeddings;                                        // (3, 16), prompts averaged
         using var mcm = OodScores.MaxConceptMatching(output.Features!, concepts);               // (8), higher = more OOD
         var promptEnsemble = new DeepEnsembleEstimator(classifier.PromptMembers(), EnsembleScore.MutualInformation);
