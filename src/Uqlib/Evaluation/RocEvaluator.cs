@@ -260,7 +260,7 @@ public static class RocEvaluator
         return new OperatingPoint(threshold, tps / (double)p, (n - fps) / (double)n, (tps + fps) / (double)(p + n));
     }
 
-    private static RocCurve Roc(double[] thresholds, long[] tps, long[] fps)
+    internal static RocCurve Roc(double[] thresholds, long[] tps, long[] fps)
     {
         var count = thresholds.Length;
         var keep = new List<int>(Math.Min(count, 1024));
