@@ -87,6 +87,7 @@ internal static class PublicInstances
         [typeof(Func<Tensor, Tensor>)] = () => new Func<Tensor, Tensor>(x => x.flatten(1).narrow(1, 0, 3)),
         [typeof(Func<Tensor, (Tensor, Tensor)>)] = () => new Func<Tensor, (Tensor, Tensor)>(x => (x.flatten(1).narrow(1, 0, 3), x.flatten(1).narrow(1, 0, 4))),
         [typeof(ConfidenceInterval)] = () => new ConfidenceInterval(0.4, 0.6, 0.95),
+        [typeof(OodSet)] = () => new OodSet("far", OodShift.Far, new Dictionary<string, Tensor>()),
         [typeof(PolicyOperation)] = () => new PolicyOperation(AugmentationOperation.Identity, 0.5),
     };
 
