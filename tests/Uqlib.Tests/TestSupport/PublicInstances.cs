@@ -42,6 +42,7 @@ internal static class PublicInstances
         [typeof(RelativeMahalanobisDetector)] = () => RelativeMahalanobisDetector.Fit(Features(), Labels(), 3),
         [typeof(KnnDetector)] = () => KnnDetector.Fit(Features(), new KnnOptions { K = 2 }),
         [typeof(VimDetector)] = () => VimDetector.Fit(Features(), Weight(), torch.zeros(3)),
+        [typeof(FeatureMapDetector)] = () => FeatureMapDetector.FitKnn(torch.randn(new long[] { 2, 4, 3, 3 }, generator: torch.manual_seed(14)), new KnnOptions { K = 2 }),
         [typeof(MahalanobisEstimator)] = () => Fitted(new MahalanobisEstimator(Model())),
         [typeof(RelativeMahalanobisEstimator)] = () => Fitted(new RelativeMahalanobisEstimator(Model())),
         [typeof(KnnEstimator)] = () => Fitted(new KnnEstimator(Model(), new KnnOptions { K = 2 })),
