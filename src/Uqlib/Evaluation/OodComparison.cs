@@ -45,7 +45,7 @@ public sealed class OodComparison
     /// <summary>Gets the confidence level of the bootstrap intervals, or <see langword="null"/> when none were computed.</summary>
     public double? ConfidenceLevel { get; }
 
-    /// <summary>Renders the table as aligned plain text, three decimals; the means follow the rows of each detector.</summary>
+    /// <summary>Renders the table as aligned plain text, three decimals; the means over two or more sets of a kind follow the rows of each detector.</summary>
     /// <returns>The text, one line per row after a header and a rule.</returns>
     public string ToText()
     {
@@ -64,7 +64,7 @@ public sealed class OodComparison
         return builder.ToString();
     }
 
-    /// <summary>Renders the table as GitHub-flavoured Markdown, three decimals.</summary>
+    /// <summary>Renders the table as GitHub-flavoured Markdown, three decimals, with the means as <see cref="ToText"/>.</summary>
     /// <returns>The Markdown table.</returns>
     public string ToMarkdown()
     {
@@ -132,7 +132,7 @@ public sealed class OodComparison
                 });
             }
 
-            foreach (var mean in Means.Where(m => m.Detector == detector))
+            foreach (var mean in Means.Where(m => m.Detector == detector && m.Sets > 1))
             {
                 var shift = mean.Shift == OodShift.Near ? "near" : "far";
                 rows.Add(new[]

@@ -16,12 +16,13 @@ public sealed class OodComparisonTests
         {
             new OodSet("near, other site", OodShift.Near, new Dictionary<string, torch.Tensor> { ["Energy"] = torch.tensor(new[] { 0.9, 0.35, 0.7 }) }),
             new OodSet("far", OodShift.Far, new Dictionary<string, torch.Tensor> { ["Energy"] = torch.tensor(new[] { 2.0, 3.0, 4.0 }) }),
+            new OodSet("far 2", OodShift.Far, new Dictionary<string, torch.Tensor> { ["Energy"] = torch.tensor(new[] { 0.3, 3.0, 4.0, 5.0 }) }),
         };
         return OodEvaluator.Compare(id, sets, options ?? new OodOptions { Bootstrap = new BootstrapOptions { Resamples = 100 } });
     }
 
     [Fact]
-    public void ToText_ListsRowsThenMeansWithUndefinedIntervalsNamed()
+    public void ToText_ListsRowsThenMeansOverTwoOrMoreSetsWithUndefinedIntervalsNamed()
     {
         var text = Table().ToText();
 
@@ -29,8 +30,10 @@ public sealed class OodComparisonTests
         lines[0].Should().StartWith("Detector").And.Contain("AUROC CI").And.Contain("FPR@95%TPR");
         lines[2].Should().Contain("near, other site").And.Contain("near");
         lines[3].Should().Contain("far").And.Contain("1.000").And.Contain("undefined");
-        lines[4].Should().Contain("mean of 1 near");
-        lines[5].Should().Contain("mean of 1 far");
+        lines[4].Should().Contain("far 2");
+        lines[5].Should().Contain("mean of 2 far").And.Contain("0.925");
+        lines[6].Should().BeEmpty();
+        Table().Means.Should().HaveCount(2);
     }
 
     [Fact]
