@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.IO.Compression;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using Uqlib.Persistence;
@@ -27,6 +28,7 @@ namespace Uqlib.Imaging;
 public static class Nifti
 {
     private const int ChunkBytes = 1 << 20;
+    private const int SlabBytes = 1 << 24;
 
     /// <summary>Reads a NIfTI volume.</summary>
     /// <param name="path">A <c>.nii</c>, <c>.nii.gz</c>, <c>.hdr</c> or <c>.img</c> file (with or without <c>.gz</c>); for a pair, either half names both.</param>
@@ -271,85 +273,230 @@ public static class Nifti
             Skip(stream, skip, path);
         }
 
-        var shape = new long[fields.Shape.Count + (fields.DataType == NiftiDataType.Rgb24 ? 1 : 0)];
-        for (int i = 0; i < fields.Shape.Count; i++)
+        // Disk order is x fastest; the tensor is in C order (X, Y, Z, …) with an RGB channel axis last. The data stream in slabs of up to
+        // 16 slices of the slowest disk axis, which is the tensor's fastest spatial axis: each voxel's slab values land side by side, and
+        // x runs in tiles of 16 so that reads and writes both stay within a few cache lines.
+        int rank = fields.Shape.Count;
+        int channels = fields.DataType == NiftiDataType.Rgb24 ? 3 : 1;
+        var shape = new long[rank + (channels == 3 ? 1 : 0)];
+        for (int i = 0; i < rank; i++)
         {
-            shape[fields.Shape.Count - 1 - i] = fields.Shape[i];
+            shape[i] = fields.Shape[i];
         }
 
-        if (fields.DataType == NiftiDataType.Rgb24)
+        if (channels == 3)
         {
             shape[^1] = 3;
         }
 
-        using var scope = torch.NewDisposeScope();
-        var onDisk = torch.empty(shape, dtype);
-        using var flat = onDisk.view(-1);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        long last = fields.Shape[rank - 1];
+        long others = count / (last * channels);
+        int sliceBytes = checked((int)(others * channels * width));
+        int slab = (int)Math.Clamp(SlabBytes / sliceBytes, 1, Math.Min(16, last));
+        var data = torch.empty(shape, dtype);
+        using var planes = data.view(rank > 1 ? fields.Shape[0] : 1, -1);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(slab * sliceBytes);
         try
         {
-            long done = 0;
-            int perChunk = ChunkBytes / width;
-            while (done < count)
+            var layout = new SlabLayout(fields.Shape, channels, fields.IsScaled && channels == 1, fields.ScaleSlope, fields.ScaleIntercept);
+            for (long first = 0; first < last; first += slab)
             {
-                int n = (int)Math.Min(perChunk, count - done);
-                Fill(stream, buffer.AsSpan(0, n * width), path, "the voxel data", done * width, byteCount);
-                using var chunk = flat.narrow(0, done, n);
+                int slices = (int)Math.Min(slab, last - first);
+                var raw = buffer.AsSpan(0, slices * sliceBytes);
+                Fill(stream, raw, path, "the voxel data", first * sliceBytes, byteCount);
+                if (fields.BigEndian)
+                {
+                    SwapBytes(raw, width);
+                }
+
                 if (dtype == ScalarType.Float32)
                 {
-                    Convert(buffer.AsSpan(0, n * width), MemoryMarshal.Cast<byte, float>(chunk.bytes), fields);
+                    Scatter<float>(raw, planes, fields.DataType, layout, first, slices);
                 }
                 else
                 {
-                    Convert(buffer.AsSpan(0, n * width), MemoryMarshal.Cast<byte, double>(chunk.bytes), fields);
+                    Scatter<double>(raw, planes, fields.DataType, layout, first, slices);
                 }
-
-                done += n;
             }
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        // Disk order is x fastest: reverse the spatial axes (an RGB channel axis stays last).
-        var order = new long[shape.Length];
-        for (int i = 0; i < fields.Shape.Count; i++)
-        {
-            order[i] = fields.Shape.Count - 1 - i;
-        }
-
-        if (fields.DataType == NiftiDataType.Rgb24)
-        {
-            order[^1] = shape.Length - 1;
-        }
-
-        return onDisk.permute(order).contiguous().MoveToOuterDisposeScope();
+        return data;
     }
 
-    private static void Convert<T>(ReadOnlySpan<byte> raw, Span<T> dest, NiftiHeaderFields f)
+    private static void SwapBytes(Span<byte> raw, int width)
+    {
+        switch (width)
+        {
+            case 2:
+                var shorts = MemoryMarshal.Cast<byte, ushort>(raw);
+                BinaryPrimitives.ReverseEndianness(shorts, shorts);
+                break;
+            case 4:
+                var ints = MemoryMarshal.Cast<byte, uint>(raw);
+                BinaryPrimitives.ReverseEndianness(ints, ints);
+                break;
+            case 8:
+                var longs = MemoryMarshal.Cast<byte, ulong>(raw);
+                BinaryPrimitives.ReverseEndianness(longs, longs);
+                break;
+        }
+    }
+
+    private static void Scatter<T>(ReadOnlySpan<byte> raw, Tensor planes, NiftiDataType type, in SlabLayout layout, long first, int slices)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool big = f.BigEndian;
-        for (int i = 0; i < dest.Length; i++)
+        switch (type)
         {
-            double v = f.DataType switch
+            case NiftiDataType.UInt8 or NiftiDataType.Rgb24:
+                Scatter<byte, T>(raw, planes, layout, first, slices);
+                break;
+            case NiftiDataType.Int8:
+                Scatter<sbyte, T>(MemoryMarshal.Cast<byte, sbyte>(raw), planes, layout, first, slices);
+                break;
+            case NiftiDataType.Int16:
+                Scatter<short, T>(MemoryMarshal.Cast<byte, short>(raw), planes, layout, first, slices);
+                break;
+            case NiftiDataType.UInt16:
+                Scatter<ushort, T>(MemoryMarshal.Cast<byte, ushort>(raw), planes, layout, first, slices);
+                break;
+            case NiftiDataType.Int32:
+                Scatter<int, T>(MemoryMarshal.Cast<byte, int>(raw), planes, layout, first, slices);
+                break;
+            case NiftiDataType.Float32:
+                Scatter<float, T>(MemoryMarshal.Cast<byte, float>(raw), planes, layout, first, slices);
+                break;
+            default:
+                Scatter<double, T>(MemoryMarshal.Cast<byte, double>(raw), planes, layout, first, slices);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Converts a slab of <paramref name="slices"/> slices (disk order) into its place in the C-ordered tensor, seen as
+    /// <paramref name="planes"/>: one row per x, each holding that x's contiguous (outer axes…, last[, channels]) block.
+    /// </summary>
+    private static void Scatter<TSource, T>(ReadOnlySpan<TSource> source, Tensor planes, in SlabLayout layout, long first, int slices)
+        where TSource : unmanaged, INumberBase<TSource>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = layout.Channels;
+        long x = layout.X;
+        long sliceValues = layout.Others * channels;
+        long rowValues = layout.Last * channels;
+        long planeValues = planes.shape[1];
+        long tileSize = Math.Clamp(int.MaxValue / (planeValues * Unsafe.SizeOf<T>()), 1, 16);
+        int step = (int)sliceValues;
+        bool scaled = layout.Scaled;
+        double slope = layout.Slope;
+        double intercept = layout.Intercept;
+        var outer = new long[layout.OuterShape.Length];
+        for (long tile = 0; tile < x; tile += tileSize)
+        {
+            long count = Math.Min(tileSize, x - tile);
+            using var block = planes.narrow(0, tile, count);
+            var dest = MemoryMarshal.Cast<byte, T>(block.bytes);
+            Array.Clear(outer);
+            long outerStart = 0;
+            for (long q = 0; q < layout.Others / x; q++)
             {
-                NiftiDataType.UInt8 or NiftiDataType.Rgb24 => raw[i],
-                NiftiDataType.Int8 => (sbyte)raw[i],
-                NiftiDataType.Int16 => big ? BinaryPrimitives.ReadInt16BigEndian(raw[(2 * i)..]) : BinaryPrimitives.ReadInt16LittleEndian(raw[(2 * i)..]),
-                NiftiDataType.UInt16 => big ? BinaryPrimitives.ReadUInt16BigEndian(raw[(2 * i)..]) : BinaryPrimitives.ReadUInt16LittleEndian(raw[(2 * i)..]),
-                NiftiDataType.Int32 => big ? BinaryPrimitives.ReadInt32BigEndian(raw[(4 * i)..]) : BinaryPrimitives.ReadInt32LittleEndian(raw[(4 * i)..]),
-                NiftiDataType.Float32 => big ? BinaryPrimitives.ReadSingleBigEndian(raw[(4 * i)..]) : BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * i)..]),
-                _ => big ? BinaryPrimitives.ReadDoubleBigEndian(raw[(8 * i)..]) : BinaryPrimitives.ReadDoubleLittleEndian(raw[(8 * i)..]),
-            };
-            if (f.IsScaled && f.DataType != NiftiDataType.Rgb24)
+                // The offset of (x = tile, the outer axes' current values, first) in the block; the source offset of that x.
+                long rowBase = (outerStart * rowValues) + (first * channels);
+                long sourceBase = ((q * x) + tile) * channels;
+                for (long i = 0; i < count; i++)
+                {
+                    var row = dest.Slice((int)(rowBase + (i * planeValues)), slices * channels);
+                    int from = (int)(sourceBase + (i * channels));
+                    if (scaled)
+                    {
+                        for (int j = 0; j < row.Length; j++)
+                        {
+                            row[j] = T.CreateTruncating((double.CreateTruncating(source[from + ((j / channels) * step) + (j % channels)]) * slope) + intercept);
+                        }
+                    }
+                    else if (channels == 1)
+                    {
+                        for (int j = 0; j < row.Length; j++)
+                        {
+                            row[j] = T.CreateTruncating(source[from + (j * step)]);
+                        }
+                    }
+                    else
+                    {
+                        for (int j = 0; j < row.Length; j++)
+                        {
+                            row[j] = T.CreateTruncating(source[from + ((j / channels) * step) + (j % channels)]);
+                        }
+                    }
+                }
+
+                // Next outer index in disk order (the first outer axis fastest); the tensor's outer strides run the other way.
+                for (int axis = 0; axis < outer.Length; axis++)
+                {
+                    outerStart += layout.OuterStrides[axis];
+                    if (++outer[axis] < layout.OuterShape[axis])
+                    {
+                        break;
+                    }
+
+                    outerStart -= outer[axis] * layout.OuterStrides[axis];
+                    outer[axis] = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>The geometry of a C-ordered (X, outer axes…, last[, channels]) tensor filled from x-fastest disk data.</summary>
+    private readonly struct SlabLayout
+    {
+        public SlabLayout(System.Collections.Generic.IReadOnlyList<long> diskShape, int channels, bool scaled, double slope, double intercept)
+        {
+            int rank = diskShape.Count;
+            Channels = channels;
+            Last = diskShape[rank - 1];
+            X = rank > 1 ? diskShape[0] : 1;
+            int outerRank = Math.Max(rank - 2, 0);
+            OuterShape = new long[outerRank];
+            OuterStrides = new long[outerRank];
+            long stride = 1;
+            for (int axis = outerRank - 1; axis >= 0; axis--)
             {
-                v = (v * f.ScaleSlope) + f.ScaleIntercept;
+                OuterShape[axis] = diskShape[axis + 1];
+                OuterStrides[axis] = stride;
+                stride *= OuterShape[axis];
             }
 
-            dest[i] = T.CreateChecked(v);
+            Others = X * stride;
+            Scaled = scaled;
+            Slope = slope;
+            Intercept = intercept;
         }
+
+        public int Channels { get; }
+
+        public long X { get; }
+
+        public long[] OuterShape { get; }
+
+        public long[] OuterStrides { get; }
+
+        public long Others { get; }
+
+        public long Last { get; }
+
+        public bool Scaled { get; }
+
+        public double Slope { get; }
+
+        public double Intercept { get; }
     }
 
     private static void Fill(Stream stream, Span<byte> target, string path, string what, long at = 0, long total = 0)

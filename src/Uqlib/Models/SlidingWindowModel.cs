@@ -128,7 +128,7 @@ public sealed class SlidingWindowModel : IModel
             for (int j = 0; j < count; j++)
             {
                 long w = first + j;
-                Window(output[w / starts.Count], starts[(int)(w % starts.Count)], 1).add_(logits[j].mul(importance));
+                Window(output[w / starts.Count], starts[(int)(w % starts.Count)], 1).addcmul_(logits[j], importance, 1);
             }
 
             if (result.Features is { } features)
