@@ -17,6 +17,7 @@ Volumes.Run();
 Conformal.Run();
 OodEvaluation.Run();
 FeatureMaps.Run();
+Scale.Run();
 if (images is not null)
 {
     Directory.CreateDirectory(images);

@@ -6,6 +6,11 @@ public enum OnnxExecutionProvider
     /// <summary>The CPU, which every ONNX Runtime package provides.</summary>
     Cpu,
 
-    /// <summary>An NVIDIA GPU through CUDA; needs an ONNX Runtime native package built with CUDA (e.g. <c>Microsoft.ML.OnnxRuntime.Gpu</c>) in the application.</summary>
+    /// <summary>
+    /// An NVIDIA GPU through CUDA. The application opts in by referencing <c>Microsoft.ML.OnnxRuntime.Gpu.Linux</c> of the same version as
+    /// <c>Microsoft.ML.OnnxRuntime</c> and excluding the CPU package's native library (<c>ExcludeAssets="native"</c> on a direct reference to
+    /// <c>Microsoft.ML.OnnxRuntime</c>); the machine needs CUDA 12, cuDNN 9 and a GPU. Without them loading a model with this provider throws
+    /// <see cref="System.NotSupportedException"/> saying what is missing.
+    /// </summary>
     Cuda,
 }

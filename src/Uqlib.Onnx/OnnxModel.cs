@@ -237,7 +237,10 @@ public sealed class OnnxModel : IModel, IDisposable
             catch (Exception exception) when (exception is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
             {
                 throw new NotSupportedException(
-                    $"The CUDA execution provider is not available in the ONNX Runtime native library in use (reference a CUDA build such as Microsoft.ML.OnnxRuntime.Gpu): {exception.Message}",
+                    $"The CUDA execution provider is not available in the ONNX Runtime native library in use. To run on an NVIDIA GPU, reference "
+                    + $"Microsoft.ML.OnnxRuntime.Gpu.Linux of the same version as Microsoft.ML.OnnxRuntime ({OrtEnv.Instance().GetVersionString()}) "
+                    + "and exclude the CPU package's native library (<PackageReference Include=\"Microsoft.ML.OnnxRuntime\" ExcludeAssets=\"native\" />); "
+                    + $"the machine also needs the CUDA 12 and cuDNN 9 libraries and a GPU. ONNX Runtime said: {exception.Message}",
                     exception);
             }
         }

@@ -23,6 +23,8 @@ internal static class PeakMemoryRows
         Row("Estimate of 10,000 images, no MaxBatchSize", StreamingBenchmarks.EstimateOfImagesInChunks, "none");
         Row("EstimateAll over 10^5 images (200 batches of 500)", StreamingBenchmarks.EstimateAllOfImages, "100000");
         Row("EstimateAll over 10^6 images (2,000 batches of 500)", StreamingBenchmarks.EstimateAllOfImages, "1000000");
+        Row("RocEvaluator.Evaluate of 10^7 scores (metrics, DeLong CI, ROC/PR/RC curves)", RocEvaluatorBenchmarks.EvaluateOf10Million);
+        Row("RocEvaluator.Metrics of 10^7 scores (AUROC, AP, FPR@95, AURC)", RocEvaluatorBenchmarks.MetricsOf10Million);
     }
 
     private static void Row(string work, Action<string[]> scenario, params string[] arguments)

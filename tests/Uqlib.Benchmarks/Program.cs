@@ -8,7 +8,8 @@ namespace Uqlib.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/Uqlib.Benchmarks -- --filter '*'</c>; with <c>--peak-memory-rows</c>,
-/// the peak-memory rows instead (see <see cref="PeakMemoryRows"/>).
+/// the peak-memory rows instead (see <see cref="PeakMemoryRows"/>); with <c>--shard-merge-rows</c>, the sharded-pass cost rows of docs/scale.md
+/// (see <see cref="ShardMergeRows"/>).
 /// </summary>
 /// <remarks>
 /// Benchmarks run in process, in this build's output folder, where the TorchSharp natives of this machine were copied and
@@ -21,6 +22,12 @@ public static class Program
         if (args.Length > 0 && args[0] == PeakMemoryRows.Flag)
         {
             PeakMemoryRows.Print();
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == ShardMergeRows.Flag)
+        {
+            ShardMergeRows.Print();
             return;
         }
 

@@ -54,6 +54,20 @@ public class RocEvaluatorBenchmarks
     [Benchmark]
     public BootstrapResult Bootstrap1000_1e4_AllCores() => Bootstrap.Ci(smallScores, smallFailures, FailureMetric.Auroc);
 
+    /// <summary>Peak-memory scenario: the full <see cref="RocEvaluator.Evaluate(ReadOnlySpan{double}, ReadOnlySpan{bool}, RocOptions?)"/> of 10⁷ cases (beside Peers/memory_peer.py roc).</summary>
+    internal static void EvaluateOf10Million(string[] arguments)
+    {
+        var (scores, failures, _) = Cases(10_000_000, 1);
+        GC.KeepAlive(RocEvaluator.Evaluate(scores, failures));
+    }
+
+    /// <summary>Peak-memory scenario: AUROC and average precision of 10⁷ cases from one walk (beside Peers/memory_peer.py roc-metrics).</summary>
+    internal static void MetricsOf10Million(string[] arguments)
+    {
+        var (scores, failures, _) = Cases(10_000_000, 1);
+        GC.KeepAlive(RocEvaluator.Metrics(scores, failures));
+    }
+
     private static (double[] Scores, bool[] Failures, double[] Scores2) Cases(int n, int seed)
     {
         var random = new Random(seed);

@@ -309,7 +309,8 @@ public sealed class OnnxModelTests
     {
         var act = () => OnnxModel.Load(Golden.PathOf("tiny_cnn.onnx"), OutputKind.MulticlassLogits, new OnnxModelOptions { ExecutionProvider = OnnxExecutionProvider.Cuda });
 
-        act.Should().Throw<NotSupportedException>().WithMessage("The CUDA execution provider is not available*");
+        act.Should().Throw<NotSupportedException>()
+            .WithMessage("The CUDA execution provider is not available*reference Microsoft.ML.OnnxRuntime.Gpu.Linux of the same version as Microsoft.ML.OnnxRuntime (1.32.0)*ExcludeAssets=\"native\"*CUDA 12*ONNX Runtime said: *");
     }
 
     private static void AssertClose(Tensor actual, JsonElement expected, double tolerance)

@@ -6,6 +6,7 @@ using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
 using Uqlib.Ensembles;
+using Uqlib.Persistence;
 using static TorchSharp.torch;
 
 namespace Uqlib.Augmentation;
@@ -28,6 +29,8 @@ namespace Uqlib.Augmentation;
 /// </remarks>
 public sealed class CandidateCache : IDisposable
 {
+    private const string Kind = "CandidateCache";
+    private const int Version = 1;
     private readonly Tensor logProbabilities;
     private readonly Tensor labels;
     private readonly string? filePath;
@@ -244,6 +247,125 @@ public sealed class CandidateCache : IDisposable
         logProbabilities.Dispose();
         labels.Dispose();
         DeleteIfPresent(filePath);
+    }
+
+    /// <summary>
+    /// Joins caches built on consecutive shards of the validation cases (see <see cref="Sharding.ShardSpec"/>) into the cache of the whole
+    /// validation set: rows are concatenated in the order of <paramref name="shards"/>, so shards given in case order give exactly the
+    /// single-process cache.
+    /// </summary>
+    /// <param name="shards">The shards' caches, one or more, in case order, built with the same pool and precision; not disposed.</param>
+    /// <param name="progress">Receives the shards joined (as batches) and their rows; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels between shards.</param>
+    /// <returns>The merged cache, in memory (K × N × C elements); the caller disposes it.</returns>
+    /// <remarks>
+    /// Each cached row depends only on its case (and, for segmentation, on the pixels drawn for it), so the split is exact for classification.
+    /// Dense caches that sub-sample pixels draw them with the seed <see cref="CandidateCacheOptions.Seed"/> + batch index: a shard whose first
+    /// batch is batch b of the single-process pass builds with <c>Seed + b</c> (and the same batch size) to draw the same pixels.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="shards"/> or one of its items is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="shards"/> is empty, or its caches differ in candidates, classes or precision.</exception>
+    /// <exception cref="ObjectDisposedException">A cache has been disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CandidateCache Merge(IReadOnlyList<CandidateCache> shards, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Preconditions.NotNull(shards, nameof(shards));
+        if (shards.Count == 0)
+        {
+            throw new ArgumentException("shards must hold at least one cache; found none.", nameof(shards));
+        }
+
+        var parts = new Tensor[shards.Count];
+        var labelParts = new Tensor[shards.Count];
+        var rows = 0L;
+        for (var i = 0; i < shards.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var shard = shards[i] ?? throw new ArgumentNullException(nameof(shards), string.Create(CultureInfo.InvariantCulture, $"shards[{i}] is null."));
+            ObjectDisposedException.ThrowIf(shard.disposed, shard);
+            var first = shards[0];
+            if (shard.Candidates != first.Candidates || shard.Classes != first.Classes || shard.logProbabilities.dtype != first.logProbabilities.dtype)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"Every cache must come from one pool, model and precision; shards[0] has {first.Candidates} candidates, {first.Classes} classes and {first.logProbabilities.dtype}, shards[{i}] has {shard.Candidates}, {shard.Classes} and {shard.logProbabilities.dtype}."),
+                    nameof(shards));
+            }
+
+            parts[i] = shard.logProbabilities;
+            labelParts[i] = shard.labels;
+            rows += shard.Rows;
+            progress?.Report(new EstimationProgress(i + 1, rows));
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var merged = torch.cat(parts, 1);
+        var labels = torch.cat(labelParts, 0);
+        return new CandidateCache(merged.DetachFromDisposeScope(), labels.DetachFromDisposeScope(), null);
+    }
+
+    /// <summary>Loads a cache saved by <see cref="Save"/>, into memory.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The cache; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a saved candidate cache, or is truncated, corrupt (checksum), of a newer version, or its fields are inconsistent; nothing is left allocated.</exception>
+    public static CandidateCache Load(string path)
+    {
+        return FittedFile.Load(path, Kind, Version, reader =>
+        {
+            var precision = reader.Enum<ScalarType>("precision");
+            if (precision is not (ScalarType.Float32 or ScalarType.Float16))
+            {
+                throw reader.Invalid($"its precision {precision} is not Float32 or Float16");
+            }
+
+            var log = reader.Tensor("logProbabilities", 3, precision);
+            var labels = reader.Tensor("labels", 1, ScalarType.Int64);
+            if (log.shape[0] < 1 || log.shape[1] < 1 || log.shape[2] < 1 || labels.shape[0] != log.shape[1])
+            {
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
+                    $"its log-probabilities {Preconditions.ShapeText(log)} and labels {Preconditions.ShapeText(labels)} do not describe K × N × C values for N labels"));
+            }
+
+            using (var scope = torch.NewDisposeScope())
+            {
+                if (labels.lt(0).any().item<bool>() || labels.ge(log.shape[2]).any().item<bool>())
+                {
+                    throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"its labels must lie in [0, {log.shape[2] - 1}]"));
+                }
+            }
+
+            return new CandidateCache(log, labels, null);
+        });
+    }
+
+    /// <summary>Saves the cache (a shard's partial state) to a file in the library's envelope, atomically (see <see cref="Load"/>).</summary>
+    /// <param name="path">The file; replaced if it exists, and left unchanged if writing fails.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
+    /// <exception cref="IOException">The file cannot be written; an existing file is then left unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
+    public void Save(string path)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        FittedFile.Save(path, Kind, Version, writer =>
+        {
+            writer.Enum("precision", logProbabilities.dtype);
+            writer.Tensor("logProbabilities", logProbabilities);
+            writer.Tensor("labels", labels);
+        });
+    }
+
+    /// <summary>Returns a summary like <c>CandidateCache(K=200, N=5000, C=10, Float32)</c>.</summary>
+    /// <returns>The summary.</returns>
+    public override string ToString()
+    {
+        return disposed
+            ? "CandidateCache(disposed)"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"CandidateCache(K={logProbabilities.shape[0]}, N={logProbabilities.shape[1]}, C={logProbabilities.shape[2]}, {logProbabilities.dtype})");
     }
 
     /// <summary>

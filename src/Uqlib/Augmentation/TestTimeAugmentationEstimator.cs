@@ -11,8 +11,9 @@ namespace Uqlib.Augmentation;
 /// <remarks>
 /// <para>Wang et al. 2019, "Aleatoric uncertainty estimation with test-time augmentation for medical image segmentation with convolutional
 /// neural networks"; Ayhan &amp; Berens 2018, "Test-time data augmentation for estimation of heteroscedastic aleatoric uncertainty in deep
-/// neural networks". The augmented copies go to the model together, in one forward pass of copies × N samples, or in passes of at most
-/// <see cref="TtaOptions.MaxAugmentedBatchSize"/> samples. Each copy's probabilities are folded into running sums, so memory holds a few
+/// neural networks". The augmented copies go to the model in forward passes of whole copies of the batch: by default as many as fit in a
+/// budget of input bytes (1 MiB on a CPU, 64 MiB on an accelerator; one copy per pass when a copy is larger, see
+/// <see cref="TtaOptions.MaxAugmentedBatchSize"/>), or at most <see cref="TtaOptions.MaxAugmentedBatchSize"/> samples when it is set. Each copy's probabilities are folded into running sums, so memory holds a few
 /// tensors of one output's size besides the forward pass itself.</para>
 /// <para>For segmentation outputs <c>(N, C, H, W[, D])</c> each geometric augmentation's output is inverted before it is averaged; the estimate
 /// carries the per-pixel map and each image's score is the map's mean. For classification and regression, an augmentation may not change the
@@ -187,7 +188,7 @@ public sealed class TestTimeAugmentationEstimator : IUncertaintyEstimator
     {
         var kind = model.OutputKind;
         var count = inputs.shape[0];
-        var perPass = options.MaxAugmentedBatchSize is { } limit ? (int)Math.Max(1, limit / count) : Policy.Count;
+        var perPass = options.CopiesPerPass(count, inputs.NumberOfElements * inputs.ElementSize, Policy.Count, inputs.device_type == DeviceType.CPU);
         var augmentations = Policy.Augmentations;
         var group = new List<Tensor>(Math.Min(perPass, Policy.Count));
         var start = 0;

@@ -2,7 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using TorchSharp;
+using Uqlib.Calibration;
 using Uqlib.Persistence;
 using static TorchSharp.torch;
 
@@ -199,11 +202,39 @@ public sealed class ConformalClassifier
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not in (0, 1), or is below 1/(n + 1) for the scores (or for a class's scores), which the message names.</exception>
     public ConformalSets Predict(Tensor probabilities, double alpha, Tensor? uniforms = null)
     {
-        CheckProbabilities(probabilities, nameof(probabilities), ClassCount);
-        var quantiles = new (double Score, double Uniform)[groups.Length];
-        for (var g = 0; g < groups.Length; g++)
+        CheckShape(probabilities, nameof(probabilities), ClassCount);
+        // LAC on contiguous CPU floats: one pass validates each row and makes its set (the tensor path below makes about ten passes).
+        var fused = Options.Score == SetScore.Lac && probabilities.device_type == DeviceType.CPU && probabilities.is_contiguous()
+            && probabilities.dtype is ScalarType.Float32 or ScalarType.Float64;
+        if (!fused)
         {
-            quantiles[g] = groups[g].Quantile(alpha, Describe(g));
+            ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
+        }
+
+        var quantiles = new (double Score, double Uniform)[groups.Length];
+        try
+        {
+            for (var g = 0; g < groups.Length; g++)
+            {
+                quantiles[g] = groups[g].Quantile(alpha, Describe(g));
+            }
+        }
+        catch (ArgumentException) when (fused)
+        {
+            // Invalid probabilities are reported before an invalid level, as on the tensor path.
+            ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
+            throw;
+        }
+
+        if (fused)
+        {
+            if (FusedLac(probabilities, alpha, uniforms, quantiles) is { } fusedSets)
+            {
+                return fusedSets;
+            }
+
+            // A row failed the one-pass check: the full check names the problem (or, for a row sum within rounding of the tolerance, passes).
+            ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
         }
 
         using var scope = torch.NewDisposeScope();
@@ -359,6 +390,13 @@ public sealed class ConformalClassifier
     /// <summary>Checks probabilities <c>(N, C)</c>, C ≥ 2 (or C = <paramref name="classes"/>).</summary>
     internal static void CheckProbabilities(Tensor? probabilities, string name, int? classes)
     {
+        CheckShape(probabilities, name, classes);
+        ProbabilityConversion.ValidateProbabilities(probabilities!, name);
+    }
+
+    /// <summary>Checks the shape <c>(N, C)</c>, C ≥ 2 (or C = <paramref name="classes"/>), not the values.</summary>
+    private static void CheckShape(Tensor? probabilities, string name, int? classes)
+    {
         Preconditions.Tensor(probabilities, name, 2, 2);
         var found = probabilities!.shape[1];
         if (found < 2 || (classes is { } c && found != c))
@@ -366,8 +404,116 @@ public sealed class ConformalClassifier
             var expected = classes is { } k ? string.Create(CultureInfo.InvariantCulture, $"(N, {k}) as at fitting") : "(N, C) with C ≥ 2";
             throw new ArgumentException($"{name} must have shape {expected}; found {Preconditions.ShapeText(probabilities)}.", name);
         }
+    }
 
-        ProbabilityConversion.ValidateProbabilities(probabilities, name);
+    /// <summary>LAC sets of contiguous CPU probabilities in one pass per chunk of rows, validating each row on the way; <see langword="null"/> when a row is not finite, in [0, 1] and summing to 1.</summary>
+    private ConformalSets? FusedLac(Tensor probabilities, double alpha, Tensor? uniforms, (double Score, double Uniform)[] quantiles)
+    {
+        using var scope = torch.NewDisposeScope();
+        var n = probabilities.shape[0];
+        Tensor? u;
+        try
+        {
+            u = Options.Randomized ? Uniforms(uniforms, n, Options.Seed + 1, probabilities.device, nameof(uniforms)).contiguous() : null;
+        }
+        catch (ArgumentException)
+        {
+            ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
+            throw;
+        }
+
+        var q = new double[quantiles.Length];
+        var qu = new double[quantiles.Length];
+        for (var g = 0; g < q.Length; g++)
+        {
+            (q[g], qu[g]) = quantiles[g];
+        }
+
+        var classes = ClassCount;
+        var sets = torch.empty(n, classes, ScalarType.Bool);
+        var sizes = torch.empty(n, ScalarType.Int64);
+        var rows = Math.Max(1, ChunkElements / classes);
+        for (long start = 0; start < n; start += rows)
+        {
+            var length = Math.Min(rows, n - start);
+            using var p = probabilities.narrow(0, start, length);
+            using var setChunk = sets.narrow(0, start, length);
+            using var sizeChunk = sizes.narrow(0, start, length);
+            using var uChunk = u?.narrow(0, start, length);
+            var uniformSpan = uChunk is null ? ReadOnlySpan<double>.Empty : CalibrationInput.NativeSpan<double>(uChunk);
+            var target = MemoryMarshal.Cast<byte, bool>(setChunk.bytes);
+            var sizeSpan = MemoryMarshal.Cast<byte, long>(sizeChunk.bytes);
+            var valid = p.dtype == ScalarType.Float32
+                ? LacRows(CalibrationInput.NativeSpan<float>(p), classes, q, qu, uniformSpan, Options.AllowEmptySets, target, sizeSpan)
+                : LacRows(CalibrationInput.NativeSpan<double>(p), classes, q, qu, uniformSpan, Options.AllowEmptySets, target, sizeSpan);
+            if (!valid)
+            {
+                return null;
+            }
+        }
+
+        return new ConformalSets(sets.MoveToOuterDisposeScope(), sizes.MoveToOuterDisposeScope(), alpha);
+    }
+
+    /// <summary>
+    /// One pass over row-major probabilities: each class is in the set when its score 1 − p is at most q̂ (or, with
+    /// <paramref name="uniforms"/>, below q̂, or equal to it with u ≤ the quantile's own draw), per class when q̂ has one value per class;
+    /// an empty set gets the most probable class (the first of equals) unless allowed. False at the first value not in [0, 1] or row not summing to 1.
+    /// </summary>
+    private static bool LacRows<T>(
+        ReadOnlySpan<T> p, int classes, double[] q, double[] qu, ReadOnlySpan<double> uniforms, bool allowEmpty, Span<bool> sets, Span<long> sizes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var perClass = q.Length > 1;
+        var lexicographic = !uniforms.IsEmpty;
+        for (var row = 0; row < sizes.Length; row++)
+        {
+            var values = p.Slice(row * classes, classes);
+            var target = sets.Slice(row * classes, classes);
+            var sum = 0.0;
+            var max = double.NegativeInfinity;
+            var best = 0;
+            long size = 0;
+            var draw = lexicographic ? uniforms[row] : 0;
+            for (var c = 0; c < classes; c++)
+            {
+                var v = double.CreateTruncating(values[c]);
+                if (!(v >= 0 && v <= 1))
+                {
+                    return false;
+                }
+
+                sum += v;
+                if (v > max)
+                {
+                    max = v;
+                    best = c;
+                }
+
+                var score = 1.0 - v;
+                var threshold = perClass ? q[c] : q[0];
+                var inside = lexicographic
+                    ? score < threshold || (score == threshold && draw <= (perClass ? qu[c] : qu[0]))
+                    : score <= threshold;
+                target[c] = inside;
+                size += inside ? 1 : 0;
+            }
+
+            if (Math.Abs(sum - 1) > ProbabilityConversion.SumTolerance)
+            {
+                return false;
+            }
+
+            if (size == 0 && !allowEmpty)
+            {
+                target[best] = true;
+                size = 1;
+            }
+
+            sizes[row] = size;
+        }
+
+        return true;
     }
 
     private static Tensor Uniforms(Tensor? given, long n, long seed, Device device, string name)

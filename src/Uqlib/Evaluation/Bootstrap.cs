@@ -16,7 +16,9 @@ namespace Uqlib.Evaluation;
 /// (Efron 1987) when <see cref="BootstrapOptions.Interval"/> asks, their acceleration from the leave-one-out jackknife (one case, or one cluster,
 /// out at a time: O(N) passes of O(N) each without clusters, so meant for thousands of cases, not millions). Resample b draws
 /// from its own generator seeded by (<see cref="BootstrapOptions.Seed"/>, b), so results do not depend on the parallelism. For the
-/// built-in metrics the cases are sorted once and each resample is one O(N) weighted walk, without sorting. Thread-safe.
+/// built-in metrics the cases are sorted once and each resample is one O(N) weighted walk, without sorting; for the AUROC each failure's
+/// rank among the successes is found once, and a resample is a prefix sum of the successes' counts and one weighted sum over the failures.
+/// Thread-safe.
 /// </remarks>
 public static class Bootstrap
 {
@@ -64,12 +66,16 @@ public static class Bootstrap
         var target = options.TargetSensitivity;
         var estimate = Value(ranked, default, default, metric, target);
         int p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
-        var replicates = Run(options, progress, cancellationToken, () => (new int[p], new int[n]), (random, buffers) =>
+        // The AUROC of a resample is a prefix sum over the successes' counts, given each failure's rank among the successes (found once).
+        var (below, atOrBelow) = metric == FailureMetric.Auroc ? ranked.SuccessRanks() : (Array.Empty<int>(), Array.Empty<int>());
+        var replicates = Run(options, progress, cancellationToken, () => (new int[p], new int[n], new long[n + 1]), (random, buffers) =>
         {
-            var (failureCounts, successCounts) = buffers;
+            var (failureCounts, successCounts, prefix) = buffers;
             Draw(random, failureCounts);
             Draw(random, successCounts);
-            return Value(ranked, failureCounts, successCounts, metric, target);
+            return metric == FailureMetric.Auroc
+                ? RankedCases.WeightedAuroc(below, atOrBelow, failureCounts, successCounts, prefix)
+                : Value(ranked, failureCounts, successCounts, metric, target);
         });
         if (nullWhenUndefined && Undefined(estimate, replicates, options))
         {
@@ -145,14 +151,16 @@ public static class Bootstrap
         var replicates = Run(options, progress, cancellationToken, () => 0, (random, _) =>
         {
             var resampled = new double[p + n];
+            var failureDraws = new CaseDraws(random, p);
             for (var i = 0; i < p; i++)
             {
-                resampled[i] = ranked.FailureScores[random.Next(p)];
+                resampled[i] = ranked.FailureScores[failureDraws.Next()];
             }
 
+            var successDraws = new CaseDraws(random, n);
             for (var i = 0; i < n; i++)
             {
-                resampled[p + i] = ranked.SuccessScores[random.Next(n)];
+                resampled[p + i] = ranked.SuccessScores[successDraws.Next()];
             }
 
             return Finite(metric(resampled, (bool[])labels.Clone()));
@@ -549,13 +557,40 @@ public static class Bootstrap
         return replicates;
     }
 
+    /// <summary>Draws counts.Length cases with replacement into per-case counts (<see cref="CaseDraws"/>, seeded from the resample's generator).</summary>
     private static void Draw(Random random, int[] counts)
     {
         Array.Clear(counts);
-        var n = counts.Length;
-        for (var i = 0; i < n; i++)
+        var draws = new CaseDraws(random, counts.Length);
+        for (var i = 0; i < counts.Length; i++)
         {
-            counts[random.Next(n)]++;
+            counts[draws.Next()]++;
+        }
+    }
+
+    /// <summary>
+    /// Uniform case indices in [0, n) for one stratum of one resample: SplitMix64 (Steele, Lea &amp; Flood 2014) seeded from the resample's
+    /// generator, reduced by the high half of a 64 × 64-bit product (Lemire 2019; bias below n / 2⁶⁴). About a third of the cost of
+    /// <see cref="Random.Next(int)"/> per draw, which was most of a resample's time once the AUROC became a prefix sum.
+    /// </summary>
+    private struct CaseDraws
+    {
+        private readonly ulong count;
+        private ulong state;
+
+        public CaseDraws(Random random, int count)
+        {
+            this.count = (ulong)count;
+            state = (ulong)random.NextInt64();
+        }
+
+        public int Next()
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            var z = state;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return (int)Math.BigMul(z ^ (z >> 31), count, out _);
         }
     }
 

@@ -165,8 +165,7 @@ public static class OodEvaluator
         var idPositive = RankedCases.Create(negated, isId);
         var metrics = oodPositive.Metrics(default, default);
         var auprIn = idPositive.Metrics(default, default).AveragePrecision;
-        var (thresholds, tps, fps) = oodPositive.Curve();
-        var roc = RocEvaluator.Roc(thresholds, tps, fps);
+        var roc = RocEvaluator.Curves(oodPositive, 0.95).Roc;
         if (options.Bootstrap is not { } bootstrap || inDistribution.Length < 2 || ood.Length < 2)
         {
             return new OodDetectionResult(inDistribution.Length, ood.Length, metrics, auprIn, null, null, null, null, roc);

@@ -1,5 +1,5 @@
 using System;
-using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace Uqlib.Evaluation;
 
@@ -27,60 +27,61 @@ internal static class RadixSort
             return;
         }
 
-        var keys = ArrayPool<ulong>.Shared.Rent(n);
-        var buffer = ArrayPool<ulong>.Shared.Rent(n);
+        // The keys are written over the values (same 8 bytes each), so only one n-element buffer is needed beside them.
+        var keys = MemoryMarshal.Cast<double, ulong>(values.AsSpan());
+        // A fresh buffer, not a pooled one: the shared pool would keep up to 8 bytes per score alive for the life of the process.
+        var buffer = GC.AllocateUninitializedArray<ulong>(n);
         var counts = new int[Digits * Buckets];
-        try
+        for (var i = 0; i < n; i++)
         {
-            for (var i = 0; i < n; i++)
-            {
-                var key = ToKey(values[i] + 0.0);
-                keys[i] = key;
-                counts[(int)(key & Mask)]++;
-                counts[Buckets + (int)((key >> Bits) & Mask)]++;
-                counts[(2 * Buckets) + (int)((key >> (2 * Bits)) & Mask)]++;
-                counts[(3 * Buckets) + (int)((key >> (3 * Bits)) & Mask)]++;
-                counts[(4 * Buckets) + (int)((key >> (4 * Bits)) & Mask)]++;
-                counts[(5 * Buckets) + (int)(key >> (5 * Bits))]++;
-            }
-
-            var source = keys;
-            var target = buffer;
-            for (var digit = 0; digit < Digits; digit++)
-            {
-                var histogram = counts.AsSpan(digit * Buckets, Buckets);
-                var shift = Bits * digit;
-                if (histogram[(int)((source[0] >> shift) & Mask)] == n)
-                {
-                    continue;
-                }
-
-                var offset = 0;
-                for (var b = 0; b < Buckets; b++)
-                {
-                    var count = histogram[b];
-                    histogram[b] = offset;
-                    offset += count;
-                }
-
-                for (var i = 0; i < n; i++)
-                {
-                    var key = source[i];
-                    target[histogram[(int)((key >> shift) & Mask)]++] = key;
-                }
-
-                (source, target) = (target, source);
-            }
-
-            for (var i = 0; i < n; i++)
-            {
-                values[i] = FromKey(source[i]);
-            }
+            var key = ToKey(values[i] + 0.0);
+            keys[i] = key;
+            counts[(int)(key & Mask)]++;
+            counts[Buckets + (int)((key >> Bits) & Mask)]++;
+            counts[(2 * Buckets) + (int)((key >> (2 * Bits)) & Mask)]++;
+            counts[(3 * Buckets) + (int)((key >> (3 * Bits)) & Mask)]++;
+            counts[(4 * Buckets) + (int)((key >> (4 * Bits)) & Mask)]++;
+            counts[(5 * Buckets) + (int)(key >> (5 * Bits))]++;
         }
-        finally
+
+        var source = keys;
+        var target = buffer.AsSpan();
+        for (var digit = 0; digit < Digits; digit++)
         {
-            ArrayPool<ulong>.Shared.Return(keys);
-            ArrayPool<ulong>.Shared.Return(buffer);
+            var histogram = counts.AsSpan(digit * Buckets, Buckets);
+            var shift = Bits * digit;
+            if (histogram[(int)((source[0] >> shift) & Mask)] == n)
+            {
+                continue;
+            }
+
+            var offset = 0;
+            for (var b = 0; b < Buckets; b++)
+            {
+                var count = histogram[b];
+                histogram[b] = offset;
+                offset += count;
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                var key = source[i];
+                target[histogram[(int)((key >> shift) & Mask)]++] = key;
+            }
+
+            var swapped = source;
+            source = target;
+            target = swapped;
+        }
+
+        if (!source.Overlaps(keys))
+        {
+            source.CopyTo(keys);
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            values[i] = FromKey(keys[i]);
         }
     }
 

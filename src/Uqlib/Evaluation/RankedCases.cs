@@ -190,6 +190,65 @@ internal sealed class RankedCases
     }
 
     /// <summary>
+    /// For each failure (in ascending order), the number of successes scoring below it and at or below it: one merge walk, after which the
+    /// AUROC of any integer weighting of the cases (a bootstrap resample) is a prefix sum over the successes (<see cref="WeightedAuroc"/>).
+    /// </summary>
+    public (int[] Below, int[] AtOrBelow) SuccessRanks()
+    {
+        var fa = FailureScores;
+        var su = SuccessScores;
+        var below = new int[fa.Length];
+        var atOrBelow = new int[fa.Length];
+        int lo = 0, hi = 0;
+        for (var i = 0; i < fa.Length; i++)
+        {
+            var score = fa[i];
+            while (lo < su.Length && su[lo] < score)
+            {
+                lo++;
+            }
+
+            hi = Math.Max(hi, lo);
+            while (hi < su.Length && su[hi] <= score)
+            {
+                hi++;
+            }
+
+            below[i] = lo;
+            atOrBelow[i] = hi;
+        }
+
+        return (below, atOrBelow);
+    }
+
+    /// <summary>
+    /// The AUROC of the cases weighted by <paramref name="failureWeights"/> and <paramref name="successWeights"/> (one count per sorted case),
+    /// from <see cref="SuccessRanks"/>: Σ over failures of w × (weighted successes below + half the weighted ties), over (Σw_f)(Σw_s). The pair
+    /// count is the same integer as <see cref="Metrics"/>'s, so the value is identical. <paramref name="prefix"/> holds one more element than the
+    /// successes and is overwritten.
+    /// </summary>
+    public static double WeightedAuroc(int[] below, int[] atOrBelow, ReadOnlySpan<int> failureWeights, ReadOnlySpan<int> successWeights, long[] prefix)
+    {
+        long running = 0;
+        prefix[0] = 0;
+        for (var j = 0; j < successWeights.Length; j++)
+        {
+            running += successWeights[j];
+            prefix[j + 1] = running;
+        }
+
+        long twiceArea = 0, positives = 0;
+        for (var i = 0; i < failureWeights.Length; i++)
+        {
+            long w = failureWeights[i];
+            positives += w;
+            twiceArea += w * (prefix[below[i]] + prefix[atOrBelow[i]]);
+        }
+
+        return twiceArea / (2.0 * positives * running);
+    }
+
+    /// <summary>
     /// DeLong's variance of the AUROC from one walk: every failure in a group of equal scores has the same placement (successes below +
     /// half the tied successes) / N, every success (failures above + half the tied failures) / P, so the sums of squares go by group.
     /// </summary>
@@ -230,21 +289,49 @@ internal sealed class RankedCases
         return (failureVariance / p) + (successVariance / n);
     }
 
-    /// <summary>Materialises scikit-learn's binary classification curve: distinct scores descending with cumulative failure and success counts.</summary>
-    public (double[] Thresholds, long[] Tps, long[] Fps) Curve()
+    /// <summary>A cursor over scikit-learn's binary classification curve (<c>_binary_clf_curve</c>): the distinct scores descending, each with the cumulative failure and success counts at or above it, without materialising the curve.</summary>
+    public Cursor Walk() => new(this);
+
+    /// <summary>Walks the distinct scores of a <see cref="RankedCases"/> from the highest.</summary>
+    public struct Cursor
     {
-        var fa = FailureScores;
-        var su = SuccessScores;
-        var capacity = fa.Length + su.Length;
-        var thresholds = new double[capacity];
-        var tpsList = new long[capacity];
-        var fpsList = new long[capacity];
-        var count = 0;
-        long tps = 0, fps = 0;
-        int i = fa.Length - 1, j = su.Length - 1;
-        while (i >= 0 || j >= 0)
+        private readonly double[] failureScores;
+        private readonly double[] successScores;
+        private int i;
+        private int j;
+
+        public Cursor(RankedCases ranked)
         {
+            failureScores = ranked.FailureScores;
+            successScores = ranked.SuccessScores;
+            i = failureScores.Length - 1;
+            j = successScores.Length - 1;
+            Threshold = double.NaN;
+            Tps = 0;
+            Fps = 0;
+        }
+
+        /// <summary>Gets the current distinct score.</summary>
+        public double Threshold { get; private set; }
+
+        /// <summary>Gets the failures scoring at or above <see cref="Threshold"/>.</summary>
+        public long Tps { get; private set; }
+
+        /// <summary>Gets the successes scoring at or above <see cref="Threshold"/>.</summary>
+        public long Fps { get; private set; }
+
+        /// <summary>Moves to the next lower distinct score; <see langword="false"/> after the lowest.</summary>
+        public bool MoveNext()
+        {
+            var fa = failureScores;
+            var su = successScores;
+            if (i < 0 && j < 0)
+            {
+                return false;
+            }
+
             var key = i < 0 ? su[j] : j < 0 ? fa[i] : Math.Max(fa[i], su[j]);
+            long tps = Tps, fps = Fps;
             while (i >= 0 && fa[i] == key)
             {
                 tps++;
@@ -257,20 +344,11 @@ internal sealed class RankedCases
                 j--;
             }
 
-            thresholds[count] = key;
-            tpsList[count] = tps;
-            fpsList[count] = fps;
-            count++;
+            Threshold = key;
+            Tps = tps;
+            Fps = fps;
+            return true;
         }
-
-        if (count < capacity)
-        {
-            Array.Resize(ref thresholds, count);
-            Array.Resize(ref tpsList, count);
-            Array.Resize(ref fpsList, count);
-        }
-
-        return (thresholds, tpsList, fpsList);
     }
 
     /// <summary>Counts the failures and the successes with a score at or above <paramref name="threshold"/>.</summary>

@@ -100,7 +100,7 @@ public static class RocEvaluator
     /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, or have one class only.</exception>
     public static double Auroc(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
     {
-        return Metrics(scores, failures).Auroc;
+        return RankMetricsOf(scores, failures).Auroc;
     }
 
     /// <summary>Computes the average precision alone, identical to scikit-learn's <c>average_precision_score</c>.</summary>
@@ -110,7 +110,33 @@ public static class RocEvaluator
     /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, or have one class only.</exception>
     public static double AveragePrecision(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
     {
-        return Metrics(scores, failures).AveragePrecision;
+        return RankMetricsOf(scores, failures).AveragePrecision;
+    }
+
+    /// <summary>Computes every scalar metric (AUROC, average precision, FPR@95%TPR, AURC, E-AURC) from one sort and one walk, without the interval, curves and operating points of <see cref="Evaluate(ReadOnlySpan{double}, ReadOnlySpan{bool}, RocOptions?)"/>.</summary>
+    /// <remarks>
+    /// Asking for AUROC and average precision separately (<see cref="Auroc"/>, then <see cref="AveragePrecision"/>) validates and sorts the
+    /// cases twice; this gives both for the cost of one. Each value equals the one of <see cref="Evaluate(ReadOnlySpan{double}, ReadOnlySpan{bool}, RocOptions?)"/>.
+    /// </remarks>
+    /// <param name="scores">One finite score per case; higher means more likely failure.</param>
+    /// <param name="failures">One label per case, <see langword="true"/> for a failure; both classes must occur.</param>
+    /// <returns>The metrics.</returns>
+    /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, or have one class only.</exception>
+    public static RocMetrics Metrics(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
+    {
+        var metrics = RankMetricsOf(scores, failures);
+        return new RocMetrics(metrics.Auroc, metrics.AveragePrecision, metrics.FprAt95Tpr, metrics.Aurc, metrics.EAurc);
+    }
+
+    /// <summary>Computes every scalar metric from scores and failure labels held in tensors (see <see cref="Metrics(ReadOnlySpan{double}, ReadOnlySpan{bool})"/>).</summary>
+    /// <param name="scores">Scores <c>(N)</c>, floating point, finite; higher means more likely failure.</param>
+    /// <param name="failures">Failure labels <c>(N)</c>: booleans or 0/1; both classes must occur.</param>
+    /// <returns>The metrics.</returns>
+    /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The tensors are empty, not of rank 1, of different lengths, hold NaN or ±∞ or non-binary labels, or have one class only.</exception>
+    public static RocMetrics Metrics(Tensor scores, Tensor failures)
+    {
+        return Metrics(CaseData.Scores(scores, nameof(scores)), CaseData.Failures(failures, nameof(failures)));
     }
 
     /// <summary>Computes the sensitivity, specificity and fraction flagged when every case scoring at or above <paramref name="threshold"/> is flagged.</summary>
@@ -132,7 +158,7 @@ public static class RocEvaluator
     }
 
     /// <summary>The scalar metrics of validated or unvalidated cases (checked here).</summary>
-    internal static RankMetrics Metrics(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
+    private static RankMetrics RankMetricsOf(ReadOnlySpan<double> scores, ReadOnlySpan<bool> failures)
     {
         CaseData.Check(scores, nameof(scores), failures, nameof(failures));
         return RankedCases.Create(scores, failures).Metrics(default, default);
@@ -231,21 +257,21 @@ public static class RocEvaluator
             summary = clustered.Clusters;
         }
 
-        var (thresholds, tps, fps) = ranked.Curve();
         long p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
         var atThreshold = options.Threshold is { } t ? PointAt(ranked, t) : null;
+        var curves = Curves(ranked, options.TargetSensitivity);
         return new FailureDetectionResult(
             scores.Length,
             (int)p,
             metrics,
             ci,
             summary,
-            Roc(thresholds, tps, fps),
-            PrecisionRecall(thresholds, tps, fps),
-            RiskCoverage(tps, fps),
+            curves.Roc,
+            curves.PrecisionRecall,
+            curves.RiskCoverage,
             atThreshold,
-            ForSensitivity(thresholds, tps, fps, options.TargetSensitivity, p, n),
-            Youden(thresholds, tps, fps, p, n));
+            curves.ForTargetSensitivity,
+            curves.Youden);
     }
 
     private static OperatingPoint PointAt(RankedCases ranked, double threshold)
@@ -260,105 +286,115 @@ public static class RocEvaluator
         return new OperatingPoint(threshold, tps / (double)p, (n - fps) / (double)n, (tps + fps) / (double)(p + n));
     }
 
-    internal static RocCurve Roc(double[] thresholds, long[] tps, long[] fps)
+    /// <summary>
+    /// The curves and the curve-based operating points in two walks over the distinct scores, without materialising scikit-learn's
+    /// (thresholds, tps, fps) arrays: the first counts the points of each curve, the second fills arrays of exactly that size, so
+    /// the memory held is the result's own.
+    /// </summary>
+    internal static (RocCurve Roc, PrecisionRecallCurve PrecisionRecall, RiskCoverageCurve RiskCoverage, OperatingPoint ForTargetSensitivity, OperatingPoint Youden)
+        Curves(RankedCases ranked, double target)
     {
-        var count = thresholds.Length;
-        var keep = new List<int>(Math.Min(count, 1024));
-        for (var i = 0; i < count; i++)
+        long positives = ranked.FailureScores.Length, negatives = ranked.SuccessScores.Length;
+        var count = 0;
+        var kept = 0;
+        long tps1 = 0, fps1 = 0, tps2 = 0, fps2 = 0;
+        var walk = ranked.Walk();
+        while (walk.MoveNext())
         {
-            // scikit-learn's drop_intermediate: keep the ends and every point where a second difference of fps or tps is non-zero.
-            if (count <= 2 || i == 0 || i == count - 1
-                || fps[i + 1] - (2 * fps[i]) + fps[i - 1] != 0 || tps[i + 1] - (2 * tps[i]) + tps[i - 1] != 0)
+            // scikit-learn's drop_intermediate: keep the ends and every point where a second difference of fps or tps is non-zero;
+            // the point before the current one is decided here.
+            if (count >= 2 && (walk.Fps - (2 * fps1) + fps2 != 0 || walk.Tps - (2 * tps1) + tps2 != 0))
             {
-                keep.Add(i);
+                kept++;
             }
+
+            (tps2, fps2, tps1, fps1) = (tps1, fps1, walk.Tps, walk.Fps);
+            count++;
         }
 
-        double p = tps[count - 1], n = fps[count - 1];
-        var fpr = new double[keep.Count + 1];
-        var tpr = new double[keep.Count + 1];
-        var thr = new double[keep.Count + 1];
-        thr[0] = thresholds[0] + 1;
-        for (var k = 0; k < keep.Count; k++)
-        {
-            var i = keep[k];
-            fpr[k + 1] = fps[i] / n;
-            tpr[k + 1] = tps[i] / p;
-            thr[k + 1] = thresholds[i];
-        }
+        kept += Math.Min(count, 2);
 
-        return new RocCurve(fpr, tpr, thr);
-    }
-
-    private static PrecisionRecallCurve PrecisionRecall(double[] thresholds, long[] tps, long[] fps)
-    {
-        var count = thresholds.Length;
-        double p = tps[count - 1];
+        double p = positives, n = negatives, total = p + n;
+        var fpr = new double[kept + 1];
+        var tpr = new double[kept + 1];
+        var rocThresholds = new double[kept + 1];
         var precision = new double[count + 1];
         var recall = new double[count + 1];
-        var thr = new double[count];
-        for (var k = 0; k < count; k++)
+        var prThresholds = new double[count];
+        var coverage = new double[count + 1];
+        var risk = new double[count + 1];
+        coverage[0] = 1;
+        risk[0] = p / total;
+        OperatingPoint? forTarget = null;
+        var youden = (J: double.NegativeInfinity, Threshold: 0.0, Tps: 0L, Fps: 0L);
+        var k = 1;
+        var index = 0;
+        var previous = (Threshold: 0.0, Tps: 0L, Fps: 0L);
+        tps1 = fps1 = tps2 = fps2 = 0;
+        walk = ranked.Walk();
+        while (walk.MoveNext())
         {
-            var i = count - 1 - k;
-            precision[k] = tps[i] / (double)(tps[i] + fps[i]);
-            recall[k] = tps[i] / p;
-            thr[k] = thresholds[i];
+            double threshold = walk.Threshold;
+            long tps = walk.Tps, fps = walk.Fps;
+            if (index == 0)
+            {
+                rocThresholds[0] = threshold + 1;
+                Add(ref k, threshold, tps, fps);
+            }
+            else if (index >= 2 && (fps - (2 * fps1) + fps2 != 0 || tps - (2 * tps1) + tps2 != 0))
+            {
+                Add(ref k, previous.Threshold, previous.Tps, previous.Fps);
+            }
+
+            var back = count - 1 - index;
+            precision[back] = tps / (double)(tps + fps);
+            recall[back] = tps / p;
+            prThresholds[back] = threshold;
+            if (index < count - 1)
+            {
+                var keptCases = total - tps - fps;
+                coverage[index + 1] = keptCases / total;
+                risk[index + 1] = (p - tps) / keptCases;
+            }
+
+            if (forTarget is null && tps / p >= target)
+            {
+                forTarget = Point(threshold, tps, fps, positives, negatives);
+            }
+
+            var j = (tps / p) - (fps / n);
+            if (j > youden.J)
+            {
+                youden = (j, threshold, tps, fps);
+            }
+
+            (tps2, fps2, tps1, fps1) = (tps1, fps1, tps, fps);
+            previous = (threshold, tps, fps);
+            index++;
+        }
+
+        if (count >= 2)
+        {
+            Add(ref k, previous.Threshold, previous.Tps, previous.Fps);
         }
 
         precision[count] = 1;
         recall[count] = 0;
-        return new PrecisionRecallCurve(precision, recall, thr);
-    }
-
-    private static RiskCoverageCurve RiskCoverage(long[] tps, long[] fps)
-    {
-        var count = tps.Length;
-        double positives = tps[count - 1];
-        double total = positives + fps[count - 1];
-        var coverage = new double[count + 1];
-        var risk = new double[count + 1];
-        coverage[0] = 1;
-        risk[0] = positives / total;
-        for (var i = 0; i < count - 1; i++)
-        {
-            var kept = total - tps[i] - fps[i];
-            coverage[i + 1] = kept / total;
-            risk[i + 1] = (positives - tps[i]) / kept;
-        }
-
         coverage[count] = 0;
         risk[count] = risk[count - 1];
-        return new RiskCoverageCurve(coverage, risk);
-    }
+        return (
+            new RocCurve(fpr, tpr, rocThresholds),
+            new PrecisionRecallCurve(precision, recall, prThresholds),
+            new RiskCoverageCurve(coverage, risk),
+            forTarget ?? Point(previous.Threshold, previous.Tps, previous.Fps, positives, negatives),
+            Point(youden.Threshold, youden.Tps, youden.Fps, positives, negatives));
 
-    private static OperatingPoint ForSensitivity(double[] thresholds, long[] tps, long[] fps, double target, long p, long n)
-    {
-        for (var i = 0; i < thresholds.Length; i++)
+        void Add(ref int at, double threshold, long tps, long fps)
         {
-            if (tps[i] / (double)p >= target)
-            {
-                return Point(thresholds[i], tps[i], fps[i], p, n);
-            }
+            fpr[at] = fps / n;
+            tpr[at] = tps / p;
+            rocThresholds[at] = threshold;
+            at++;
         }
-
-        var last = thresholds.Length - 1;
-        return Point(thresholds[last], tps[last], fps[last], p, n);
-    }
-
-    private static OperatingPoint Youden(double[] thresholds, long[] tps, long[] fps, long p, long n)
-    {
-        var best = 0;
-        var bestJ = double.NegativeInfinity;
-        for (var i = 0; i < thresholds.Length; i++)
-        {
-            var j = (tps[i] / (double)p) - (fps[i] / (double)n);
-            if (j > bestJ)
-            {
-                bestJ = j;
-                best = i;
-            }
-        }
-
-        return Point(thresholds[best], tps[best], fps[best], p, n);
     }
 }

@@ -197,6 +197,9 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         return new KnnDetector(bank.DetachFromDisposeScope(), options.K, options.ChunkElements);
     }
 
+    /// <summary>Gets the bank itself (not a copy), for <see cref="KnnTopK"/>; never handed to callers.</summary>
+    internal Tensor BankView => bank;
+
     internal Tensor ScoreCore(Tensor features)
     {
         using var scope = torch.NewDisposeScope();

@@ -234,16 +234,7 @@ public sealed class VimDetector : IDisposable, ILatentDetector
     internal void Check(Tensor features)
     {
         ThrowIfDisposed();
-        Preconditions.Tensor(features, nameof(features), 2, 2);
-        if (features.shape[1] != Dimension)
-        {
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture,
-                    $"features must have dimension {Dimension}, as the final layer's weight has; found shape {Preconditions.ShapeText(features)}."),
-                nameof(features));
-        }
-
-        Preconditions.Finite(features, nameof(features));
+        FinalLayer.CheckFeatures(features, Dimension, "the final layer's weight has");
     }
 
     internal Tensor ScoreCore(Tensor features)
@@ -284,32 +275,10 @@ public sealed class VimDetector : IDisposable, ILatentDetector
 
         public static Layer Create(Tensor? weight, Tensor? bias, long features)
         {
-            Preconditions.Tensor(weight, nameof(weight), 2, 2);
-            Preconditions.Finite(weight!, nameof(weight));
-            if (weight!.shape[1] != features)
-            {
-                throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture,
-                        $"weight must have shape (C, {features}) to match the features; found {Preconditions.ShapeText(weight)}."), nameof(weight));
-            }
-
-            if (bias is not null)
-            {
-                Preconditions.Tensor(bias, nameof(bias), 1, 1);
-                Preconditions.Finite(bias, nameof(bias));
-                if (bias.shape[0] != weight.shape[0])
-                {
-                    throw new ArgumentException(
-                        string.Create(CultureInfo.InvariantCulture,
-                            $"bias must have shape ({weight.shape[0]}) to match weight; found {Preconditions.ShapeText(bias)}."), nameof(bias));
-                }
-            }
-
+            var (w, b) = FinalLayer.Copy(weight, bias, features);
             using var scope = torch.NewDisposeScope();
-            var w = weight.detach().to(ScalarType.Float64).clone();
-            var b = bias is null ? torch.zeros(w.shape[0], ScalarType.Float64, w.device) : bias.detach().to(ScalarType.Float64, w.device).clone();
             var origin = torch.linalg.pinv(w).matmul(b).neg_();
-            return new Layer(w.DetachFromDisposeScope(), b.DetachFromDisposeScope(), origin.DetachFromDisposeScope());
+            return new Layer(w, b, origin.DetachFromDisposeScope());
         }
 
         /// <summary>Σ (x − u)(x − u)ᵀ / N over the features.</summary>

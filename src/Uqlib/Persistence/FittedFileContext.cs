@@ -40,6 +40,7 @@ internal sealed class FittedFileContext : IDisposable
     {
         var width = dtype switch
         {
+            ScalarType.Float16 => 2L,
             ScalarType.Float32 => 4L,
             ScalarType.Float64 or ScalarType.Int64 => 8L,
             _ => throw new InvalidDataException($"a stored tensor has the unsupported element type {dtype}"),

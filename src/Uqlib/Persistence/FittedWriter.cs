@@ -98,7 +98,7 @@ internal sealed class FittedWriter : IDisposable
         json.WriteEndArray();
     }
 
-    /// <summary>Writes a float32, float64 or int64 tensor (on any device) as raw bytes; it must stay alive until the save returns.</summary>
+    /// <summary>Writes a float16, float32, float64 or int64 tensor (on any device) as raw bytes; it must stay alive until the save returns.</summary>
     public void Tensor(string name, Tensor value)
     {
         var dtype = DtypeName(value.dtype);
@@ -122,10 +122,11 @@ internal sealed class FittedWriter : IDisposable
     {
         return dtype switch
         {
+            ScalarType.Float16 => "float16",
             ScalarType.Float32 => "float32",
             ScalarType.Float64 => "float64",
             ScalarType.Int64 => "int64",
-            _ => throw new InvalidOperationException($"Cannot save a tensor of element type {dtype}: float32, float64 and int64 are supported."),
+            _ => throw new InvalidOperationException($"Cannot save a tensor of element type {dtype}: float16, float32, float64 and int64 are supported."),
         };
     }
 

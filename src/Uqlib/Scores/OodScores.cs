@@ -44,4 +44,42 @@ public static class OodScores
         var top = m == p.shape[1] ? p : p.topk((int)m, 1).values;
         return top.pow(gamma).mul(top.neg().add(1).clamp_min(0).pow(gamma)).sum(1).MoveToOuterDisposeScope();
     }
+    /// <summary>MCM's default temperature τ.</summary>
+    public const double DefaultMcmTemperature = 1.0;
+
+    /// <summary>One minus the maximum concept matching score, 1 − max_c softmax(cos(v, z_c) / τ) (Ming et al. 2022, "MCM"), for zero-shot OOD detection with a vision–language model.</summary>
+    /// <param name="imageEmbeddings">Image embeddings <c>(N, D)</c>, finite; normalised here (a zero row has cosine 0 with every concept).</param>
+    /// <param name="conceptEmbeddings">Text embeddings of the in-distribution concepts (class names) <c>(C, D)</c>, C ≥ 2, finite; normalised here.</param>
+    /// <param name="temperature">The temperature τ, finite and greater than 0.</param>
+    /// <returns>Scores <c>(N)</c>, float64, in [0, 1 − 1/C]: near 1 − 1/C when the image matches no concept better than the others (out of distribution), lower when it matches one.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="imageEmbeddings"/> or <paramref name="conceptEmbeddings"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An embedding tensor is empty, not 2-D or not finite; the dimensions differ; fewer than 2 concepts.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not a finite number greater than 0.</exception>
+    /// <remarks>
+    /// Ming, Cai, Gu, Sun &amp; Li 2022, "Delving into out-of-distribution detection with vision-language representations" (NeurIPS): the
+    /// MCM score is max_c softmax(s_c / τ) with s_c the cosine similarity of the image to concept c, τ = 1 by default (the paper shows the
+    /// softmax matters: without it the maximum cosine separates ID from OOD worse). Higher MCM means in distribution; Uqlib returns
+    /// 1 − MCM so that higher means more out of distribution, as <see cref="SoftmaxScores.MaxProbability"/> does for the MSP. With
+    /// <see cref="Models.ZeroShotClassifier"/>, pass its features (the normalised image embeddings) and its <c>ClassEmbeddings</c>.
+    /// </remarks>
+    public static Tensor MaxConceptMatching(Tensor imageEmbeddings, Tensor conceptEmbeddings, double temperature = DefaultMcmTemperature)
+    {
+        Preconditions.Tensor(imageEmbeddings, nameof(imageEmbeddings), 2, 2);
+        Preconditions.Tensor(conceptEmbeddings, nameof(conceptEmbeddings), 2, 2);
+        if (conceptEmbeddings.shape[1] != imageEmbeddings.shape[1] || conceptEmbeddings.shape[0] < 2)
+        {
+            throw new ArgumentException(
+                $"conceptEmbeddings must be (C, {imageEmbeddings.shape[1]}) with C ≥ 2 to match imageEmbeddings {Preconditions.ShapeText(imageEmbeddings)}; found {Preconditions.ShapeText(conceptEmbeddings)}.",
+                nameof(conceptEmbeddings));
+        }
+
+        Preconditions.Finite(imageEmbeddings, nameof(imageEmbeddings));
+        Preconditions.Finite(conceptEmbeddings, nameof(conceptEmbeddings));
+        Preconditions.Positive(temperature, nameof(temperature));
+        using var scope = torch.NewDisposeScope();
+        var v = nn.functional.normalize(imageEmbeddings.to(ScalarType.Float64), 2.0, 1, 1e-12);
+        var z = nn.functional.normalize(conceptEmbeddings.to(ScalarType.Float64, v.device), 2.0, 1, 1e-12);
+        var matching = v.matmul(z.t()).div_(temperature).softmax(1).amax(new long[] { 1 });
+        return matching.neg_().add_(1.0).MoveToOuterDisposeScope();
+    }
 }

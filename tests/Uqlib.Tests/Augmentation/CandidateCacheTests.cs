@@ -266,8 +266,103 @@ public sealed class CandidateCacheTests : IDisposable
         Directory.GetFiles(directory).Should().BeEmpty();
     }
 
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    [Fact]
+    public void Merge_CachesOfFourValidationShards_EqualSingleProcessCacheBitExactly()
     {
-        public void Report(T value) => report(value);
+        using var scope = torch.NewDisposeScope();
+        var model = Classifier();
+        // 24 cases, shards of 6, batches of 3: every shard's batches are batches of the single-process pass, so the model sees the same inputs.
+        var x = torch.rand(new long[] { 24, 1, 6, 6 }, generator: torch.manual_seed(30));
+        var y = torch.randint(0, 3, new long[] { 24 }, generator: torch.manual_seed(31));
+        var pool = CandidatePool.Medical(6, seed: 2);
+        using var single = CandidateCache.Build(model, Batches(x, y, 0, 24), pool);
+        var shards = new List<CandidateCache>();
+        for (var i = 0; i < 4; i++)
+        {
+            var (start, end) = Uqlib.Sharding.ShardSpec.Of(i, 4).CasesOf(24);
+            shards.Add(CandidateCache.Build(model, Batches(x, y, start, end), pool));
+        }
+
+        var reports = new List<EstimationProgress>();
+        using var merged = CandidateCache.Merge(shards, new SynchronousProgress<EstimationProgress>(reports.Add));
+        shards.ForEach(s => s.Dispose());
+
+        merged.LogProbabilities.allclose(single.LogProbabilities, rtol: 0, atol: 0).Should().BeTrue();
+        merged.Labels.allclose(single.Labels, rtol: 0, atol: 0).Should().BeTrue();
+        reports[^1].Should().Be(new EstimationProgress(4, 24));
+        var searched = GreedyPolicySearch.Search(merged.LogProbabilities, merged.Labels);
+        var expected = GreedyPolicySearch.Search(single.LogProbabilities, single.Labels);
+        searched.SelectedCandidates.Should().Equal(expected.SelectedCandidates);
+        searched.Temperature.Should().Be(expected.Temperature);
+    }
+
+    [Fact]
+    public void SaveLoad_Float32AndFloat16Caches_RoundTripBitExactly()
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Classifier();
+        var x = torch.rand(new long[] { 5, 1, 6, 6 }, generator: torch.manual_seed(32));
+        var batch = new Batch(x, torch.tensor(new long[] { 0, 1, 2, 0, 1 }));
+        foreach (var precision in new[] { ScalarType.Float32, ScalarType.Float16 })
+        {
+            using var cache = CandidateCache.Build(model, [batch], FlipPool, new CandidateCacheOptions { Precision = precision });
+
+            using var loaded = SavedFiles.RoundTrip(cache.Save, CandidateCache.Load);
+
+            loaded.LogProbabilities.dtype.Should().Be(precision);
+            loaded.LogProbabilities.to(ScalarType.Float32).allclose(cache.LogProbabilities.to(ScalarType.Float32), rtol: 0, atol: 0).Should().BeTrue();
+            loaded.Labels.allclose(cache.Labels, rtol: 0, atol: 0).Should().BeTrue();
+            loaded.FilePath.Should().BeNull();
+            loaded.ToString().Should().Be($"CandidateCache(K=2, N=5, C=3, {precision})");
+        }
+    }
+
+    [Fact]
+    public void Load_CorruptOrInconsistentFiles_AreRefusedWithoutLeaks()
+    {
+        var model = Classifier();
+        using var x = torch.rand(new long[] { 5, 1, 6, 6 }, generator: torch.manual_seed(33));
+        using var labels = torch.tensor(new long[] { 0, 1, 2, 0, 1 });
+        using var cache = CandidateCache.Build(model, [new Batch(x, labels)], FlipPool);
+        var before = LiveTensors.Count;
+
+        SavedFiles.ShouldRefuseCorruptions(cache.Save, CandidateCache.Load, "CandidateCache");
+        SavedFiles.ShouldRefuseFields("{\"precision\": \"Float64\"}", CandidateCache.Load, "CandidateCache", "*precision Float64 is not Float32 or Float16*");
+
+        LiveTensors.Count.Should().Be(before);
+    }
+
+    [Fact]
+    public void Merge_MismatchedOrMissingCaches_Throws()
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = torch.rand(new long[] { 4, 1, 6, 6 }, generator: torch.manual_seed(34));
+        var batch = new Batch(x, torch.tensor(new long[] { 0, 1, 2, 0 }));
+        using var flips = CandidateCache.Build(Classifier(), [batch], FlipPool);
+        using var identity = CandidateCache.Build(Classifier(), [batch], CandidatePool.Medical(6, seed: 2));
+        using var half = CandidateCache.Build(Classifier(), [batch], FlipPool, new CandidateCacheOptions { Precision = ScalarType.Float16 });
+        var disposed = CandidateCache.Build(Classifier(), [batch], FlipPool);
+        disposed.Dispose();
+
+        ((Action)(() => CandidateCache.Merge([flips, identity]))).Should().Throw<ArgumentException>().WithParameterName("shards")
+            .WithMessage("*shards[0] has 2 candidates*");
+        ((Action)(() => CandidateCache.Merge([flips, half]))).Should().Throw<ArgumentException>().WithParameterName("shards").WithMessage("*Float16*");
+        ((Action)(() => CandidateCache.Merge([]))).Should().Throw<ArgumentException>().WithParameterName("shards");
+        ((Action)(() => CandidateCache.Merge(null!))).Should().Throw<ArgumentNullException>().WithParameterName("shards");
+        ((Action)(() => CandidateCache.Merge([flips, null!]))).Should().Throw<ArgumentNullException>().WithParameterName("shards");
+        ((Action)(() => CandidateCache.Merge([flips, disposed]))).Should().Throw<ObjectDisposedException>();
+    }
+
+    /// <summary>Batches of three cases over the cases from start to end.</summary>
+    private static List<Batch> Batches(Tensor x, Tensor y, long start, long end)
+    {
+        var batches = new List<Batch>();
+        for (var from = start; from < end; from += 3)
+        {
+            var length = Math.Min(3, end - from);
+            batches.Add(new Batch(x.narrow(0, from, length), y.narrow(0, from, length)));
+        }
+
+        return batches;
     }
 }

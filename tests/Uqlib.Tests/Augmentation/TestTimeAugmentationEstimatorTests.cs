@@ -118,6 +118,34 @@ public sealed class TestTimeAugmentationEstimatorTests
         chunked.Scores.allclose(whole.Scores, rtol: 0, atol: 1e-14).Should().BeTrue();
     }
 
+    [Theory]
+    [InlineData(2, 8, 8, 8)] // 1 KiB per copy: all 8 copies in one pass.
+    [InlineData(300, 8, 8, 6)] // 150 KiB per copy: 6 copies (900 KiB) fit the 1 MiB budget, then 2.
+    [InlineData(2_100, 8, 8, 1)] // 1.03 MiB per copy: one copy of the batch per pass, the batch the caller chose.
+    public void Estimate_DefaultOptionsOnCpu_GroupsWholeCopiesWithinOneMiB(int count, int height, int width, int expectedCopiesPerPass)
+    {
+        var passes = new List<long>();
+        var inner = new DelegateModel(x => x.flatten(1).sum(1, keepdim: true).mul(torch.tensor(new double[] { 1, -1 }, dtype: x.dtype)), OutputKind.MulticlassLogits);
+        var model = new DelegateModel(x => { passes.Add(x.shape[0]); return inner.Forward(x).Logits.alias(); }, OutputKind.MulticlassLogits);
+        var policy = TtaPolicy.Of(
+            Augmentations.Identity, Augmentations.Flip(), Augmentations.Flip(0), Augmentations.Rot90(2),
+            Augmentations.Contrast(0.8), Augmentations.Brightness(0.1), Augmentations.Gamma(0.9), Augmentations.Flip(-2));
+        using var scope = torch.NewDisposeScope();
+        var inputs = torch.rand(new long[] { count, 1, height, width }, dtype: ScalarType.Float64, generator: torch.manual_seed(3));
+        using var automatic = new TestTimeAugmentationEstimator(model, policy, EnsembleScore.MutualInformation).Estimate(inputs);
+        var automaticPasses = passes.ToArray();
+        passes.Clear();
+        using var onePerPass = new TestTimeAugmentationEstimator(model, policy, EnsembleScore.MutualInformation, new TtaOptions { MaxAugmentedBatchSize = 1 }).Estimate(inputs);
+
+        var copyBytes = count * height * width * sizeof(double);
+        automaticPasses.Length.Should().Be((8 + expectedCopiesPerPass - 1) / expectedCopiesPerPass);
+        automaticPasses[0].Should().Be(expectedCopiesPerPass * count);
+        automaticPasses.Sum().Should().Be(8L * count);
+        automaticPasses.Should().OnlyContain(samples => samples % count == 0 && samples * height * width * sizeof(double) <= Math.Max(copyBytes, 1 << 20));
+        passes.Should().Equal(Enumerable.Repeat((long)count, 8));
+        automatic.Scores.allclose(onePerPass.Scores, rtol: 1e-12, atol: 1e-12).Should().BeTrue();
+    }
+
     [Fact]
     public void Estimate_Regression_ReportsVarianceAcrossAugmentations()
     {

@@ -132,6 +132,44 @@ public sealed class ConformalClassifierTests : IDisposable
             .Should().Throw<ArgumentException>().WithMessage("*Lambda*KReg*");
     }
 
+    [Theory]
+    [InlineData(false, false, false)]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(true, true, true)]
+    public void Predict_LacOnContiguousFloat32_EqualsTheTensorPathOfAStridedView(bool randomized, bool classConditional, bool allowEmpty)
+    {
+        // The one-pass LAC path takes contiguous CPU tensors; a transposed copy viewed back is strided and takes the tensor path.
+        var options = new ConformalSetOptions { Randomized = randomized, ClassConditional = classConditional, AllowEmptySets = allowEmpty, Seed = 5 };
+        using var calibration = Quantised(3000, 4, 8);
+        using var labels = Sampled(calibration, 9);
+        var classifier = ConformalClassifier.Fit(calibration, labels, options);
+        using var test = Quantised(20_000, 4, 10).to(ScalarType.Float32);
+        using var transposed = test.t().contiguous();
+        using var strided = transposed.t();
+        strided.is_contiguous().Should().BeFalse();
+
+        foreach (var alpha in new[] { 0.05, 0.1, 0.3 })
+        {
+            using var fused = classifier.Predict(test, alpha);
+            using var general = classifier.Predict(strided, alpha);
+            Golden.ToArray(fused.Sets).Should().Equal(Golden.ToArray(general.Sets));
+            Golden.ToArray(fused.Sizes).Should().Equal(Golden.ToArray(general.Sizes));
+        }
+    }
+
+    [Fact]
+    public void Predict_LacInvalidProbabilities_NamesTheProblemBeforeTheLevel()
+    {
+        var classifier = Fitted(new ConformalSetOptions());
+        using var nan = torch.tensor(new[] { 0.2, 0.3, 0.5, double.NaN, 0.5, 0.5 }).reshape(2, 3);
+        using var unnormalised = torch.tensor(new[] { 0.2, 0.3, 0.5, 0.1, 0.1, 0.1 }).reshape(2, 3);
+
+        ((Action)(() => classifier.Predict(nan, 0.1))).Should().Throw<ArgumentException>().WithParameterName("probabilities").WithMessage("*NaN*");
+        ((Action)(() => classifier.Predict(unnormalised, 0.1))).Should().Throw<ArgumentException>().WithParameterName("probabilities").WithMessage("*must sum to 1*");
+        ((Action)(() => classifier.Predict(unnormalised, 1e-6))).Should().Throw<ArgumentException>().WithParameterName("probabilities").WithMessage("*must sum to 1*");
+    }
+
     [Fact]
     public void Predict_WrongNumberOfClasses_Throws()
     {

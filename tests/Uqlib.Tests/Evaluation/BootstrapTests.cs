@@ -38,10 +38,48 @@ public sealed class BootstrapTests
         var options = new BootstrapOptions { Resamples = 50, Seed = 9 };
 
         var fast = Bootstrap.Ci(scores, failures, metric, options);
-        var slow = Bootstrap.Ci(scores, failures, (s, f) => Bootstrap.Select(RocEvaluator.Metrics(s, f), metric), options);
+        var slow = Bootstrap.Ci(scores, failures, (s, f) => Select(RocEvaluator.Metrics(s, f)), options);
 
         fast.Replicates.Should().Equal(slow.Replicates, (a, b) => Math.Abs(a - b) < 1e-12);
         fast.Estimate.Should().BeApproximately(slow.Estimate, 1e-12);
+
+        double Select(RocMetrics metrics) => metric switch
+        {
+            FailureMetric.Auroc => metrics.Auroc,
+            FailureMetric.AveragePrecision => metrics.AveragePrecision,
+            FailureMetric.FprAt95Tpr => metrics.FprAt95Tpr,
+            FailureMetric.Aurc => metrics.Aurc,
+            _ => metrics.EAurc,
+        };
+    }
+
+    [Fact]
+    public void WeightedAuroc_WithTiesAndRandomCounts_EqualsTheWeightedWalkExactly()
+    {
+        var random = new Random(4);
+        var scores = new double[3_000];
+        var failures = new bool[scores.Length];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            failures[i] = random.NextDouble() < 0.3;
+            scores[i] = Math.Round(random.NextDouble() + (failures[i] ? 0.2 : 0), 2); // many ties within and across classes
+        }
+
+        var ranked = RankedCases.Create(scores, failures);
+        var (below, atOrBelow) = ranked.SuccessRanks();
+        var prefix = new long[ranked.SuccessScores.Length + 1];
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var failureCounts = Enumerable.Range(0, ranked.FailureScores.Length).Select(_ => random.Next(4)).ToArray();
+            var successCounts = Enumerable.Range(0, ranked.SuccessScores.Length).Select(_ => random.Next(4)).ToArray();
+
+            RankedCases.WeightedAuroc(below, atOrBelow, failureCounts, successCounts, prefix)
+                .Should().Be(ranked.Metrics(failureCounts, successCounts).Auroc);
+        }
+
+        var ones = Enumerable.Repeat(1, ranked.FailureScores.Length).ToArray();
+        var successOnes = Enumerable.Repeat(1, ranked.SuccessScores.Length).ToArray();
+        RankedCases.WeightedAuroc(below, atOrBelow, ones, successOnes, prefix).Should().Be(RocEvaluator.Auroc(scores, failures));
     }
 
     [Fact]

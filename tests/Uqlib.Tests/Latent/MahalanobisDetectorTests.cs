@@ -245,4 +245,51 @@ public sealed class MahalanobisDetectorTests
         using var y = LatentCases.Labels(golden);
         return MahalanobisDetector.Fit(x, y, 3);
     }
+
+    [Theory]
+    [InlineData(CovarianceMethod.Empirical)]
+    [InlineData(CovarianceMethod.LedoitWolf)]
+    public void FromStatistics_OfFourMergedShardsWithLargeMean_HasSingleProcessParametersTo1e10(CovarianceMethod method)
+    {
+        // At a mean of 10⁴ the fitted means and covariance agree to 1e-10; the scores themselves are not compared here, because
+        // expanding |z − m|² into |z|² − 2 z·m + |m|² costs any fit about 1e-16 × |z|² of absolute precision at such features.
+        var (single, mergedStatistics) = FeatureStatisticsAccumulatorMergeCases.SingleAndMerged(1e4);
+        using var singleStatistics = single;
+        using var statistics = mergedStatistics;
+        using var expected = MahalanobisDetector.FromStatistics(singleStatistics, method);
+        using var merged = MahalanobisDetector.FromStatistics(statistics, method);
+
+        ShouldHaveSameParameters(merged, expected);
+    }
+
+    [Theory]
+    [InlineData(CovarianceMethod.Empirical)]
+    [InlineData(CovarianceMethod.LedoitWolf)]
+    public void FromStatistics_OfFourMergedShards_ScoresEqualSingleProcessTo1e10(CovarianceMethod method)
+    {
+        var (single, mergedStatistics) = FeatureStatisticsAccumulatorMergeCases.SingleAndMerged(0);
+        using var singleStatistics = single;
+        using var statistics = mergedStatistics;
+        using var expected = MahalanobisDetector.FromStatistics(singleStatistics, method);
+        using var merged = MahalanobisDetector.FromStatistics(statistics, method);
+        using var queries = FeatureStatisticsAccumulatorMergeCases.Features(0);
+
+        using var expectedScores = expected.Score(queries);
+        using var mergedScores = merged.Score(queries);
+
+        FeatureStatisticsAccumulatorMergeCases.RelativeError(mergedScores, expectedScores).Should().BeLessThan(1e-10);
+    }
+
+    internal static void ShouldHaveSameParameters(MahalanobisDetector actual, MahalanobisDetector expected)
+    {
+        using var actualMeans = actual.ClassMeans;
+        using var expectedMeans = expected.ClassMeans;
+        using var actualCovariance = actual.Covariance;
+        using var expectedCovariance = expected.Covariance;
+        using var actualMatrix = actualCovariance.Matrix;
+        using var expectedMatrix = expectedCovariance.Matrix;
+        FeatureStatisticsAccumulatorMergeCases.RelativeError(actualMeans, expectedMeans).Should().BeLessThan(1e-10);
+        FeatureStatisticsAccumulatorMergeCases.RelativeError(actualMatrix, expectedMatrix).Should().BeLessThan(1e-10);
+        actualCovariance.Shrinkage.Should().BeApproximately(expectedCovariance.Shrinkage, 1e-10);
+    }
 }

@@ -169,4 +169,48 @@ public sealed class RelativeMahalanobisDetectorTests
         using var y = LatentCases.Labels(golden);
         return RelativeMahalanobisDetector.Fit(x, y, 3);
     }
+
+    [Theory]
+    [InlineData(CovarianceMethod.Empirical)]
+    [InlineData(CovarianceMethod.LedoitWolf)]
+    public void FromStatistics_OfFourMergedShardsWithLargeMean_HasSingleProcessParametersTo1e10(CovarianceMethod method)
+    {
+        // At a mean of 10⁴ the fitted means and covariance agree to 1e-10; the scores themselves are not compared here, because
+        // expanding |z − m|² into |z|² − 2 z·m + |m|² costs any fit about 1e-16 × |z|² of absolute precision at such features.
+        var (single, mergedStatistics) = FeatureStatisticsAccumulatorMergeCases.SingleAndMerged(1e4);
+        using var singleStatistics = single;
+        using var statistics = mergedStatistics;
+        using var expected = RelativeMahalanobisDetector.FromStatistics(singleStatistics, method);
+        using var merged = RelativeMahalanobisDetector.FromStatistics(statistics, method);
+
+        using (var a = merged.ClassConditional)
+        using (var b = expected.ClassConditional)
+        {
+            MahalanobisDetectorTests.ShouldHaveSameParameters(a, b);
+        }
+
+        using (var a = merged.Background)
+        using (var b = expected.Background)
+        {
+            MahalanobisDetectorTests.ShouldHaveSameParameters(a, b);
+        }
+    }
+
+    [Theory]
+    [InlineData(CovarianceMethod.Empirical)]
+    [InlineData(CovarianceMethod.LedoitWolf)]
+    public void FromStatistics_OfFourMergedShards_ScoresEqualSingleProcessTo1e10(CovarianceMethod method)
+    {
+        var (single, mergedStatistics) = FeatureStatisticsAccumulatorMergeCases.SingleAndMerged(0);
+        using var singleStatistics = single;
+        using var statistics = mergedStatistics;
+        using var expected = RelativeMahalanobisDetector.FromStatistics(singleStatistics, method);
+        using var merged = RelativeMahalanobisDetector.FromStatistics(statistics, method);
+        using var queries = FeatureStatisticsAccumulatorMergeCases.Features(0);
+
+        using var expectedScores = expected.Score(queries);
+        using var mergedScores = merged.Score(queries);
+
+        FeatureStatisticsAccumulatorMergeCases.RelativeError(mergedScores, expectedScores).Should().BeLessThan(1e-10);
+    }
 }

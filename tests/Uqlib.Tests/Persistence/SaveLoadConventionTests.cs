@@ -62,6 +62,16 @@ public sealed class SaveLoadConventionTests
             using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
             return VimDetector.Fit(features, weight, null, new VimOptions { PrincipalDimension = 2 });
         }, (d, q) => ((VimDetector)d).Score(q)),
+        [typeof(FdbdDetector)] = Detector(features =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return FdbdDetector.Fit(features, weight);
+        }, (d, q) => ((FdbdDetector)d).Score(q)),
+        [typeof(NnGuideDetector)] = Detector(features =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return NnGuideDetector.Fit(features, weight, null, new NnGuideOptions { K = 3 });
+        }, (d, q) => ((NnGuideDetector)d).Score(q)),
         [typeof(KnnEstimator)] = Estimator(model => new KnnEstimator(model, new KnnOptions { K = 3 })),
         [typeof(MahalanobisEstimator)] = Estimator(model => new MahalanobisEstimator(model)),
         [typeof(RelativeMahalanobisEstimator)] = Estimator(model => new RelativeMahalanobisEstimator(model)),
@@ -128,6 +138,47 @@ public sealed class SaveLoadConventionTests
             var image = torch.rand(new long[] { 2, 1, 16, 16 }, generator: new Generator(9));
             return [policy.Temperature!.Value, .. policy.Augmentations.SelectMany(a => Golden.ToArray(a.Apply(image).flatten()))];
         }),
+        [typeof(FeatureStatisticsAccumulator)] = new(() =>
+        {
+            using var features = Features(1, 60);
+            using var labels = Labels(features);
+            var accumulator = new FeatureStatisticsAccumulator(3);
+            accumulator.Add(features, labels);
+            return accumulator;
+        }, value =>
+        {
+            using var statistics = ((FeatureStatisticsAccumulator)value).ToStatistics();
+            return [.. Golden.ToArray(statistics.ClassMeans), .. Golden.ToArray(statistics.WithinScatter), statistics.TotalFourthMoment];
+        }),
+        [typeof(KnnTopK)] = new(() =>
+        {
+            using var features = Features(1, 60);
+            using var detector = KnnDetector.Fit(features, new KnnOptions { K = 3 });
+            using var queries = Features(2, 10);
+            return KnnTopK.Compute(detector, queries, 100);
+        }, value =>
+        {
+            using var scores = ((KnnTopK)value).Scores();
+            using var indices = ((KnnTopK)value).Indices;
+            return [.. Golden.ToArray(scores), .. Golden.ToArray(indices)];
+        }),
+        [typeof(Uqlib.Sharding.ScoreShard)] = new(() =>
+        {
+            using var features = Features(1, 20);
+            return Uqlib.Sharding.ScoreShard.Create(features, 40);
+        }, value =>
+        {
+            using var values = ((Uqlib.Sharding.ScoreShard)value).Values;
+            using var cases = ((Uqlib.Sharding.ScoreShard)value).CaseIndices;
+            return [.. Golden.ToArray(values), .. Golden.ToArray(cases)];
+        }),
+        [typeof(CandidateCache)] = new(() =>
+        {
+            var model = PublicInstances.Model();
+            using var images = PublicInstances.Images();
+            using var labels = PublicInstances.Labels();
+            return CandidateCache.Build(model, [new Batch(images, labels)], CandidatePool.Medical(4, seed: 1));
+        }, value => [.. Golden.ToArray(((CandidateCache)value).LogProbabilities), .. Golden.ToArray(((CandidateCache)value).Labels)]),
     };
 
     public static TheoryData<string> Types => new(Cases.Keys.Select(t => t.FullName!).Order());

@@ -99,4 +99,71 @@ public sealed class OodScoresTests
         var disposed = () => matching.Score(torch.eye(3, dtype: ScalarType.Float64));
         disposed.Should().Throw<ObjectDisposedException>().WithMessage("*KlMatching*");
     }
+    [Theory]
+    [InlineData(OodScores.DefaultMcmTemperature, "mcmScores")]
+    [InlineData(0.5, "mcmScoresTau05")]
+    public void MaxConceptMatching_MatchesThePyTorchReference(double temperature, string expected)
+    {
+        var golden = Golden.Load("zero_shot.json");
+        using var images = Golden.MatrixTensor(golden.GetProperty("images"));
+        using var concepts = FirstPrompts(golden);
+
+        using var scores = OodScores.MaxConceptMatching(images, concepts, temperature);
+
+        scores.dtype.Should().Be(ScalarType.Float64);
+        Golden.ToArray(scores).Should().Equal(Golden.Vector(golden.GetProperty(expected)), (a, b) => Math.Abs(a - b) <= 1e-14);
+    }
+
+    [Fact]
+    public void MaxConceptMatching_IsInItsRange_AndHighestForAnImageEquidistantFromEveryConcept()
+    {
+        using var concepts = torch.eye(3, dtype: ScalarType.Float64);
+        using var images = torch.tensor(new double[,] { { 1, 1, 1 }, { 1, 0, 0 }, { -1, 2, 0.5 } });
+
+        using var scores = OodScores.MaxConceptMatching(images, concepts);
+        var values = Golden.ToArray(scores);
+
+        values[0].Should().BeApproximately(2.0 / 3, 1e-15);
+        values.Should().OnlyContain(v => v >= 0 && v <= 2.0 / 3 + 1e-15);
+        values[1].Should().BeLessThan(values[0]);
+    }
+
+    [Fact]
+    public void MaxConceptMatching_BadInput_Refused()
+    {
+        using var images = torch.ones(4, 3);
+        using var wrongDimension = torch.ones(2, 5);
+        using var oneConcept = torch.ones(1, 3);
+        using var nan = torch.ones(4, 3);
+        nan[2, 1] = torch.tensor(float.NaN);
+
+        FluentActions.Invoking(() => OodScores.MaxConceptMatching(images, wrongDimension))
+            .Should().Throw<ArgumentException>().WithParameterName("conceptEmbeddings").WithMessage("*(C, 3)*found (2, 5)*");
+        FluentActions.Invoking(() => OodScores.MaxConceptMatching(images, oneConcept))
+            .Should().Throw<ArgumentException>().WithParameterName("conceptEmbeddings");
+        FluentActions.Invoking(() => OodScores.MaxConceptMatching(nan, images))
+            .Should().Throw<ArgumentException>().WithParameterName("imageEmbeddings").WithMessage("*NaN*");
+        FluentActions.Invoking(() => OodScores.MaxConceptMatching(images, images, 0))
+            .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("temperature");
+    }
+
+    private static Tensor FirstPrompts(System.Text.Json.JsonElement golden)
+    {
+        var rows = new System.Collections.Generic.List<double[]>();
+        foreach (var concept in golden.GetProperty("text").EnumerateArray())
+        {
+            rows.Add(Golden.Vector(concept[0]));
+        }
+
+        var matrix = new double[rows.Count, rows[0].Length];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            for (var j = 0; j < rows[i].Length; j++)
+            {
+                matrix[i, j] = rows[i][j];
+            }
+        }
+
+        return torch.tensor(matrix);
+    }
 }

@@ -46,6 +46,23 @@ internal static class Golden
         return torch.tensor(Matrix(element), dtype: dtype);
     }
 
+    /// <summary>A 3-D array of numbers as a tensor <c>(A, B, C)</c>.</summary>
+    public static Tensor Tensor3(JsonElement element, ScalarType dtype = ScalarType.Float64)
+    {
+        var blocks = element.EnumerateArray().Select(Matrix).ToArray();
+        var values = new double[blocks.Length * blocks[0].Length];
+        var index = 0;
+        foreach (var block in blocks)
+        {
+            foreach (var value in block)
+            {
+                values[index++] = value;
+            }
+        }
+
+        return torch.tensor(values, dtype: dtype).reshape(blocks.Length, blocks[0].GetLength(0), blocks[0].GetLength(1));
+    }
+
     public static Tensor VectorTensor(JsonElement element, ScalarType dtype = ScalarType.Float64)
     {
         return torch.tensor(Vector(element), dtype: dtype);

@@ -41,12 +41,21 @@ internal static class PublicInstances
         [typeof(MahalanobisDetector)] = () => MahalanobisDetector.Fit(Features(), Labels(), 3),
         [typeof(RelativeMahalanobisDetector)] = () => RelativeMahalanobisDetector.Fit(Features(), Labels(), 3),
         [typeof(KnnDetector)] = () => KnnDetector.Fit(Features(), new KnnOptions { K = 2 }),
+        [typeof(KnnTopK)] = () =>
+        {
+            using var detector = KnnDetector.Fit(Features(), new KnnOptions { K = 2 });
+            return KnnTopK.Compute(detector, Features());
+        },
+        [typeof(Uqlib.Sharding.ScoreShard)] = () => Uqlib.Sharding.ScoreShard.Create(Scores(), 0),
         [typeof(VimDetector)] = () => VimDetector.Fit(Features(), Weight(), torch.zeros(3)),
         [typeof(FeatureMapDetector)] = () => FeatureMapDetector.FitKnn(torch.randn(new long[] { 2, 4, 3, 3 }, generator: torch.manual_seed(14)), new KnnOptions { K = 2 }),
+        [typeof(FdbdDetector)] = () => FdbdDetector.Fit(Features(), Weight(), torch.zeros(3)),
+        [typeof(NnGuideDetector)] = () => NnGuideDetector.Fit(Features(), Weight(), torch.zeros(3), new NnGuideOptions { K = 2 }),
         [typeof(MahalanobisEstimator)] = () => Fitted(new MahalanobisEstimator(Model())),
         [typeof(RelativeMahalanobisEstimator)] = () => Fitted(new RelativeMahalanobisEstimator(Model())),
         [typeof(KnnEstimator)] = () => Fitted(new KnnEstimator(Model(), new KnnOptions { K = 2 })),
         [typeof(VimEstimator)] = () => Fitted(new VimEstimator(Model(), Weight())),
+        [typeof(ZeroShotClassifier)] = () => new ZeroShotClassifier(Model(), torch.randn(new long[] { 3, 2, 3 }, generator: torch.manual_seed(19))),
         [typeof(Uqlib.Scores.KlMatching)] = () => Uqlib.Scores.KlMatching.Fit(torch.full(4, 3, 1.0 / 3)),
         [typeof(Uqlib.Conformal.ConformalSets)] = () =>
         {
@@ -162,6 +171,16 @@ internal static class PublicInstances
         if (type == typeof(Tensor) && name is "scores" or "scoresA" or "scoresB" or "mean" or "targets" or "target" or "positiveProbabilities")
         {
             return torch.tensor(new float[] { 0.1f, 0.7f, 0.4f, 0.9f });
+        }
+
+        if (type == typeof(Tensor) && name is "classEmbeddings")
+        {
+            return torch.randn(new long[] { 3, 3 }, generator: torch.manual_seed(19));
+        }
+
+        if (type == typeof(Tensor) && name is "weight")
+        {
+            return Weight();
         }
 
         if (type == typeof(Tensor) && name is "variance")
