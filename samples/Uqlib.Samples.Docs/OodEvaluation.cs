@@ -34,7 +34,7 @@ internal static class OodEvaluation
         // Each detector's scores on one set (higher = more OOD).
         Dictionary<string, Tensor> Scores(Tensor features) => new()
         {
-            ["MSP"] = SoftmaxScores.MaxProbability(features.matmul(weight.t()).softmax(1)),
+            ["MSP"] = SoftmaxScores.OneMinusMaxProbability(features.matmul(weight.t()).softmax(1)),
             ["Energy"] = SoftmaxScores.Energy(features.matmul(weight.t())),
             ["Mahalanobis"] = mahalanobis.Score(features),
             ["kNN"] = knn.Score(features),
