@@ -15,6 +15,8 @@ Plotting.Run();
 FromPyTorch.Run();
 Volumes.Run();
 Conformal.Run();
+OodEvaluation.Run();
+FeatureMaps.Run();
 Scale.Run();
 if (images is not null)
 {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using Uqlib.Evaluation;
 
 namespace Uqlib.Plotting;
 
@@ -8,7 +7,8 @@ namespace Uqlib.Plotting;
 internal static class ChartChecks
 {
     /// <summary>Checks a method → result map: not null, at least one entry, named methods, no null result.</summary>
-    public static void Results(IReadOnlyDictionary<string, FailureDetectionResult>? results, string name)
+    public static void Results<TResult>(IReadOnlyDictionary<string, TResult>? results, string name)
+        where TResult : class
     {
         Preconditions.NotNull(results, name);
         if (results!.Count == 0)

@@ -178,4 +178,46 @@ public sealed class RocCurvesChartTests
         chart.ToPng().Should().Equal(png);
         chart.ToSvg().Should().Be(svg);
     }
+
+    [Fact]
+    public void Create_OodResults_AxesSayOodAndLegendCarriesTheBootstrapInterval()
+    {
+        var id = new double[200];
+        var ood = new double[150];
+        var random = new Random(3);
+        for (var i = 0; i < id.Length; i++)
+        {
+            id[i] = random.NextDouble();
+        }
+
+        for (var i = 0; i < ood.Length; i++)
+        {
+            ood[i] = 0.3 + random.NextDouble();
+        }
+
+        var result = OodEvaluator.Evaluate(id, ood, new OodOptions { Bootstrap = new BootstrapOptions { Resamples = 100 } });
+        using var chart = RocCurvesChart.Create(new Dictionary<string, OodDetectionResult> { ["Energy"] = result });
+
+        var texts = Svg.Texts(chart.ToSvg());
+
+        texts.Should().Contain(RocCurvesChart.OodTitle);
+        texts.Should().Contain("False-positive rate (in-distribution cases flagged)");
+        texts.Should().Contain("True-positive rate (OOD cases flagged)");
+        texts.Should().NotContain(RocCurvesChart.YLabel);
+        var entry = string.Create(CultureInfo.InvariantCulture, $"Energy: AUROC {result.Auroc:0.000} [{result.AurocCi!.Lower:0.000}, {result.AurocCi.Upper:0.000}]");
+        texts.Should().ContainSingle(t => t == entry);
+        chart.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>().Should().ContainSingle();
+    }
+
+    [Fact]
+    public void Create_OodResultsWithLabelsSet_UsesTheGivenLabels()
+    {
+        var result = OodEvaluator.Evaluate(new[] { 0.1, 0.2, 0.5 }, new[] { 0.4, 0.9 }, new OodOptions { Bootstrap = null });
+        using var chart = RocCurvesChart.Create(
+            new Dictionary<string, OodDetectionResult> { ["kNN"] = result }, new ChartOptions { XLabel = "Training-like images flagged", YLabel = "Other scanner flagged" });
+
+        var texts = Svg.Texts(chart.ToSvg());
+
+        texts.Should().Contain("Training-like images flagged").And.Contain("Other scanner flagged").And.Contain("kNN: AUROC 0.833");
+    }
 }

@@ -52,6 +52,17 @@ public static class Bootstrap
         CaseData.Check(scores, nameof(scores), failures, nameof(failures));
         var ranked = RankedCases.Create(scores, failures);
         CheckStrata(ranked);
+        return Stratified(ranked, metric, options, progress, cancellationToken, nullWhenUndefined: false)!;
+    }
+
+    /// <summary>
+    /// The stratified case bootstrap of a built-in metric on ranked cases (at least 2 of each class, checked by the caller). With
+    /// <paramref name="nullWhenUndefined"/>, an interval that is undefined (zero width, or for BCa every replicate on one side of the
+    /// estimate) gives <see langword="null"/> instead of an exception.
+    /// </summary>
+    internal static BootstrapResult? Stratified(
+        RankedCases ranked, FailureMetric metric, BootstrapOptions options, IProgress<int>? progress, CancellationToken cancellationToken, bool nullWhenUndefined)
+    {
         var target = options.TargetSensitivity;
         var estimate = Value(ranked, default, default, metric, target);
         int p = ranked.FailureScores.Length, n = ranked.SuccessScores.Length;
@@ -66,6 +77,11 @@ public static class Bootstrap
                 ? RankedCases.WeightedAuroc(below, atOrBelow, failureCounts, successCounts, prefix)
                 : Value(ranked, failureCounts, successCounts, metric, target);
         });
+        if (nullWhenUndefined && Undefined(estimate, replicates, options))
+        {
+            return null;
+        }
+
         return Finish(estimate, replicates, options, cancellationToken, p + n, (left, token) =>
         {
             // Leave case `left` out: every sorted case weighs 1 but that one (failures first, then successes).
@@ -467,8 +483,29 @@ public static class Bootstrap
             FailureMetric.AveragePrecision => metrics.AveragePrecision,
             FailureMetric.FprAt95Tpr => metrics.FprAt95Tpr,
             FailureMetric.Aurc => metrics.Aurc,
+            FailureMetric.Augrc => metrics.Augrc,
             _ => metrics.EAurc,
         };
+    }
+
+    /// <summary>Whether the interval the options ask for is undefined: a zero-width percentile interval, or for BCa every replicate on one side of the estimate.</summary>
+    private static bool Undefined(double estimate, double[] replicates, BootstrapOptions options)
+    {
+        var sorted = (double[])replicates.Clone();
+        Array.Sort(sorted);
+        var alpha = (1 - options.ConfidenceLevel) / 2;
+        if (!(Quantile(sorted, 1 - alpha) > Quantile(sorted, alpha)))
+        {
+            return true;
+        }
+
+        double below = 0;
+        foreach (var r in replicates)
+        {
+            below += r < estimate ? 1 : r == estimate ? 0.5 : 0;
+        }
+
+        return options.Interval == BootstrapInterval.Bca && (below <= 0 || below >= replicates.Length);
     }
 
     /// <summary>NumPy's default (linear) quantile of sorted values.</summary>

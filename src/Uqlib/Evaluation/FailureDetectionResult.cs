@@ -24,6 +24,7 @@ public sealed class FailureDetectionResult
         FprAt95Tpr = metrics.FprAt95Tpr;
         Aurc = metrics.Aurc;
         EAurc = metrics.EAurc;
+        Augrc = metrics.Augrc;
         AurocCi = aurocCi;
         Clusters = clusters;
         Roc = roc;
@@ -66,13 +67,26 @@ public sealed class FailureDetectionResult
     /// <summary>Gets the excess AURC: <see cref="Aurc"/> minus the AURC of an ideal score at the same failure rate r, r + (1 − r) ln(1 − r).</summary>
     public double EAurc { get; }
 
+    /// <summary>
+    /// Gets the area under the generalized risk–coverage curve, in [0, 0.5]; lower is better (Traub et al. 2024, "Overcoming common flaws in
+    /// the evaluation of selective classification systems", NeurIPS).
+    /// </summary>
+    /// <remarks>
+    /// The generalized risk at coverage c is the joint probability that a case is kept and failed: failures among the kept cases / all cases
+    /// (the selective risk times the coverage, <see cref="RiskCoverageCurve.GeneralizedRisks"/>). Cases are kept from the lowest score up;
+    /// tied scores are kept or rejected together, so the curve has one point per distinct score plus (0, 0), and the area is the trapezoid
+    /// over coverage in [0, 1], as fd-shifts' <c>RiskCoverageStats.augrc</c> (which reports it times 1000). Unlike <see cref="Aurc"/> it does
+    /// not over-weight the few most confident cases; an ideal score at failure rate r gives r²/2, a random one r/2.
+    /// </remarks>
+    public double Augrc { get; }
+
     /// <summary>Gets the ROC curve.</summary>
     public RocCurve Roc { get; }
 
     /// <summary>Gets the precision–recall curve.</summary>
     public PrecisionRecallCurve PrecisionRecall { get; }
 
-    /// <summary>Gets the risk–coverage curve.</summary>
+    /// <summary>Gets the risk–coverage curve; <see cref="RiskCoverageCurve.RiskAtCoverage"/> and <see cref="RiskCoverageCurve.CoverageAtRisk"/> read working points off it.</summary>
     public RiskCoverageCurve RiskCoverage { get; }
 
     /// <summary>Gets the sensitivity and specificity at <see cref="RocOptions.Threshold"/>, or <see langword="null"/> when none was asked for.</summary>

@@ -20,4 +20,7 @@ public enum FailureMetric
 
     /// <summary>The fraction of cases flagged for review at the highest threshold whose sensitivity reaches <see cref="BootstrapOptions.TargetSensitivity"/> (lower is better), as <see cref="FailureDetectionResult.ForTargetSensitivity"/>.</summary>
     ReferralRate,
+
+    /// <summary>The area under the generalized risk–coverage curve (Traub et al. 2024; lower is better), as <see cref="FailureDetectionResult.Augrc"/>.</summary>
+    Augrc,
 }

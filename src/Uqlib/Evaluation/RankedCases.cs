@@ -136,7 +136,7 @@ internal sealed class RankedCases
         double precisionSum = 0, fprAt95 = double.NaN;
         var reached = false;
         var risk = positives / total;
-        double aurc = 0;
+        double aurc = 0, augrc = 0;
         int i = fa.Length - 1, j = su.Length - 1;
         while (i >= 0 || j >= 0)
         {
@@ -174,6 +174,9 @@ internal sealed class RankedCases
             var nextRisk = kept > 0 ? (positives - tps) / kept : risk;
             aurc += (keptBefore - kept) / total * (risk + nextRisk) / 2;
             risk = nextRisk;
+
+            // Generalized risk (Traub et al. 2024): failures among the kept / all cases, 0 once nothing is kept.
+            augrc += (keptBefore - kept) / total * ((positives - tps + tpGroup) + (positives - tps)) / (2 * total);
         }
 
         var rate = p / total;
@@ -182,7 +185,8 @@ internal sealed class RankedCases
             precisionSum / p,
             fprAt95,
             aurc,
-            aurc - OptimalAurc(rate));
+            aurc - OptimalAurc(rate),
+            augrc);
     }
 
     /// <summary>

@@ -291,7 +291,7 @@ public static class RocEvaluator
     /// (thresholds, tps, fps) arrays: the first counts the points of each curve, the second fills arrays of exactly that size, so
     /// the memory held is the result's own.
     /// </summary>
-    private static (RocCurve Roc, PrecisionRecallCurve PrecisionRecall, RiskCoverageCurve RiskCoverage, OperatingPoint ForTargetSensitivity, OperatingPoint Youden)
+    internal static (RocCurve Roc, PrecisionRecallCurve PrecisionRecall, RiskCoverageCurve RiskCoverage, OperatingPoint ForTargetSensitivity, OperatingPoint Youden)
         Curves(RankedCases ranked, double target)
     {
         long positives = ranked.FailureScores.Length, negatives = ranked.SuccessScores.Length;

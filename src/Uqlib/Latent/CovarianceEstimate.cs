@@ -248,13 +248,17 @@ public sealed class CovarianceEstimate : IDisposable
         return new CovarianceEstimate(this);
     }
 
-    /// <summary>Describes the estimate as scikit-learn's repr would (invariant culture), e.g. <c>CovarianceEstimate(LedoitWolf, shrinkage=0.0734, rank=64/64, n=5000)</c>.</summary>
+    /// <summary>Describes the estimate as scikit-learn's repr would, e.g. <c>CovarianceEstimate(LedoitWolf, shrinkage=0.0734, rank=64/64, n=5000)</c>.</summary>
     /// <returns>The description, or <c>CovarianceEstimate(disposed)</c> after <see cref="Dispose"/>.</returns>
     public override string ToString()
     {
-        return disposed
-            ? "CovarianceEstimate(disposed)"
-            : string.Create(CultureInfo.InvariantCulture, $"CovarianceEstimate({method}, shrinkage={shrinkage:G4}, rank={Rank}/{matrix.shape[0]}, n={count})");
+        if (disposed)
+        {
+            return "CovarianceEstimate(disposed)";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CovarianceEstimate({method}, shrinkage={shrinkage:G4}, rank={Rank}/{matrix.shape[0]}, n={count})");
     }
 
     /// <inheritdoc />

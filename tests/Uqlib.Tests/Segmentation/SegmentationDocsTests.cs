@@ -187,6 +187,7 @@ public sealed partial class SegmentationDocsTests
         return string.Join("\n", code.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0));
     }
 
-    [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]
+    /// <summary>A C# block not marked "&lt;!-- snippet: NAME --&gt;" (those are regions of samples/Uqlib.Samples.Docs, checked by .ci/check-docs).</summary>
+    [GeneratedRegex("(?<!<!-- snippet: [a-z0-9-]+ -->\\n)```csharp\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CodeBlock();
 }

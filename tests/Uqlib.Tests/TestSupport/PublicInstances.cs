@@ -49,6 +49,7 @@ internal static class PublicInstances
         },
         [typeof(Uqlib.Sharding.ScoreShard)] = () => Uqlib.Sharding.ScoreShard.Create(Scores(), 0),
         [typeof(VimDetector)] = () => VimDetector.Fit(Features(), Weight(), torch.zeros(3)),
+        [typeof(FeatureMapDetector)] = () => FeatureMapDetector.FitKnn(torch.randn(new long[] { 2, 4, 3, 3 }, generator: torch.manual_seed(14)), new KnnOptions { K = 2 }),
         [typeof(FdbdDetector)] = () => FdbdDetector.Fit(Features(), Weight(), torch.zeros(3)),
         [typeof(NnGuideDetector)] = () => NnGuideDetector.Fit(Features(), Weight(), torch.zeros(3), new NnGuideOptions { K = 2 }),
         [typeof(MahalanobisEstimator)] = () => Fitted(new MahalanobisEstimator(Model())),
@@ -103,6 +104,7 @@ internal static class PublicInstances
         [typeof(Func<Tensor, Tensor>)] = () => new Func<Tensor, Tensor>(x => x.flatten(1).narrow(1, 0, 3)),
         [typeof(Func<Tensor, (Tensor, Tensor)>)] = () => new Func<Tensor, (Tensor, Tensor)>(x => (x.flatten(1).narrow(1, 0, 3), x.flatten(1).narrow(1, 0, 4))),
         [typeof(ConfidenceInterval)] = () => new ConfidenceInterval(0.4, 0.6, 0.95),
+        [typeof(OodSet)] = () => new OodSet("far", OodShift.Far, new Dictionary<string, Tensor>()),
         [typeof(PolicyOperation)] = () => new PolicyOperation(AugmentationOperation.Identity, 0.5),
     };
 
