@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Persistence;
 using static TorchSharp.torch;
@@ -171,7 +172,17 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="other"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="other"/> is this accumulator, has been disposed, or differs in classes or feature dimension.</exception>
     /// <exception cref="ObjectDisposedException">This accumulator has been disposed.</exception>
-    public void Merge(FeatureStatisticsAccumulator other)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the merge.</exception>
+    /// <param name="progress">Receives one report with the other accumulator's samples once they are merged; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the merge before it starts (the merge itself is one O(C·F²) step).</param>
+    public void Merge(FeatureStatisticsAccumulator other, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        MergeCore(other);
+        progress?.Report(new EstimationProgress(1, other.count) { TotalSamples = other.count });
+    }
+
+    private void MergeCore(FeatureStatisticsAccumulator other)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         Preconditions.NotNull(other, nameof(other));

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Models;
 using static TorchSharp.torch;
@@ -53,9 +54,18 @@ public sealed class OdinEstimator : IUncertaintyEstimator
     /// <summary>Does nothing: ODIN needs no fitting.</summary>
     /// <param name="data">The data; not used.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
-    public void Fit(FitData data)
+    public void Fit(FitData data) => Fit(data, null);
+
+    /// <summary>Does nothing: ODIN needs no fitting; reports no progress.</summary>
+    /// <param name="data">The data; not used.</param>
+    /// <param name="progress">Not used: there is nothing to report.</param>
+    /// <param name="cancellationToken">Checked once.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <inheritdoc />
