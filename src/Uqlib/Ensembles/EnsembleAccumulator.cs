@@ -1,5 +1,7 @@
 using System;
+using System.Globalization;
 using TorchSharp;
+using Uqlib.Persistence;
 using static TorchSharp.torch;
 
 namespace Uqlib.Ensembles;
@@ -33,6 +35,15 @@ internal sealed class EnsembleAccumulator : IDisposable
 
     /// <summary>Gets the number of members added so far.</summary>
     public int Count { get; private set; }
+
+    /// <summary>Gets the score the sums are kept for.</summary>
+    public EnsembleScore Score => score;
+
+    /// <summary>Gets the shape of one member's probabilities, or <see langword="null"/> before the first member.</summary>
+    public long[]? Shape => sum?.shape;
+
+    /// <summary>Gets the element type of the sums, or <see langword="null"/> before the first member.</summary>
+    public ScalarType? Dtype => sum?.dtype;
 
     /// <summary>Adds one member's probabilities <c>(N, C[, …])</c>, which must have the shape of those added before.</summary>
     public void Add(Tensor probabilities)
@@ -68,6 +79,77 @@ internal sealed class EnsembleAccumulator : IDisposable
         }
 
         Count++;
+    }
+
+    /// <summary>Adds the sums of <paramref name="other"/> (same score, shape and element type, checked by the caller) to these: the sums of the union of the members.</summary>
+    public void Merge(EnsembleAccumulator other)
+    {
+        if (other.Count == 0)
+        {
+            return;
+        }
+
+        Accumulate(ref sum, other.sum!);
+        AccumulateOptional(ref sumSquares, other.sumSquares);
+        AccumulateOptional(ref sumEntropy, other.sumEntropy);
+        AccumulateOptional(ref sumLog, other.sumLog);
+        AccumulateOptional(ref votes, other.votes);
+        Count += other.Count;
+    }
+
+    /// <summary>Writes the member count and the sums that exist (none before the first member).</summary>
+    public void Write(FittedWriter writer)
+    {
+        writer.Enum("score", score);
+        writer.Number("count", (long)Count);
+        if (sum is null)
+        {
+            return;
+        }
+
+        writer.Number("rank", sum.dim());
+        writer.Enum("dtype", sum.dtype);
+        writer.Tensor("sum", sum);
+        WriteOptional(writer, "sumSquares", sumSquares);
+        WriteOptional(writer, "sumEntropy", sumEntropy);
+        WriteOptional(writer, "sumLog", sumLog);
+        WriteOptional(writer, "votes", votes);
+    }
+
+    /// <summary>Reads sums written by <see cref="Write"/>, checking that the sums the score needs are there and have consistent shapes.</summary>
+    public static EnsembleAccumulator Read(FittedReader reader)
+    {
+        var score = reader.Enum<EnsembleScore>("score");
+        var count = reader.Int64("count");
+        if (!Enum.IsDefined(score) || count < 0 || count > int.MaxValue)
+        {
+            throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"score {score} with {count} members is not valid"));
+        }
+
+        var accumulator = new EnsembleAccumulator(score) { Count = (int)count };
+        if (count == 0)
+        {
+            return accumulator;
+        }
+
+        var rank = reader.Int32("rank");
+        var dtype = reader.Enum<ScalarType>("dtype");
+        if (rank < 2 || rank > 8 || dtype is not (ScalarType.Float32 or ScalarType.Float64))
+        {
+            throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"sums of rank {rank} and type {dtype} are not supported"));
+        }
+
+        accumulator.sum = reader.Tensor("sum", rank, dtype);
+        var shape = accumulator.sum.shape;
+        var reduced = new long[rank - 1];
+        reduced[0] = shape[0];
+        Array.Copy(shape, 2, reduced, 1, rank - 2);
+        accumulator.sumSquares = ReadOptional(reader, "sumSquares", score is EnsembleScore.Variance or EnsembleScore.TotalVariance, shape, dtype);
+        accumulator.sumEntropy = ReadOptional(reader, "sumEntropy",
+            score is EnsembleScore.ExpectedEntropy or EnsembleScore.MutualInformation or EnsembleScore.ExpectedPairwiseKL, reduced, dtype);
+        accumulator.sumLog = ReadOptional(reader, "sumLog", score is EnsembleScore.ExpectedPairwiseKL, shape, dtype);
+        accumulator.votes = ReadOptional(reader, "votes", score is EnsembleScore.Disagreement, shape, dtype);
+        return accumulator;
     }
 
     /// <summary>Returns the mean probabilities <c>(N, C[, …])</c>; the caller disposes them.</summary>
@@ -136,6 +218,38 @@ internal sealed class EnsembleAccumulator : IDisposable
         return selfTerm.sub_(cross).div_(Math.Max(1.0, n * (n - 1))).clamp_min_(0.0);
     }
 
+    private static void AccumulateOptional(ref Tensor? total, Tensor? value)
+    {
+        if (value is not null)
+        {
+            Accumulate(ref total, value);
+        }
+    }
+
+    private static void WriteOptional(FittedWriter writer, string name, Tensor? value)
+    {
+        if (value is not null)
+        {
+            writer.Tensor(name, value);
+        }
+    }
+
+    private static Tensor? ReadOptional(FittedReader reader, string name, bool needed, long[] shape, ScalarType dtype)
+    {
+        if (!needed)
+        {
+            return null;
+        }
+
+        var value = reader.Tensor(name, shape.Length, dtype);
+        if (!value.shape.AsSpan().SequenceEqual(shape))
+        {
+            throw reader.Invalid($"\"{name}\" has shape {Preconditions.ShapeText(value)}, which does not match the sum of probabilities");
+        }
+
+        return value;
+    }
+
     private static void Accumulate(ref Tensor? total, Tensor value)
     {
         if (total is null)
@@ -144,7 +258,7 @@ internal sealed class EnsembleAccumulator : IDisposable
         }
         else
         {
-            total.add_(value);
+            total.add_(value.device == total.device ? value : value.to(total.device));
         }
     }
 }

@@ -186,6 +186,23 @@ public sealed class SaveLoadConventionTests
             using var cases = ((Uqlib.Sharding.ScoreShard)value).CaseIndices;
             return [.. Golden.ToArray(values), .. Golden.ToArray(cases)];
         }),
+        [typeof(Uqlib.Ensembles.EnsembleSums)] = new(() =>
+        {
+            var sums = new Uqlib.Ensembles.EnsembleSums(Uqlib.Ensembles.EnsembleScore.ExpectedPairwiseKL);
+            for (var member = 0; member < 3; member++)
+            {
+                using var features = Features(member + 1, 20);
+                using var probabilities = features.softmax(1);
+                sums.Add(probabilities);
+            }
+
+            return sums;
+        }, value =>
+        {
+            using var mean = ((Uqlib.Ensembles.EnsembleSums)value).Mean();
+            using var scores = ((Uqlib.Ensembles.EnsembleSums)value).Compute();
+            return [.. Golden.ToArray(mean), .. Golden.ToArray(scores)];
+        }),
         [typeof(CandidateCache)] = new(() =>
         {
             var model = PublicInstances.Model();

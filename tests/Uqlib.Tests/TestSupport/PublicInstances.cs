@@ -47,6 +47,14 @@ internal static class PublicInstances
             using var detector = KnnDetector.Fit(Features(), new KnnOptions { K = 2 });
             return KnnTopK.Compute(detector, Features());
         },
+        [typeof(EnsembleSums)] = () =>
+        {
+            var sums = new EnsembleSums(EnsembleScore.MutualInformation);
+            using var features = Features();
+            using var probabilities = features.softmax(1);
+            sums.Add(probabilities);
+            return sums;
+        },
         [typeof(Uqlib.Sharding.ScoreShard)] = () => Uqlib.Sharding.ScoreShard.Create(Scores(), 0),
         [typeof(VimDetector)] = () => VimDetector.Fit(Features(), Weight(), torch.zeros(3)),
         [typeof(FeatureMapDetector)] = () => FeatureMapDetector.FitKnn(torch.randn(new long[] { 2, 4, 3, 3 }, generator: torch.manual_seed(14)), new KnnOptions { K = 2 }),
