@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -42,6 +43,21 @@ public sealed class PlattScaling : ICalibrator
     /// <exception cref="ArgumentException">A tensor is empty, of the wrong rank or class count, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is not 0 or 1.</exception>
     public static PlattScaling Fit(Tensor logits, Tensor labels)
     {
+        return Fit(logits, labels, null);
+    }
+
+    /// <summary>Fits a and b on a binary model's validation logits.</summary>
+    /// <param name="logits">Logits <c>(N)</c>, <c>(N, 1)</c> or two-class <c>(N, 2)</c>; not disposed.</param>
+    /// <param name="labels">Labels <c>(N)</c>, 0 or 1; not disposed.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
+    /// <returns>The fitted calibrator.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty, of the wrong rank or class count, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is not 0 or 1.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static PlattScaling Fit(Tensor logits, Tensor labels, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         var (z, y) = CalibrationInput.LogitsAndLabels(logits, labels);
         using (z)
         using (y)
@@ -54,7 +70,7 @@ public sealed class PlattScaling : ICalibrator
             }
 
             var (slope, intercept) = Solve(values, CalibrationInput.ToArray(y));
-            return new PlattScaling(slope, intercept);
+            return EstimationProgress.Completed(progress, values.Length, new PlattScaling(slope, intercept));
         }
     }
 

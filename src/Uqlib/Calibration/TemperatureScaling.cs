@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -63,11 +64,15 @@ public sealed class TemperatureScaling : ICalibrator
     /// <param name="logits">Validation logits <c>(N, C)</c>, or a binary model's logit <c>(N)</c> or <c>(N, 1)</c>; not disposed.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>; not disposed.</param>
     /// <param name="options">The temperature bounds.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted calibrator; its temperature is a bound when the NLL has no minimum inside the bounds.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, or the options are invalid.</exception>
-    public static TemperatureScaling Fit(Tensor logits, Tensor labels, TemperatureScalingOptions options)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static TemperatureScaling Fit(Tensor logits, Tensor labels, TemperatureScalingOptions options, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var (z, y) = CalibrationInput.LogitsAndLabels(logits, labels, float64: false);
@@ -82,7 +87,7 @@ public sealed class TemperatureScaling : ICalibrator
             var beta = z.dtype == ScalarType.Float32
                 ? SolveInverseTemperature(CalibrationInput.NativeSpan<float>(z.cpu().contiguous()), targets, classes, betaMin, betaMax)
                 : SolveInverseTemperature(CalibrationInput.NativeSpan<double>(z.to(ScalarType.Float64).cpu().contiguous()), targets, classes, betaMin, betaMax);
-            return new TemperatureScaling(1 / beta, classes);
+            return EstimationProgress.Completed(progress, targets.Length, new TemperatureScaling(1 / beta, classes));
         }
     }
 
