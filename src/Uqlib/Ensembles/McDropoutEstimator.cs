@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Models;
 using static TorchSharp.torch;
@@ -91,7 +92,19 @@ public sealed class McDropoutEstimator : IUncertaintyEstimator
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     public void Fit(FitData data)
     {
+        Fit(data, null, CancellationToken.None);
+    }
+
+    /// <summary>Checks the data and the token only: MC dropout needs no fitting, so there is no pass over data and nothing to report.</summary>
+    /// <param name="data">The data; not used.</param>
+    /// <param name="progress">Not used: nothing is reported.</param>
+    /// <param name="cancellationToken">Checked once.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(data);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <inheritdoc />

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Persistence;
 using static TorchSharp.torch;
@@ -161,6 +162,8 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
 
     /// <summary>Adds every sample of another accumulator, as if its batches had been added to this one: the exact merge of two shards.</summary>
     /// <param name="other">An accumulator of the same number of classes and feature dimension, filled on other samples (another shard); not changed, not disposed.</param>
+    /// <param name="progress">Receives one report when the merge is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = the number of samples of <paramref name="other"/>; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the merge (default: none); checked before it starts, when nothing has changed.</param>
     /// <remarks>
     /// Both sides are centred at their own class means and combined by the pairwise update of Chan, Golub &amp; LeVeque (1979, 1983): with
     /// δ = μ_b − μ_a and n = n_a + n_b, μ = μ_a + δ n_b / n and S = S_a + S_b + δ δᵀ n_a n_b / n, per class and for all features together; the
@@ -171,8 +174,10 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="other"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="other"/> is this accumulator, has been disposed, or differs in classes or feature dimension.</exception>
     /// <exception cref="ObjectDisposedException">This accumulator has been disposed.</exception>
-    public void Merge(FeatureStatisticsAccumulator other)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public void Merge(FeatureStatisticsAccumulator other, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(disposed, this);
         Preconditions.NotNull(other, nameof(other));
         if (ReferenceEquals(other, this))
@@ -195,12 +200,14 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
 
         if (other.count == 0)
         {
+            progress?.Report(new EstimationProgress(1, 0) { TotalSamples = 0 });
             return;
         }
 
         if (count == 0)
         {
             CopyFrom(other);
+            EstimationProgress.Completed(progress, other.count, other);
             return;
         }
 
@@ -222,6 +229,7 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
         }
 
         count += other.count;
+        EstimationProgress.Completed(progress, other.count, other);
     }
 
     /// <summary>Saves the accumulator (a shard's partial state) to a file in the library's envelope, atomically (see <see cref="Load"/>).</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Persistence;
 using static TorchSharp.torch;
@@ -110,11 +111,16 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
     /// <param name="weight">The final linear layer's weight <c>(C, F)</c>, finite; copied.</param>
     /// <param name="bias">Its bias <c>(C)</c>, or <see langword="null"/> for none; copied.</param>
     /// <param name="options">The options, or <see langword="null"/> for <see cref="ReactOptions.Default"/>.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="weight"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, of the wrong shape or not finite, or an option is out of range.</exception>
-    public static ReactDetector Fit(Tensor features, Tensor weight, Tensor? bias = null, ReactOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static ReactDetector Fit(
+        Tensor features, Tensor weight, Tensor? bias = null, ReactOptions? options = null, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         options ??= ReactOptions.Default;
         options.Validate();
         Preconditions.Tensor(features, nameof(features), 2, 2);
@@ -126,7 +132,7 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
             // Selected and interpolated in the features' own dtype, as numpy.percentile on them (no float64 copy of N·F values).
             var pooled = features.reshape(1, -1);
             var threshold = RowPercentile.Of(pooled, options.Percentile).ToDouble();
-            return new ReactDetector(head, threshold, options.Percentile, features.shape[0]);
+            return EstimationProgress.Completed(progress, features.shape[0], new ReactDetector(head, threshold, options.Percentile, features.shape[0]));
         }
         catch
         {

@@ -129,7 +129,7 @@ public sealed class ProgressConventionTests
 
     public static TheoryData<string> OneShotFits => new(OneShotFitCalls.Keys);
 
-    /// <summary>One call of every one-shot fit over N = 40 samples in memory (40 pixels for the pixel calibration), by family.</summary>
+    /// <summary>One call of every one-shot fit over N = 40 samples in memory (40 pixels for the pixel calibration; a merge of 40 samples into 10), by family.</summary>
     private static readonly Dictionary<string, Func<IProgress<EstimationProgress>?, CancellationToken, object>> OneShotFitCalls = new()
     {
         ["TemperatureScaling"] = (p, c) => TemperatureScaling.Fit(Logits(), Labels(3), new TemperatureScalingOptions(), p, c),
@@ -146,6 +146,16 @@ public sealed class ProgressConventionTests
         ["RelativeMahalanobisDetector"] = (p, c) => RelativeMahalanobisDetector.Fit(Features(), Labels(2), 2, progress: p, cancellationToken: c),
         ["VimDetector"] = (p, c) => VimDetector.Fit(Features(), torch.randn(3, 4, generator: torch.manual_seed(7)), progress: p, cancellationToken: c),
         ["DiceDetector"] = (p, c) => DiceDetector.Fit(Features(), torch.randn(3, 4, generator: torch.manual_seed(7)), progress: p, cancellationToken: c),
+        ["ReactDetector"] = (p, c) => ReactDetector.Fit(Features(), torch.randn(3, 4, generator: torch.manual_seed(7)), progress: p, cancellationToken: c),
+        ["FeatureStatisticsAccumulator.Merge"] = (p, c) =>
+        {
+            using var other = new FeatureStatisticsAccumulator(2);
+            other.Add(Features(), Labels(2));
+            var merged = new FeatureStatisticsAccumulator(2);
+            merged.Add(Features().narrow(0, 0, 10), Labels(2).narrow(0, 0, 10));
+            merged.Merge(other, p, c);
+            return merged;
+        },
         ["KlMatching"] = (p, c) => KlMatching.Fit(Logits().softmax(1), p, c),
         ["ZScoreCombiner"] = (p, c) => ZScoreCombiner.Fit(ScoresByMethod(), progress: p, cancellationToken: c),
         ["RankCombiner"] = (p, c) => RankCombiner.Fit(ScoresByMethod(), progress: p, cancellationToken: c),
