@@ -90,17 +90,14 @@ public sealed class McDropoutEstimator : IUncertaintyEstimator
     /// <summary>Does nothing: MC dropout needs no fitting.</summary>
     /// <param name="data">The data; not used.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
-    public void Fit(FitData data)
-    {
-        Fit(data, null, CancellationToken.None);
-    }
+    public void Fit(FitData data) => Fit(data, null);
 
-    /// <summary>Checks the data and the token only: MC dropout needs no fitting, so there is no pass over data and nothing to report.</summary>
+    /// <summary>Does nothing: MC dropout needs no fitting; reports no progress.</summary>
     /// <param name="data">The data; not used.</param>
-    /// <param name="progress">Not used: nothing is reported.</param>
+    /// <param name="progress">Not used: there is nothing to report.</param>
     /// <param name="cancellationToken">Checked once.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public void Fit(FitData data, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);

@@ -111,14 +111,15 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
     /// <param name="weight">The final linear layer's weight <c>(C, F)</c>, finite; not disposed.</param>
     /// <param name="bias">Its bias <c>(C)</c>, or <see langword="null"/> for none; copied.</param>
     /// <param name="options">The options, or <see langword="null"/> for <see cref="DiceOptions.Default"/>.</param>
-    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
-    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
+    /// <param name="progress">Receives one report with every training sample when the fit is done; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the fit before it starts.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="weight"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, of the wrong shape or not finite, or an option is out of range.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static DiceDetector Fit(
-        Tensor features, Tensor weight, Tensor? bias = null, DiceOptions? options = null, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
+        Tensor features, Tensor weight, Tensor? bias = null, DiceOptions? options = null, IProgress<EstimationProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         options ??= DiceOptions.Default;
@@ -132,7 +133,8 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
         var threshold = RowPercentile.Of(contribution.reshape(1, -1), options.Sparsity).ToDouble();
         var masked = layer.Weight.mul(contribution.gt(threshold));
         var head = LinearHead.Wrap(masked.DetachFromDisposeScope(), layer.Bias.clone().DetachFromDisposeScope());
-        return EstimationProgress.Completed(progress, features.shape[0], new DiceDetector(head, threshold, options.Sparsity, features.shape[0]));
+        progress?.Report(new EstimationProgress(1, features.shape[0]) { TotalSamples = features.shape[0] });
+        return new DiceDetector(head, threshold, options.Sparsity, features.shape[0]);
     }
 
     /// <summary>Loads a detector saved by <see cref="Save"/>.</summary>

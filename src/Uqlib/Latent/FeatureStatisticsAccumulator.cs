@@ -162,8 +162,6 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
 
     /// <summary>Adds every sample of another accumulator, as if its batches had been added to this one: the exact merge of two shards.</summary>
     /// <param name="other">An accumulator of the same number of classes and feature dimension, filled on other samples (another shard); not changed, not disposed.</param>
-    /// <param name="progress">Receives one report when the merge is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = the number of samples of <paramref name="other"/>; <see langword="null"/> (the default) reports nothing.</param>
-    /// <param name="cancellationToken">Cancels the merge (default: none); checked before it starts, when nothing has changed.</param>
     /// <remarks>
     /// Both sides are centred at their own class means and combined by the pairwise update of Chan, Golub &amp; LeVeque (1979, 1983): with
     /// δ = μ_b − μ_a and n = n_a + n_b, μ = μ_a + δ n_b / n and S = S_a + S_b + δ δᵀ n_a n_b / n, per class and for all features together; the
@@ -174,10 +172,18 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="other"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="other"/> is this accumulator, has been disposed, or differs in classes or feature dimension.</exception>
     /// <exception cref="ObjectDisposedException">This accumulator has been disposed.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the merge.</exception>
+    /// <param name="progress">Receives one report with the other accumulator's samples once they are merged; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the merge before it starts (the merge itself is one O(C·F²) step).</param>
     public void Merge(FeatureStatisticsAccumulator other, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        MergeCore(other);
+        progress?.Report(new EstimationProgress(1, other.count) { TotalSamples = other.count });
+    }
+
+    private void MergeCore(FeatureStatisticsAccumulator other)
+    {
         ObjectDisposedException.ThrowIf(disposed, this);
         Preconditions.NotNull(other, nameof(other));
         if (ReferenceEquals(other, this))
@@ -200,14 +206,12 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
 
         if (other.count == 0)
         {
-            progress?.Report(new EstimationProgress(1, 0) { TotalSamples = 0 });
             return;
         }
 
         if (count == 0)
         {
             CopyFrom(other);
-            EstimationProgress.Completed(progress, other.count, other);
             return;
         }
 
@@ -229,7 +233,6 @@ public sealed class FeatureStatisticsAccumulator : IDisposable
         }
 
         count += other.count;
-        EstimationProgress.Completed(progress, other.count, other);
     }
 
     /// <summary>Saves the accumulator (a shard's partial state) to a file in the library's envelope, atomically (see <see cref="Load"/>).</summary>

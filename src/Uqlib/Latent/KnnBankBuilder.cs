@@ -16,7 +16,7 @@ internal sealed class KnnBankBuilder : IDisposable
     private readonly int? capacity;
     private readonly ulong seed;
     private readonly List<Tensor> parts = new();
-    private Tensor? kept;       // (≤ capacity, F) float64
+    private Tensor? kept;       // (≤ capacity, F), of the rows' dtype
     private Tensor? keys;       // (≤ capacity) float64, CPU
     private Tensor? positions;  // (≤ capacity) int64, CPU: arrival index of each kept row
     private long seen;
@@ -29,7 +29,7 @@ internal sealed class KnnBankBuilder : IDisposable
 
     public long Count => seen;
 
-    /// <summary>Adds a batch of normalised float64 rows, taking ownership of the tensor (no copy is made: a bank built from one batch is that batch).</summary>
+    /// <summary>Adds a batch of normalised rows (float64 for kNN, float32 for NNGuide; one dtype per builder), taking ownership of the tensor (no copy is made: a bank built from one batch is that batch).</summary>
     public void Add(Tensor normalised)
     {
         var n = normalised.shape[0];
@@ -71,7 +71,7 @@ internal sealed class KnnBankBuilder : IDisposable
         Replace(ref positions, allPositions.clone().DetachFromDisposeScope());
     }
 
-    /// <summary>Hands over the bank, (M, F) float64, outside every dispose scope (the builder keeps nothing of it: call once); empty builders give <see langword="null"/>.</summary>
+    /// <summary>Hands over the bank, (M, F) of the rows' dtype, outside every dispose scope (the builder keeps nothing of it: call once); empty builders give <see langword="null"/>.</summary>
     public Tensor? ToBank()
     {
         Tensor? bank;

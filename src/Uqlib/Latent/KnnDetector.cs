@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -36,7 +37,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
     private const int Version = 2;
     private readonly Tensor bank;        // (M, F) float64, unit or zero rows
     private readonly Tensor bank32;      // the same, float32, for the candidate product
-    private readonly Tensor? zeroRows;   // (M) float32: 0.5 for a zero row, else 0 (null when there is none), see CandidateKeys
+    private readonly Tensor? zeroRows;   // (M) float32: 0.5 for a zero row, else 0 (null when there is none), see Search
     private readonly int k;
     private readonly long chunkElements;
     private bool disposed;
@@ -249,78 +250,75 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
     internal Tensor ScoreCore(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        var n = features.shape[0];
-        var m = bank.shape[0];
-        var candidates = (int)Math.Min(m, k + Math.Max(8L, k / 4));
-        var queryChunk = Math.Min(n, Math.Max(256L, chunkElements / m));
-        var bankChunk = Math.Min(m, Math.Max(candidates, chunkElements / queryChunk));
-        var slack = 2.0 * (bank.shape[1] + 4) * Math.Pow(2.0, -24);   // 2δ: twice the float32 dot-product rounding bound, and the key's own rounding
-        var scores = torch.empty(n, ScalarType.Float64, bank.device);
-        for (long start = 0; start < n; start += queryChunk)
-        {
-            // Each chunk's similarities die with its scope: only the running top c of the query chunk (keys and bank rows) is kept.
-            using var chunkScope = torch.NewDisposeScope();
-            var rows = Math.Min(queryChunk, n - start);
-            var block = Normalise(features.narrow(0, start, rows).to(bank.device));
-            var (keys, indexes) = Candidates(block.to(ScalarType.Float32), candidates, bankChunk);
-            var uncertain = Refine(block, keys, indexes, slack, scores.narrow(0, start, rows));
-            if (uncertain.shape[0] > 0)
-            {
-                ScoreExactly(block, uncertain, scores.narrow(0, start, rows));
-            }
-        }
-
-        return scores.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The top-<paramref name="candidates"/> bank rows of each query by the float32 key z·b (minus ½ for a zero row's |b|² − 1, see <see cref="zeroRows"/>), sorted descending: keys and row indexes <c>(B, c)</c>.</summary>
-    private (Tensor Keys, Tensor Indexes) Candidates(Tensor block, int candidates, long bankChunk)
-    {
-        var m = bank32.shape[0];
-        Tensor? bestKeys = null;
-        Tensor? bestIndexes = null;
-        for (long from = 0; from < m; from += bankChunk)
-        {
-            using var stepScope = torch.NewDisposeScope();
-            var size = Math.Min(bankChunk, m - from);
-            // Ranking by 2z·b − |b|² is ranking by distance; |b|² is 1 for every row but zero rows, which get +½ (key = z·b − (|b|² − 1)/2).
-            var similarities = block.matmul(bank32.narrow(0, from, size).t());
-            if (zeroRows is not null)
-            {
-                similarities.add_(zeroRows.narrow(0, from, size));
-            }
-
-            var (values, positions) = similarities.topk((int)Math.Min(candidates, size), 1, largest: true, sorted: false);
-            positions = positions.add_(from);
-            if (bestKeys is not null)
-            {
-                values = torch.cat(new[] { bestKeys, values }, 1);
-                positions = torch.cat(new[] { bestIndexes!, positions }, 1);
-                var (kept, order) = values.topk(candidates, 1, largest: true, sorted: false);
-                positions = positions.gather(1, order);
-                values = kept;
-            }
-
-            bestKeys?.Dispose();
-            bestIndexes?.Dispose();
-            bestKeys = values.MoveToOuterDisposeScope();
-            bestIndexes = positions.MoveToOuterDisposeScope();
-        }
-
-        var (sorted, rank) = bestKeys!.sort(1, descending: true);
-        return (sorted, bestIndexes!.gather(1, rank));
+        var scores = torch.empty(features.shape[0], 1, ScalarType.Float64, bank.device);
+        Search(features, scores, null, null, CancellationToken.None);
+        return scores.squeeze(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// Scores each query from its sorted candidates: those more than 2δ above the k-th key are certainly among the k nearest and those
-    /// more than 2δ below certainly not, so only the band between is measured exactly (float64 differences), usually the k-th alone.
+    /// The k nearest bank rows of each query, for <see cref="KnnTopK"/>: their exact float64 distances <c>(N, k)</c>, ascending, each
+    /// computed as <see cref="Score"/> computes the k-th (so the k-th equals the score bit for bit), and their bank row indexes <c>(N, k)</c>.
+    /// Among exactly tied distances the indexes kept are unspecified. Inputs are validated by the caller.
+    /// </summary>
+    internal (Tensor Distances, Tensor Indexes) Nearest(Tensor features, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        using var scope = torch.NewDisposeScope();
+        var distances = torch.empty(features.shape[0], k, ScalarType.Float64, bank.device);
+        var indexes = torch.empty(features.shape[0], k, ScalarType.Int64, bank.device);
+        Search(features, distances, indexes, progress, cancellationToken);
+        return (distances.MoveToOuterDisposeScope(), indexes.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The search behind <see cref="ScoreCore"/> and <see cref="Nearest"/>: float32 candidates by <see cref="TopSimilarities"/>, refined in
+    /// float64. With <paramref name="indexes"/> <see langword="null"/> it writes each query's k-th distance into <paramref name="distances"/>
+    /// <c>(N, 1)</c>; otherwise its k nearest distances (ascending) and rows into <paramref name="distances"/> and <paramref name="indexes"/> <c>(N, k)</c>.
+    /// </summary>
+    private void Search(Tensor features, Tensor distances, Tensor? indexes, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var n = features.shape[0];
+        var m = bank.shape[0];
+        var candidates = (int)Math.Min(m, k + Math.Max(8L, k / 4));
+        var queryChunk = TopSimilarities.QueryChunk(n, m, chunkElements);
+        var bankChunk = TopSimilarities.BankChunk(queryChunk, m, candidates, chunkElements);
+        var slack = 2.0 * (bank.shape[1] + 4) * Math.Pow(2.0, -24);   // 2δ: twice the float32 dot-product rounding bound, and the key's own rounding
+        var chunks = 0;
+        for (long start = 0; start < n; start += queryChunk)
+        {
+            // Each chunk's similarities die with its scope: only the running top c of the query chunk (keys and bank rows) is kept.
+            cancellationToken.ThrowIfCancellationRequested();
+            using var chunkScope = torch.NewDisposeScope();
+            var rows = Math.Min(queryChunk, n - start);
+            var block = Normalise(features.narrow(0, start, rows).to(bank.device));
+            // Keys z·b (minus ½ for a zero row's |b|² − 1, see zeroRows): ranking by 2z·b − |b|² is ranking by distance.
+            var (keys, positions) = TopSimilarities.OfBlock(block.to(ScalarType.Float32), bank32, candidates, bankChunk, zeroRows);
+            var (sorted, order) = keys.sort(1, descending: true);
+            var chunkDistances = distances.narrow(0, start, rows);
+            var chunkIndexes = indexes?.narrow(0, start, rows);
+            var uncertain = Refine(block, sorted, positions.gather(1, order), slack, chunkDistances, chunkIndexes);
+            if (uncertain.shape[0] > 0)
+            {
+                ScoreExactly(block, uncertain, chunkDistances, chunkIndexes);
+            }
+
+            progress?.Report(new EstimationProgress(++chunks, start + rows) { TotalSamples = n });
+        }
+    }
+
+    /// <summary>
+    /// Measures each query's sorted candidates: those more than 2δ above the k-th key are certainly among the k nearest and those
+    /// more than 2δ below certainly not, so only the band between is measured exactly (float64 differences), usually the k-th alone;
+    /// when <paramref name="indexes"/> are wanted the band starts at the first candidate, so that all k nearest are measured and ranked.
     /// Returns the queries whose band reaches the last candidate (a true neighbour may lie beyond it), left for <see cref="ScoreExactly"/>.
     /// </summary>
-    private Tensor Refine(Tensor block, Tensor keys, Tensor indexes, double slack, Tensor scores)
+    private Tensor Refine(Tensor block, Tensor keys, Tensor rowsOfKeys, double slack, Tensor distances, Tensor? indexes)
     {
         var candidates = keys.shape[1];
         var kth = keys.narrow(1, k - 1, 1);
-        var above = keys.gt(kth.add(slack)).sum(new long[] { 1 });              // a: the band starts at column a ≤ k − 1
+        var above = indexes is null                                               // a: the band starts at column a ≤ k − 1
+            ? keys.gt(kth.add(slack)).sum(new long[] { 1 })
+            : torch.zeros(keys.shape[0], ScalarType.Int64, keys.device);
         var through = keys.ge(kth.sub(slack)).sum(new long[] { 1 });            // b + 1: the band ends at column b ≥ k − 1
         var widths = through.sub(above);
         var rank = above.neg().add_(k - 1).unsqueeze(1);                          // the k-th nearest is the (k − a)-th of the band
@@ -333,39 +331,52 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
             using var stepScope = torch.NewDisposeScope();
             var size = Math.Min(step, count - from);
             var columns = above.narrow(0, from, size).unsqueeze(1).add(offsets).clamp_max_(candidates - 1);
-            var rows = indexes.narrow(0, from, size).gather(1, columns);
+            var rows = rowsOfKeys.narrow(0, from, size).gather(1, columns);
             var nearest = bank.index_select(0, rows.flatten()).view(size, width, -1);
-            var distances = nearest.sub_(block.narrow(0, from, size).unsqueeze(1)).pow_(2).sum(new long[] { 2 }).sqrt_()
-                .masked_fill_(offsets.ge(widths.narrow(0, from, size).unsqueeze(1)), double.PositiveInfinity);
-            scores.narrow(0, from, size).copy_(distances.sort(1).Values.gather(1, rank.narrow(0, from, size)).squeeze(1));
+            var (measured, order) = nearest.sub_(block.narrow(0, from, size).unsqueeze(1)).pow_(2).sum(new long[] { 2 }).sqrt_()
+                .masked_fill_(offsets.ge(widths.narrow(0, from, size).unsqueeze(1)), double.PositiveInfinity)
+                .sort(1);
+            if (indexes is null)
+            {
+                distances.narrow(0, from, size).copy_(measured.gather(1, rank.narrow(0, from, size)));
+            }
+            else
+            {
+                distances.narrow(0, from, size).copy_(measured.narrow(1, 0, k));
+                indexes.narrow(0, from, size).copy_(rows.gather(1, order.narrow(1, 0, k)));
+            }
         }
 
         return candidates < bank.shape[0] ? through.eq(candidates).nonzero().squeeze(1) : torch.empty(0, ScalarType.Int64, keys.device);
     }
 
-    /// <summary>Scores the queries <paramref name="uncertain"/> of <paramref name="block"/> by exact float64 distances to every bank row, a bank chunk at a time.</summary>
-    private void ScoreExactly(Tensor block, Tensor uncertain, Tensor scores)
+    /// <summary>Measures the queries <paramref name="uncertain"/> of <paramref name="block"/> exactly against every bank row (float64, a bank chunk at a time) and writes their k-th distance, or their k nearest distances and rows, as <see cref="Refine"/> does.</summary>
+    private void ScoreExactly(Tensor block, Tensor uncertain, Tensor distances, Tensor? indexes)
     {
         var m = bank.shape[0];
         var bankChunk = Math.Max(k, chunkElements / 2 / bank.shape[1]);
-        var indexes = uncertain.cpu().data<long>().ToArray();
-        foreach (var row in indexes)
+        foreach (var row in uncertain.cpu().data<long>().ToArray())
         {
             using var rowScope = torch.NewDisposeScope();
             var z = block.narrow(0, row, 1);
-            Tensor? best = null;
+            var all = torch.empty(1, m, ScalarType.Float64, bank.device);
             for (long from = 0; from < m; from += bankChunk)
             {
                 using var stepScope = torch.NewDisposeScope();
-                var part = bank.narrow(0, from, Math.Min(bankChunk, m - from));
-                var distances = part.sub(z).pow_(2).sum(new long[] { 1 }).sqrt_();
-                var top = distances.topk((int)Math.Min(k, distances.shape[0]), 0, largest: false, sorted: false).values;
-                var merged = best is null ? top : torch.cat(new[] { best, top }, 0).topk(k, 0, largest: false, sorted: false).values;
-                best?.Dispose();
-                best = merged.MoveToOuterDisposeScope();
+                var size = Math.Min(bankChunk, m - from);
+                all.narrow(1, from, size).copy_(bank.narrow(0, from, size).sub(z).pow_(2).sum(new long[] { 1 }).sqrt_().unsqueeze(0));
             }
 
-            scores.narrow(0, row, 1).copy_(best!.amax(new long[] { 0 }, keepdim: true));
+            var (nearest, rows) = all.topk(k, 1, largest: false, sorted: true);
+            if (indexes is null)
+            {
+                distances.narrow(0, row, 1).copy_(nearest.narrow(1, k - 1, 1));
+            }
+            else
+            {
+                distances.narrow(0, row, 1).copy_(nearest);
+                indexes.narrow(0, row, 1).copy_(rows);
+            }
         }
     }
 

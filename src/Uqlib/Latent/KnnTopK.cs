@@ -18,9 +18,10 @@ namespace Uqlib.Latent;
 /// <remarks>
 /// <para>Sun et al. 2022, "Out-of-distribution detection with deep nearest neighbors": the score is the distance of the normalised query to its
 /// k-th nearest normalised bank feature. The k nearest over a union of banks are the k nearest of each bank's k nearest, so
-/// <see cref="Merge"/> is exact: each distance is computed as the unsharded detector computes it (|z − b| = √(2 − 2 z·b) from the same
-/// float32 product z·b), and the scores of the merged state equal the unsharded scores. Among exactly tied distances the indices kept are
-/// unspecified (the scores do not depend on them).</para>
+/// <see cref="Merge"/> is exact: every kept distance is the exact float64 distance, computed as the unsharded detector computes its
+/// k-th (float32 candidates, then float64 differences of the normalised rows; see <see cref="KnnDetector"/>), so all k are exact and
+/// correctly ranked, and the scores of the merged state equal the unsharded scores bit for bit. Among exactly tied distances the
+/// indices kept are unspecified (the scores do not depend on them).</para>
 /// <para>A shard builds its <see cref="KnnDetector"/> from its block of bank rows (see <see cref="Sharding.ShardSpec"/>) without
 /// <see cref="KnnOptions.BankSize"/> sub-sampling (a sub-sampled bank is not split exactly), and passes the block's first row as
 /// <c>bankOffset</c>. Memory: N × k × 16 bytes per state; computing one holds the detector's chunk of similarities at a time.
@@ -116,47 +117,8 @@ public sealed class KnnTopK : IDisposable
         }
 
         using var scope = torch.NewDisposeScope();
-        var bank = shard.BankView;
-        var k = shard.K;
-        var queries = KnnDetector.Normalise(features.to(bank.device));
-        var n = queries.shape[0];
-        var m = bank.shape[0];
-        var queryChunk = Math.Min(n, Math.Max(256L, shard.ChunkElements / m));
-        var bankChunk = Math.Min(m, Math.Max(k, shard.ChunkElements / queryChunk));
-        var values = torch.empty(n, k, ScalarType.Float32, bank.device);
-        var rows = torch.empty(n, k, ScalarType.Int64, bank.device);
-        var chunks = 0;
-        for (long start = 0; start < n; start += queryChunk)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var chunkScope = torch.NewDisposeScope();
-            var block = queries.narrow(0, start, Math.Min(queryChunk, n - start));
-            Tensor? best = null;
-            Tensor? bestRows = null;
-            for (long from = 0; from < m; from += bankChunk)
-            {
-                using var stepScope = torch.NewDisposeScope();
-                var part = bank.narrow(0, from, Math.Min(bankChunk, m - from));
-                var (top, at) = block.matmul(part.t()).topk((int)Math.Min(k, part.shape[0]), 1, largest: true, sorted: false);
-                at.add_(bankOffset + from);
-                if (best is not null)
-                {
-                    (top, at) = Keep(torch.cat(new[] { best, top }, 1), torch.cat(new[] { bestRows!, at }, 1), k);
-                }
-
-                best?.Dispose();
-                bestRows?.Dispose();
-                best = top.MoveToOuterDisposeScope();
-                bestRows = at.MoveToOuterDisposeScope();
-            }
-
-            values.narrow(0, start, block.shape[0]).copy_(best!);
-            rows.narrow(0, start, block.shape[0]).copy_(bestRows!);
-            progress?.Report(new EstimationProgress(++chunks, start + block.shape[0]));
-        }
-
-        // |z − b| = sqrt(2 − 2 z·b) for unit vectors, in the float32 of the product, as KnnDetector computes its score; then widened.
-        var distances = values.mul_(-2.0).add_(2.0).clamp_min_(0.0).sqrt_().to(ScalarType.Float64);
+        var (distances, rows) = shard.Nearest(features, progress, cancellationToken);
+        rows.add_(bankOffset);
         return new KnnTopK(distances.DetachFromDisposeScope(), rows.DetachFromDisposeScope());
     }
 
@@ -199,8 +161,8 @@ public sealed class KnnTopK : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
-            var (top, at) = Keep(
-                torch.cat(new[] { best, parts[i].distances.to(device) }, 1), torch.cat(new[] { bestRows, parts[i].indices.to(device) }, 1), k, largest: false);
+            var (top, order) = torch.cat(new[] { best, parts[i].distances.to(device) }, 1).topk(k, 1, largest: false, sorted: false);
+            var at = torch.cat(new[] { bestRows, parts[i].indices.to(device) }, 1).gather(1, order);
             best.Dispose();
             bestRows.Dispose();
             best = top.MoveToOuterDisposeScope();
@@ -280,13 +242,6 @@ public sealed class KnnTopK : IDisposable
         disposed = true;
         distances.Dispose();
         indices.Dispose();
-    }
-
-    /// <summary>The k largest (or smallest) of each row of <paramref name="values"/> and the matching entries of <paramref name="rows"/>.</summary>
-    private static (Tensor Values, Tensor Rows) Keep(Tensor values, Tensor rows, int k, bool largest = true)
-    {
-        var (top, at) = values.topk(k, 1, largest: largest, sorted: false);
-        return (top, rows.gather(1, at));
     }
 
     private void ThrowIfDisposed()

@@ -15,8 +15,9 @@ namespace Uqlib.Latent;
 /// the guidance of a query is the mean of the k largest inner products of its normalised feature with the bank (its k nearest
 /// neighbours in that sense); the guided confidence is s(x) × guidance. The score is its negative, so that higher means more out of
 /// distribution. Defaults follow the paper (k = 100). The bank is built and searched with the kNN detector's machinery
-/// (<see cref="KnnDetector"/>: streaming uniform sub-sampling, float32 bank, chunked matrix products with a running top-k); as in the
-/// paper's faiss inner-product index the similarities are float32, and the mean and the energy are float64. Thread-safe for reading.
+/// (<see cref="KnnDetector"/>: streaming uniform sub-sampling; the one chunked matrix product with a running top-k, which kNN follows
+/// with a float64 refinement). NNGuide has none: as in the paper's faiss inner-product index the bank, the normalised queries and the
+/// similarities are float32 (normalised in float64, then rounded once); the mean and the energy are float64. Thread-safe for reading.
 /// </remarks>
 public sealed class NnGuideDetector : IDisposable, ILatentDetector
 {
@@ -143,7 +144,7 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
                 var length = Math.Min(rows, n - start);
                 var x = features.narrow(0, start, length);
                 var confidence = Confidence(x, w, b).to(ScalarType.Float32);
-                builder.Add(KnnDetector.Normalise(x).to(w.device).mul_(confidence.unsqueeze(1)));
+                builder.Add(KnnDetector.Normalise(x).to(ScalarType.Float32, w.device).mul_(confidence.unsqueeze(1)));
                 progress?.Report(new EstimationProgress(++batches, start + length));
             }
 
@@ -259,7 +260,7 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
     private Tensor GuidanceCore(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        var queries = KnnDetector.Normalise(features.to(bank.device));
+        var queries = KnnDetector.Normalise(features.to(bank.device)).to(ScalarType.Float32);
         return TopSimilarities.Largest(queries, bank, k, chunkElements).to(ScalarType.Float64).mean(new long[] { 1 }).MoveToOuterDisposeScope();
     }
 

@@ -111,14 +111,15 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
     /// <param name="weight">The final linear layer's weight <c>(C, F)</c>, finite; copied.</param>
     /// <param name="bias">Its bias <c>(C)</c>, or <see langword="null"/> for none; copied.</param>
     /// <param name="options">The options, or <see langword="null"/> for <see cref="ReactOptions.Default"/>.</param>
-    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
-    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
+    /// <param name="progress">Receives one report with every training sample when the fit is done; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the fit before it starts.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="weight"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, of the wrong shape or not finite, or an option is out of range.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static ReactDetector Fit(
-        Tensor features, Tensor weight, Tensor? bias = null, ReactOptions? options = null, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
+        Tensor features, Tensor weight, Tensor? bias = null, ReactOptions? options = null, IProgress<EstimationProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         options ??= ReactOptions.Default;
@@ -132,7 +133,8 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
             // Selected and interpolated in the features' own dtype, as numpy.percentile on them (no float64 copy of N·F values).
             var pooled = features.reshape(1, -1);
             var threshold = RowPercentile.Of(pooled, options.Percentile).ToDouble();
-            return EstimationProgress.Completed(progress, features.shape[0], new ReactDetector(head, threshold, options.Percentile, features.shape[0]));
+            progress?.Report(new EstimationProgress(1, features.shape[0]) { TotalSamples = features.shape[0] });
+            return new ReactDetector(head, threshold, options.Percentile, features.shape[0]);
         }
         catch
         {

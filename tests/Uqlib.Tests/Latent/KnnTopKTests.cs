@@ -13,10 +13,11 @@ namespace Uqlib.Tests.Latent;
 public sealed class KnnTopKTests
 {
     [Theory]
-    [InlineData(5, 1_000_000L, 0.0)]
-    [InlineData(1, 1_000_000L, 0.0)]
-    [InlineData(5, 300L, 1e-6)]
-    public void Merge_BankSplitOverFourShards_ScoresEqualUnsharded(int k, long chunkElements, double tolerance)
+    [InlineData(5, 1_000_000L)]
+    [InlineData(1, 1_000_000L)]
+    [InlineData(5, 300L)]
+    [InlineData(40, 300L)]
+    public void Merge_BankSplitOverFourShards_ScoresEqualUnshardedBitForBit(int k, long chunkElements)
     {
         using var scope = torch.NewDisposeScope();
         var bank = torch.randn(new long[] { 2003, 16 }, generator: new Generator(40));
@@ -37,9 +38,9 @@ public sealed class KnnTopKTests
         var actual = merged.Scores();
 
         actual.dtype.Should().Be(ScalarType.Float64);
-        // Bit for bit when each shard's bank is one product per query chunk; with tiny forced chunks the products' shapes differ from the
-        // unsharded ones, and float32 GEMM may round a similarity differently (as between two chunk sizes of one detector).
-        actual.allclose(expected.to(ScalarType.Float64), rtol: 0, atol: tolerance).Should().BeTrue();
+        // Bit for bit, tiny forced chunks included: the float32 products only choose candidates; every kept distance is the exact
+        // float64 distance of the same two normalised rows, computed as the unsharded detector computes its k-th.
+        actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
         merged.K.Should().Be(k);
         merged.Queries.Should().Be(517);
     }
@@ -61,14 +62,44 @@ public sealed class KnnTopKTests
         using var merged = KnnTopK.Merge(parts);
         parts.ForEach(p => p.Dispose());
 
-        // Brute force over the whole bank in float64: the same rows, the same distances (to float32 rounding).
-        var z = nn.functional.normalize(queries.to(ScalarType.Float64), 2.0, 1);
-        var b = nn.functional.normalize(bank.to(ScalarType.Float64), 2.0, 1);
-        var (expectedValues, expectedRows) = torch.cdist(z, b).topk(3, 1, largest: false, sorted: true);
+        // Brute force over the whole bank in float64: the same rows, and all k distances exact to float64 rounding.
+        var (expectedValues, expectedRows) = BruteForce(queries, bank, 3);
         var rows = merged.Indices.sort(1).Values;
         rows.allclose(expectedRows.sort(1).Values, rtol: 0, atol: 0).Should().BeTrue();
         var values = merged.Distances.sort(1).Values;
-        values.allclose(expectedValues, rtol: 0, atol: 1e-5).Should().BeTrue();
+        values.allclose(expectedValues, rtol: 1e-12, atol: 0).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(12)]
+    public void Merge_NearDuplicateNeighbours_EveryDistanceExactAndScoresEqualUnsharded(int k)
+    {
+        // 40 bank rows within 1e-9 of one another around each query's nearest row: the float32 keys cannot rank them (the band around
+        // the k-th spans every candidate), so each shard falls back to the exact float64 pass over its whole bank.
+        using var scope = torch.NewDisposeScope();
+        var bank = torch.randn(new long[] { 600, 16 }, ScalarType.Float64, generator: new Generator(44));
+        var centre = bank.narrow(0, 0, 1);
+        bank.narrow(0, 0, 40).copy_(centre.add(torch.randn(new long[] { 40, 16 }, ScalarType.Float64, generator: new Generator(45)).mul_(1e-9)));
+        var queries = torch.cat(new[] { centre.add(0.01), centre.sub(0.02), torch.randn(new long[] { 20, 16 }, ScalarType.Float64, generator: new Generator(46)) }, 0);
+        var options = new KnnOptions { K = k };
+        using var whole = KnnDetector.Fit(bank, options);
+        var parts = new List<KnnTopK>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (start, end) = ShardSpec.Of(i, 3).CasesOf(bank.shape[0]);
+            using var shard = KnnDetector.Fit(bank.narrow(0, start, end - start), options);
+            parts.Add(KnnTopK.Compute(shard, queries, start));
+        }
+
+        using var merged = KnnTopK.Merge(parts);
+        parts.ForEach(p => p.Dispose());
+
+        merged.Scores().allclose(whole.Score(queries), rtol: 0, atol: 0).Should().BeTrue();
+        var (expectedValues, _) = BruteForce(queries, bank, k);
+        merged.Distances.sort(1).Values.allclose(expectedValues, rtol: 1e-12, atol: 0).Should().BeTrue();
+        using var indices = merged.Indices;
+        indices.narrow(0, 0, 2).lt(40).all().ToBoolean().Should().BeTrue();
     }
 
     [Fact]
@@ -88,6 +119,7 @@ public sealed class KnnTopKTests
         Golden.ToArray(state.Scores()).Should().Equal(Golden.Vector(golden.GetProperty("knn")), (a, b) => Math.Abs(a - b) < 2e-6);
         reports.Should().NotBeEmpty();
         reports[^1].Samples.Should().Be(q.shape[0]);
+        reports[^1].TotalSamples.Should().Be(q.shape[0]);
         state.ToString().Should().Be($"KnnTopK(n={q.shape[0]}, k=5)");
     }
 
@@ -149,5 +181,13 @@ public sealed class KnnTopKTests
         state.Dispose();
         FluentActions.Invoking(() => state.Scores()).Should().Throw<ObjectDisposedException>();
         FluentActions.Invoking(() => state.Distances).Should().Throw<ObjectDisposedException>();
+    }
+
+    /// <summary>The k nearest rows of the normalised bank to each normalised query, by float64 differences over the whole bank, ascending.</summary>
+    private static (Tensor Values, Tensor Rows) BruteForce(Tensor queries, Tensor bank, int k)
+    {
+        var z = nn.functional.normalize(queries.to(ScalarType.Float64), 2.0, 1);
+        var b = nn.functional.normalize(bank.to(ScalarType.Float64), 2.0, 1);
+        return z.unsqueeze(1).sub(b.unsqueeze(0)).pow(2).sum(new long[] { 2 }).sqrt().topk(k, 1, largest: false, sorted: true);
     }
 }
