@@ -41,4 +41,16 @@ public readonly record struct EstimationProgress(int Batches, long Samples)
 
         return total;
     }
+
+    /// <summary>Reports a one-shot fit over <paramref name="samples"/> samples in memory as done (one batch, every sample of the total) and returns its result.</summary>
+    /// <typeparam name="T">The type of the fitted value.</typeparam>
+    /// <param name="progress">The receiver of the report, or <see langword="null"/>.</param>
+    /// <param name="samples">The number of samples fitted on.</param>
+    /// <param name="result">The fitted value.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    internal static T Completed<T>(IProgress<EstimationProgress>? progress, long samples, T result)
+    {
+        progress?.Report(new EstimationProgress(1, samples) { TotalSamples = samples });
+        return result;
+    }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -50,11 +51,15 @@ public sealed class HistogramBinning : ICalibrator
     /// <param name="logits">Logits <c>(N, C)</c>, or a binary model's <c>(N)</c>/<c>(N, 1)</c>; not disposed.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>; not disposed.</param>
     /// <param name="options">The number of bins.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts and once per class.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, or the options are invalid.</exception>
-    public static HistogramBinning Fit(Tensor logits, Tensor labels, HistogramBinningOptions options)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static HistogramBinning Fit(Tensor logits, Tensor labels, HistogramBinningOptions options, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var (z, y) = CalibrationInput.LogitsAndLabels(logits, labels);
@@ -76,6 +81,7 @@ public sealed class HistogramBinning : ICalibrator
             var hits = new double[bins];
             for (var k = 0; k < fitted.Length; k++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 Array.Clear(counts);
                 Array.Clear(hits);
                 for (var i = 0; i < truth.Length; i++)
@@ -92,7 +98,7 @@ public sealed class HistogramBinning : ICalibrator
                 }
             }
 
-            return new HistogramBinning(classes, bins, result);
+            return EstimationProgress.Completed(progress, truth.Length, new HistogramBinning(classes, bins, result));
         }
     }
 

@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace Uqlib.Calibration;
 
-/// <summary>Options of <see cref="HistogramBinning.Fit(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, HistogramBinningOptions)"/>.</summary>
+/// <summary>Options of <see cref="HistogramBinning.Fit(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, HistogramBinningOptions, System.IProgress{EstimationProgress}, System.Threading.CancellationToken)"/>.</summary>
 public sealed record HistogramBinningOptions
 {
     /// <summary>Gets the number of equal-width bins on [0, 1] per class, from 1 to 100,000.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -44,6 +45,21 @@ public sealed class IsotonicCalibration : ICalibrator
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is out of range.</exception>
     public static IsotonicCalibration Fit(Tensor logits, Tensor labels)
     {
+        return Fit(logits, labels, null);
+    }
+
+    /// <summary>Fits one isotonic map per class (the positive class only for a binary model) on validation logits.</summary>
+    /// <param name="logits">Logits <c>(N, C)</c>, or a binary model's <c>(N)</c>/<c>(N, 1)</c>; not disposed.</param>
+    /// <param name="labels">Integer class indices <c>(N)</c>; not disposed.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts and once per class.</param>
+    /// <returns>The fitted calibrator.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is out of range.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static IsotonicCalibration Fit(Tensor logits, Tensor labels, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         var (z, y) = CalibrationInput.LogitsAndLabels(logits, labels);
         using (z)
         using (y)
@@ -58,6 +74,7 @@ public sealed class IsotonicCalibration : ICalibrator
             var target = new double[truth.Length];
             for (var k = 0; k < fitted.Length; k++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 for (var i = 0; i < truth.Length; i++)
                 {
                     column[i] = p[(i * classes) + fitted[k]];
@@ -67,7 +84,7 @@ public sealed class IsotonicCalibration : ICalibrator
                 (x[k], v[k]) = FitOne(column, target);
             }
 
-            return new IsotonicCalibration(classes, x, v);
+            return EstimationProgress.Completed(progress, truth.Length, new IsotonicCalibration(classes, x, v));
         }
     }
 

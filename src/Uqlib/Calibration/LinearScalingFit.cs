@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Threading;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Optimization;
 using TorchSharp;
@@ -10,8 +11,9 @@ namespace Uqlib.Calibration;
 /// <summary>Fits vector scaling (z ⊙ w + b) or matrix scaling (z Wᵀ + b) by minimising the validation NLL with MathNet's L-BFGS (deterministic, float64).</summary>
 internal static class LinearScalingFit
 {
-    /// <summary>Fits the parameters; returns the weights (C for vector scaling, C × C row-major for matrix scaling) and the biases (C).</summary>
-    public static (double[] Weights, double[] Bias) Fit(Tensor logits, Tensor labels, bool matrix, double offDiagonal)
+    /// <summary>Fits the parameters; returns the weights (C for vector scaling, C × C row-major for matrix scaling) and the biases (C).
+    /// The token is checked at every evaluation of the objective.</summary>
+    public static (double[] Weights, double[] Bias) Fit(Tensor logits, Tensor labels, bool matrix, double offDiagonal, CancellationToken cancellationToken)
     {
         var (z, y) = CalibrationInput.LogitsAndLabels(logits, labels);
         using (z)
@@ -27,6 +29,7 @@ internal static class LinearScalingFit
 
             (double, Vector<double>) Evaluate(Vector<double> theta)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 var all = theta.ToArray();
                 var w = torch.tensor(all.AsSpan(0, weightCount).ToArray(), dtype: ScalarType.Float64);
@@ -71,6 +74,10 @@ internal static class LinearScalingFit
             try
             {
                 result = minimizer.FindMinimum(ObjectiveFunction.Gradient(Evaluate), Vector<double>.Build.DenseOfArray(start));
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                throw new OperationCanceledException("The fit was cancelled.", e, cancellationToken);
             }
             catch (Exception e) when (e is MaximumIterationsException or EvaluationException or InnerOptimizationException)
             {

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Threading;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
 
@@ -52,16 +53,20 @@ public sealed class MatrixScaling : ICalibrator
     /// <param name="logits">Logits <c>(N, C)</c>, or a binary model's <c>(N)</c>/<c>(N, 1)</c>; not disposed.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>, every class occurring; not disposed.</param>
     /// <param name="options">The regularisation.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts and at every evaluation of the objective.</param>
     /// <returns>The fitted calibrator.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, a class never occurs, or the options are invalid.</exception>
     /// <exception cref="InvalidOperationException">The optimiser did not converge.</exception>
-    public static MatrixScaling Fit(Tensor logits, Tensor labels, MatrixScalingOptions options)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static MatrixScaling Fit(Tensor logits, Tensor labels, MatrixScalingOptions options, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var (w, b) = LinearScalingFit.Fit(logits, labels, matrix: true, options.OffDiagonalRegularization);
-        return new MatrixScaling(w, b);
+        var (w, b) = LinearScalingFit.Fit(logits, labels, matrix: true, options.OffDiagonalRegularization, cancellationToken);
+        return EstimationProgress.Completed(progress, logits.shape[0], new MatrixScaling(w, b));
     }
 
     /// <summary>Loads a matrix scaling saved by <see cref="Save"/>.</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace Uqlib.Calibration;
 
-/// <summary>Options of <see cref="MatrixScaling.Fit(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, MatrixScalingOptions)"/>.</summary>
+/// <summary>Options of <see cref="MatrixScaling.Fit(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, MatrixScalingOptions, System.IProgress{EstimationProgress}, System.Threading.CancellationToken)"/>.</summary>
 public sealed record MatrixScalingOptions
 {
     /// <summary>Gets λ, the weight of the off-diagonal L2 penalty λ/(C(C − 1))·Σ_{i≠j} W_ij² added to the NLL (Kull et al. 2019's ODIR, without the bias term); 0 for none.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -42,6 +43,21 @@ public sealed class PlattScaling : ICalibrator
     /// <exception cref="ArgumentException">A tensor is empty, of the wrong rank or class count, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is not 0 or 1.</exception>
     public static PlattScaling Fit(Tensor logits, Tensor labels)
     {
+        return Fit(logits, labels, null);
+    }
+
+    /// <summary>Fits a and b on a binary model's validation logits.</summary>
+    /// <param name="logits">Logits <c>(N)</c>, <c>(N, 1)</c> or two-class <c>(N, 2)</c>; not disposed.</param>
+    /// <param name="labels">Labels <c>(N)</c>, 0 or 1; not disposed.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts and at every Newton iteration.</param>
+    /// <returns>The fitted calibrator.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty, of the wrong rank or class count, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities) or a label is not 0 or 1.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static PlattScaling Fit(Tensor logits, Tensor labels, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         var (z, y) = CalibrationInput.LogitsAndLabels(logits, labels);
         using (z)
         using (y)
@@ -53,8 +69,8 @@ public sealed class PlattScaling : ICalibrator
                 values = CalibrationInput.ToArray(difference);
             }
 
-            var (slope, intercept) = Solve(values, CalibrationInput.ToArray(y));
-            return new PlattScaling(slope, intercept);
+            var (slope, intercept) = Solve(values, CalibrationInput.ToArray(y), cancellationToken);
+            return EstimationProgress.Completed(progress, values.Length, new PlattScaling(slope, intercept));
         }
     }
 
@@ -98,7 +114,7 @@ public sealed class PlattScaling : ICalibrator
     }
 
     /// <summary>Minimises Σ −[tᵢ log pᵢ + (1 − tᵢ) log(1 − pᵢ)], pᵢ = σ(a zᵢ + b), by Newton with backtracking (Lin, Lin &amp; Weng 2007, Algorithm 1).</summary>
-    private static (double Slope, double Intercept) Solve(double[] z, double[] y)
+    private static (double Slope, double Intercept) Solve(double[] z, double[] y, CancellationToken cancellationToken)
     {
         var n = z.Length;
         var positives = 0.0;
@@ -120,6 +136,7 @@ public sealed class PlattScaling : ICalibrator
         var loss = Loss(z, t, a, b);
         for (var iteration = 0; iteration < 100; iteration++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             double gA = 0, gB = 0, hAA = 1e-12, hAB = 0, hBB = 1e-12;
             for (var i = 0; i < n; i++)
             {

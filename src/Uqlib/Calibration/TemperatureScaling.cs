@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -63,11 +64,15 @@ public sealed class TemperatureScaling : ICalibrator
     /// <param name="logits">Validation logits <c>(N, C)</c>, or a binary model's logit <c>(N)</c> or <c>(N, 1)</c>; not disposed.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>; not disposed.</param>
     /// <param name="options">The temperature bounds.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts and at every step of the search.</param>
     /// <returns>The fitted calibrator; its temperature is a bound when the NLL has no minimum inside the bounds.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, or the options are invalid.</exception>
-    public static TemperatureScaling Fit(Tensor logits, Tensor labels, TemperatureScalingOptions options)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static TemperatureScaling Fit(Tensor logits, Tensor labels, TemperatureScalingOptions options, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var (z, y) = CalibrationInput.LogitsAndLabels(logits, labels, float64: false);
@@ -80,9 +85,9 @@ public sealed class TemperatureScaling : ICalibrator
             double betaMin = 1 / options.MaxTemperature, betaMax = 1 / options.MinTemperature;
             // float32 logits are read as they are (widened in registers); anything else as float64.
             var beta = z.dtype == ScalarType.Float32
-                ? SolveInverseTemperature(CalibrationInput.NativeSpan<float>(z.cpu().contiguous()), targets, classes, betaMin, betaMax)
-                : SolveInverseTemperature(CalibrationInput.NativeSpan<double>(z.to(ScalarType.Float64).cpu().contiguous()), targets, classes, betaMin, betaMax);
-            return new TemperatureScaling(1 / beta, classes);
+                ? SolveInverseTemperature(CalibrationInput.NativeSpan<float>(z.cpu().contiguous()), targets, classes, betaMin, betaMax, cancellationToken)
+                : SolveInverseTemperature(CalibrationInput.NativeSpan<double>(z.to(ScalarType.Float64).cpu().contiguous()), targets, classes, betaMin, betaMax, cancellationToken);
+            return EstimationProgress.Completed(progress, targets.Length, new TemperatureScaling(1 / beta, classes));
         }
     }
 
@@ -154,7 +159,9 @@ public sealed class TemperatureScaling : ICalibrator
     /// <param name="classes">The number of classes C.</param>
     /// <param name="betaMin">The smallest β (1 / the largest temperature).</param>
     /// <param name="betaMax">The largest β (1 / the smallest temperature).</param>
-    internal static double SolveInverseTemperature<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> labels, int classes, double betaMin, double betaMax)
+    /// <param name="cancellationToken">Checked before every step of the search.</param>
+    internal static double SolveInverseTemperature<T>(
+        ReadOnlySpan<T> logits, ReadOnlySpan<long> labels, int classes, double betaMin, double betaMax, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var start = 1.0;
@@ -171,13 +178,14 @@ public sealed class TemperatureScaling : ICalibrator
                 sampleLabels[i] = labels[i * 8];
             }
 
-            start = Solve<T>(sample, sampleLabels, classes, betaMin, betaMax, 1.0);
+            start = Solve<T>(sample, sampleLabels, classes, betaMin, betaMax, 1.0, cancellationToken);
         }
 
-        return Solve(logits, labels, classes, betaMin, betaMax, start);
+        return Solve(logits, labels, classes, betaMin, betaMax, start, cancellationToken);
     }
 
-    private static double Solve<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> labels, int classes, double betaMin, double betaMax, double start)
+    private static double Solve<T>(
+        ReadOnlySpan<T> logits, ReadOnlySpan<long> labels, int classes, double betaMin, double betaMax, double start, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var n = labels.Length;
@@ -201,6 +209,7 @@ public sealed class TemperatureScaling : ICalibrator
         var search = new InverseTemperatureSearch(start, betaMin, betaMax);
         while (!search.Done)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var beta = search.Beta;
             var (logSum, mean, variance) = Moments(logits, rowMax, classes, beta);
             search.Update(logSum - (beta * target), mean - target, variance);

@@ -4,7 +4,7 @@ using System.Globalization;
 
 namespace Uqlib.Calibration;
 
-/// <summary>Options of <see cref="TemperatureScaling.Fit(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TemperatureScalingOptions)"/>.</summary>
+/// <summary>Options of <see cref="TemperatureScaling.Fit(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TemperatureScalingOptions, System.IProgress{EstimationProgress}, System.Threading.CancellationToken)"/>.</summary>
 public sealed record TemperatureScalingOptions
 {
     /// <summary>Gets the smallest temperature the fit may return; the fit returns it when the validation NLL keeps falling as T → 0, as when every validation prediction is right.</summary>

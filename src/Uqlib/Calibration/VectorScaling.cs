@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Threading;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
 
@@ -44,8 +45,24 @@ public sealed class VectorScaling : ICalibrator
     /// <exception cref="InvalidOperationException">The optimiser did not converge.</exception>
     public static VectorScaling Fit(Tensor logits, Tensor labels)
     {
-        var (w, b) = LinearScalingFit.Fit(logits, labels, matrix: false, offDiagonal: 0);
-        return new VectorScaling(w, b);
+        return Fit(logits, labels, null);
+    }
+
+    /// <summary>Fits w and b on validation logits.</summary>
+    /// <param name="logits">Logits <c>(N, C)</c>, or a binary model's <c>(N)</c>/<c>(N, 1)</c>; not disposed.</param>
+    /// <param name="labels">Integer class indices <c>(N)</c>, every class occurring; not disposed.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts and at every evaluation of the objective.</param>
+    /// <returns>The fitted calibrator.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A tensor is empty or of the wrong rank, the lengths differ, the logits are not finite or are probabilities (every value in [0, 1], every row summing to 1: pass logits or log-probabilities), a label is out of range, or a class never occurs.</exception>
+    /// <exception cref="InvalidOperationException">The optimiser did not converge.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static VectorScaling Fit(Tensor logits, Tensor labels, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (w, b) = LinearScalingFit.Fit(logits, labels, matrix: false, offDiagonal: 0, cancellationToken);
+        return EstimationProgress.Completed(progress, logits.shape[0], new VectorScaling(w, b));
     }
 
     /// <summary>Loads a vector scaling saved by <see cref="Save"/>.</summary>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using MathNet.Numerics.LinearAlgebra;
 using TorchSharp;
 using Uqlib.Evaluation;
@@ -50,12 +51,17 @@ public sealed class LogisticCombiner : ICombiner
     /// <param name="validationScores">One score tensor <c>(N)</c> per method name, N ≥ 2, same N for all, finite.</param>
     /// <param name="validationFailures">Failure labels <c>(N)</c>: booleans or 0/1; both classes must occur.</param>
     /// <param name="l2">The L2 penalty λ on the weights, finite and greater than 0 (scikit-learn's C = 1/λ).</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of validation cases; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts and at every Newton iteration.</param>
     /// <returns>The fitted combiner.</returns>
     /// <exception cref="ArgumentNullException">An argument or tensor is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is invalid, lengths differ, a method has zero variance, or the failures hold one class only.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="l2"/> is not a finite positive number.</exception>
-    public static LogisticCombiner Fit(IReadOnlyDictionary<string, Tensor> validationScores, Tensor validationFailures, double l2 = 1.0)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static LogisticCombiner Fit(
+        IReadOnlyDictionary<string, Tensor> validationScores, Tensor validationFailures, double l2 = 1.0, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.Positive(l2, nameof(l2));
         var (methods, values) = MethodScores.ForFit(validationScores, nameof(validationScores), 2);
         var failures = CaseData.Failures(validationFailures, nameof(validationFailures));
@@ -91,8 +97,8 @@ public sealed class LogisticCombiner : ICombiner
             design[i, 0] = 1;
         }
 
-        var beta = Newton(design, failures, l2);
-        return new LogisticCombiner(methods, means, deviations, beta.Skip(1).ToArray(), beta[0]);
+        var beta = Newton(design, failures, l2, cancellationToken);
+        return EstimationProgress.Completed(progress, n, new LogisticCombiner(methods, means, deviations, beta.Skip(1).ToArray(), beta[0]));
     }
 
     /// <summary>Loads a combiner saved by <see cref="Save"/>.</summary>
@@ -147,13 +153,14 @@ public sealed class LogisticCombiner : ICombiner
     }
 
     /// <summary>Newton's method on the penalised log-likelihood; strictly convex in the weights, so it converges from zero.</summary>
-    private static double[] Newton(Matrix<double> design, bool[] failures, double l2)
+    private static double[] Newton(Matrix<double> design, bool[] failures, double l2, CancellationToken cancellationToken)
     {
         var n = design.RowCount;
         var k = design.ColumnCount;
         var beta = Vector<double>.Build.Dense(k);
         for (var iteration = 0; iteration < 100; iteration++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var eta = design * beta;
             var residual = Vector<double>.Build.Dense(n);
             var weight = Vector<double>.Build.Dense(n);

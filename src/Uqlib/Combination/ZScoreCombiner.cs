@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -46,11 +47,16 @@ public sealed class ZScoreCombiner : ICombiner
     /// <summary>Fits the standardisation of every method on validation scores.</summary>
     /// <param name="validationScores">One score tensor <c>(N)</c> per method name, N ≥ 2, same N for all, finite.</param>
     /// <param name="weights">One non-negative weight per method, not all 0; <see langword="null"/> for equal weights.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of validation cases; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted combiner.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="validationScores"/> or one of its tensors is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The dictionary is empty, a tensor is invalid, lengths differ, a method has zero variance, or the weights are invalid.</exception>
-    public static ZScoreCombiner Fit(IReadOnlyDictionary<string, Tensor> validationScores, IReadOnlyDictionary<string, double>? weights = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static ZScoreCombiner Fit(
+        IReadOnlyDictionary<string, Tensor> validationScores, IReadOnlyDictionary<string, double>? weights = null, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var (methods, values) = MethodScores.ForFit(validationScores, nameof(validationScores), 2);
         var w = MethodScores.Weights(weights, methods, nameof(weights));
         var means = new double[methods.Length];
@@ -67,7 +73,7 @@ public sealed class ZScoreCombiner : ICombiner
             }
         }
 
-        return new ZScoreCombiner(methods, means, deviations, w);
+        return EstimationProgress.Completed(progress, values[0].Length, new ZScoreCombiner(methods, means, deviations, w));
     }
 
     /// <summary>Loads a combiner saved by <see cref="Save"/>.</summary>

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
 using Uqlib.Persistence;
@@ -88,19 +89,24 @@ public sealed class ConformalClassifier
     /// <param name="options">The options, or <see langword="null"/> for <see cref="ConformalSetOptions.Default"/>.</param>
     /// <param name="clusters">Integer cluster ids <c>(N)</c> (e.g. patients), or <see langword="null"/> when every case is its own cluster.</param>
     /// <param name="uniforms">
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of calibration cases; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// The uniform draws u <c>(N)</c> in [0, 1] of randomised scores, or <see langword="null"/> to draw them with the options' seed; ignored
     /// when not randomised. Giving them lets a reference implementation reproduce the scores exactly.
     /// </param>
     /// <returns>The fitted classifier.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="probabilities"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
     /// A tensor is empty, of the wrong shape or dtype, or its length differs from the probabilities'; the probabilities hold NaN, infinite or
     /// out-of-range values or rows not summing to 1; a label is outside [0, C); a uniform is outside [0, 1]; the options are invalid; or,
     /// class-conditional, a class has no calibration case.
     /// </exception>
     public static ConformalClassifier Fit(
-        Tensor probabilities, Tensor labels, ConformalSetOptions? options = null, Tensor? clusters = null, Tensor? uniforms = null)
+        Tensor probabilities, Tensor labels, ConformalSetOptions? options = null, Tensor? clusters = null, Tensor? uniforms = null,
+        IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         options ??= ConformalSetOptions.Default;
         options.Validate();
         CheckProbabilities(probabilities, nameof(probabilities), null);
@@ -149,7 +155,7 @@ public sealed class ConformalClassifier
             }
         }
 
-        return new ConformalClassifier(options, classes, own, draws, classOf);
+        return EstimationProgress.Completed(progress, n, new ConformalClassifier(options, classes, own, draws, classOf));
     }
 
     /// <summary>The smallest number of calibration scores for which level α is possible: ⌈(1 − α)/α⌉ (α ≥ 1/(n + 1)).</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Persistence;
 using static TorchSharp.torch;
@@ -68,14 +69,19 @@ public sealed class ConformalRiskControl
     /// <param name="maps">Calibration maps <c>(N, H, W)</c> or <c>(N, D, H, W)</c>, e.g. foreground probabilities. Not disposed.</param>
     /// <param name="masks">The true masks, boolean (or 0/1), of the maps' shape. Not disposed.</param>
     /// <param name="loss">The loss, or <see langword="null"/> for <see cref="FalseNegativeRate"/>.</param>
+    /// <param name="progress">Receives one report per calibration image (one batch each), the last with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts and before every image.</param>
     /// <returns>The fitted risk control.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="maps"/> or <paramref name="masks"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
     /// The maps are not <c>(N, H, W)</c> or <c>(N, D, H, W)</c>, empty or not finite; the masks are not binary or of another shape; or the
     /// loss gives values outside [0, B] or no jump at all (e.g. every true mask empty).
     /// </exception>
-    public static ConformalRiskControl Fit(Tensor maps, Tensor masks, IMonotoneLoss? loss = null)
+    public static ConformalRiskControl Fit(
+        Tensor maps, Tensor masks, IMonotoneLoss? loss = null, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.Map(maps, nameof(maps));
         Preconditions.MaskLike(maps, nameof(maps), masks, nameof(masks));
         loss ??= FalseNegativeRate.Instance;
@@ -84,7 +90,9 @@ public sealed class ConformalRiskControl
         {
             for (var i = 0; i < steps.Length; i++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 steps[i] = loss.Steps(maps[i], masks[i]);
+                progress?.Report(new EstimationProgress(i + 1, i + 1) { TotalSamples = steps.Length });
             }
         }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
 using Uqlib.Persistence;
@@ -45,11 +46,16 @@ public sealed class ConformalizedQuantileRegression
     /// <param name="lower">The model's lower quantile predictions <c>(N)</c>. Not disposed.</param>
     /// <param name="upper">The model's upper quantile predictions <c>(N)</c>. Not disposed.</param>
     /// <param name="targets">The calibration targets <c>(N)</c>. Not disposed.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of calibration samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted CQR.</returns>
     /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, not of rank 1, or holds NaN or infinite values; or the lengths differ.</exception>
-    public static ConformalizedQuantileRegression Fit(Tensor lower, Tensor upper, Tensor targets)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static ConformalizedQuantileRegression Fit(
+        Tensor lower, Tensor upper, Tensor targets, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         CheckBand(lower, upper);
         Preconditions.SameShape(lower, nameof(lower), targets, nameof(targets));
         Preconditions.RegressionValues(targets, nameof(targets));
@@ -57,7 +63,7 @@ public sealed class ConformalizedQuantileRegression
         var y = targets.to(ScalarType.Float64);
         var scores = lower.to(ScalarType.Float64).sub(y).maximum(y.sub(upper.to(ScalarType.Float64)));
         var (sorted, _) = scores.sort();
-        return new ConformalizedQuantileRegression(CalibrationInput.ToArray(sorted));
+        return EstimationProgress.Completed(progress, targets.shape[0], new ConformalizedQuantileRegression(CalibrationInput.ToArray(sorted)));
     }
 
     /// <summary>The margin q̂ at level α: the ⌈(n + 1)(1 − α)⌉-th smallest calibration score (negative when the band is too wide).</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -152,12 +153,17 @@ public sealed class CovarianceEstimate : IDisposable
     /// <param name="features">Features <c>(N, F)</c>, finite; not disposed.</param>
     /// <param name="method">The estimate; <see cref="CovarianceMethod.Auto"/> picks Ledoit–Wolf when N &lt; 10·F.</param>
     /// <param name="assumeCentered">Whether the features are already centred (scikit-learn's <c>assume_centered</c>).</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The estimate; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2, or not finite.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is undefined.</exception>
-    public static CovarianceEstimate Fit(Tensor features, CovarianceMethod method = CovarianceMethod.Auto, bool assumeCentered = false)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static CovarianceEstimate Fit(
+        Tensor features, CovarianceMethod method = CovarianceMethod.Auto, bool assumeCentered = false, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.Tensor(features, nameof(features), 2, 2);
         Preconditions.Finite(features, nameof(features));
         CheckMethod(method);
@@ -178,7 +184,7 @@ public sealed class CovarianceEstimate : IDisposable
 
         using (scatter)
         {
-            return FromScatter(scatter, fourth, features.shape[0], method);
+            return EstimationProgress.Completed(progress, features.shape[0], FromScatter(scatter, fourth, features.shape[0], method));
         }
     }
 

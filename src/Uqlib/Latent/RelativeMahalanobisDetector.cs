@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -89,15 +90,20 @@ public sealed class RelativeMahalanobisDetector : IDisposable, ILatentDetector
     /// <param name="labels">Class indices <c>(N)</c> in [0, <paramref name="classes"/> − 1]; every class needs a sample.</param>
     /// <param name="classes">The number of classes, from 1 to 100,000.</param>
     /// <param name="method">The covariance estimate of both Gaussians.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; the labels differ in length or are out of range; a class has no sample; every feature is constant (zero covariance).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is outside [1, 100,000] or <paramref name="method"/> is undefined.</exception>
-    public static RelativeMahalanobisDetector Fit(Tensor features, Tensor labels, int classes, CovarianceMethod method = CovarianceMethod.Auto)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static RelativeMahalanobisDetector Fit(
+        Tensor features, Tensor labels, int classes, CovarianceMethod method = CovarianceMethod.Auto, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(labels);
         using var statistics = FeatureStatistics.Compute(features, labels, classes);
-        return FromStatistics(statistics, method);
+        return EstimationProgress.Completed(progress, statistics.Count, FromStatistics(statistics, method));
     }
 
     /// <summary>Builds the detector from accumulated statistics (streaming fit).</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 using Uqlib.Persistence;
@@ -116,11 +117,16 @@ public sealed class VimDetector : IDisposable, ILatentDetector
     /// <param name="weight">The final linear layer's weight <c>(C, F)</c>, finite; not disposed.</param>
     /// <param name="bias">Its bias <c>(C)</c>, or <see langword="null"/> for none; not disposed.</param>
     /// <param name="options">The options, or <see langword="null"/> for <see cref="VimOptions.Default"/>.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts and between its two passes over the features.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="weight"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, of the wrong shape or not finite; the principal dimension is not below F.</exception>
-    public static VimDetector Fit(Tensor features, Tensor weight, Tensor? bias = null, VimOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static VimDetector Fit(
+        Tensor features, Tensor weight, Tensor? bias = null, VimOptions? options = null, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         options ??= VimOptions.Default;
         options.Validate();
         Preconditions.Tensor(features, nameof(features), 2, 2);
@@ -128,8 +134,9 @@ public sealed class VimDetector : IDisposable, ILatentDetector
         using var layer = Layer.Create(weight, bias, features.shape[1]);
         using var moment = layer.MomentAboutOrigin(features);
         using var basis = ResidualBasisOf(moment, options.DimensionFor(features.shape[1]));
+        cancellationToken.ThrowIfCancellationRequested();
         var (maxLogits, norms) = layer.Sums(features, basis);
-        return Create(layer, basis, maxLogits, norms);
+        return EstimationProgress.Completed(progress, features.shape[0], Create(layer, basis, maxLogits, norms));
     }
 
     /// <summary>Loads a detector saved by <see cref="Save"/>.</summary>

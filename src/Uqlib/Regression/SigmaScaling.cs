@@ -2,6 +2,7 @@ using System;
 using Uqlib.Persistence;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,29 +36,38 @@ public sealed class SigmaScaling
     /// <param name="mean">The validation means, <c>(N)</c> or <c>(N, D)</c>.</param>
     /// <param name="variance">The validation variances σ², of the shape of <paramref name="mean"/>, strictly positive.</param>
     /// <param name="targets">The validation targets, of the shape of <paramref name="mean"/>.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of validation samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted scaling.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
     /// A tensor is empty, of rank other than 1 or 2, or holds NaN or infinite values; the shapes differ; a variance is ≤ 0; or every
     /// target equals its mean (s would be 0).
     /// </exception>
-    public static SigmaScaling Fit(Tensor mean, Tensor variance, Tensor targets)
+    public static SigmaScaling Fit(Tensor mean, Tensor variance, Tensor targets, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.Gaussian(mean, variance, targets);
         using var scope = torch.NewDisposeScope();
         var r = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64));
         var squared = r.mul(r).div_(variance.to(ScalarType.Float64)).mean().ToDouble();
-        return FromMeanSquaredNormalisedResidual(squared);
+        return EstimationProgress.Completed(progress, mean.shape[0], FromMeanSquaredNormalisedResidual(squared));
     }
 
     /// <summary>Fits s on validation predictions by its closed form s² = mean((y − μ)² / σ²).</summary>
     /// <param name="mean">The validation means.</param>
     /// <param name="variance">The validation variances σ², strictly positive, one per mean.</param>
     /// <param name="targets">The validation targets, one per mean.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of validation samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted scaling.</returns>
     /// <exception cref="ArgumentException">A span is empty or holds NaN or infinite values; the lengths differ; a variance is ≤ 0; or every target equals its mean.</exception>
-    public static SigmaScaling Fit(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static SigmaScaling Fit(
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.Gaussian(mean, variance, targets);
         var sum = 0.0;
         for (var i = 0; i < mean.Length; i++)
@@ -66,7 +76,7 @@ public sealed class SigmaScaling
             sum += r * r / variance[i];
         }
 
-        return FromMeanSquaredNormalisedResidual(sum / mean.Length);
+        return EstimationProgress.Completed(progress, mean.Length, FromMeanSquaredNormalisedResidual(sum / mean.Length));
     }
 
     /// <summary>Makes a scaling with a given factor (e.g. one fitted elsewhere).</summary>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
 using Uqlib.Conformal;
@@ -63,41 +64,54 @@ public sealed class SplitConformal
     /// <summary>Fits the absolute-residual scores |y − μ| on calibration predictions.</summary>
     /// <param name="mean">The calibration predictions, <c>(N)</c> or <c>(N, D)</c>.</param>
     /// <param name="targets">The calibration targets, of the shape of <paramref name="mean"/>.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of calibration samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted intervals.</returns>
     /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, of rank other than 1 or 2, or holds NaN or infinite values; or the shapes differ.</exception>
-    public static SplitConformal FitAbsolute(Tensor mean, Tensor targets)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static SplitConformal FitAbsolute(Tensor mean, Tensor targets, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.RegressionValues(mean, nameof(mean));
         Preconditions.SameShape(mean, nameof(mean), targets, nameof(targets));
         Preconditions.RegressionValues(targets, nameof(targets));
         using var scope = torch.NewDisposeScope();
         var scores = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64)).abs_();
-        return FromScores(ConformalScore.AbsoluteResidual, scores);
+        return EstimationProgress.Completed(progress, mean.shape[0], FromScores(ConformalScore.AbsoluteResidual, scores));
     }
 
     /// <summary>Fits the normalised-residual scores |y − μ| / σ on calibration predictions.</summary>
     /// <param name="mean">The calibration means, <c>(N)</c> or <c>(N, D)</c>.</param>
     /// <param name="variance">The calibration variances σ², of the shape of <paramref name="mean"/>, strictly positive.</param>
     /// <param name="targets">The calibration targets, of the shape of <paramref name="mean"/>.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of calibration samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted intervals.</returns>
     /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A tensor is empty, of rank other than 1 or 2, or holds NaN or infinite values; the shapes differ; or a variance is ≤ 0.</exception>
-    public static SplitConformal FitNormalized(Tensor mean, Tensor variance, Tensor targets)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static SplitConformal FitNormalized(Tensor mean, Tensor variance, Tensor targets, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.Gaussian(mean, variance, targets);
         using var scope = torch.NewDisposeScope();
         var scores = targets.to(ScalarType.Float64).sub(mean.to(ScalarType.Float64)).abs_().div_(variance.to(ScalarType.Float64).sqrt());
-        return FromScores(ConformalScore.NormalizedResidual, scores);
+        return EstimationProgress.Completed(progress, mean.shape[0], FromScores(ConformalScore.NormalizedResidual, scores));
     }
 
     /// <summary>Fits the absolute-residual scores on single-target calibration predictions.</summary>
     /// <param name="mean">The calibration predictions.</param>
     /// <param name="targets">The calibration targets, one per prediction.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of calibration samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted intervals, for <c>(N)</c> predictions.</returns>
     /// <exception cref="ArgumentException">A span is empty or holds NaN or infinite values, or the lengths differ.</exception>
-    public static SplitConformal FitAbsolute(ReadOnlySpan<double> mean, ReadOnlySpan<double> targets)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static SplitConformal FitAbsolute(
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> targets, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.RegressionValues(mean, nameof(mean));
         Preconditions.SameLength(mean, nameof(mean), targets, nameof(targets));
         Preconditions.Finite(targets, nameof(targets));
@@ -108,17 +122,22 @@ public sealed class SplitConformal
         }
 
         Array.Sort(scores);
-        return new SplitConformal(ConformalScore.AbsoluteResidual, false, new[] { scores });
+        return EstimationProgress.Completed(progress, scores.Length, new SplitConformal(ConformalScore.AbsoluteResidual, false, new[] { scores }));
     }
 
     /// <summary>Fits the normalised-residual scores |y − μ| / σ on single-target calibration predictions.</summary>
     /// <param name="mean">The calibration means.</param>
     /// <param name="variance">The calibration variances σ², strictly positive, one per mean.</param>
     /// <param name="targets">The calibration targets, one per mean.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of calibration samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted intervals, for <c>(N)</c> predictions.</returns>
     /// <exception cref="ArgumentException">A span is empty or holds NaN or infinite values; the lengths differ; or a variance is ≤ 0.</exception>
-    public static SplitConformal FitNormalized(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static SplitConformal FitNormalized(
+        ReadOnlySpan<double> mean, ReadOnlySpan<double> variance, ReadOnlySpan<double> targets, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.Gaussian(mean, variance, targets);
         var scores = new double[mean.Length];
         for (var i = 0; i < scores.Length; i++)
@@ -127,7 +146,7 @@ public sealed class SplitConformal
         }
 
         Array.Sort(scores);
-        return new SplitConformal(ConformalScore.NormalizedResidual, false, new[] { scores });
+        return EstimationProgress.Completed(progress, scores.Length, new SplitConformal(ConformalScore.NormalizedResidual, false, new[] { scores }));
     }
 
     /// <summary>The quantiles q̂ at level α, one per target dimension (one for <c>(N)</c> predictions).</summary>

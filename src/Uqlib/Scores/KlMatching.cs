@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,11 +65,15 @@ public sealed class KlMatching : IDisposable
 
     /// <summary>Fits the class templates on in-distribution probabilities.</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> of in-distribution samples.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = N, the number of in-distribution samples; <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted templates; the caller disposes them.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="probabilities"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="probabilities"/> is empty, not 2-D, or holds NaN, infinite or out-of-range values.</exception>
-    public static KlMatching Fit(Tensor probabilities)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
+    public static KlMatching Fit(Tensor probabilities, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Preconditions.Tensor(probabilities, nameof(probabilities), 2, 2);
         ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
         using var scope = torch.NewDisposeScope();
@@ -80,7 +85,7 @@ public sealed class KlMatching : IDisposable
         var present = counts.gt(0).nonzero().flatten();
         var templates = sums.index_select(0, present).div(counts.index_select(0, present).unsqueeze(1));
         var used = Array.ConvertAll(present.data<long>().ToArray(), c => (int)c);
-        return new KlMatching(templates.to(probabilities.device).MoveToOuterDisposeScope(), used, classes);
+        return EstimationProgress.Completed(progress, probabilities.shape[0], new KlMatching(templates.to(probabilities.device).MoveToOuterDisposeScope(), used, classes));
     }
 
     /// <summary>Scores samples by their smallest KL divergence KL(p ‖ d_k) to a class template.</summary>

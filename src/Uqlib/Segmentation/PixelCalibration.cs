@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 using TorchSharp;
 using Uqlib.Calibration;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ namespace Uqlib.Segmentation;
 /// <summary>Calibration of a segmentation model pixel by pixel: the ECE over pixels (or over a region of interest) and temperature scaling fitted on pixels.</summary>
 /// <remarks>
 /// <para>Every pixel (voxel) is one sample of <see cref="CalibrationMetrics.Ece(Tensor, Tensor, int)"/> and
-/// <see cref="TemperatureScaling.Fit(Tensor, Tensor, TemperatureScalingOptions)"/>, whose definitions apply unchanged (Guo et al. 2017, "On calibration of
+/// <see cref="TemperatureScaling.Fit(Tensor, Tensor, TemperatureScalingOptions, IProgress{EstimationProgress}, CancellationToken)"/>, whose definitions apply unchanged (Guo et al. 2017, "On calibration of
 /// modern neural networks"; per voxel as in Mehrtash et al. 2020, "Confidence calibration and predictive uncertainty estimation for deep medical image
 /// segmentation", who also restrict the ECE to a region around the structure because the background dominates a volume). The pixels of a region of
 /// interest, and the sub-sample of the fit, are gathered from the output by index, so the fit holds at most
@@ -50,12 +51,17 @@ public static class PixelCalibration
     /// <param name="labels">The true class of each pixel, <c>(N, H, W)</c> or <c>(N, D, H, W)</c>, integers in [0, C − 1] (0 or 1 for a binary model).</param>
     /// <param name="regionOfInterest">A binary mask of the labels' shape: only its pixels are eligible; <see langword="null"/> for every pixel.</param>
     /// <param name="options">The sub-sampling and the temperature bounds, or <see langword="null"/> for the defaults.</param>
+    /// <param name="progress">Receives one report when the fit is done, with <see cref="EstimationProgress.Samples"/> = <see cref="EstimationProgress.TotalSamples"/> = P, the number of pixels fitted on (after sub-sampling); <see langword="null"/> (the default) reports nothing.</param>
+    /// <param name="cancellationToken">Cancels the fit (default: none); checked before it starts.</param>
     /// <returns>The fitted temperature scaling (2 classes for a binary model); apply it to a whole output as <c>logits / T</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="output"/> or <paramref name="labels"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The output is invalid as for <see cref="SegmentationScores.EntropyMap"/> or <paramref name="kind"/> is not a logit kind; the labels or region of interest are invalid as for <see cref="Ece"/>; or the options are invalid.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> is cancelled.</exception>
     public static TemperatureScaling FitTemperature(
-        Tensor output, OutputKind kind, Tensor labels, Tensor? regionOfInterest = null, PixelCalibrationOptions? options = null)
+        Tensor output, OutputKind kind, Tensor labels, Tensor? regionOfInterest = null, PixelCalibrationOptions? options = null,
+        IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         options ??= new PixelCalibrationOptions();
         options.Validate();
         if (kind is not (OutputKind.MulticlassLogits or OutputKind.BinaryLogit))
@@ -75,7 +81,7 @@ public static class PixelCalibration
         }
 
         var (rows, y) = Gather(output, labels, positions);
-        return TemperatureScaling.Fit(rows, y, options.Temperature);
+        return TemperatureScaling.Fit(rows, y, options.Temperature, progress, cancellationToken);
     }
 
     /// <summary><paramref name="count"/> distinct indices in [0, <paramref name="population"/>), uniformly without replacement, ascending (Floyd's algorithm, O(count) memory).</summary>

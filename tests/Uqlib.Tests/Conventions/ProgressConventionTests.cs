@@ -6,11 +6,14 @@ using FluentAssertions;
 using TorchSharp;
 using Uqlib.Augmentation;
 using Uqlib.Calibration;
+using Uqlib.Combination;
 using Uqlib.Conformal;
 using Uqlib.Ensembles;
 using Uqlib.Latent;
 using Uqlib.Models;
+using Uqlib.Regression;
 using Uqlib.Scores;
+using Uqlib.Segmentation;
 using Uqlib.Tests.TestSupport;
 using Xunit;
 using static TorchSharp.torch;
@@ -31,35 +34,7 @@ public sealed class ProgressConventionTests
     /// </summary>
     private static readonly HashSet<string> Pending = new(StringComparer.Ordinal)
     {
-        "ConformalClassifier.Fit(Tensor, Tensor, ConformalSetOptions, Tensor, Tensor)",
-        "ConformalRiskControl.Fit(Tensor, Tensor, IMonotoneLoss)",
-        "ConformalizedQuantileRegression.Fit(Tensor, Tensor, Tensor)",
-        "CovarianceEstimate.Fit(Tensor, CovarianceMethod, Boolean)",
-        "HistogramBinning.Fit(Tensor, Tensor)",
-        "HistogramBinning.Fit(Tensor, Tensor, HistogramBinningOptions)",
-        "IsotonicCalibration.Fit(Tensor, Tensor)",
-        "KlMatching.Fit(Tensor)",
         "KnnDetector.Fit(Tensor, KnnOptions)",
-        "LogisticCombiner.Fit(IReadOnlyDictionary`2, Tensor, Double)",
-        "MahalanobisDetector.Fit(Tensor, Tensor, Int32, CovarianceMethod)",
-        "MahalanobisDetector.FitClassAgnostic(Tensor, CovarianceMethod)",
-        "MatrixScaling.Fit(Tensor, Tensor)",
-        "MatrixScaling.Fit(Tensor, Tensor, MatrixScalingOptions)",
-        "PixelCalibration.FitTemperature(Tensor, OutputKind, Tensor, Tensor, PixelCalibrationOptions)",
-        "PlattScaling.Fit(Tensor, Tensor)",
-        "RankCombiner.Fit(IReadOnlyDictionary`2, IReadOnlyDictionary`2)",
-        "RelativeMahalanobisDetector.Fit(Tensor, Tensor, Int32, CovarianceMethod)",
-        "SigmaScaling.Fit(ReadOnlySpan`1, ReadOnlySpan`1, ReadOnlySpan`1)",
-        "SigmaScaling.Fit(Tensor, Tensor, Tensor)",
-        "SplitConformal.FitAbsolute(ReadOnlySpan`1, ReadOnlySpan`1)",
-        "SplitConformal.FitAbsolute(Tensor, Tensor)",
-        "SplitConformal.FitNormalized(ReadOnlySpan`1, ReadOnlySpan`1, ReadOnlySpan`1)",
-        "SplitConformal.FitNormalized(Tensor, Tensor, Tensor)",
-        "TemperatureScaling.Fit(Tensor, Tensor)",
-        "TemperatureScaling.Fit(Tensor, Tensor, TemperatureScalingOptions)",
-        "VectorScaling.Fit(Tensor, Tensor)",
-        "VimDetector.Fit(Tensor, Tensor, Tensor, VimOptions)",
-        "ZScoreCombiner.Fit(IReadOnlyDictionary`2, IReadOnlyDictionary`2)",
     };
 
     [Fact]
@@ -151,6 +126,114 @@ public sealed class ProgressConventionTests
 
         act.Should().Throw<OperationCanceledException>();
     }
+
+    public static TheoryData<string> OneShotFits => new(OneShotFitCalls.Keys);
+
+    /// <summary>One call of every one-shot fit over N = 40 samples in memory (40 pixels for the pixel calibration; a merge of 40 samples into 10), by family.</summary>
+    private static readonly Dictionary<string, Func<IProgress<EstimationProgress>?, CancellationToken, object>> OneShotFitCalls = new()
+    {
+        ["TemperatureScaling"] = (p, c) => TemperatureScaling.Fit(Logits(), Labels(3), new TemperatureScalingOptions(), p, c),
+        ["PlattScaling"] = (p, c) => PlattScaling.Fit(torch.randn(40, generator: torch.manual_seed(5)), Labels(2), p, c),
+        ["IsotonicCalibration"] = (p, c) => IsotonicCalibration.Fit(Logits(), Labels(3), p, c),
+        ["HistogramBinning"] = (p, c) => HistogramBinning.Fit(Logits(), Labels(3), new HistogramBinningOptions(), p, c),
+        ["VectorScaling"] = (p, c) => VectorScaling.Fit(Logits(), Labels(3), p, c),
+        ["MatrixScaling"] = (p, c) => MatrixScaling.Fit(Logits(), Labels(3), new MatrixScalingOptions(), p, c),
+        ["PixelCalibration.FitTemperature"] = (p, c) => PixelCalibration.FitTemperature(
+            torch.randn(2, 3, 4, 5, generator: torch.manual_seed(6)), OutputKind.MulticlassLogits, Labels(3).reshape(2, 4, 5), progress: p, cancellationToken: c),
+        ["CovarianceEstimate"] = (p, c) => CovarianceEstimate.Fit(Features(), progress: p, cancellationToken: c),
+        ["MahalanobisDetector"] = (p, c) => MahalanobisDetector.Fit(Features(), Labels(2), 2, progress: p, cancellationToken: c),
+        ["MahalanobisDetector.FitClassAgnostic"] = (p, c) => MahalanobisDetector.FitClassAgnostic(Features(), progress: p, cancellationToken: c),
+        ["RelativeMahalanobisDetector"] = (p, c) => RelativeMahalanobisDetector.Fit(Features(), Labels(2), 2, progress: p, cancellationToken: c),
+        ["VimDetector"] = (p, c) => VimDetector.Fit(Features(), torch.randn(3, 4, generator: torch.manual_seed(7)), progress: p, cancellationToken: c),
+        ["DiceDetector"] = (p, c) => DiceDetector.Fit(Features(), torch.randn(3, 4, generator: torch.manual_seed(7)), progress: p, cancellationToken: c),
+        ["ReactDetector"] = (p, c) => ReactDetector.Fit(Features(), torch.randn(3, 4, generator: torch.manual_seed(7)), progress: p, cancellationToken: c),
+        ["FeatureStatisticsAccumulator.Merge"] = (p, c) =>
+        {
+            using var other = new FeatureStatisticsAccumulator(2);
+            other.Add(Features(), Labels(2));
+            var merged = new FeatureStatisticsAccumulator(2);
+            merged.Add(Features().narrow(0, 0, 10), Labels(2).narrow(0, 0, 10));
+            merged.Merge(other, p, c);
+            return merged;
+        },
+        ["KlMatching"] = (p, c) => KlMatching.Fit(Logits().softmax(1), p, c),
+        ["ZScoreCombiner"] = (p, c) => ZScoreCombiner.Fit(ScoresByMethod(), progress: p, cancellationToken: c),
+        ["RankCombiner"] = (p, c) => RankCombiner.Fit(ScoresByMethod(), progress: p, cancellationToken: c),
+        ["LogisticCombiner"] = (p, c) => LogisticCombiner.Fit(ScoresByMethod(), Labels(2), progress: p, cancellationToken: c),
+        ["ConformalClassifier"] = (p, c) => ConformalClassifier.Fit(Logits().softmax(1), Labels(3), progress: p, cancellationToken: c),
+        ["ConformalRiskControl"] = (p, c) => ConformalRiskControl.Fit(
+            torch.rand(40, 4, 4, generator: torch.manual_seed(8)), torch.rand(40, 4, 4, generator: torch.manual_seed(9)).gt(0.5), progress: p, cancellationToken: c),
+        ["ConformalizedQuantileRegression"] = (p, c) => ConformalizedQuantileRegression.Fit(Values(10).sub(1), Values(11).add(1), Values(12), p, c),
+        ["SigmaScaling"] = (p, c) => SigmaScaling.Fit(Values(10), Values(11).exp(), Values(12), p, c),
+        ["SigmaScaling, spans"] = (p, c) => SigmaScaling.Fit(Doubles(10), Array.ConvertAll(Doubles(11), Math.Exp), Doubles(12), p, c),
+        ["SplitConformal.FitAbsolute"] = (p, c) => SplitConformal.FitAbsolute(Values(10), Values(12), p, c),
+        ["SplitConformal.FitAbsolute, spans"] = (p, c) => SplitConformal.FitAbsolute(Doubles(10), Doubles(12), p, c),
+        ["SplitConformal.FitNormalized"] = (p, c) => SplitConformal.FitNormalized(Values(10), Values(11).exp(), Values(12), p, c),
+        ["SplitConformal.FitNormalized, spans"] = (p, c) => SplitConformal.FitNormalized(Doubles(10), Array.ConvertAll(Doubles(11), Math.Exp), Doubles(12), p, c),
+    };
+
+    [Theory]
+    [MemberData(nameof(OneShotFits))]
+    public void OneShotFit_WithCancelledToken_ThrowsOperationCanceledException_AndReportsNothing(string fit)
+    {
+        using var scope = torch.NewDisposeScope();
+        var reports = new List<EstimationProgress>();
+
+        var act = () => OneShotFitCalls[fit](new SynchronousProgress<EstimationProgress>(reports.Add), new CancellationToken(canceled: true));
+
+        act.Should().Throw<OperationCanceledException>();
+        reports.Should().BeEmpty();
+    }
+
+    [Theory]
+    [MemberData(nameof(OneShotFits))]
+    public void OneShotFit_EndsWithEverySampleOfTheTotal(string fit)
+    {
+        using var scope = torch.NewDisposeScope();
+        var reports = new List<EstimationProgress>();
+
+        var fitted = OneShotFitCalls[fit](new SynchronousProgress<EstimationProgress>(reports.Add), CancellationToken.None);
+
+        reports.Should().NotBeEmpty();
+        reports[^1].Samples.Should().Be(40);
+        reports[^1].TotalSamples.Should().Be(40);
+        reports[^1].Fraction.Should().Be(1.0);
+        (fitted as IDisposable)?.Dispose();
+    }
+
+    [Fact]
+    public void ConformalRiskControlFit_CancelledAfterTheFirstImage_StopsAtTheNextImage()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var source = new CancellationTokenSource();
+        var reports = new List<EstimationProgress>();
+        var progress = new SynchronousProgress<EstimationProgress>(report =>
+        {
+            reports.Add(report);
+            source.Cancel();
+        });
+
+        var act = () => OneShotFitCalls["ConformalRiskControl"](progress, source.Token);
+
+        act.Should().Throw<OperationCanceledException>();
+        reports.Should().Equal(new EstimationProgress(1, 1) { TotalSamples = 40 });
+    }
+
+    private static Tensor Logits() => torch.randn(40, 3, generator: torch.manual_seed(1));
+
+    private static Tensor Labels(int classes) => torch.arange(40, dtype: ScalarType.Int64).remainder(classes);
+
+    private static Tensor Features() => torch.randn(40, 4, generator: torch.manual_seed(2));
+
+    private static Tensor Values(int seed) => torch.randn(40, dtype: ScalarType.Float64, generator: torch.manual_seed(seed));
+
+    private static double[] Doubles(int seed) => Values(seed).data<double>().ToArray();
+
+    private static Dictionary<string, Tensor> ScoresByMethod() => new(StringComparer.Ordinal)
+    {
+        ["a"] = torch.randn(40, generator: torch.manual_seed(3)),
+        ["b"] = torch.randn(40, generator: torch.manual_seed(4)),
+    };
 
     /// <summary>A classifier of (N, 1, 2, 2) images with features: logits are the first 3 pixels, features all 4.</summary>
     private static DelegateModel Classifier() => new(x =>
