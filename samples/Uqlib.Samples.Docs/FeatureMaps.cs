@@ -28,7 +28,7 @@ internal static class FeatureMaps
         Console.WriteLine(detector);      // FeatureMapDetector(method=Knn, F=32, k=50, bank=4096, locations=4096)
         #endregion
 
-        if (!(perImage[1].ToDouble() > perImage[0].ToDouble() && oodMap[1, 16..32, 16..32].mean().ToDouble() > oodMap[1, 40.., 40..].mean().ToDouble()))
+        if (!(perImage[1].item<double>() > perImage[0].item<double>() && oodMap[1, 16..32, 16..32].mean().item<float>() > oodMap[1, 40.., 40..].mean().item<float>()))
         {
             throw new InvalidOperationException("The feature-map example no longer finds its unfamiliar patch.");
         }
