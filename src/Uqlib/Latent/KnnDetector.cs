@@ -114,11 +114,16 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
     /// <summary>Builds the bank from training features.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
     /// <param name="options">The options, or <see langword="null"/> for <see cref="KnnOptions.Default"/>.</param>
+    /// <param name="progress">Receives one report with every training sample when the bank is built; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the fit before it starts.</param>
     /// <returns>The fitted detector; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The features are empty, not of rank 2 or not finite; fewer than k features would be kept; an option is out of range.</exception>
-    public static KnnDetector Fit(Tensor features, KnnOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static KnnDetector Fit(
+        Tensor features, KnnOptions? options = null, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         options ??= KnnOptions.Default;
         options.Validate();
         Preconditions.Tensor(features, nameof(features), 2, 2);
@@ -126,7 +131,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         using var builder = new KnnBankBuilder(options);
         builder.Add(Normalise(features));
 
-        return FromBuilder(builder, options);
+        return EstimationProgress.Completed(progress, features.shape[0], FromBuilder(builder, options));
     }
 
     /// <summary>Loads a detector saved by <see cref="Save"/>.</summary>

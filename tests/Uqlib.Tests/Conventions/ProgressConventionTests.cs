@@ -28,27 +28,12 @@ namespace Uqlib.Tests.Conventions;
 /// </summary>
 public sealed class ProgressConventionTests
 {
-    /// <summary>
-    /// The one-shot fits of the functional core over tensors already in memory that have no overload with progress and cancellation yet.
-    /// The list may only shrink: <see cref="PendingList_HoldsOnlyMethodsThatStillLackTheParameters"/> fails once an entry gets them.
-    /// </summary>
-    private static readonly HashSet<string> Pending = new(StringComparer.Ordinal)
-    {
-        "KnnDetector.Fit(Tensor, KnnOptions)",
-    };
-
     [Fact]
     public void LongRunningMethods_TakeProgressAndCancellationLast()
     {
         TypeConventions.LongRunningMethods(typeof(IModel).Assembly).Should().Contain(m => m.Name == "EstimateAll");
-        TypeConventions.LongRunningWithoutProgressAndCancellation(typeof(IModel).Assembly).Except(Pending).Should().BeEmpty(
+        TypeConventions.LongRunningWithoutProgressAndCancellation(typeof(IModel).Assembly).Should().BeEmpty(
             "every Fit, EstimateAll, Search, Merge and Build takes (IProgress<T>? progress, CancellationToken cancellationToken = default) last, or has an overload that does");
-    }
-
-    [Fact]
-    public void PendingList_HoldsOnlyMethodsThatStillLackTheParameters()
-    {
-        Pending.Except(TypeConventions.LongRunningWithoutProgressAndCancellation(typeof(IModel).Assembly)).Should().BeEmpty();
     }
 
     public static TheoryData<string> Estimators => new(UnfittedEstimators.Keys);
