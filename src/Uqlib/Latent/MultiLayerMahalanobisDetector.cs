@@ -177,6 +177,8 @@ public sealed class MultiLayerMahalanobisDetector : IDisposable
         CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
+        Preconditions.Live(inDistributionLayerScores, nameof(inDistributionLayerScores));
+        Preconditions.Live(outOfDistributionLayerScores, nameof(outOfDistributionLayerScores));
         CheckLayerScores(inDistributionLayerScores, nameof(inDistributionLayerScores));
         CheckLayerScores(outOfDistributionLayerScores, nameof(outOfDistributionLayerScores));
         LogisticCombiner combiner;

@@ -39,8 +39,9 @@ public sealed class MultiLayerMahalanobisEstimator : IUncertaintyEstimator, IDis
     /// <exception cref="ArgumentException">The model is a black box (a delegate or ONNX model); <paramref name="layers"/> is empty, repeats a name or names a layer the model does not have (the message lists those it has); an option is out of range.</exception>
     public MultiLayerMahalanobisEstimator(IModel model, IReadOnlyList<string> layers, MahalanobisOptions? options = null)
     {
-        this.model = WhiteBoxModels.Require(model, "Multi-layer Mahalanobis", nameof(model));
+        ArgumentNullException.ThrowIfNull(model);
         Preconditions.NotNull(layers, nameof(layers));
+        this.model = WhiteBoxModels.Require(model, "Multi-layer Mahalanobis", nameof(model));
         this.layers = [.. layers];
         if (this.layers.Length == 0)
         {
