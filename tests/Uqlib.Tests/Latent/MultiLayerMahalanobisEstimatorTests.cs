@@ -20,6 +20,40 @@ public sealed class MultiLayerMahalanobisEstimatorTests
     private static readonly MahalanobisOptions Empirical = new() { Covariance = CovarianceMethod.Empirical };
 
     [Fact]
+    public void DocsExample_RunsAsWritten()
+    {
+        // docs/latent-ood.md, "Multi-layer Mahalanobis": keep the two in step.
+        using var scope = torch.NewDisposeScope();
+        var module = nn.Sequential(
+            ("layer2", nn.Conv2d(1, 4, 3, padding: 1)), ("layer3", nn.Conv2d(4, 6, 3, padding: 1)), ("avgpool", nn.AdaptiveAvgPool2d(1)),
+            ("flatten", nn.Flatten()), ("fc", nn.Linear(6, 3)));
+        var model = new TorchModuleModel(module, OutputKind.MulticlassLogits);
+        var generator = torch.manual_seed(3);
+        Batch[] trainingBatches = [new(torch.randn(new long[] { 60, 1, 5, 5 }, generator: generator), torch.arange(60).remainder(3))];
+        Batch[] validationBatches = [new(torch.randn(new long[] { 20, 1, 5, 5 }, generator: generator))];
+        Batch[] oodValidationBatches = [new(torch.randn(new long[] { 20, 1, 5, 5 }, generator: generator).mul(3).add(1))];
+        var testImages = torch.randn(new long[] { 4, 1, 5, 5 }, generator: generator);
+        var path = Path.GetTempFileName();
+        try
+        {
+            using var estimator = new MultiLayerMahalanobisEstimator(model, ["layer2", "layer3", "avgpool"]);
+            estimator.Fit(new FitData { Training = trainingBatches });      // one streamed pass, float64 statistics per layer
+            estimator.FitFeatureEnsemble(validationBatches, oodValidationBatches); // optional: Lee et al.'s weights
+            using var estimate = estimator.Estimate(testImages);               // Scores (N) float64, higher = more OOD
+            estimator.Save(path);                                              // every layer and the weights; Load gives identical scores
+
+            estimate.Scores.shape.Should().Equal(4);
+            estimate.Scores.dtype.Should().Be(ScalarType.Float64);
+            estimator.Detector!.Dimensions.Should().Equal(4L, 6L, 6L);
+            estimator.Detector.FeatureEnsemble.Should().NotBeNull();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Estimate_TorchScriptLayers_MatchesReferenceEqualAndEnsembleScores()
     {
         using var scope = torch.NewDisposeScope();
