@@ -269,37 +269,17 @@ public sealed class MultiLayerMahalanobisEstimator : IUncertaintyEstimator, IDis
     }
 
     /// <summary>Runs the model over batches, handing each batch's per-layer features <c>(n, C_l)</c>, labels and logits to <paramref name="consume"/>; memory stays flat.</summary>
-    private void Stream(IEnumerable<Batch> batches, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken, Action<Tensor[], Tensor?, Tensor> consume, string parameter = "data")
+    private void Stream(
+        IEnumerable<Batch> batches, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken, Action<Tensor[], Tensor?, Tensor> consume, string parameter = "data")
     {
-        var done = 0;
-        var samples = 0L;
-        var total = EstimationProgress.TotalOf(batches);
-        foreach (var batch in batches)
+        LatentFeatures.ForEachBatch(batches, Name, parameter == "data" ? "FitData.Training" : parameter, parameter, progress, cancellationToken, batch =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (batch is null)
+            var (output, widths) = model.ForwardLayers(batch.Inputs, layers, options.GlobalAveragePooling);
+            using (output)
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Name}: batch {done} of {parameter} is null."), parameter);
+                consume(output.Features!.split(widths, 1), batch.Labels, output.Logits);
             }
-
-            using (var scope = torch.NewDisposeScope())
-            {
-                var (output, widths) = model.ForwardLayers(batch.Inputs, layers, options.GlobalAveragePooling);
-                using (output)
-                {
-                    consume(output.Features!.split(widths, 1), batch.Labels, output.Logits);
-                }
-            }
-
-            done++;
-            samples += batch.Count;
-            progress?.Report(new EstimationProgress(done, samples) { TotalSamples = total });
-        }
-
-        if (done == 0)
-        {
-            throw new ArgumentException($"{Name}: {parameter} holds no batches.", parameter);
-        }
+        });
     }
 
     /// <summary>The layer scores <c>(N, L)</c> of every batch, in the caller's dispose scope.</summary>

@@ -110,6 +110,38 @@ public sealed class MultiLayerMahalanobisEstimatorTests
     }
 
     [Fact]
+    public void Fit_ClassAgnostic_EachLayerIsTheClassAgnosticDetectorOfItsPooledFeatures()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = TorchScriptModel.Load(Golden.PathOf("multilayer_cnn.pt"), OutputKind.MulticlassLogits);
+        using var estimator = new MultiLayerMahalanobisEstimator(model, ScriptLayers, Empirical with { ClassAgnostic = true });
+
+        estimator.Fit(new FitData { Training = [new Batch(Input("train_inputs"))] });
+        var layerScores = estimator.Detector!.LayerScores(MultiLayerMahalanobisDetectorTests.Layers("test"));
+
+        estimator.Name.Should().Be("Multi-layer Mahalanobis (class-agnostic)");
+        for (var l = 0; l < 3; l++)
+        {
+            using var single = MahalanobisDetector.FitClassAgnostic(MultiLayerMahalanobisDetectorTests.Layers("train")[l], CovarianceMethod.Empirical);
+            Golden.ToArray(layerScores.select(1, l)).Should().Equal(
+                Golden.ToArray(single.Score(MultiLayerMahalanobisDetectorTests.Layers("test")[l])), (a, b) => LatentCases.CloseRelative(a, b, 1e-9));
+        }
+    }
+
+    [Fact]
+    public void Fit_UnlabelledBatch_ThrowsNamingTheBatch()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = TorchScriptModel.Load(Golden.PathOf("multilayer_cnn.pt"), OutputKind.MulticlassLogits);
+        using var estimator = new MultiLayerMahalanobisEstimator(model, ScriptLayers);
+
+        var act = () => estimator.Fit(new FitData { Training = [new Batch(Input("train_inputs"))] });
+
+        act.Should().Throw<ArgumentException>().WithParameterName("data").WithMessage("Multi-layer Mahalanobis needs labelled training batches (class indices); batch 0 has no labels.*");
+        estimator.Detector.Should().BeNull();
+    }
+
+    [Fact]
     public void Constructor_DelegateModel_ThrowsNamingTheWhiteBoxRequirement()
     {
         var model = new DelegateModel(x => (x.flatten(1), x.flatten(1)), OutputKind.MulticlassLogits);
