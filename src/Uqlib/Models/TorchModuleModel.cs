@@ -12,7 +12,8 @@ namespace Uqlib.Models;
 /// The outputs are inference tensors (<c>torch.inference_mode</c>): change them in place only inside inference mode, or clone them.
 /// Not thread-safe: one forward pass at a time.
 /// The model is a white box (<see cref="Requirements.WhiteBoxNetwork"/>): estimators that need input gradients (ODIN) or stochastic
-/// dropout layers (<see cref="Ensembles.McDropoutEstimator"/>) accept it.
+/// dropout layers (<see cref="Ensembles.McDropoutEstimator"/>) accept it, and so do those that read several named layers in one pass
+/// (<see cref="Latent.MultiLayerMahalanobisEstimator"/>, one forward hook per layer).
 /// </remarks>
 public sealed class TorchModuleModel : IModel, IWhiteBoxModel
 {
