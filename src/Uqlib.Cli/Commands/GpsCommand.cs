@@ -25,7 +25,8 @@ internal static class GpsCommand
         var save = CommonOptions.Output("The search result (selected candidates and temperature), in Uqlib's saved-file envelope.");
         var command = new Command("gps", CommonOptions.Describe(
             "Runs greedy policy search over a cache of candidate log-probabilities (each candidate: the model's log_softmax under one " +
-            "augmentation sub-policy) and saves which candidates the test-time augmentation policy averages.",
+            "augmentation sub-policy) and saves which candidates the test-time augmentation policy averages. 'uqlib gps cache' builds the " +
+            "cache from a model over a labelled folder, in shards if need be.",
             "uqlib gps --cache candidates.npy --labels val_labels.npy --steps 10 --output gps.uqlib",
             "uqlib gps --cache cache.npz:log_probabilities --labels val_labels.npy -o gps.uqlib --json",
             "uqlib gps cache --model model.onnx --images val/ --shard $SLURM_ARRAY_TASK_ID/4 -o parts/cache_$SLURM_ARRAY_TASK_ID.uqlib && uqlib merge -o cache.uqlib parts/cache_*.uqlib && uqlib gps --cache cache.uqlib -o gps.uqlib"))

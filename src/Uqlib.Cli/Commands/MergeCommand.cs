@@ -56,6 +56,11 @@ internal static class MergeCommand
                 throw CliException.Input("partials", $"the partial states are of different kinds ({string.Join(", ", kinds)}): merge one pass at a time");
             }
 
+            if (parse.GetValue(detector) != "vim" && (parse.GetValue(weight) ?? parse.GetValue(bias) ?? parse.GetValue(principal)?.ToString()) is not null)
+            {
+                throw CliException.Input(parse.GetValue(weight) is not null ? "--weight" : parse.GetValue(bias) is not null ? "--bias" : "--principal", "applies only with --detector vim");
+            }
+
             var path = parse.GetValue(save)!;
             var progress = context.PassProgress("merge");
             context.Progress($"merging {files.Length} {kinds[0]} partial states");

@@ -190,6 +190,20 @@ public sealed class MergeCommandTests
     }
 
     [Fact]
+    public void Merge_WeightWithoutDetectorVim_NamesTheOption()
+    {
+        using var folder = new TempFolder();
+        WriteVimInputs(folder, offset: 0);
+        Succeeds(CliRun.Of("ood", "fit", "-d", "vim", "--features", folder.File("train.npy"), "--shard", "0/2", "-o", folder.File("stats.uqlib")));
+
+        var run = CliRun.Of("merge", "--weight", folder.File("w.npy"), "-o", folder.File("m.uqlib"), folder.File("stats.uqlib"));
+
+        run.ExitCode.Should().Be(ExitCodes.BadInput);
+        run.ErrorLines.Should().Equal("uqlib: error: --weight: applies only with --detector vim");
+        File.Exists(folder.File("m.uqlib")).Should().BeFalse();
+    }
+
+    [Fact]
     public void VimAlpha_SubspaceOfAnotherKind_IsBadInput()
     {
         using var folder = new TempFolder();
