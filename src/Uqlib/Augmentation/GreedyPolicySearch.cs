@@ -23,7 +23,7 @@ namespace Uqlib.Augmentation;
 /// mixture kept incrementally), scores it, and adds the best candidate (ties: the lowest index). With the default criterion the score is
 /// the calibrated log-likelihood: the mean log-likelihood of the labels after temperature scaling fitted on the same samples. Where the
 /// authors run Nelder–Mead per candidate, the temperatures of all candidates are fitted at once here, by a safeguarded Newton
-/// iteration on 1/T (the negative log-likelihood is convex in 1/T), with the NLL exact to rounding, warm-started from the previous step, in chunks
+/// iteration on 1/T (the negative log-likelihood is convex in 1/T), with the NLL exact to rounding, started from a prediction of each candidate's optimum from the previous steps, in chunks
 /// of candidates that bound working memory.
 /// </para>
 /// <para>The model is never called: the cache holds log-probabilities, (candidates × samples × classes). Thread-safe (no shared state).</para>
