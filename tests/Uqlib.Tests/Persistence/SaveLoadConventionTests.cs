@@ -86,6 +86,15 @@ public sealed class SaveLoadConventionTests
             using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return DiceDetector.Fit(features, weight);
         }, (d, q) => ((DiceDetector)d).Score(q)),
+        [typeof(FeatureMapDetector)] = new(() =>
+        {
+            using var maps = torch.randn(new long[] { 3, 6, 4, 4 }, generator: new Generator(1));
+            return FeatureMapDetector.FitKnn(maps, new KnnOptions { K = 3 }, new FeatureMapOptions { ChunkLocations = 7 });
+        }, value =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return Golden.ToArray(((FeatureMapDetector)value).Score(torch.randn(new long[] { 2, 6, 4, 4 }, generator: new Generator(2)), [9, 9]).flatten());
+        }),
         [typeof(KnnEstimator)] = Estimator(model => new KnnEstimator(model, new KnnOptions { K = 3 })),
         [typeof(MahalanobisEstimator)] = Estimator(model => new MahalanobisEstimator(model)),
         [typeof(RelativeMahalanobisEstimator)] = Estimator(model => new RelativeMahalanobisEstimator(model)),
