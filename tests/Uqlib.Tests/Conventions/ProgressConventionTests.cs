@@ -46,6 +46,10 @@ public sealed class ProgressConventionTests
         ["Conformal sets"] = () => new ConformalEstimator(Classifier(), 0.2),
         ["Mahalanobis"] = () => new MahalanobisEstimator(Classifier()),
         ["kNN"] = () => new KnnEstimator(Classifier(), new KnnOptions { K = 5 }),
+        ["ReAct"] = () => new ReactEstimator(Classifier(), torch.ones(3, 4)),
+        ["DICE"] = () => new DiceEstimator(Classifier(), torch.ones(3, 4)),
+        ["fDBD"] = () => new FdbdEstimator(Classifier(), torch.randn(3, 4, generator: torch.manual_seed(5))),
+        ["NNGuide"] = () => new NnGuideEstimator(Classifier(), torch.ones(3, 4), null, new NnGuideOptions { K = 5 }),
     };
 
     [Theory]

@@ -103,6 +103,26 @@ public sealed class SaveLoadConventionTests
             using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
             return new VimEstimator(model, weight, null, new VimOptions { PrincipalDimension = 2 });
         }),
+        [typeof(ReactEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new ReactEstimator(model, weight);
+        }),
+        [typeof(DiceEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new DiceEstimator(model, weight);
+        }),
+        [typeof(FdbdEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new FdbdEstimator(model, weight);
+        }),
+        [typeof(NnGuideEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new NnGuideEstimator(model, weight, null, new NnGuideOptions { K = 3 });
+        }),
         [typeof(SigmaScaling)] = new(() =>
         {
             using var scope = torch.NewDisposeScope();
