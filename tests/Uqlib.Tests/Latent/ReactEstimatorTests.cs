@@ -159,6 +159,39 @@ public sealed class ReactEstimatorTests
     }
 
     [Fact]
+    public void DocsExample_RunsAsWritten()
+    {
+        // docs/latent-ood.md, "Detectors on the final layer": keep the two in step.
+        using var network = WhiteBoxMlp.Create();
+        using var inputs = WhiteBoxMlp.Inputs();
+        var training = new[] { new Batch(inputs.narrow(0, 0, 6)), new Batch(inputs.narrow(0, 6, inputs.shape[0] - 6)) };
+        var test = new[] { new Batch(inputs) };
+        var progress = new SynchronousProgress<EstimationProgress>(_ => { });
+        var cancellationToken = System.Threading.CancellationToken.None;
+        var path = System.IO.Path.GetTempFileName();
+        try
+        {
+            var model = new TorchModuleModel(network, OutputKind.MulticlassLogits, featureLayer: "relu");
+            var finalLayer = (TorchSharp.Modules.Linear)network.named_children().Single(c => c.name == "fc2").module;
+            using var react = ReactEstimator.FromLinear(model, finalLayer);
+            using var gradNorm = GradNormEstimator.FromLinear(model, finalLayer);
+            react.Fit(new FitData { Training = training }, progress, cancellationToken);
+            using var estimate = react.EstimateAll(test);
+            using var noFit = gradNorm.EstimateAll(test);
+            react.Save(path);
+
+            estimate.Scores.shape.Should().Equal(inputs.shape[0]);
+            noFit.Scores.dtype.Should().Be(ScalarType.Float64);
+            using var loaded = ReactDetector.Load(path);
+            loaded.Threshold.Should().Be(react.Detector!.Threshold);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void FitAndEstimate_LeaveNoLiveTensorsBehind()
     {
         using var train = WhiteBoxGolden.Train();
