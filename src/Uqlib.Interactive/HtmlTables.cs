@@ -51,7 +51,7 @@ internal static class HtmlTables
             .Append(string.Create(CultureInfo.InvariantCulture, $"{comparison.Cases} cases, {comparison.Failures} failures; AUROC interval: DeLong; p: DeLong's paired test against the best AUROC."))
             .Append("</caption>");
         html.Append("<thead><tr>");
-        foreach (var header in new[] { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "p vs best" })
+        foreach (var header in new[] { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "AUGRC", "p vs best" })
         {
             html.Append(Header(header));
         }
@@ -73,6 +73,7 @@ internal static class HtmlTables
                 .Append(Cell(Number(row.FprAt95Tpr), left: false))
                 .Append(Cell(Number(row.Aurc), left: false))
                 .Append(Cell(Number(row.EAurc), left: false))
+                .Append(Cell(Number(row.Augrc), left: false))
                 .Append(Cell(row.PValueVersusBest is { } p ? PValue(p) : ReferenceEquals(row, best) ? "best" : "undefined", left: false))
                 .Append("</tr>");
         }

@@ -69,13 +69,14 @@ public sealed class UqlibFormattersTests
 
         html.Should().Contain("MSP &lt;weak&gt;").And.Contain("Ensemble &amp; TTA");
         var rows = HtmlDocument.Rows(html);
-        rows[0].Should().Equal("Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "p vs best");
+        rows[0].Should().Equal("Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "AUGRC", "p vs best");
         rows.Should().HaveCount(3);
         rows[1][0].Should().Be("MSP <weak>");
         rows[1][1].Should().Be(comparison.Rows[0].Auroc.ToString("0.000", CultureInfo.InvariantCulture));
+        rows[1][7].Should().Be(comparison.Rows[0].Augrc.ToString("0.000", CultureInfo.InvariantCulture));
         rows[2][0].Should().Be("Ensemble & TTA");
-        rows[2][7].Should().Be("best");
-        rows[1][7].Should().Be("<0.001");
+        rows[2][8].Should().Be("best");
+        rows[1][8].Should().Be("<0.001");
     }
 
     [Fact]
