@@ -193,6 +193,21 @@ public sealed class SaveLoadConventionTests
             using var statistics = ((FeatureStatisticsAccumulator)value).ToStatistics();
             return [.. Golden.ToArray(statistics.ClassMeans), .. Golden.ToArray(statistics.WithinScatter), statistics.TotalFourthMoment];
         }),
+        [typeof(VimAlphaAccumulator)] = new(() =>
+        {
+            using var features = Features(1, 60);
+            using var statistics = FeatureStatistics.Compute(features, null, 1);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            var accumulator = VimAlphaAccumulator.FromStatistics(statistics, weight, null, new VimOptions { PrincipalDimension = 2 });
+            accumulator.Add(features);
+            return accumulator;
+        }, value =>
+        {
+            using var detector = ((VimAlphaAccumulator)value).ToDetector();
+            using var queries = Features(2, 10);
+            using var scores = detector.Score(queries);
+            return [detector.Alpha, .. Golden.ToArray(scores)];
+        }),
         [typeof(KnnTopK)] = new(() =>
         {
             using var features = Features(1, 60);

@@ -57,6 +57,13 @@ internal static class PublicInstances
         },
         [typeof(Uqlib.Sharding.ScoreShard)] = () => Uqlib.Sharding.ScoreShard.Create(Scores(), 0),
         [typeof(VimDetector)] = () => VimDetector.Fit(Features(), Weight(), torch.zeros(3)),
+        [typeof(VimAlphaAccumulator)] = () =>
+        {
+            using var statistics = FeatureStatistics.Compute(Features(), null, 1);
+            var accumulator = VimAlphaAccumulator.FromStatistics(statistics, Weight(), torch.zeros(3));
+            accumulator.Add(Features());
+            return accumulator;
+        },
         [typeof(FeatureMapDetector)] = () => FeatureMapDetector.FitKnn(torch.randn(new long[] { 2, 4, 3, 3 }, generator: torch.manual_seed(14)), new KnnOptions { K = 2 }),
         [typeof(FdbdDetector)] = () => FdbdDetector.Fit(Features(), Weight(), torch.zeros(3)),
         [typeof(NnGuideDetector)] = () => NnGuideDetector.Fit(Features(), Weight(), torch.zeros(3), new NnGuideOptions { K = 2 }),
