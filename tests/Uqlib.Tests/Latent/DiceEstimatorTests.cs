@@ -21,7 +21,7 @@ public sealed class DiceEstimatorTests
             using var detector = DiceDetector.Fit(train, weight, bias);
             using var expected = detector.Score(queries);
 
-            estimator.Detector!.Threshold.Should().Be(detector.Threshold);
+            estimator.Detector!.Threshold.Should().BeApproximately(detector.Threshold, 1e-12 * System.Math.Abs(detector.Threshold));
             estimator.Detector.Count.Should().Be(train.shape[0]);
             FinalLayerCases.ShouldScoreAsDetector(estimator, queries, expected, WhiteBoxGolden.Expected("dice"), 1e-12);
         }
