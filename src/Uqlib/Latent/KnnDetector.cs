@@ -285,8 +285,9 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         var n = features.shape[0];
         var m = bank.shape[0];
         var candidates = (int)Math.Min(m, k + Math.Max(8L, k / 4));
-        var queryChunk = TopSimilarities.QueryChunk(n, m, chunkElements);
-        var bankChunk = TopSimilarities.BankChunk(queryChunk, m, candidates, chunkElements);
+        var fused = TopSimilarities.IsFused(bank32);
+        var queryChunk = TopSimilarities.QueryChunk(n, m, chunkElements, fused);
+        var bankChunk = TopSimilarities.BankChunk(queryChunk, m, candidates, chunkElements, fused);
         var slack = 2.0 * (bank.shape[1] + 4) * Math.Pow(2.0, -24);   // 2δ: twice the float32 dot-product rounding bound, and the key's own rounding
         var chunks = 0;
         for (long start = 0; start < n; start += queryChunk)
