@@ -13,8 +13,8 @@ namespace Uqlib.Latent;
 /// On the CPU in float32 (both callers), the product is tiled to stay in cache and the selection is fused with it: a query chunk of
 /// <see cref="FusedRows"/> rows (256 when <c>chunkElements</c> is below 2¹⁹) is multiplied with <see cref="FusedColumns"/> bank rows at a
 /// time into one reused buffer (the GEMM runs fastest on tiles of this size: no fresh output pages to fault in, and the tile is still in
-/// cache when it is read), and each query's running top k is a min-heap in managed memory that a tile row is compared with eight (the
-/// vector width) similarities at a time against the heap's smallest: almost every similarity is rejected by that one comparison, so the
+/// cache when it is read), and each query's running top k is a min-heap in managed memory that a tile row is compared with four vectors of
+/// similarities at a time against the heap's smallest: almost every similarity is rejected by that one comparison, so the
 /// selection costs a read of the tile. Elsewhere (CUDA, other dtypes) a query chunk of at least 256 rows is multiplied with bank chunks of
 /// at least k rows and merged with <c>topk</c>. Either way at most max(chunkElements, 256 × k) similarities are held at once.
 /// </para>
@@ -118,31 +118,37 @@ internal static class TopSimilarities
         return (torch.tensor(values, new long[] { rows, k }), torch.tensor(positions, new long[] { rows, k }));
     }
 
-    /// <summary>Offers one tile row to a query's min-heap of its k largest keys (<paramref name="heap"/>[0] the smallest kept), a vector of keys at a time against the smallest.</summary>
+    /// <summary>Offers one tile row to a query's min-heap of its k largest keys (<paramref name="heap"/>[0] the smallest kept), four vectors of keys at a time against the smallest.</summary>
     private static void Select(ReadOnlySpan<float> keys, long offset, Span<float> heap, Span<long> heapRows)
     {
         var smallest = heap[0];
         var j = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var vectors = MemoryMarshal.Cast<float, Vector<float>>(keys);
-            for (var v = 0; v < vectors.Length; v++)
+            ref var first = ref MemoryMarshal.GetReference(keys);
+            var step = 4 * Vector<float>.Count;
+            var threshold = new Vector<float>(smallest);
+            for (; j + step <= keys.Length; j += step)
             {
-                if (!Vector.GreaterThanAny(vectors[v], new Vector<float>(smallest)))
+                var above = Vector.GreaterThan(Vector.LoadUnsafe(ref first, (nuint)j), threshold)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref first, (nuint)(j + Vector<float>.Count)), threshold)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref first, (nuint)(j + (2 * Vector<float>.Count))), threshold)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref first, (nuint)(j + (3 * Vector<float>.Count))), threshold);
+                if (above == Vector<int>.Zero)
                 {
                     continue;
                 }
 
-                for (var lane = v * Vector<float>.Count; lane < (v + 1) * Vector<float>.Count; lane++)
+                for (var lane = j; lane < j + step; lane++)
                 {
                     if (keys[lane] > smallest)
                     {
                         smallest = Replace(heap, heapRows, keys[lane], offset + lane);
                     }
                 }
-            }
 
-            j = vectors.Length * Vector<float>.Count;
+                threshold = new Vector<float>(smallest);
+            }
         }
 
         for (; j < keys.Length; j++)
