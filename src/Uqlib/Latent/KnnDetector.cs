@@ -18,7 +18,7 @@ namespace Uqlib.Latent;
 /// Two stages, so that the distances are exact in float64 at the speed of a float32 matrix product: (1) candidates — a chunked
 /// float32 product of the queries with a float32 copy of the bank and a running top-c of the similarities z·b, c = k + max(8, k/4)
 /// (at most the bank size), holding at most <see cref="KnnOptions.ChunkElements"/> similarities (or 256 × c, if more) at a time (on
-/// the CPU, tiles of 512 queries × 1,024 bank rows, each tile's top c selected while it is still in cache);
+/// the CPU, tiles of 1,024 queries × 1,024 bank rows, each tile's top c selected while it is still in cache);
 /// (2) refinement — with δ = (F + 2)·2⁻²⁴ the rounding bound of a float32 dot product of unit vectors, a candidate whose similarity
 /// is more than 2δ above the k-th is certainly among the k nearest and one more than 2δ below certainly not, so only the candidates
 /// in that band (usually the k-th alone) get their distances |z − b| computed exactly, as float64 differences of the float64

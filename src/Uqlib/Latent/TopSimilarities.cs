@@ -11,9 +11,9 @@ namespace Uqlib.Latent;
 /// <remarks>
 /// <para>
 /// On the CPU in float32 (both callers), the product is tiled to stay in cache and the selection is fused with it: a query chunk of
-/// <see cref="FusedRows"/> rows (256 when <c>chunkElements</c> is below 2¹⁹) is multiplied with <see cref="FusedColumns"/> bank rows at a
-/// time into one reused buffer (the GEMM runs fastest on tiles of this size: no fresh output pages to fault in, and the tile is still in
-/// cache when it is read), and each query's running top k is a min-heap in managed memory that a tile row is compared with four vectors of
+/// <see cref="FusedRows"/> rows (256 when <c>chunkElements</c> is below 2²⁰) is multiplied with <see cref="FusedColumns"/> bank rows at a
+/// time into one reused buffer (the GEMM runs fastest on tiles of this size: no fresh output pages to fault in, each packed bank tile serves
+/// 1,024 queries, and the 4 MiB tile is still in cache when it is read), and each query's running top k is a min-heap in managed memory that a tile row is compared with four vectors of
 /// similarities at a time against the heap's smallest: almost every similarity is rejected by that one comparison, so the
 /// selection costs a read of the tile. Elsewhere (CUDA, other dtypes) a query chunk of at least 256 rows is multiplied with bank chunks of
 /// at least k rows and merged with <c>topk</c>. Either way at most max(chunkElements, 256 × k) similarities are held at once.
@@ -27,7 +27,7 @@ namespace Uqlib.Latent;
 internal static class TopSimilarities
 {
     /// <summary>The query rows of a fused tile when <c>chunkElements</c> allows <see cref="FusedRows"/> × <see cref="FusedColumns"/> similarities.</summary>
-    public const long FusedRows = 512;
+    public const long FusedRows = 1024;
 
     /// <summary>The bank rows of a fused tile (at least k).</summary>
     public const long FusedColumns = 1024;
