@@ -59,6 +59,27 @@ internal static class LatentFeatures
         CancellationToken cancellationToken,
         Action<Tensor, Tensor?, ModelOutput> consume)
     {
+        ForEachBatch(batches, estimator, "FitData.Training", "data", progress, cancellationToken, batch =>
+        {
+            using var output = model.Forward(batch.Inputs);
+            var features = Take(output, globalAveragePooling, estimator);
+            consume(features, batch.Labels, output);
+        });
+    }
+
+    /// <summary>
+    /// Hands each batch to <paramref name="process"/> inside its own dispose scope, checking for cancellation before each and reporting the
+    /// batches and samples done; a null batch or no batch at all in <paramref name="source"/> is an <see cref="ArgumentException"/> for <paramref name="parameter"/>.
+    /// </summary>
+    public static void ForEachBatch(
+        IEnumerable<Batch> batches,
+        string estimator,
+        string source,
+        string parameter,
+        IProgress<EstimationProgress>? progress,
+        CancellationToken cancellationToken,
+        Action<Batch> process)
+    {
         var done = 0;
         var samples = 0L;
         var total = EstimationProgress.TotalOf(batches);
@@ -68,14 +89,12 @@ internal static class LatentFeatures
             if (batch is null)
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{estimator}: training batch {done} is null."), "data");
+                    string.Create(CultureInfo.InvariantCulture, $"{estimator}: batch {done} of {source} is null."), parameter);
             }
 
             using (var scope = torch.NewDisposeScope())
             {
-                using var output = model.Forward(batch.Inputs);
-                var features = Take(output, globalAveragePooling, estimator);
-                consume(features, batch.Labels, output);
+                process(batch);
             }
 
             done++;
@@ -85,7 +104,7 @@ internal static class LatentFeatures
 
         if (done == 0)
         {
-            throw new ArgumentException($"{estimator} needs training data: FitData.Training holds no batches.", "data");
+            throw new ArgumentException($"{estimator} needs data: {source} holds no batches.", parameter);
         }
     }
 

@@ -33,6 +33,7 @@ public sealed class TypeConventionTests
         ["TTA, calibrated"] = () => new TestTimeAugmentationEstimator(PublicInstances.Model(), TtaPolicy.Flips(), EnsembleScore.MutualInformation, TemperatureScaling.Fit),
         ["Mahalanobis"] = () => new MahalanobisEstimator(PublicInstances.Model()),
         ["Relative Mahalanobis"] = () => new RelativeMahalanobisEstimator(PublicInstances.Model()),
+        ["Multi-layer Mahalanobis"] = () => new MultiLayerMahalanobisEstimator(PublicInstances.LayeredModel(), PublicInstances.LayerNames()),
         ["kNN"] = () => new KnnEstimator(PublicInstances.Model()),
         ["ViM"] = () => new VimEstimator(PublicInstances.Model(), torch.ones(3, 4)),
         ["ODIN"] = () => new Uqlib.Scores.OdinEstimator(PublicInstances.DropoutModel()),
