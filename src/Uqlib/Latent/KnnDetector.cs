@@ -17,7 +17,8 @@ namespace Uqlib.Latent;
 /// <para>
 /// Two stages, so that the distances are exact in float64 at the speed of a float32 matrix product: (1) candidates — a chunked
 /// float32 product of the queries with a float32 copy of the bank and a running top-c of the similarities z·b, c = k + max(8, k/4)
-/// (at most the bank size), holding at most <see cref="KnnOptions.ChunkElements"/> similarities (or 256 × c, if more) at a time;
+/// (at most the bank size), holding at most <see cref="KnnOptions.ChunkElements"/> similarities (or 256 × c, if more) at a time (on
+/// the CPU, tiles of 1,024 queries × 1,024 bank rows, each tile's top c selected while it is still in cache);
 /// (2) refinement — with δ = (F + 2)·2⁻²⁴ the rounding bound of a float32 dot product of unit vectors, a candidate whose similarity
 /// is more than 2δ above the k-th is certainly among the k nearest and one more than 2δ below certainly not, so only the candidates
 /// in that band (usually the k-th alone) get their distances |z − b| computed exactly, as float64 differences of the float64
@@ -291,8 +292,9 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         var n = features.shape[0];
         var m = bank.shape[0];
         var candidates = (int)Math.Min(m, k + Math.Max(8L, k / 4));
-        var queryChunk = TopSimilarities.QueryChunk(n, m, chunkElements);
-        var bankChunk = TopSimilarities.BankChunk(queryChunk, m, candidates, chunkElements);
+        var fused = TopSimilarities.IsFused(bank32);
+        var queryChunk = TopSimilarities.QueryChunk(n, m, chunkElements, fused);
+        var bankChunk = TopSimilarities.BankChunk(queryChunk, m, candidates, chunkElements, fused);
         var slack = 2.0 * (bank.shape[1] + 4) * Math.Pow(2.0, -24);   // 2δ: twice the float32 dot-product rounding bound, and the key's own rounding
         var chunks = 0;
         for (long start = 0; start < n; start += queryChunk)
