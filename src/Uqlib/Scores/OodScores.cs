@@ -73,13 +73,18 @@ public static class OodScores
                 nameof(conceptEmbeddings));
         }
 
-        Preconditions.Finite(imageEmbeddings, nameof(imageEmbeddings));
         Preconditions.Finite(conceptEmbeddings, nameof(conceptEmbeddings));
         Preconditions.Positive(temperature, nameof(temperature));
         using var scope = torch.NewDisposeScope();
-        var v = nn.functional.normalize(imageEmbeddings.to(ScalarType.Float64), 2.0, 1, 1e-12);
-        var z = nn.functional.normalize(conceptEmbeddings.to(ScalarType.Float64, v.device), 2.0, 1, 1e-12);
-        var matching = v.matmul(z.t()).div_(temperature).softmax(1).amax(new long[] { 1 });
-        return matching.neg_().add_(1.0).MoveToOuterDisposeScope();
+        // cos(v, z_c) / τ = (z_c / (|z_c| τ)) · v / |v|: the images are never normalised as a whole; each float64 chunk (which also
+        // refuses NaN and ∞ in imageEmbeddings) is multiplied once, as Z vᵀ (the faster orientation of libtorch's GEMM for few concepts).
+        var device = imageEmbeddings.device;
+        var z = nn.functional.normalize(conceptEmbeddings.to(ScalarType.Float64, device), 2.0, 1, 1e-12).div_(temperature);
+        var scores = RowChunks.Float64Scores(imageEmbeddings, nameof(imageEmbeddings), device, v =>
+        {
+            var norms = v.norm(1).clamp_min_(1e-12);
+            return z.matmul(v.t()).div_(norms).softmax(0).amax(new long[] { 0 }).neg_().add_(1.0);
+        });
+        return scores.MoveToOuterDisposeScope();
     }
 }
