@@ -28,7 +28,7 @@ public class DetectorBenchmarks
     private Tensor members = null!;
     private Tensor probabilities = null!;
     private KlMatching klMatching = null!;
-    private nn.Module<Tensor, Tensor> odinNetwork = null!;
+    private TorchSharp.Modules.Linear odinNetwork = null!;
     private OdinEstimator odin = null!;
 
     [GlobalSetup]
@@ -54,8 +54,8 @@ public class DetectorBenchmarks
         {
             using var odinWeight = torch.randn(new long[] { 100, 512 }, generator: generator).div_(10);
             using var odinBias = torch.randn(new long[] { 100 }, generator: generator);
-            ((nn.Linear)odinNetwork).weight!.copy_(odinWeight);
-            ((nn.Linear)odinNetwork).bias!.copy_(odinBias);
+            odinNetwork.weight!.copy_(odinWeight);
+            odinNetwork.bias!.copy_(odinBias);
         }
 
         odin = new OdinEstimator(new TorchModuleModel(odinNetwork, OutputKind.MulticlassLogits));

@@ -38,11 +38,13 @@ public static class OodScores
             throw new ArgumentOutOfRangeException(nameof(topClasses), topClasses, $"topClasses must be between 1 and 100000; found {topClasses}.");
         }
 
-        using var scope = torch.NewDisposeScope();
-        var p = probabilities.to(ScalarType.Float64);
-        long m = Math.Min(topClasses, p.shape[1]);
-        var top = m == p.shape[1] ? p : p.topk((int)m, 1).values;
-        return top.pow(gamma).mul(top.neg().add(1).clamp_min(0).pow(gamma)).sum(1).MoveToOuterDisposeScope();
+        var m = (int)Math.Min(topClasses, probabilities.shape[1]);
+        // p^γ (1 − p)^γ = (p (1 − p))^γ: one power per probability, on cache-sized float64 chunks of rows.
+        return RowChunks.Float64Scores(probabilities, nameof(probabilities), probabilities.device, p =>
+        {
+            var top = m == p.shape[1] ? p : p.topk(m, 1).values;
+            return top.neg().add_(1).clamp_min_(0).mul_(top).pow_(gamma).sum(new long[] { 1 });
+        });
     }
     /// <summary>MCM's default temperature τ.</summary>
     public const double DefaultMcmTemperature = 1.0;
