@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,6 +22,19 @@ internal static class RowPercentile
         var position = (count - 1) * (percentile / 100.0);
         var low = Math.Min((long)Math.Floor(position), count - 1);
         var fraction = position - low;
+        if (values.shape[0] == 1 && count >= ManagedSelectionMinimum && values.device_type == DeviceType.CPU)
+        {
+            if (values.dtype == ScalarType.Float32)
+            {
+                return OneRow(values.contiguous().data<float>().ToArray(), low, fraction, values.dtype).MoveToOuterDisposeScope();
+            }
+
+            if (values.dtype == ScalarType.Float64)
+            {
+                return OneRow(values.contiguous().data<double>().ToArray(), low, fraction, values.dtype).MoveToOuterDisposeScope();
+            }
+        }
+
         if (fraction == 0)
         {
             return values.kthvalue(low + 1, 1).values.MoveToOuterDisposeScope();
@@ -47,5 +61,99 @@ internal static class RowPercentile
         // As NumPy's _lerp: a + (b − a)·t, or b − (b − a)·(1 − t) for t ≥ ½, which is exact at t = 1.
         var result = fraction >= 0.5 ? b.sub(difference.mul_(1.0 - fraction)) : a.add(difference.mul_(fraction));
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The row length from which one CPU row (ReAct's and DICE's pooled activations) is selected in a managed copy.</summary>
+    /// <remarks>
+    /// libtorch's <c>kthvalue</c> and <c>topk</c> select over (value, index) pairs, moving three to four times the row's bytes; NumPy's
+    /// introselect, which <c>numpy.percentile</c> runs, moves the values only, and so does this.
+    /// </remarks>
+    private const long ManagedSelectionMinimum = 1L << 16;
+
+    /// <summary>The percentile of one row held in <paramref name="data"/> (a copy it reorders), as a one-element tensor of <paramref name="dtype"/>.</summary>
+    private static Tensor OneRow<T>(T[] data, long low, double fraction, ScalarType dtype)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        var k = checked((int)low);
+        Select(data, k);
+        var a = data[k];
+        var result = a;
+        if (fraction != 0)
+        {
+            // After the selection every value right of k is at least x₍k₎: x₍k+1₎ is their minimum.
+            var b = data[k + 1];
+            for (var i = k + 2; i < data.Length; i++)
+            {
+                b = T.Min(b, data[i]);
+            }
+
+            // As NumPy's _lerp, in the values' precision, as Of computes it on tensors.
+            var difference = b - a;
+            result = fraction >= 0.5 ? b - (difference * T.CreateTruncating(1.0 - fraction)) : a + (difference * T.CreateTruncating(fraction));
+        }
+
+        return torch.tensor(new[] { double.CreateTruncating(result) }, dtype: ScalarType.Float64).to(dtype);
+    }
+
+    /// <summary>Reorders <paramref name="data"/> so that <c>data[k]</c> is its k-th smallest value (0-based), no larger value left of it and no smaller one right of it: Hoare's selection with a median-of-three pivot.</summary>
+    private static void Select<T>(T[] data, int k)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        var left = 0;
+        var right = data.Length - 1;
+        while (left < right)
+        {
+            var middle = left + ((right - left) >> 1);
+            if (data[middle] < data[left])
+            {
+                (data[middle], data[left]) = (data[left], data[middle]);
+            }
+
+            if (data[right] < data[left])
+            {
+                (data[right], data[left]) = (data[left], data[right]);
+            }
+
+            if (data[right] < data[middle])
+            {
+                (data[right], data[middle]) = (data[middle], data[right]);
+            }
+
+            var pivot = data[middle];
+            var i = left;
+            var j = right;
+            while (i <= j)
+            {
+                while (data[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (pivot < data[j])
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (data[i], data[j]) = (data[j], data[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                right = j;
+            }
+            else if (k >= i)
+            {
+                left = i;
+            }
+            else
+            {
+                return;   // j < k < i: data[k] equals the pivot, in its place
+            }
+        }
     }
 }
