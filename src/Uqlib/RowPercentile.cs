@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,12 +27,12 @@ internal static class RowPercentile
         {
             if (values.dtype == ScalarType.Float32)
             {
-                return OneRow(values.contiguous().data<float>().ToArray(), low, fraction, values.dtype).MoveToOuterDisposeScope();
+                return OneRow<float>(values.reshape(-1).clone(), low, fraction).MoveToOuterDisposeScope();
             }
 
             if (values.dtype == ScalarType.Float64)
             {
-                return OneRow(values.contiguous().data<double>().ToArray(), low, fraction, values.dtype).MoveToOuterDisposeScope();
+                return OneRow<double>(values.reshape(-1).clone(), low, fraction).MoveToOuterDisposeScope();
             }
         }
 
@@ -66,14 +67,15 @@ internal static class RowPercentile
     /// <summary>The row length from which one CPU row (ReAct's and DICE's pooled activations) is selected in a managed copy.</summary>
     /// <remarks>
     /// libtorch's <c>kthvalue</c> and <c>topk</c> select over (value, index) pairs, moving three to four times the row's bytes; NumPy's
-    /// introselect, which <c>numpy.percentile</c> runs, moves the values only, and so does this.
+    /// introselect, which <c>numpy.percentile</c> runs on a copy, moves the values only, and so does this, in place in a native copy.
     /// </remarks>
     private const long ManagedSelectionMinimum = 1L << 16;
 
-    /// <summary>The percentile of one row held in <paramref name="data"/> (a copy it reorders), as a one-element tensor of <paramref name="dtype"/>.</summary>
-    private static Tensor OneRow<T>(T[] data, long low, double fraction, ScalarType dtype)
-        where T : struct, IFloatingPointIeee754<T>
+    /// <summary>The percentile of one row, from <paramref name="row"/> (a contiguous CPU copy, reordered in place), as a one-element tensor of its dtype.</summary>
+    private static Tensor OneRow<T>(Tensor row, long low, double fraction)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var data = MemoryMarshal.Cast<byte, T>(row.bytes);
         var k = checked((int)low);
         Select(data, k);
         var a = data[k];
@@ -92,12 +94,12 @@ internal static class RowPercentile
             result = fraction >= 0.5 ? b - (difference * T.CreateTruncating(1.0 - fraction)) : a + (difference * T.CreateTruncating(fraction));
         }
 
-        return torch.tensor(new[] { double.CreateTruncating(result) }, dtype: ScalarType.Float64).to(dtype);
+        return torch.tensor(new[] { double.CreateTruncating(result) }, dtype: ScalarType.Float64).to(row.dtype);
     }
 
     /// <summary>Reorders <paramref name="data"/> so that <c>data[k]</c> is its k-th smallest value (0-based), no larger value left of it and no smaller one right of it: Hoare's selection with a median-of-three pivot.</summary>
-    private static void Select<T>(T[] data, int k)
-        where T : struct, IFloatingPointIeee754<T>
+    private static void Select<T>(Span<T> data, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var left = 0;
         var right = data.Length - 1;
