@@ -76,7 +76,7 @@ internal static class UqlibCli
         var root = new Command(
             "uqlib",
             "Post-hoc uncertainty quantification of a trained model's outputs, from files: .npy/.npz arrays, CSV columns, and ONNX or " +
-            "TorchScript models over image folders. Results go to stdout (--json for JSON), progress to stderr. Passes over data take " +
+            "TorchScript models over image folders or NIfTI volumes. Results go to stdout (--json for JSON), progress to stderr. Passes over data take " +
             "--shard i/n and 'uqlib merge' combines their partial states exactly. Exit codes: 0 success, 1 bad command line, 2 bad input, " +
             "3 output not written, 4 arrays differ (compare), 70 internal error, 130 cancelled.")
         {

@@ -17,9 +17,10 @@ internal static class OodCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("ood", "Latent-space out-of-distribution detectors: fit one on training features and save it (fit); score new features with it (score).");
+        var command = new Command("ood", "Latent-space out-of-distribution detectors: fit one on training features and save it (fit); score new features with it (score); ViM's second sharded pass (vim-alpha).");
         command.Add(Fit(output, error));
         command.Add(Score(output, error));
+        command.Add(VimAlpha(output, error));
         return command;
     }
 
@@ -37,17 +38,22 @@ internal static class OodCommand
         var k = new Option<int>("--k") { Description = "kNN: the neighbour whose distance is the score, at least 1.", DefaultValueFactory = _ => 50 };
         var weight = CommonOptions.Array("--weight", "ViM: the classifier's last-layer weight, (C, D)", required: false);
         var bias = CommonOptions.Array("--bias", "ViM: the classifier's last-layer bias, (C)", required: false);
+        var principal = VimPrincipal();
         var save = CommonOptions.Output("The fitted detector, in Uqlib's saved-file envelope.");
         var npz = CommonOptions.File("--npz", "Also write the fitted detector as .npz for Python.", required: false);
-        var shard = ShardOption.Create(what: "training cases (mahalanobis and relative-mahalanobis: the partial feature statistics; needs --classes)");
+        var shard = ShardOption.Create(what: "training cases (mahalanobis and relative-mahalanobis: the partial feature statistics, needs --classes; vim: the statistics of its first pass)");
         var command = new Command("fit", CommonOptions.Describe(
             "Fits a latent-space OOD detector on training features and saves it. With --shard, writes the shard's feature statistics " +
-            "(class counts, means, co-moments) instead; 'uqlib merge' fits the detector from all shards, equal to the single-process fit.",
+            "(class counts, means, co-moments) instead; 'uqlib merge' fits the detector from all shards, equal to the single-process fit. " +
+            "ViM takes two sharded passes: the statistics (here), merged with --detector vim into the principal subspace, then " +
+            "'uqlib ood vim-alpha' on each shard, merged into the detector.",
             "uqlib ood fit --detector mahalanobis --features train_features.npy --labels train_labels.npy --output mahalanobis.uqlib",
             "uqlib ood fit --detector knn --k 10 --features train_features.npy -o knn.uqlib --json",
-            "uqlib ood fit -d mahalanobis --features train.npy --labels train_labels.npy --classes 3 --shard $SLURM_ARRAY_TASK_ID/4 -o parts/stats_$SLURM_ARRAY_TASK_ID.uqlib"))
+            "uqlib ood fit -d mahalanobis --features train.npy --labels train_labels.npy --classes 3 --shard $SLURM_ARRAY_TASK_ID/4 -o parts/stats_$SLURM_ARRAY_TASK_ID.uqlib",
+            "uqlib ood fit -d vim --features train.npy --weight fc_weight.npy --bias fc_bias.npy -o vim.uqlib",
+            "uqlib ood fit -d vim --features train.npy --shard $SLURM_ARRAY_TASK_ID/4 -o parts/stats_$SLURM_ARRAY_TASK_ID.uqlib"))
         {
-            detector, features, labels, classes, k, weight, bias, save, npz, shard,
+            detector, features, labels, classes, k, weight, bias, principal, save, npz, shard,
         };
         UqlibCli.SetBody(command, output, error, (parse, context) =>
         {
@@ -72,7 +78,7 @@ internal static class OodCommand
                 case "vim":
                     var w = ArrayInput.ReadMatrix(parse.GetValue(weight) ?? throw CliException.Input("--weight", "ViM needs the classifier's weight"), "--weight", "classes, feature dimensions");
                     var b = parse.GetValue(bias) is string biasSpec ? ArrayInput.ReadVector(biasSpec, "--bias", "one bias per class").to(w.dtype) : null;
-                    var vim = VimDetector.Fit(x, w, b);
+                    var vim = VimDetector.Fit(x, w, b, new VimOptions { PrincipalDimension = parse.GetValue(principal) }, context.PassProgress("vim"), context.CancellationToken);
                     Save(path, npzPath, () => vim.Save(path), () => NpzExport.Write(npzPath!, vim));
                     fitted = Detectors.From(vim);
                     break;
@@ -110,20 +116,23 @@ internal static class OodCommand
 
     private static int FitShard(ParseResult parse, CliContext context, string kind, Tensor x, ShardSpec part, Option<string> labels, Option<int?> classes, string path)
     {
-        if (kind is "knn" or "vim")
+        if (kind == "knn")
         {
-            throw CliException.Input("--shard", kind == "knn"
-                ? "a kNN bank is split at scoring time: use 'uqlib ood score --bank FEATURES --bank-shard i/n'"
-                : "ViM has no sharded fit; fit it in one process");
+            throw CliException.Input("--shard", "a kNN bank is split at scoring time: use 'uqlib ood score --bank FEATURES --bank-shard i/n'");
         }
 
-        var c = parse.GetValue(classes) ?? throw CliException.Input("--classes", "a sharded fit needs the number of classes (a shard may not see every class)");
-        var y = ArrayInput.ReadLabels(parse.GetValue(labels) ?? throw CliException.Input("--labels", $"{kind} needs the training labels"), "--labels", c);
-        ArrayInput.SameCases(("--features", x), ("--labels", y));
+        // ViM's first pass needs only the mean and total scatter of all features: one class, no labels.
+        var c = kind == "vim" ? 1 : parse.GetValue(classes) ?? throw CliException.Input("--classes", "a sharded fit needs the number of classes (a shard may not see every class)");
+        var y = kind == "vim" ? null : ArrayInput.ReadLabels(parse.GetValue(labels) ?? throw CliException.Input("--labels", $"{kind} needs the training labels"), "--labels", c);
+        if (y is not null)
+        {
+            ArrayInput.SameCases(("--features", x), ("--labels", y));
+        }
+
         var (start, end) = ShardOption.Rows(part, x.shape[0], "--shard");
         context.Progress($"shard {part}: feature statistics of cases {start} to {end - 1} of {x.shape[0]}");
         using var accumulator = new FeatureStatisticsAccumulator(c);
-        accumulator.Add(x.narrow(0, start, end - start), y.narrow(0, start, end - start));
+        accumulator.Add(x.narrow(0, start, end - start), y?.narrow(0, start, end - start));
         OutputFiles.Run(path, "--output", () => accumulator.Save(path));
         context.Result(
             new JsonObject { ["shard"] = part.ToString(), ["partial"] = accumulator.ToString(), ["firstCase"] = start, ["endCase"] = end, ["output"] = Path.GetFullPath(path) },
@@ -206,6 +215,65 @@ internal static class OodCommand
         });
         return command;
     }
+
+    private static Command VimAlpha(TextWriter output, TextWriter error)
+    {
+        var subspace = CommonOptions.File("--subspace", "ViM's principal subspace: the file 'uqlib merge --detector vim' wrote from the first pass's statistics.");
+        var features = CommonOptions.Array("--features", "The training features, (N, D): the same array (and case order) as the first pass");
+        var save = CommonOptions.Output("The partial state (the sums over this shard's features of the max logit and of the residual norm), for 'uqlib merge'.");
+        var shard = ShardOption.Create(what: "training cases (the second pass of ViM)");
+        var command = new Command("vim-alpha", CommonOptions.Describe(
+            "ViM's second pass (Wang et al. 2022): over the training features, the sums of the max logit and of the norm of the residual " +
+            "outside the principal subspace, whose ratio is the scale alpha. Each shard writes its sums; 'uqlib merge' adds them and writes " +
+            "the fitted ViM detector, equal to the single-process 'uqlib ood fit -d vim'. Costs F x (F - D) multiply-adds per feature.",
+            "uqlib merge --detector vim --weight fc_weight.npy --bias fc_bias.npy -o vim_subspace.uqlib parts/stats_*.uqlib",
+            "uqlib ood vim-alpha --subspace vim_subspace.uqlib --features train.npy --shard $SLURM_ARRAY_TASK_ID/4 -o parts/alpha_$SLURM_ARRAY_TASK_ID.uqlib",
+            "uqlib merge -o vim.uqlib parts/alpha_*.uqlib"))
+        {
+            subspace, features, save, shard,
+        };
+        UqlibCli.SetBody(command, output, error, (parse, context) =>
+        {
+            var file = parse.GetValue(subspace)!;
+            var kind = SavedFiles.Kind(file, "--subspace");
+            if (kind != nameof(VimAlphaAccumulator))
+            {
+                throw CliException.Input("--subspace", $"'{file}' holds a {kind}, not ViM's principal subspace (write it with 'uqlib merge --detector vim')");
+            }
+
+            using var accumulator = VimAlphaAccumulator.Load(file);
+            if (accumulator.Count != 0)
+            {
+                throw CliException.Input("--subspace", $"'{file}' already holds the sums of {accumulator.Count} features: give the subspace file of the first pass");
+            }
+
+            var x = ArrayInput.ReadMatrix(parse.GetValue(features)!, "--features", "cases, feature dimensions");
+            if (x.shape[1] != accumulator.Dimension)
+            {
+                throw CliException.Input("--features", $"has {x.shape[1]} feature dimensions but the subspace has {accumulator.Dimension}");
+            }
+
+            var part = ShardOption.Read(parse, shard);
+            var (start, end) = part is { } p ? ShardOption.Rows(p, x.shape[0], "--shard") : (0L, x.shape[0]);
+            context.Progress($"vim-alpha: max logits and residual norms of cases {start} to {end - 1} of {x.shape[0]}");
+            accumulator.Add(x.narrow(0, start, end - start));
+            var path = parse.GetValue(save)!;
+            OutputFiles.Run(path, "--output", () => accumulator.Save(path));
+            var name = part?.ToString() ?? "all";
+            context.Result(
+                new JsonObject { ["shard"] = name, ["partial"] = accumulator.ToString(), ["firstCase"] = start, ["endCase"] = end, ["output"] = Path.GetFullPath(path) },
+                $"shard {name}: {accumulator} saved to {path} (merge the shards with 'uqlib merge')\n");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>ViM's principal dimension D, shared by 'ood fit' and 'merge'.</summary>
+    internal static Option<int?> VimPrincipal() => new("--principal")
+    {
+        Description = "ViM: the principal dimension D, below the feature dimension F (default: 1000 for F >= 2048, 512 for F >= 768, else F/2).",
+        HelpName = "D",
+    };
 
     private static int BankShard(CliContext context, Tensor bank, Tensor queries, bool casesSharded, ShardSpec part, int k, string path)
     {

@@ -109,20 +109,7 @@ public sealed class LogisticCombiner : ICombiner
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static LogisticCombiner Load(string path)
     {
-        return FittedFile.Load(path, Kind, Version, reader =>
-        {
-            var methods = reader.Strings("methods");
-            var means = reader.Doubles("means", methods.Length);
-            var deviations = reader.Doubles("standardDeviations", methods.Length);
-            var weights = reader.Doubles("weights", methods.Length);
-            var intercept = reader.Double("intercept");
-            if (methods.Length == 0 || deviations.Any(d => d <= 0))
-            {
-                throw reader.Invalid("it holds no method or a non-positive deviation");
-            }
-
-            return new LogisticCombiner(methods, means, deviations, weights, intercept);
-        });
+        return FittedFile.Load(path, Kind, Version, Read);
     }
 
     /// <inheritdoc/>
@@ -142,14 +129,33 @@ public sealed class LogisticCombiner : ICombiner
     /// <inheritdoc/>
     public void Save(string path)
     {
-        FittedFile.Save(path, Kind, Version, writer =>
+        FittedFile.Save(path, Kind, Version, Write);
+    }
+
+    /// <summary>Reads a combiner's fields (see <see cref="Write"/>), also where another fitted file nests them.</summary>
+    internal static LogisticCombiner Read(FittedReader reader)
+    {
+        var methods = reader.Strings("methods");
+        var means = reader.Doubles("means", methods.Length);
+        var deviations = reader.Doubles("standardDeviations", methods.Length);
+        var weights = reader.Doubles("weights", methods.Length);
+        var intercept = reader.Double("intercept");
+        if (methods.Length == 0 || deviations.Any(d => d <= 0))
         {
-            writer.Strings("methods", methods);
-            writer.Numbers("means", means);
-            writer.Numbers("standardDeviations", deviations);
-            writer.Numbers("weights", coefficients);
-            writer.Number("intercept", Intercept);
-        });
+            throw reader.Invalid("it holds no method or a non-positive deviation");
+        }
+
+        return new LogisticCombiner(methods, means, deviations, weights, intercept);
+    }
+
+    /// <summary>Writes the combiner's fields: the method names, their means and deviations, the weights and the intercept.</summary>
+    internal void Write(FittedWriter writer)
+    {
+        writer.Strings("methods", methods);
+        writer.Numbers("means", means);
+        writer.Numbers("standardDeviations", deviations);
+        writer.Numbers("weights", coefficients);
+        writer.Number("intercept", Intercept);
     }
 
     /// <summary>Newton's method on the penalised log-likelihood; strictly convex in the weights, so it converges from zero.</summary>

@@ -142,19 +142,8 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
     /// <exception cref="InvalidDataException">The file is not a saved kNN detector, or is truncated, corrupt (checksum), of a newer version or saved by Uqlib 0.1; nothing is left allocated.</exception>
     public static KnnDetector Load(string path)
     {
-        return FittedFile.Load(path, Kind, Version, reader =>
-        {
-            var k = reader.Int32("k");
-            var chunk = reader.Int64("chunkElements");
-            // Version 1 kept a float32 bank; its rows are widened as they are.
-            var stored = reader.Tensor("bank", 2, reader.Version == 1 ? ScalarType.Float32 : ScalarType.Float64);
-            if (k < 1 || k > stored.shape[0] || chunk < 1)
-            {
-                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"k = {k} and chunkElements = {chunk} do not suit a bank of {stored.shape[0]} features"));
-            }
-
-            return new KnnDetector(stored.dtype == ScalarType.Float64 ? stored : Widen(stored), k, chunk);
-        });
+        // Version 1 kept a float32 bank; its rows are widened as they are.
+        return FittedFile.Load(path, Kind, Version, reader => Read(reader, reader.Version == 1 ? ScalarType.Float32 : ScalarType.Float64));
     }
 
     /// <summary>The score: the Euclidean distance of each normalised feature to its k-th nearest bank feature.</summary>
@@ -188,12 +177,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
     public void Save(string path)
     {
         ThrowIfDisposed();
-        FittedFile.Save(path, Kind, Version, writer =>
-        {
-            writer.Number("k", k);
-            writer.Number("chunkElements", chunkElements);
-            writer.Tensor("bank", bank);
-        });
+        FittedFile.Save(path, Kind, Version, Write);
     }
 
     /// <summary>Describes the detector as scikit-learn's repr would, e.g. <c>KnnDetector(k=50, bank=50000, dimension=512)</c>.</summary>
@@ -232,6 +216,28 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         {
             return stored.to(ScalarType.Float64);
         }
+    }
+
+    /// <summary>Reads a detector's fields (see <see cref="Write"/>), the bank stored in <paramref name="bankDtype"/>; the tensors read are the reader's until the detector owns them.</summary>
+    internal static KnnDetector Read(FittedReader reader, ScalarType bankDtype)
+    {
+        var k = reader.Int32("k");
+        var chunk = reader.Int64("chunkElements");
+        var stored = reader.Tensor("bank", 2, bankDtype);
+        if (k < 1 || k > stored.shape[0] || chunk < 1)
+        {
+            throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"k = {k} and chunkElements = {chunk} do not suit a bank of {stored.shape[0]} features"));
+        }
+
+        return new KnnDetector(stored.dtype == ScalarType.Float64 ? stored : Widen(stored), k, chunk);
+    }
+
+    /// <summary>Writes the detector's fields: k, the chunk and the float64 bank.</summary>
+    internal void Write(FittedWriter writer)
+    {
+        writer.Number("k", k);
+        writer.Number("chunkElements", chunkElements);
+        writer.Tensor("bank", bank);
     }
 
     /// <summary>Builds a detector from a bank builder, checking that it holds at least k rows.</summary>

@@ -59,6 +59,27 @@ internal static class LatentFeatures
         CancellationToken cancellationToken,
         Action<Tensor, Tensor?, ModelOutput> consume)
     {
+        ForEachBatch(batches, estimator, "FitData.Training", "data", progress, cancellationToken, batch =>
+        {
+            using var output = model.Forward(batch.Inputs);
+            var features = Take(output, globalAveragePooling, estimator);
+            consume(features, batch.Labels, output);
+        });
+    }
+
+    /// <summary>
+    /// Hands each batch to <paramref name="process"/> inside its own dispose scope, checking for cancellation before each and reporting the
+    /// batches and samples done; a null batch or no batch at all in <paramref name="source"/> is an <see cref="ArgumentException"/> for <paramref name="parameter"/>.
+    /// </summary>
+    public static void ForEachBatch(
+        IEnumerable<Batch> batches,
+        string estimator,
+        string source,
+        string parameter,
+        IProgress<EstimationProgress>? progress,
+        CancellationToken cancellationToken,
+        Action<Batch> process)
+    {
         var done = 0;
         var samples = 0L;
         var total = EstimationProgress.TotalOf(batches);
@@ -68,14 +89,12 @@ internal static class LatentFeatures
             if (batch is null)
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{estimator}: training batch {done} is null."), "data");
+                    string.Create(CultureInfo.InvariantCulture, $"{estimator}: batch {done} of {source} is null."), parameter);
             }
 
             using (var scope = torch.NewDisposeScope())
             {
-                using var output = model.Forward(batch.Inputs);
-                var features = Take(output, globalAveragePooling, estimator);
-                consume(features, batch.Labels, output);
+                process(batch);
             }
 
             done++;
@@ -85,8 +104,51 @@ internal static class LatentFeatures
 
         if (done == 0)
         {
-            throw new ArgumentException($"{estimator} needs training data: FitData.Training holds no batches.", "data");
+            throw new ArgumentException($"{estimator} needs data: {source} holds no batches.", parameter);
         }
+    }
+
+    /// <summary>
+    /// Runs the model over the batches and collects every batch's <c>(N, F)</c> features, in the model's dtype and on its device, into one
+    /// <c>(ΣN, F)</c> tensor the caller owns; every batch must have dimension <paramref name="dimension"/> and finite features.
+    /// </summary>
+    public static Tensor Collect(
+        IModel model,
+        IEnumerable<Batch> batches,
+        bool globalAveragePooling,
+        string estimator,
+        long dimension,
+        IProgress<EstimationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        using var rows = new RowBuffer($"{estimator}'s training features", EstimationProgress.TotalOf(batches) ?? 0);
+        Stream(model, batches, globalAveragePooling, estimator, progress, cancellationToken, (features, _, _) =>
+        {
+            if (features.shape[1] != dimension)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"{estimator}: a training batch has features of shape {Preconditions.ShapeText(features)} but the final layer's weight expects dimension {dimension}."),
+                    "data");
+            }
+
+            Preconditions.Finite(features, "features");
+            rows.Append(features);
+        });
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return rows.Take();
+    }
+
+    /// <summary>Estimates a batch: runs the model, scores its <c>(N, F)</c> features with <paramref name="score"/> (float64 scores) and takes the model's probabilities.</summary>
+    public static UncertaintyEstimate Estimate(IModel model, Tensor inputs, bool globalAveragePooling, string estimator, Func<Tensor, Tensor> score)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var output = model.Forward(inputs);
+        var features = Take(output, globalAveragePooling, estimator);
+        var scores = score(features);
+        var probabilities = Probabilities(output.Logits, model.OutputKind);
+        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
     }
 
     /// <summary>Throws unless the estimator has been fitted.</summary>

@@ -227,6 +227,9 @@ public sealed class VimDetector : IDisposable, ILatentDetector
             return new Layer(w, b, origin.DetachFromDisposeScope());
         }
 
+        /// <summary>Wraps tensors read from a saved file (float64, shapes checked by the caller); takes ownership.</summary>
+        public static Layer Of(Tensor weight, Tensor bias, Tensor origin) => new(weight, bias, origin);
+
         /// <summary>Σ (x − u)(x − u)ᵀ / N over the features.</summary>
         public Tensor MomentAboutOrigin(Tensor features)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using static TorchSharp.torch;
 
 namespace Uqlib.Models;
@@ -16,4 +17,17 @@ internal interface IWhiteBoxModel : IModel
     /// the autograd graph kept; the caller has left inference mode and enabled gradients, and disposes the result.
     /// </summary>
     Tensor DifferentiableLogits(Tensor inputs);
+
+    /// <summary>
+    /// Checks that every name in <paramref name="layers"/> is a layer <see cref="ForwardLayers"/> can take; an <see cref="System.ArgumentException"/>
+    /// for <paramref name="parameter"/> names the first unknown one and lists the available ones.
+    /// </summary>
+    void CheckLayers(IReadOnlyList<string> layers, string parameter);
+
+    /// <summary>
+    /// Runs the network as <see cref="IModel.Forward"/> does (evaluation and inference mode, chunked) and takes the outputs of the named
+    /// layers in the same pass, each pooled to <c>(N, C_l)</c> (see <see cref="WhiteBoxModels.Pool"/>) and concatenated along dimension 1 in
+    /// the order given, as <see cref="ModelOutput.Features"/>; <c>Widths</c> holds the C_l. The caller disposes the output.
+    /// </summary>
+    (ModelOutput Output, long[] Widths) ForwardLayers(Tensor inputs, IReadOnlyList<string> layers, bool globalAveragePooling);
 }

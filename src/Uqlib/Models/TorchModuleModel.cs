@@ -12,7 +12,8 @@ namespace Uqlib.Models;
 /// The outputs are inference tensors (<c>torch.inference_mode</c>): change them in place only inside inference mode, or clone them.
 /// Not thread-safe: one forward pass at a time.
 /// The model is a white box (<see cref="Requirements.WhiteBoxNetwork"/>): estimators that need input gradients (ODIN) or stochastic
-/// dropout layers (<see cref="Ensembles.McDropoutEstimator"/>) accept it.
+/// dropout layers (<see cref="Ensembles.McDropoutEstimator"/>) accept it, and so do those that read several named layers in one pass
+/// (<see cref="Latent.MultiLayerMahalanobisEstimator"/>, one forward hook per layer).
 /// </remarks>
 public sealed class TorchModuleModel : IModel, IWhiteBoxModel
 {
@@ -40,7 +41,7 @@ public sealed class TorchModuleModel : IModel, IWhiteBoxModel
         OutputKind = outputKind;
         if (featureLayer is not null)
         {
-            this.featureLayer = FindLayer(module, featureLayer);
+            this.featureLayer = FindLayer(module, featureLayer, nameof(featureLayer));
         }
     }
 
@@ -78,6 +79,36 @@ public sealed class TorchModuleModel : IModel, IWhiteBoxModel
         try
         {
             return module.call(inputs);
+        }
+        finally
+        {
+            module.train(wasTraining);
+        }
+    }
+
+    /// <inheritdoc />
+    void IWhiteBoxModel.CheckLayers(IReadOnlyList<string> layers, string parameter)
+    {
+        foreach (var layer in layers)
+        {
+            FindLayer(module, layer, parameter);
+        }
+    }
+
+    /// <inheritdoc />
+    (ModelOutput Output, long[] Widths) IWhiteBoxModel.ForwardLayers(Tensor inputs, IReadOnlyList<string> layers, bool globalAveragePooling)
+    {
+        var modules = new nn.Module<Tensor, Tensor>[layers.Count];
+        for (var l = 0; l < layers.Count; l++)
+        {
+            modules[l] = FindLayer(module, layers[l], nameof(layers));
+        }
+
+        var wasTraining = module.training;
+        module.eval();
+        try
+        {
+            return WhiteBoxModels.RunLayers(inputs, options, nameof(TorchModuleModel), layers, globalAveragePooling, chunk => ForwardCapturing(chunk, modules));
         }
         finally
         {
@@ -166,21 +197,55 @@ public sealed class TorchModuleModel : IModel, IWhiteBoxModel
         return (logits, captured);
     }
 
-    private static nn.Module<Tensor, Tensor> FindLayer(nn.Module<Tensor, Tensor> module, string name)
+    /// <summary>One pass with a forward hook on each layer keeping its output (the last call's, where a layer runs twice).</summary>
+    private (Tensor Logits, Tensor?[] Layers) ForwardCapturing(Tensor inputs, nn.Module<Tensor, Tensor>[] layers)
+    {
+        var captured = new Tensor?[layers.Length];
+        var removers = new List<Action>(layers.Length);
+        try
+        {
+            for (var l = 0; l < layers.Length; l++)
+            {
+                var index = l;
+                var hook = layers[l].register_forward_hook((_, _, output) =>
+                {
+                    captured[index] = output.alias();
+                    return null!;
+                });
+                removers.Add(hook.remove);
+            }
+
+            return (module.call(inputs), captured);
+        }
+        finally
+        {
+            foreach (var remove in removers)
+            {
+                remove();
+            }
+        }
+    }
+
+    private static nn.Module<Tensor, Tensor> FindLayer(nn.Module<Tensor, Tensor> module, string name, string parameter)
     {
         var names = new List<string>();
         foreach (var (layerName, layer) in module.named_modules())
         {
+            if (layerName.Length == 0)
+            {
+                continue;
+            }
+
             if (layerName == name)
             {
                 return layer as nn.Module<Tensor, Tensor> ?? throw new ArgumentException(
-                    $"featureLayer '{name}' must be a module mapping a tensor to a tensor; found {layer.GetType().Name}.", "featureLayer");
+                    $"{parameter} '{name}' must be a module mapping a tensor to a tensor; found {layer.GetType().Name}.", parameter);
             }
 
             names.Add(layerName);
         }
 
         throw new ArgumentException(
-            $"featureLayer '{name}' is not a submodule; the submodules are: {string.Join(", ", names)}.", "featureLayer");
+            $"{parameter} '{name}' is not a submodule; the submodules are: {string.Join(", ", names)}.", parameter);
     }
 }

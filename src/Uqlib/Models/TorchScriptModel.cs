@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using TorchSharp;
@@ -6,12 +8,14 @@ using static TorchSharp.torch;
 
 namespace Uqlib.Models;
 
-/// <summary>A TorchScript file (e.g. traced or scripted in PyTorch) as a model; its forward returns logits, or a tuple (logits, features).</summary>
+/// <summary>A TorchScript file (e.g. traced or scripted in PyTorch) as a model; its forward returns logits, or a tuple (logits, features) or (logits, f_1, …, f_K).</summary>
 /// <remarks>
 /// Owns the loaded script module: dispose the model to free it. Runs in inference mode (<c>torch.inference_mode</c>, no gradients): the
 /// outputs are inference tensors, to be changed in place only inside inference mode, or cloned. Not thread-safe: one forward pass at a time.
 /// The model is a white box (<see cref="Requirements.WhiteBoxNetwork"/>) for estimators that need input gradients (ODIN); MC dropout refuses it,
 /// because a TorchScript module does not expose the types of its submodules and tracing bakes dropout's training flag into the graph.
+/// A hook cannot reach inside a TorchScript graph, so estimators that take several layers (<see cref="Latent.MultiLayerMahalanobisEstimator"/>)
+/// take them from the outputs: a forward returning (logits, f_1, …, f_K) names its layers <c>"output1"</c> … <c>"outputK"</c>.
 /// </remarks>
 public sealed class TorchScriptModel : IModel, IWhiteBoxModel, IDisposable
 {
@@ -102,6 +106,46 @@ public sealed class TorchScriptModel : IModel, IWhiteBoxModel, IDisposable
         return logits;
     }
 
+    /// <inheritdoc />
+    void IWhiteBoxModel.CheckLayers(IReadOnlyList<string> layers, string parameter)
+    {
+        foreach (var layer in layers)
+        {
+            if (OutputIndex(layer) is null)
+            {
+                throw new ArgumentException(
+                    $"{parameter} '{layer}' is not a layer of the TorchScript module {source}: its layers are the outputs after the logits, named output1, output2, … (a forward returning (logits, f_1, …, f_K)).",
+                    parameter);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    (ModelOutput Output, long[] Widths) IWhiteBoxModel.ForwardLayers(Tensor inputs, IReadOnlyList<string> layers, bool globalAveragePooling)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ((IWhiteBoxModel)this).CheckLayers(layers, nameof(layers));
+        var model = $"The TorchScript module {source}";
+        return WhiteBoxModels.RunLayers(inputs, options, model, layers, globalAveragePooling, chunk =>
+        {
+            var outputs = Outputs(module.forward(chunk));
+            var taken = new Tensor?[layers.Count];
+            for (var l = 0; l < layers.Count; l++)
+            {
+                var index = OutputIndex(layers[l])!.Value;
+                if (index >= outputs.Length)
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"{model} has no layer '{layers[l]}': its forward returned {outputs.Length - 1} output(s) after the logits (output1 … output{outputs.Length - 1})."));
+                }
+
+                taken[l] = outputs[index];
+            }
+
+            return (outputs[0], taken);
+        });
+    }
+
     /// <summary>Frees the loaded script module; later calls do nothing.</summary>
     public void Dispose()
     {
@@ -127,6 +171,46 @@ public sealed class TorchScriptModel : IModel, IWhiteBoxModel, IDisposable
                 DisposeTensors(result);
                 throw new InvalidOperationException(
                     $"The TorchScript module {source} must return a tensor of logits or a tuple (logits, features); it returned {result?.GetType().Name ?? "nothing"}.");
+        }
+    }
+
+    /// <summary>The position of a layer named <c>"output{k}"</c> (k ≥ 1) in the forward's tuple, or <see langword="null"/> for another name.</summary>
+    private static int? OutputIndex(string layer)
+    {
+        return layer.StartsWith("output", StringComparison.Ordinal)
+            && int.TryParse(layer.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index >= 1
+            ? index
+            : null;
+    }
+
+    /// <summary>The tensors of a forward's result: a tensor, a tuple or a list of tensors; anything else is refused.</summary>
+    private Tensor[] Outputs(object? result)
+    {
+        switch (result)
+        {
+            case Tensor tensor:
+                return [tensor];
+            case Tensor[] array:
+                return array;
+            case System.Runtime.CompilerServices.ITuple tuple:
+                var tensors = new Tensor[tuple.Length];
+                for (var i = 0; i < tuple.Length; i++)
+                {
+                    if (tuple[i] is not Tensor item)
+                    {
+                        DisposeTensors(result);
+                        throw new InvalidOperationException(
+                            string.Create(CultureInfo.InvariantCulture, $"The TorchScript module {source} returned a tuple whose item {i} is not a tensor."));
+                    }
+
+                    tensors[i] = item;
+                }
+
+                return tensors;
+            default:
+                DisposeTensors(result);
+                throw new InvalidOperationException(
+                    $"The TorchScript module {source} must return a tensor of logits or a tuple (logits, f_1, …, f_K); it returned {result?.GetType().Name ?? "nothing"}.");
         }
     }
 

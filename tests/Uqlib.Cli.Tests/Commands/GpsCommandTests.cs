@@ -67,4 +67,73 @@ public sealed class GpsCommandTests
         run.ExitCode.Should().Be(ExitCodes.BadInput);
         run.ErrorLines.Should().Equal("uqlib: error: --cache: expected a 3-D array (candidates, cases, classes), found shape (300, 3)");
     }
+
+    [Fact]
+    public void GpsCache_FourShardsOfAnImageFolderMerged_EqualTheUnshardedCacheAndSearch()
+    {
+        using var folder = new TempFolder();
+        var root = InferCommandTests.ImageFolder(folder, classes: 3, perClass: 4);
+        string[] Cache(params string[] extra) =>
+            ["gps", "cache", "--model", CliRun.Fixture("tiny_cnn.onnx"), "--images", root, "--resize", "8x8", "--batch-size", "2", "--candidates", "6", .. extra];
+        Succeeds(CliRun.Of(Cache("-o", folder.File("single.uqlib"))));
+        for (var i = 0; i < 4; i++)
+        {
+            Succeeds(CliRun.Of(Cache("--shard", $"{i}/4", "-o", folder.File($"cache_{i}.uqlib"))));
+        }
+
+        Succeeds(CliRun.Of(["merge", "-o", folder.File("merged.uqlib"), .. Enumerable.Range(0, 4).Select(i => folder.File($"cache_{i}.uqlib"))]));
+
+        using (var single = CandidateCache.Load(folder.File("single.uqlib")))
+        using (var merged = CandidateCache.Load(folder.File("merged.uqlib")))
+        {
+            single.Candidates.Should().Be(7);
+            single.Rows.Should().Be(12);
+            CliRun.Identical(merged.LogProbabilities, single.LogProbabilities).Should().BeTrue();
+            CliRun.Identical(merged.Labels, single.Labels).Should().BeTrue();
+        }
+
+        var searches = new[] { "single", "merged" }.Select(name =>
+        {
+            var run = CliRun.Of("gps", "--cache", folder.File(name + ".uqlib"), "--steps", "4", "-o", folder.File($"gps_{name}.uqlib"), "--json");
+            Succeeds(run);
+            using var json = JsonDocument.Parse(run.Output);
+            return json.RootElement.GetProperty("selectedCandidates").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        }).ToArray();
+        searches[1].Should().Equal(searches[0]).And.HaveCount(4);
+    }
+
+    [Fact]
+    public void GpsCache_EqualsTheLibrarysBuild()
+    {
+        using var folder = new TempFolder();
+        var root = InferCommandTests.ImageFolder(folder, classes: 2, perClass: 3);
+
+        Succeeds(CliRun.Of("gps", "cache", "--model", CliRun.Fixture("tiny_cnn.onnx"), "--images", root, "--resize", "8x8", "--candidates", "3", "--pool-seed", "5", "-o", folder.File("cache.uqlib")));
+
+        using var scope = torch.NewDisposeScope();
+        var dataset = Imaging.ImageFolderDataset.Open(root);
+        var inputs = Imaging.ImageLoader.LoadBatch(dataset.Samples.Select(s => s.Path).ToList(), new Imaging.ImageLoadOptions { Resize = new Imaging.ImageSize(8, 8) });
+        var labels = torch.tensor(dataset.Samples.Select(s => (long)s.Label).ToArray());
+        using var model = Onnx.OnnxModel.Load(CliRun.Fixture("tiny_cnn.onnx"), OutputKind.MulticlassLogits);
+        using var expected = CandidateCache.Build(model, [new Batch(inputs, labels)], CandidatePool.Medical(3, seed: 5));
+        using var written = CandidateCache.Load(folder.File("cache.uqlib"));
+        CliRun.Identical(written.LogProbabilities, expected.LogProbabilities).Should().BeTrue();
+        CliRun.Identical(written.Labels, expected.Labels).Should().BeTrue();
+    }
+
+    [Fact]
+    public void GpsCache_RangeOffTheBatchGrid_IsBadInputAndWritesNothing()
+    {
+        using var folder = new TempFolder();
+        var root = InferCommandTests.ImageFolder(folder, classes: 2, perClass: 3);
+
+        var run = CliRun.Of("gps", "cache", "--model", CliRun.Fixture("tiny_cnn.onnx"), "--images", root, "--resize", "8x8", "--batch-size", "2",
+            "--candidates", "2", "--shard", "3..6", "-o", folder.File("cache.uqlib"));
+
+        run.ExitCode.Should().Be(ExitCodes.BadInput);
+        run.ErrorLines.Should().ContainSingle().Which.Should().Contain("must start on a batch boundary (a multiple of --batch-size 2)");
+        System.IO.File.Exists(folder.File("cache.uqlib")).Should().BeFalse();
+    }
+
+    private static void Succeeds(CliRun run) => run.ExitCode.Should().Be(ExitCodes.Success, run.Error);
 }

@@ -46,6 +46,12 @@ public sealed class ProgressConventionTests
         ["Conformal sets"] = () => new ConformalEstimator(Classifier(), 0.2),
         ["Mahalanobis"] = () => new MahalanobisEstimator(Classifier()),
         ["kNN"] = () => new KnnEstimator(Classifier(), new KnnOptions { K = 5 }),
+        ["Multi-layer Mahalanobis"] = () => new MultiLayerMahalanobisEstimator(
+            new TorchModuleModel(nn.Sequential(("flatten", nn.Flatten()), ("fc", nn.Linear(4, 3))), OutputKind.MulticlassLogits), ["flatten", "fc"]),
+        ["ReAct"] = () => new ReactEstimator(Classifier(), torch.ones(3, 4)),
+        ["DICE"] = () => new DiceEstimator(Classifier(), torch.ones(3, 4)),
+        ["fDBD"] = () => new FdbdEstimator(Classifier(), torch.randn(3, 4, generator: torch.manual_seed(5))),
+        ["NNGuide"] = () => new NnGuideEstimator(Classifier(), torch.ones(3, 4), null, new NnGuideOptions { K = 5 }),
     };
 
     [Theory]
@@ -127,6 +133,7 @@ public sealed class ProgressConventionTests
             torch.randn(2, 3, 4, 5, generator: torch.manual_seed(6)), OutputKind.MulticlassLogits, Labels(3).reshape(2, 4, 5), progress: p, cancellationToken: c),
         ["CovarianceEstimate"] = (p, c) => CovarianceEstimate.Fit(Features(), progress: p, cancellationToken: c),
         ["MahalanobisDetector"] = (p, c) => MahalanobisDetector.Fit(Features(), Labels(2), 2, progress: p, cancellationToken: c),
+        ["MultiLayerMahalanobisDetector"] = (p, c) => MultiLayerMahalanobisDetector.Fit([Features(), Features().narrow(1, 0, 2)], Labels(2), 2, progress: p, cancellationToken: c),
         ["MahalanobisDetector.FitClassAgnostic"] = (p, c) => MahalanobisDetector.FitClassAgnostic(Features(), progress: p, cancellationToken: c),
         ["RelativeMahalanobisDetector"] = (p, c) => RelativeMahalanobisDetector.Fit(Features(), Labels(2), 2, progress: p, cancellationToken: c),
         ["VimDetector"] = (p, c) => VimDetector.Fit(Features(), torch.randn(3, 4, generator: torch.manual_seed(7)), progress: p, cancellationToken: c),

@@ -55,6 +55,13 @@ public sealed class SaveLoadConventionTests
         [typeof(KnnDetector)] = Detector(features => KnnDetector.Fit(features, new KnnOptions { K = 3 }), (d, q) => ((KnnDetector)d).Score(q)),
         [typeof(MahalanobisDetector)] = Detector(
             features => MahalanobisDetector.Fit(features, Labels(features), 3), (d, q) => ((MahalanobisDetector)d).Score(q)),
+        [typeof(MultiLayerMahalanobisDetector)] = Detector(
+            features =>
+            {
+                using var narrow = features.narrow(1, 0, 3);
+                return MultiLayerMahalanobisDetector.Fit([features, narrow], Labels(features), 3);
+            },
+            (d, q) => ((MultiLayerMahalanobisDetector)d).Score([q, q.narrow(1, 0, 3)])),
         [typeof(RelativeMahalanobisDetector)] = Detector(
             features => RelativeMahalanobisDetector.Fit(features, Labels(features), 3), (d, q) => ((RelativeMahalanobisDetector)d).Score(q)),
         [typeof(VimDetector)] = Detector(features =>
@@ -86,13 +93,45 @@ public sealed class SaveLoadConventionTests
             using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return DiceDetector.Fit(features, weight);
         }, (d, q) => ((DiceDetector)d).Score(q)),
+        [typeof(FeatureMapDetector)] = new(() =>
+        {
+            using var maps = torch.randn(new long[] { 3, 6, 4, 4 }, generator: new Generator(1));
+            return FeatureMapDetector.FitKnn(maps, new KnnOptions { K = 3 }, new FeatureMapOptions { ChunkLocations = 7 });
+        }, value =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return Golden.ToArray(((FeatureMapDetector)value).Score(torch.randn(new long[] { 2, 6, 4, 4 }, generator: new Generator(2)), [9, 9]).flatten());
+        }),
         [typeof(KnnEstimator)] = Estimator(model => new KnnEstimator(model, new KnnOptions { K = 3 })),
         [typeof(MahalanobisEstimator)] = Estimator(model => new MahalanobisEstimator(model)),
+        [typeof(MultiLayerMahalanobisEstimator)] = Estimator(
+            model => new MultiLayerMahalanobisEstimator(model, ["features", "head"]),
+            new TorchModuleModel(nn.Sequential(("features", nn.Identity()), ("head", nn.Linear(6, 3))), OutputKind.MulticlassLogits)),
         [typeof(RelativeMahalanobisEstimator)] = Estimator(model => new RelativeMahalanobisEstimator(model)),
         [typeof(VimEstimator)] = Estimator(model =>
         {
             using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
             return new VimEstimator(model, weight, null, new VimOptions { PrincipalDimension = 2 });
+        }),
+        [typeof(ReactEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new ReactEstimator(model, weight);
+        }),
+        [typeof(DiceEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new DiceEstimator(model, weight);
+        }),
+        [typeof(FdbdEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new FdbdEstimator(model, weight);
+        }),
+        [typeof(NnGuideEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new NnGuideEstimator(model, weight, null, new NnGuideOptions { K = 3 });
         }),
         [typeof(SigmaScaling)] = new(() =>
         {
@@ -163,6 +202,21 @@ public sealed class SaveLoadConventionTests
         {
             using var statistics = ((FeatureStatisticsAccumulator)value).ToStatistics();
             return [.. Golden.ToArray(statistics.ClassMeans), .. Golden.ToArray(statistics.WithinScatter), statistics.TotalFourthMoment];
+        }),
+        [typeof(VimAlphaAccumulator)] = new(() =>
+        {
+            using var features = Features(1, 60);
+            using var statistics = FeatureStatistics.Compute(features, null, 1);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            var accumulator = VimAlphaAccumulator.FromStatistics(statistics, weight, null, new VimOptions { PrincipalDimension = 2 });
+            accumulator.Add(features);
+            return accumulator;
+        }, value =>
+        {
+            using var detector = ((VimAlphaAccumulator)value).ToDetector();
+            using var queries = Features(2, 10);
+            using var scores = detector.Score(queries);
+            return [detector.Alpha, .. Golden.ToArray(scores)];
         }),
         [typeof(KnnTopK)] = new(() =>
         {
@@ -384,9 +438,9 @@ public sealed class SaveLoadConventionTests
         });
     }
 
-    private static Case Estimator(Func<IModel, IUncertaintyEstimator> create)
+    private static Case Estimator(Func<IModel, IUncertaintyEstimator> create, IModel? network = null)
     {
-        var model = new DelegateModel(x => (x.narrow(1, 0, 3).clone(), x.clone()), OutputKind.MulticlassLogits);
+        var model = network ?? new DelegateModel(x => (x.narrow(1, 0, 3).clone(), x.clone()), OutputKind.MulticlassLogits);
         return new(() =>
         {
             var estimator = create(model);

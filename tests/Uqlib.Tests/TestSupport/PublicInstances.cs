@@ -57,13 +57,28 @@ internal static class PublicInstances
         },
         [typeof(Uqlib.Sharding.ScoreShard)] = () => Uqlib.Sharding.ScoreShard.Create(Scores(), 0),
         [typeof(VimDetector)] = () => VimDetector.Fit(Features(), Weight(), torch.zeros(3)),
+        [typeof(VimAlphaAccumulator)] = () =>
+        {
+            using var statistics = FeatureStatistics.Compute(Features(), null, 1);
+            var accumulator = VimAlphaAccumulator.FromStatistics(statistics, Weight(), torch.zeros(3));
+            accumulator.Add(Features());
+            return accumulator;
+        },
         [typeof(FeatureMapDetector)] = () => FeatureMapDetector.FitKnn(torch.randn(new long[] { 2, 4, 3, 3 }, generator: torch.manual_seed(14)), new KnnOptions { K = 2 }),
         [typeof(FdbdDetector)] = () => FdbdDetector.Fit(Features(), Weight(), torch.zeros(3)),
         [typeof(NnGuideDetector)] = () => NnGuideDetector.Fit(Features(), Weight(), torch.zeros(3), new NnGuideOptions { K = 2 }),
+        [typeof(MultiLayerMahalanobisDetector)] = () => MultiLayerMahalanobisDetector.Fit([Features(), Features().narrow(1, 0, 2)], Labels(), 3),
         [typeof(MahalanobisEstimator)] = () => Fitted(new MahalanobisEstimator(Model())),
+        [typeof(MultiLayerMahalanobisEstimator)] = () => Fitted(new MultiLayerMahalanobisEstimator(LayeredModel(), LayerNames())),
         [typeof(RelativeMahalanobisEstimator)] = () => Fitted(new RelativeMahalanobisEstimator(Model())),
         [typeof(KnnEstimator)] = () => Fitted(new KnnEstimator(Model(), new KnnOptions { K = 2 })),
         [typeof(VimEstimator)] = () => Fitted(new VimEstimator(Model(), Weight())),
+        [typeof(ReactEstimator)] = () => Fitted(new ReactEstimator(Model(), Weight())),
+        [typeof(AshEstimator)] = () => new AshEstimator(Model(), Weight()),
+        [typeof(DiceEstimator)] = () => Fitted(new DiceEstimator(Model(), Weight())),
+        [typeof(GradNormEstimator)] = () => new GradNormEstimator(Model(), Weight()),
+        [typeof(FdbdEstimator)] = () => Fitted(new FdbdEstimator(Model(), Weight())),
+        [typeof(NnGuideEstimator)] = () => Fitted(new NnGuideEstimator(Model(), Weight(), null, new NnGuideOptions { K = 2 })),
         [typeof(ZeroShotClassifier)] = () => new ZeroShotClassifier(Model(), torch.randn(new long[] { 3, 2, 3 }, generator: torch.manual_seed(19))),
         [typeof(ReactDetector)] = () => ReactDetector.Fit(Features(), Weight(), torch.zeros(3)),
         [typeof(AshDetector)] = () => AshDetector.Create(Weight(), torch.zeros(3)),
@@ -147,6 +162,24 @@ internal static class PublicInstances
     public static TorchModuleModel DropoutModel() =>
         new(nn.Sequential(nn.Flatten(), nn.Linear(36, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 3)), OutputKind.MulticlassLogits);
 
+    /// <summary>Gets a TorchSharp classifier of 1×6×6 images with three classes and named layers <c>flatten</c>, <c>fc</c>, <c>out</c> (a white box), seeded.</summary>
+    public static TorchModuleModel LayeredModel()
+    {
+        var module = nn.Sequential(("flatten", nn.Flatten()), ("fc", nn.Linear(36, 4)), ("out", nn.Linear(4, 3)));
+        using (torch.no_grad())
+        {
+            foreach (var (name, parameter) in module.named_parameters())
+            {
+                parameter.copy_(torch.randn(parameter.shape, generator: torch.manual_seed(name.Length + parameter.shape.Length)));
+            }
+        }
+
+        return new TorchModuleModel(module, OutputKind.MulticlassLogits);
+    }
+
+    /// <summary>Gets the layers of <see cref="LayeredModel"/> the multi-layer estimators model.</summary>
+    public static string[] LayerNames() => ["fc", "out"];
+
     /// <summary>
     /// A sample of one of the package's own types for a parameter, or <see langword="null"/> to let <see cref="PublicMembers"/> choose by type.
     /// </summary>
@@ -155,6 +188,16 @@ internal static class PublicInstances
         if (type == typeof(IModel) || type == typeof(DelegateModel))
         {
             return Model();
+        }
+
+        if (type == typeof(IReadOnlyList<string>) && name == "layers")
+        {
+            return LayerNames();
+        }
+
+        if (type == typeof(IReadOnlyList<Tensor>) && name == "features")
+        {
+            return new[] { Features(), Features().narrow(1, 0, 2) };
         }
 
         if (type == typeof(FitData))
