@@ -110,6 +110,21 @@ internal sealed class LinearHead : IDisposable
         return (w.DetachFromDisposeScope(), b.DetachFromDisposeScope());
     }
 
+    /// <summary>Checks features <c>(N, F)</c> against a fitted dimension: rank, size, finiteness; <paramref name="what"/> says what fixed the dimension.</summary>
+    public static void CheckFeatures(Tensor? features, long dimension, string what)
+    {
+        Preconditions.Tensor(features, nameof(features), 2, 2);
+        if (features!.shape[1] != dimension)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"features must have dimension {dimension}, as {what}; found shape {Preconditions.ShapeText(features)}."),
+                nameof(features));
+        }
+
+        Preconditions.Finite(features, nameof(features));
+    }
+
     /// <summary>Wraps tensors read from a saved file (float64, shapes checked by the caller); takes ownership.</summary>
     public static LinearHead Wrap(Tensor weight, Tensor bias) => new(weight, bias);
 
