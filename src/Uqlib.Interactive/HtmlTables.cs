@@ -24,6 +24,7 @@ internal static class HtmlTables
             ("FPR@95%TPR", Number(result.FprAt95Tpr)),
             ("AURC", Number(result.Aurc)),
             ("E-AURC", Number(result.EAurc)),
+            ("AUGRC", Number(result.Augrc)),
             ("Youden threshold", Point(result.Youden)),
             ("Threshold for target sensitivity", Point(result.ForTargetSensitivity)),
         };
@@ -51,7 +52,7 @@ internal static class HtmlTables
             .Append(string.Create(CultureInfo.InvariantCulture, $"{comparison.Cases} cases, {comparison.Failures} failures; AUROC interval: DeLong; p: DeLong's paired test against the best AUROC."))
             .Append("</caption>");
         html.Append("<thead><tr>");
-        foreach (var header in new[] { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "p vs best" })
+        foreach (var header in new[] { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "AUGRC", "p vs best" })
         {
             html.Append(Header(header));
         }
@@ -73,8 +74,87 @@ internal static class HtmlTables
                 .Append(Cell(Number(row.FprAt95Tpr), left: false))
                 .Append(Cell(Number(row.Aurc), left: false))
                 .Append(Cell(Number(row.EAurc), left: false))
+                .Append(Cell(Number(row.Augrc), left: false))
                 .Append(Cell(row.PValueVersusBest is { } p ? PValue(p) : ReferenceEquals(row, best) ? "best" : "undefined", left: false))
                 .Append("</tr>");
+        }
+
+        return html.Append("</tbody></table>").ToString();
+    }
+
+    /// <summary>
+    /// The OOD comparison as <see cref="Evaluation.OodComparison.ToText"/> lays it out: one row per (detector, OOD set), then the detector's
+    /// means over two or more sets of a kind (in italics, without intervals); an interval cell is "undefined" where the bootstrap was run but
+    /// the interval is undefined, and empty where no bootstrap was run.
+    /// </summary>
+    public static string OodComparison(OodComparison comparison)
+    {
+        var computed = comparison.ConfidenceLevel is not null;
+        var html = new StringBuilder();
+        html.Append("<table class=\"uqlib-ood-comparison\" style=\"").Append(TableStyle).Append("\">");
+        html.Append("<caption style=\"caption-side:bottom;text-align:left;color:#666\">")
+            .Append(comparison.ConfidenceLevel is { } level
+                ? string.Create(CultureInfo.InvariantCulture, $"OOD cases positive; intervals: stratified bootstrap, {level:0%}.")
+                : "OOD cases positive; no intervals (no bootstrap).")
+            .Append("</caption>");
+        html.Append("<thead><tr>");
+        foreach (var header in new[] { "Detector", "OOD set", "Shift", "AUROC", "AUROC CI", "AUPR-In", "AUPR-Out", "FPR@95%TPR", "FPR CI" })
+        {
+            html.Append(Header(header));
+        }
+
+        html.Append("</tr></thead><tbody>");
+        var detectors = new List<string>();
+        foreach (var row in comparison.Rows)
+        {
+            if (!detectors.Contains(row.Detector))
+            {
+                detectors.Add(row.Detector);
+            }
+        }
+
+        foreach (var detector in detectors)
+        {
+            foreach (var row in comparison.Rows)
+            {
+                if (row.Detector != detector)
+                {
+                    continue;
+                }
+
+                var r = row.Result;
+                html.Append("<tr>")
+                    .Append(Cell(row.Detector, left: true))
+                    .Append(Cell(row.OodSet, left: true))
+                    .Append(Cell(Shift(row.Shift), left: true))
+                    .Append(Cell(Number(r.Auroc), left: false))
+                    .Append(Cell(OodInterval(r.AurocCi, computed), left: false))
+                    .Append(Cell(Number(r.AuprIn), left: false))
+                    .Append(Cell(Number(r.AuprOut), left: false))
+                    .Append(Cell(Number(r.FprAt95Tpr), left: false))
+                    .Append(Cell(OodInterval(r.FprAt95TprCi, computed), left: false))
+                    .Append("</tr>");
+            }
+
+            foreach (var mean in comparison.Means)
+            {
+                if (mean.Detector != detector || mean.Sets < 2)
+                {
+                    continue;
+                }
+
+                html.Append("<tr style=\"font-style:italic\">")
+                    .Append(Cell(mean.Detector, left: true))
+                    .Append(Cell(string.Create(CultureInfo.InvariantCulture, $"mean of {mean.Sets} {Shift(mean.Shift)}"), left: true))
+                    .Append(Cell(Shift(mean.Shift), left: true))
+                    .Append(Cell(Number(mean.Auroc), left: false))
+                    .Append(Cell(string.Empty, left: false))
+                    .Append(Cell(Number(mean.AuprIn), left: false))
+                    .Append(Cell(Number(mean.AuprOut), left: false))
+                    .Append(Cell(Number(mean.FprAt95Tpr), left: false))
+                    .Append(Cell(string.Empty, left: false))
+                    .Append("</tr>");
+            }
         }
 
         return html.Append("</tbody></table>").ToString();
@@ -85,6 +165,10 @@ internal static class HtmlTables
     private static string Integer(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Interval(ConfidenceInterval? ci) => ci is null ? "undefined" : $"[{Number(ci.Lower)}, {Number(ci.Upper)}]";
+
+    private static string OodInterval(ConfidenceInterval? ci, bool computed) => ci is not null ? Interval(ci) : computed ? "undefined" : string.Empty;
+
+    private static string Shift(OodShift shift) => shift == OodShift.Near ? "near" : "far";
 
     private static string PValue(double p) => p < 0.001 ? "&lt;0.001" : Number(p);
 

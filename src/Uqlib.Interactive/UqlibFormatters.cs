@@ -5,7 +5,7 @@ using Uqlib.Plotting;
 
 namespace Uqlib.Interactive;
 
-/// <summary>Registers how Uqlib's results display in a .NET Interactive notebook: evaluation results and method comparisons as HTML tables, reliability diagrams, charts and uncertainty maps as PNG images.</summary>
+/// <summary>Registers how Uqlib's results display in a .NET Interactive notebook: evaluation results, method and OOD comparisons as HTML tables, reliability diagrams, charts and uncertainty maps as PNG images.</summary>
 /// <remarks>
 /// <c>#r "nuget: Uqlib.Interactive"</c> calls <see cref="Register"/> by itself (the package's <c>interactive-extensions/dotnet/extension.dib</c>);
 /// hosts that do not load extensions call it once. Registrations are process-wide, as .NET Interactive's formatters are.
@@ -15,12 +15,13 @@ public static class UqlibFormatters
     /// <summary>The MIME type every Uqlib formatter writes.</summary>
     public const string MimeType = "text/html";
 
-    /// <summary>Registers the HTML formatters of <see cref="FailureDetectionResult"/>, <see cref="MethodComparison"/>, <see cref="ReliabilityDiagram"/>, <see cref="Chart"/> and <see cref="UncertaintyMapImage"/>, and makes HTML their preferred display.</summary>
+    /// <summary>Registers the HTML formatters of <see cref="FailureDetectionResult"/>, <see cref="MethodComparison"/>, <see cref="OodComparison"/>, <see cref="ReliabilityDiagram"/>, <see cref="Chart"/> and <see cref="UncertaintyMapImage"/>, and makes HTML their preferred display.</summary>
     /// <remarks>Calling it again registers the same formatters again, which is harmless (the latest registration wins).</remarks>
     public static void Register()
     {
         Add<FailureDetectionResult>(HtmlTables.FailureDetection);
         Add<MethodComparison>(HtmlTables.Comparison);
+        Add<OodComparison>(HtmlTables.OodComparison);
         Add<ReliabilityDiagram>(DiagramHtml);
         Add<Chart>(ChartHtml);
         Add<UncertaintyMapImage>(map => map.ToHtml());

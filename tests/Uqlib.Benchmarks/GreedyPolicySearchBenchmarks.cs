@@ -9,8 +9,9 @@ namespace Uqlib.Benchmarks;
 
 /// <summary>
 /// Greedy policy search, 20 steps over a cache of 1,000 candidates × 5,000 samples × 10 classes (float32 log-probabilities). The cache is
-/// the one Peers/gps_peer.py writes to /tmp/uqlib_gps_bench.f32 (run the peer first); the peer is that script. One libtorch thread.
-/// The selection of the first search is written to /tmp/uqlib_gps_bench.selection.txt to compare with the peer's. Few iterations: one
+/// the one Peers/gps_peer.py writes to /tmp/uqlib_gps_bench.f32 (run the peer first); the peer is that script, in float64 NumPy/SciPy or,
+/// with <c>--dtype float32</c>, the authors' rule in float32 PyTorch (<c>--steps</c> sets how many steps it runs). One libtorch thread.
+/// The selection of the first search is written to /tmp/uqlib_gps_bench.selection.txt; the peer's <c>--compare</c> checks it against its own. Few iterations: one
 /// search takes tens of seconds and the in-process toolchain stops a benchmark after five minutes.
 /// </summary>
 [MemoryDiagnoser]

@@ -16,7 +16,7 @@ internal static class EvaluateCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var scores = CommonOptions.NamedArrays("--score", "An uncertainty score per case, higher = more uncertain", required: false);
-        var logits = CommonOptions.Array("--logits", "Logits, (N, C): adds the softmax scores MSP, Entropy, Margin and Energy", required: false);
+        var logits = CommonOptions.Array("--logits", "Logits, (N, C): adds the softmax scores OneMinusMaxProbability, Entropy, OneMinusMargin and Energy", required: false);
         var calibrator = CommonOptions.File("--calibrator", "A saved calibrator applied to --logits before the softmax scores.", required: false);
         var labels = CommonOptions.Array("--labels", "Labels, (N): with --logits, a failure is a misclassified case", required: false);
         var failures = CommonOptions.Array("--failures", "Failures, (N), 1 = the model failed on the case (instead of --labels)", required: false);
@@ -26,7 +26,7 @@ internal static class EvaluateCommand
         var markdown = CommonOptions.File("--markdown", "Also write the table as Markdown.", required: false);
         var command = new Command("evaluate", CommonOptions.Describe(
             "Evaluates uncertainty scores as failure detectors: AUROC with its confidence interval (DeLong, or clustered when --clusters is " +
-            "given), AUPR, FPR at 95% TPR, AURC and E-AURC, and the paired test of each method against the best.",
+            "given), AUPR, FPR at 95% TPR, AURC, E-AURC and AUGRC, and the paired test of each method against the best.",
             "uqlib evaluate --logits test_logits.npy --labels test_labels.npy",
             "uqlib evaluate --logits test_logits.npy --labels test_labels.npy --clusters test.csv:patient --score kNN=knn_scores.npy",
             "uqlib evaluate --score mine=scores.npy --failures failures.npy --csv table.csv --json"))
@@ -131,6 +131,7 @@ internal static class EvaluateCommand
                 ["fprAt95Tpr"] = row.FprAt95Tpr,
                 ["aurc"] = row.Aurc,
                 ["eAurc"] = row.EAurc,
+                ["augrc"] = row.Augrc,
                 ["pValueVersusBest"] = row.PValueVersusBest,
             });
         }

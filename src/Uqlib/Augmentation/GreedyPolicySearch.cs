@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ namespace Uqlib.Augmentation;
 /// mixture kept incrementally), scores it, and adds the best candidate (ties: the lowest index). With the default criterion the score is
 /// the calibrated log-likelihood: the mean log-likelihood of the labels after temperature scaling fitted on the same samples. Where the
 /// authors run Nelder–Mead per candidate, the temperatures of all candidates are fitted at once here, by a safeguarded Newton
-/// iteration on 1/T (the negative log-likelihood is convex in 1/T), with the NLL exact to rounding, warm-started from the previous step, in chunks
+/// iteration on 1/T (the negative log-likelihood is convex in 1/T), with the NLL exact to rounding, started from a prediction of each candidate's optimum from the previous steps, in chunks
 /// of candidates that bound working memory.
 /// </para>
 /// <para>The model is never called: the cache holds log-probabilities, (candidates × samples × classes). Thread-safe (no shared state).</para>
@@ -130,11 +131,17 @@ public static class GreedyPolicySearch
         var policyBeta = Math.Clamp(1.0, minBeta, maxBeta);
         var heldBeta = policyBeta;
         var previous = double.NaN;
+        var earlierPolicyBeta = double.NaN;
         var stoppedEarly = false;
         for (var t = 1; t <= options.Steps; t++)
         {
             var logPrevious = Math.Log(t - 1);
             var logT = Math.Log(t);
+            if (t >= 2 && options.Criterion == PolicySearchCriterion.CalibratedLogLikelihood)
+            {
+                Predict(betas, t, policyBeta, earlierPolicyBeta, minBeta, maxBeta);
+            }
+
             if (spans is not null)
             {
                 spans.ScoreAll(cache, rows, policy, logPrevious, logT, options, perChunk, betas, scores, minBeta, maxBeta, cancellationToken);
@@ -177,6 +184,7 @@ public static class GreedyPolicySearch
                 : Advance(policy, cache, rows, best, logPrevious, logT);
             var (temperatureBeta, cll, logLikelihood, accuracy, ece) = Describe(policy, labels, labelIndex,
                 options.Criterion == PolicySearchCriterion.CalibratedLogLikelihood ? betas[best] : policyBeta, minBeta, maxBeta);
+            earlierPolicyBeta = policyBeta;
             policyBeta = temperatureBeta;
             double? heldOut = null;
             if (heldRows is not null)
@@ -209,6 +217,27 @@ public static class GreedyPolicySearch
         policy?.Dispose();
         heldPolicy?.Dispose();
         return new GreedyPolicySearchResult(k, options.Criterion, (int)n, stoppedEarly, selected.ToArray(), steps.ToArray());
+    }
+
+    /// <summary>
+    /// Moves each candidate's warm start for step t from its optimum of step t − 1 to a first-order prediction of its optimum at step t.
+    /// </summary>
+    /// <remarks>
+    /// Step t scores M_t(s) = P + (π_s − P)/t around the policy P of step t − 1, so β_t(s) ≈ B(P) + D(s)/t with D(s) the derivative of
+    /// the optimal β along π_s − P. Step t − 1 gave β_{t−1}(s) − B(P′) ≈ D(s)/(t − 1) around the policy P′ before it, and P − P′ is the
+    /// step to the candidate it added, whose optimum B(P) moved by B(P) − B(P′) ≈ D(added)/(t − 1). Hence
+    /// β_t(s) ≈ B(P) + ((t − 1)·(β_{t−1}(s) − B(P′)) − (B(P) − B(P′)))/t; at t = 2 (no P′) the midpoint of β_1(s) and B(P). Only the
+    /// start moves: each search still converges to its own optimum, in fewer evaluations (about 2 instead of 3 per candidate and step).
+    /// </remarks>
+    private static void Predict(double[] betas, int t, double policyBeta, double earlierPolicyBeta, double minBeta, double maxBeta)
+    {
+        for (var s = 0; s < betas.Length; s++)
+        {
+            var start = t == 2
+                ? 0.5 * (betas[s] + policyBeta)
+                : policyBeta + ((((t - 1) * (betas[s] - earlierPolicyBeta)) - (policyBeta - earlierPolicyBeta)) / t);
+            betas[s] = double.IsFinite(start) ? Math.Clamp(start, minBeta, maxBeta) : betas[s];
+        }
     }
 
     /// <summary>Candidates [start, start + count) of the cache, on the samples <paramref name="rows"/> (all when null): one chunk, a view when it can be.</summary>
@@ -347,25 +376,29 @@ public static class GreedyPolicySearch
         }
     }
 
-    /// <summary>Buffers of the CPU span path: one candidate's mixture, its row values at the label, the exponentials.</summary>
+    /// <summary>
+    /// Buffers of the CPU span path: one candidate's mixture in row blocks (<see cref="SpanKernels"/>), the policy's weighted
+    /// log-probabilities in the same layout, each row's maximum and shifted value at the label.
+    /// </summary>
     private sealed class SpanState
     {
-        private readonly long[] labels;
+        private readonly int[] labels;
         private readonly int classes;
-        private readonly double[] mixture;
-        private readonly double[] atLabel;
-        private readonly double[] scratch;
+        private readonly double[] blocks;
         private readonly double[] weighted;
+        private readonly double[] atLabel;
+        private readonly double[] rowMaximum;
 
         public SpanState(Tensor labels, int classes)
         {
-            using var cpu = labels.cpu().contiguous();
-            this.labels = cpu.data<long>().ToArray();
+            using var cpu = labels.cpu().to(ScalarType.Int32).contiguous();
+            this.labels = cpu.data<int>().ToArray();
             this.classes = classes;
-            mixture = new double[this.labels.Length * classes];
-            atLabel = new double[this.labels.Length];
-            scratch = new double[mixture.Length];
-            weighted = new double[mixture.Length];
+            var padded = SpanKernels.Blocks(this.labels.Length) * SpanKernels.Lanes;
+            blocks = new double[padded * classes];
+            weighted = new double[blocks.Length];
+            atLabel = new double[padded];
+            rowMaximum = new double[padded];
         }
 
         public void ScoreAll(Tensor cache, Tensor? rows, Tensor? policy, double logPrevious, double logT, GreedyPolicySearchOptions options, long perChunk,
@@ -374,31 +407,23 @@ public static class GreedyPolicySearch
             if (policy is not null)
             {
                 using var cpu = policy.contiguous();
-                var values = MemoryMarshal.Cast<byte, double>(cpu.bytes);
-                for (var i = 0; i < weighted.Length; i++)
-                {
-                    weighted[i] = values[i] + logPrevious;
-                }
+                SpanKernels.ToBlocks(MemoryMarshal.Cast<byte, double>(cpu.bytes), classes, logPrevious, weighted);
             }
 
             var k = cache.shape[0];
-            var width = mixture.Length;
             for (long start = 0; start < k; start += perChunk)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var chunkScope = torch.NewDisposeScope();
-                var chunk = Slice(cache, rows, start, Math.Min(perChunk, k - start)).to(ScalarType.Float64).contiguous();
-                var all = MemoryMarshal.Cast<byte, double>(chunk.bytes);
-                for (var j = 0; j < chunk.shape[0]; j++)
+                var chunk = Slice(cache, rows, start, Math.Min(perChunk, k - start));
+                chunk = chunk.dtype is ScalarType.Float32 or ScalarType.Float64 ? chunk.contiguous() : chunk.to(ScalarType.Float32).contiguous();
+                if (chunk.dtype == ScalarType.Float32)
                 {
-                    var candidate = (int)start + j;
-                    Load(policy is null ? null : weighted, all, j * width, logT);
-                    scores[candidate] = options.Criterion switch
-                    {
-                        PolicySearchCriterion.CalibratedLogLikelihood => Calibrated(betas, candidate, minBeta, maxBeta),
-                        PolicySearchCriterion.LogLikelihood => LogLikelihood(),
-                        _ => Accuracy(),
-                    };
+                    ScoreChunk(MemoryMarshal.Cast<byte, float>(chunk.bytes), (int)start, policy is not null, logT, options.Criterion, betas, scores, minBeta, maxBeta);
+                }
+                else
+                {
+                    ScoreChunk(MemoryMarshal.Cast<byte, double>(chunk.bytes), (int)start, policy is not null, logT, options.Criterion, betas, scores, minBeta, maxBeta);
                 }
             }
         }
@@ -408,78 +433,53 @@ public static class GreedyPolicySearch
             using var scope = torch.NewDisposeScope();
             var row = Slice(cache, rows, candidate, 1).to(ScalarType.Float64).contiguous();
             var values = MemoryMarshal.Cast<byte, double>(row.bytes);
-            if (policy is null)
-            {
-                Load(null, values, 0, logT);
-            }
-            else
+            var mixture = values.ToArray();
+            if (policy is not null)
             {
                 using (var cpu = policy.contiguous())
                 {
                     var previous = MemoryMarshal.Cast<byte, double>(cpu.bytes);
-                    for (var i = 0; i < weighted.Length; i++)
+                    var weightedPolicy = new double[mixture.Length];
+                    for (var i = 0; i < weightedPolicy.Length; i++)
                     {
-                        weighted[i] = previous[i] + logPrevious;
+                        weightedPolicy[i] = previous[i] + logPrevious;
                     }
+
+                    SpanKernels.Mixture(weightedPolicy, values, logT, mixture);
                 }
 
-                Load(weighted, values, 0, logT);
                 policy.Dispose();
             }
 
             return torch.tensor(mixture, new long[] { labels.Length, classes }, ScalarType.Float64).MoveToOuterDisposeScope();
         }
 
-        private void Load(double[]? weightedPolicy, ReadOnlySpan<double> all, int offset, double logT)
+        private void ScoreChunk<T>(ReadOnlySpan<T> all, int first, bool mixed, double logT, PolicySearchCriterion criterion, double[] betas,
+            double[] scores, double minBeta, double maxBeta)
+            where T : unmanaged, INumberBase<T>
         {
-            var destination = mixture.AsSpan();
-            all.Slice(offset, destination.Length).CopyTo(destination);
-
-            if (weightedPolicy is not null)
+            var width = labels.Length * classes;
+            var policy = mixed ? weighted : ReadOnlySpan<double>.Empty;
+            for (var j = 0; j < all.Length / width; j++)
             {
-                SpanKernels.Mixture(weightedPolicy, destination, logT, destination);
-            }
-        }
-
-        private double Calibrated(double[] betas, int candidate, double minBeta, double maxBeta)
-        {
-            var copy = scratch.AsSpan();
-            SpanKernels.Shift(mixture, classes, labels, atLabel);
-            var (beta, nll) = SpanKernels.Fit(mixture, atLabel, classes, betas[candidate], minBeta, maxBeta, copy);
-            betas[candidate] = beta;
-            return -nll;
-        }
-
-        private double LogLikelihood()
-        {
-            var sum = 0.0;
-            for (var i = 0; i < labels.Length; i++)
-            {
-                sum += mixture[(i * classes) + (int)labels[i]];
-            }
-
-            return sum / labels.Length;
-        }
-
-        private double Accuracy()
-        {
-            var correct = 0;
-            for (var i = 0; i < labels.Length; i++)
-            {
-                var offset = i * classes;
-                var best = 0;
-                for (var c = 1; c < classes; c++)
+                var candidate = first + j;
+                SpanKernels.ToBlocks(all.Slice(j * width, width), classes, 0.0, blocks);
+                SpanKernels.MixAndShift(blocks, policy, classes, labels, atLabel, rowMaximum);
+                switch (criterion)
                 {
-                    if (mixture[offset + c] > mixture[offset + best])
-                    {
-                        best = c;
-                    }
+                    case PolicySearchCriterion.CalibratedLogLikelihood:
+                        var (beta, nll) = SpanKernels.Fit(blocks, atLabel, classes, labels.Length, betas[candidate], minBeta, maxBeta);
+                        betas[candidate] = beta;
+                        scores[candidate] = -nll;
+                        break;
+                    case PolicySearchCriterion.LogLikelihood:
+                        scores[candidate] = SpanKernels.LogLikelihood(atLabel, rowMaximum, labels.Length, logT);
+                        break;
+                    default:
+                        scores[candidate] = SpanKernels.Accuracy(blocks, classes, labels);
+                        break;
                 }
-
-                correct += best == labels[i] ? 1 : 0;
             }
-
-            return (double)correct / labels.Length;
         }
     }
 }

@@ -56,7 +56,7 @@ public static class CalibrationMetrics
     /// <param name="resamples">The number of bootstrap resamples, from 10 to 1,000,000.</param>
     /// <param name="level">The confidence level, in (0, 1).</param>
     /// <param name="seed">The seed of the resampling; the same seed gives the same interval.</param>
-    /// <param name="progress">Receives the number of resamples done so far (about every 1%, and at the end; from worker threads), or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the resamples done so far (about every 1%, and at the end; from worker threads) in <see cref="EstimationProgress.Batches"/> and <see cref="EstimationProgress.Samples"/>, with <see cref="EstimationProgress.TotalSamples"/> = <paramref name="resamples"/>; or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the resampling.</param>
     /// <returns>The ECE and its interval.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
@@ -71,7 +71,7 @@ public static class CalibrationMetrics
         int resamples = 1000,
         double level = 0.95,
         int seed = 0,
-        IProgress<int>? progress = null,
+        IProgress<EstimationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         Preconditions.InRange(bins, nameof(bins), 1, Preconditions.MaxBins);

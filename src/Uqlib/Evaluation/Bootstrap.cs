@@ -27,7 +27,7 @@ public static class Bootstrap
     /// <param name="failures">One label per case, <see langword="true"/> for a failure; both classes must occur.</param>
     /// <param name="metric">The metric.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
-    /// <param name="progress">Receives the number of resamples done so far (about every 1%), or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the resamples done so far (about every 1%, and at the end; from worker threads) as <see cref="EstimationProgress"/>: <see cref="EstimationProgress.Batches"/> and <see cref="EstimationProgress.Samples"/> both count resamples, <see cref="EstimationProgress.TotalSamples"/> is <see cref="BootstrapOptions.Resamples"/>; or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
     /// <exception cref="ArgumentException">The inputs are empty, of different lengths, hold NaN or ±∞, hold fewer than 2 failures or 2 successes, the options are invalid,
@@ -39,7 +39,7 @@ public static class Bootstrap
         ReadOnlySpan<bool> failures,
         FailureMetric metric,
         BootstrapOptions? options = null,
-        IProgress<int>? progress = null,
+        IProgress<EstimationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         if (!Enum.IsDefined(metric))
@@ -61,7 +61,7 @@ public static class Bootstrap
     /// estimate) gives <see langword="null"/> instead of an exception.
     /// </summary>
     internal static BootstrapResult? Stratified(
-        RankedCases ranked, FailureMetric metric, BootstrapOptions options, IProgress<int>? progress, CancellationToken cancellationToken, bool nullWhenUndefined)
+        RankedCases ranked, FailureMetric metric, BootstrapOptions options, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken, bool nullWhenUndefined)
     {
         var target = options.TargetSensitivity;
         var estimate = Value(ranked, default, default, metric, target);
@@ -99,7 +99,7 @@ public static class Bootstrap
     /// <param name="failures">Failure labels <c>(N)</c>: booleans or 0/1.</param>
     /// <param name="metric">The metric.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
-    /// <param name="progress">Receives the number of resamples done so far, or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the resamples done so far (about every 1%, and at the end; from worker threads) as <see cref="EstimationProgress"/>: <see cref="EstimationProgress.Batches"/> and <see cref="EstimationProgress.Samples"/> both count resamples, <see cref="EstimationProgress.TotalSamples"/> is <see cref="BootstrapOptions.Resamples"/>; or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
     /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
@@ -112,7 +112,7 @@ public static class Bootstrap
         Tensor failures,
         FailureMetric metric,
         BootstrapOptions? options = null,
-        IProgress<int>? progress = null,
+        IProgress<EstimationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         return Ci(CaseData.Scores(scores, nameof(scores)), CaseData.Failures(failures, nameof(failures)), metric, options, progress, cancellationToken);
@@ -123,7 +123,7 @@ public static class Bootstrap
     /// <param name="failures">One label per case, <see langword="true"/> for a failure; both classes must occur.</param>
     /// <param name="metric">The metric; called concurrently with resampled arrays (failures first, then successes) and must return a finite number.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
-    /// <param name="progress">Receives the number of resamples done so far, or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the resamples done so far (about every 1%, and at the end; from worker threads) as <see cref="EstimationProgress"/>: <see cref="EstimationProgress.Batches"/> and <see cref="EstimationProgress.Samples"/> both count resamples, <see cref="EstimationProgress.TotalSamples"/> is <see cref="BootstrapOptions.Resamples"/>; or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="metric"/> is <see langword="null"/>.</exception>
@@ -135,7 +135,7 @@ public static class Bootstrap
         ReadOnlySpan<bool> failures,
         Func<double[], bool[], double> metric,
         BootstrapOptions? options = null,
-        IProgress<int>? progress = null,
+        IProgress<EstimationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         Preconditions.NotNull(metric, nameof(metric));
@@ -200,7 +200,7 @@ public static class Bootstrap
     /// <param name="clusters">The cluster of each case; at least two clusters must hold a failure and two a success.</param>
     /// <param name="metric">The metric.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
-    /// <param name="progress">Receives the number of resamples done so far (about every 1%), or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the resamples done so far (about every 1%, and at the end; from worker threads) as <see cref="EstimationProgress"/>: <see cref="EstimationProgress.Batches"/> and <see cref="EstimationProgress.Samples"/> both count resamples, <see cref="EstimationProgress.TotalSamples"/> is <see cref="BootstrapOptions.Resamples"/>; or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="clusters"/> is <see langword="null"/>.</exception>
@@ -213,7 +213,7 @@ public static class Bootstrap
         ClusterIds clusters,
         FailureMetric metric,
         BootstrapOptions? options = null,
-        IProgress<int>? progress = null,
+        IProgress<EstimationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         if (!Enum.IsDefined(metric))
@@ -265,13 +265,13 @@ public static class Bootstrap
             cancellationToken);
     }
 
-    /// <summary>Computes a cluster bootstrap interval of a built-in failure-detection metric, from tensors (see <see cref="Ci(ReadOnlySpan{double}, ReadOnlySpan{bool}, ClusterIds, FailureMetric, BootstrapOptions?, IProgress{int}?, CancellationToken)"/>).</summary>
+    /// <summary>Computes a cluster bootstrap interval of a built-in failure-detection metric, from tensors (see <see cref="Ci(ReadOnlySpan{double}, ReadOnlySpan{bool}, ClusterIds, FailureMetric, BootstrapOptions?, IProgress{EstimationProgress}?, CancellationToken)"/>).</summary>
     /// <param name="scores">Scores <c>(N)</c>, floating point, finite.</param>
     /// <param name="failures">Failure labels <c>(N)</c>: booleans or 0/1.</param>
     /// <param name="clusters">The cluster of each case.</param>
     /// <param name="metric">The metric.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
-    /// <param name="progress">Receives the number of resamples done so far, or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the resamples done so far (about every 1%, and at the end; from worker threads) as <see cref="EstimationProgress"/>: <see cref="EstimationProgress.Batches"/> and <see cref="EstimationProgress.Samples"/> both count resamples, <see cref="EstimationProgress.TotalSamples"/> is <see cref="BootstrapOptions.Resamples"/>; or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
     /// <exception cref="ArgumentNullException">A tensor or <paramref name="clusters"/> is <see langword="null"/>.</exception>
@@ -284,7 +284,7 @@ public static class Bootstrap
         ClusterIds clusters,
         FailureMetric metric,
         BootstrapOptions? options = null,
-        IProgress<int>? progress = null,
+        IProgress<EstimationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         return Ci(CaseData.Scores(scores, nameof(scores)), CaseData.Failures(failures, nameof(failures)), clusters, metric, options, progress, cancellationToken);
@@ -306,7 +306,7 @@ public static class Bootstrap
     /// <param name="clusters">The cluster of each case; at least two clusters.</param>
     /// <param name="metric">The metric; <see cref="CalibrationMetric.Ece"/> uses <see cref="BootstrapOptions.Bins"/> equal-width bins.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
-    /// <param name="progress">Receives the number of resamples done so far (about every 1%), or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the resamples done so far (about every 1%, and at the end; from worker threads) as <see cref="EstimationProgress"/>: <see cref="EstimationProgress.Batches"/> and <see cref="EstimationProgress.Samples"/> both count resamples, <see cref="EstimationProgress.TotalSamples"/> is <see cref="BootstrapOptions.Resamples"/>; or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="clusters"/> is <see langword="null"/>.</exception>
@@ -319,7 +319,7 @@ public static class Bootstrap
         ClusterIds clusters,
         CalibrationMetric metric,
         BootstrapOptions? options = null,
-        IProgress<int>? progress = null,
+        IProgress<EstimationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         if (!Enum.IsDefined(metric))
@@ -375,13 +375,13 @@ public static class Bootstrap
         return ClusterCi(clusters.Count, new bool[clusters.Count], Finite(Compute(null)), _ => true, () => 0, (counts, _) => Compute(counts), options, progress, cancellationToken);
     }
 
-    /// <summary>Computes a cluster bootstrap interval of a calibration metric from tensors (see <see cref="Ci(ReadOnlySpan{double}, ReadOnlySpan{int}, ClusterIds, CalibrationMetric, BootstrapOptions?, IProgress{int}?, CancellationToken)"/>).</summary>
+    /// <summary>Computes a cluster bootstrap interval of a calibration metric from tensors (see <see cref="Ci(ReadOnlySpan{double}, ReadOnlySpan{int}, ClusterIds, CalibrationMetric, BootstrapOptions?, IProgress{EstimationProgress}?, CancellationToken)"/>).</summary>
     /// <param name="probabilities">Class probabilities <c>(N, C)</c> or binary positive-class probabilities <c>(N)</c>.</param>
     /// <param name="labels">Integer class indices <c>(N)</c>.</param>
     /// <param name="clusters">The cluster of each case; at least two clusters.</param>
     /// <param name="metric">The metric.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
-    /// <param name="progress">Receives the number of resamples done so far, or <see langword="null"/>.</param>
+    /// <param name="progress">Receives the resamples done so far (about every 1%, and at the end; from worker threads) as <see cref="EstimationProgress"/>: <see cref="EstimationProgress.Batches"/> and <see cref="EstimationProgress.Samples"/> both count resamples, <see cref="EstimationProgress.TotalSamples"/> is <see cref="BootstrapOptions.Resamples"/>; or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the computation.</param>
     /// <returns>The estimate, interval, standard error and replicates.</returns>
     /// <exception cref="ArgumentNullException">A tensor or <paramref name="clusters"/> is <see langword="null"/>.</exception>
@@ -394,7 +394,7 @@ public static class Bootstrap
         ClusterIds clusters,
         CalibrationMetric metric,
         BootstrapOptions? options = null,
-        IProgress<int>? progress = null,
+        IProgress<EstimationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         var (checkedP, checkedY) = Calibration.CalibrationInput.Check(probabilities, labels);
@@ -530,10 +530,10 @@ public static class Bootstrap
         }
     }
 
-    /// <summary>The resampling engine: replicate b from its own generator seeded by (seed, b), in parallel, reporting progress about every 1%.</summary>
+    /// <summary>The resampling engine: replicate b from its own generator seeded by (seed, b), in parallel, reporting the resamples done about every 1% and at the end.</summary>
     internal static double[] Run<TLocal>(
         BootstrapOptions options,
-        IProgress<int>? progress,
+        IProgress<EstimationProgress>? progress,
         CancellationToken cancellationToken,
         Func<TLocal> init,
         Func<Random, TLocal, double> replicate)
@@ -549,7 +549,7 @@ public static class Bootstrap
             var count = Interlocked.Increment(ref done);
             if (progress is not null && (count % step == 0 || count == options.Resamples))
             {
-                progress.Report(count);
+                progress.Report(new EstimationProgress(count, count) { TotalSamples = options.Resamples });
             }
 
             return local;
@@ -616,7 +616,7 @@ public static class Bootstrap
         Func<TLocal> init,
         Func<int[], TLocal, double> metric,
         BootstrapOptions options,
-        IProgress<int>? progress,
+        IProgress<EstimationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var first = new List<int>();

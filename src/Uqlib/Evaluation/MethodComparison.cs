@@ -6,11 +6,11 @@ using System.Text;
 
 namespace Uqlib.Evaluation;
 
-/// <summary>A table comparing uncertainty methods on the same cases: one row per method with AUROC [CI], AUPR, FPR@95%TPR, AURC, E-AURC and the paired test against the best.</summary>
+/// <summary>A table comparing uncertainty methods on the same cases: one row per method with AUROC [CI], AUPR, FPR@95%TPR, AURC, E-AURC, AUGRC and the paired test against the best.</summary>
 /// <remarks>Created by <see cref="RocEvaluator.Compare(IReadOnlyDictionary{string, TorchSharp.torch.Tensor}, TorchSharp.torch.Tensor, RocOptions?)"/> (DeLong) or its clustered overload (Obuchowski). Renders as aligned text, Markdown or CSV. Immutable and thread-safe.</remarks>
 public sealed class MethodComparison
 {
-    private static readonly string[] Headers = { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "p vs best" };
+    private static readonly string[] Headers = { "Method", "AUROC", "AUROC CI", "AUPR", "FPR@95%TPR", "AURC", "E-AURC", "AUGRC", "p vs best" };
 
     internal MethodComparison(IReadOnlyList<MethodComparisonRow> rows, int cases, int failures, ClusterSummary? clusters, PValueAdjustment adjustment)
     {
@@ -85,11 +85,11 @@ public sealed class MethodComparison
     /// <returns>The CSV text with a header line.</returns>
     public string ToCsv()
     {
-        var builder = new StringBuilder("method,auroc,auroc_ci_lower,auroc_ci_upper,auroc_ci_level,aupr,fpr_at_95_tpr,aurc,e_aurc,p_vs_best\n");
+        var builder = new StringBuilder("method,auroc,auroc_ci_lower,auroc_ci_upper,auroc_ci_level,aupr,fpr_at_95_tpr,aurc,e_aurc,augrc,p_vs_best\n");
         foreach (var row in Rows)
         {
             builder.Append(Quote(row.Method));
-            foreach (var v in new double?[] { row.Auroc, row.AurocCi?.Lower, row.AurocCi?.Upper, row.AurocCi?.Level, row.Aupr, row.FprAt95Tpr, row.Aurc, row.EAurc })
+            foreach (var v in new double?[] { row.Auroc, row.AurocCi?.Lower, row.AurocCi?.Upper, row.AurocCi?.Level, row.Aupr, row.FprAt95Tpr, row.Aurc, row.EAurc, row.Augrc })
             {
                 builder.Append(',').Append(v?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty);
             }
@@ -142,7 +142,7 @@ public sealed class MethodComparison
         {
             rows.Add(new[]
             {
-                row.Method, F(row.Auroc), row.AurocCi is { } ci ? $"[{F(ci.Lower)}, {F(ci.Upper)}]" : "undefined", F(row.Aupr), F(row.FprAt95Tpr), F(row.Aurc), F(row.EAurc),
+                row.Method, F(row.Auroc), row.AurocCi is { } ci ? $"[{F(ci.Lower)}, {F(ci.Upper)}]" : "undefined", F(row.Aupr), F(row.FprAt95Tpr), F(row.Aurc), F(row.EAurc), F(row.Augrc),
                 row.PValueVersusBest is { } p ? (p < 0.001 ? "<0.001" : F(p)) : ReferenceEquals(row, best) ? "best" : "undefined",
             });
         }

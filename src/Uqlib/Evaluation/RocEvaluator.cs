@@ -218,7 +218,7 @@ public static class RocEvaluator
                 ? DeLong.AurocCiCore(ranked[m], metrics[m].Auroc, options.ConfidenceLevel)
                 : ClusteredAuroc.Interval(components![m].Auc, ClusteredAuroc.Variance(design, components[m], "clusters"), options.ConfidenceLevel);
             rows[m] = new MethodComparisonRow(
-                names[m], metrics[m].Auroc, ci, metrics[m].AveragePrecision, metrics[m].FprAt95Tpr, metrics[m].Aurc, metrics[m].EAurc, pValues[m]);
+                names[m], metrics[m].Auroc, ci, metrics[m].AveragePrecision, metrics[m].FprAt95Tpr, metrics[m].Aurc, metrics[m].EAurc, metrics[m].Augrc, pValues[m]);
         }
 
         return new MethodComparison(rows, labels.Length, labels.Count(f => f), clusters?.Summary(labels), options.PValueAdjustment);

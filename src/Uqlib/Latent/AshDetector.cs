@@ -26,7 +26,6 @@ public sealed class AshDetector : IDisposable
     private readonly LinearHead head;
     private readonly AshOptions options;
     private readonly long kept;
-    private bool disposed;
 
     private AshDetector(LinearHead head, AshOptions options)
     {
@@ -37,36 +36,15 @@ public sealed class AshDetector : IDisposable
 
     /// <summary>Gets the options.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public AshOptions Options
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return options;
-        }
-    }
+    public AshOptions Options => head.Guard(this, options);
 
     /// <summary>Gets the number k of activations each row keeps.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Kept
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return kept;
-        }
-    }
+    public long Kept => head.Guard(this, kept);
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Dimension
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return head.Dimension;
-        }
-    }
+    public long Dimension => head.Guard(this, head.Dimension);
 
     /// <summary>Creates the detector from the final linear layer.</summary>
     /// <param name="weight">The final linear layer's weight <c>(C, F)</c>, finite; copied.</param>
@@ -90,7 +68,7 @@ public sealed class AshDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Shape(Tensor features)
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         head.CheckFeatures(features);
         return ShapeCore(features);
     }
@@ -104,10 +82,10 @@ public sealed class AshDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ThrowIfDisposed();
-        head.CheckFeatures(features);
+        head.ThrowIfDisposed(this);
+        head.CheckShape(features);
         using var scope = torch.NewDisposeScope();
-        var scores = head.NegativeEnergy(ShapeCore(features));
+        var scores = head.ScoreRows(features, x => head.NegativeEnergy(ShapeCore(x)));
         if (!scores.isfinite().all().ToBoolean())
         {
             throw new ArgumentException(
@@ -122,17 +100,13 @@ public sealed class AshDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public override string ToString()
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         return string.Create(CultureInfo.InvariantCulture,
             $"AshDetector(variant={Options.Variant}, percentile={Options.EffectivePercentile:G5}, k={Kept} of {head.Dimension})");
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        disposed = true;
-        head.Dispose();
-    }
+    public void Dispose() => head.Dispose();
 
     private Tensor ShapeCore(Tensor features)
     {
@@ -157,10 +131,5 @@ public sealed class AshDetector : IDisposable
         }
 
         return shaped.MoveToOuterDisposeScope();
-    }
-
-    private void ThrowIfDisposed()
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
     }
 }

@@ -30,7 +30,6 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
     private readonly double threshold;
     private readonly double sparsity;
     private readonly long count;
-    private bool disposed;
 
     private DiceDetector(LinearHead head, double threshold, double sparsity, long count)
     {
@@ -42,69 +41,27 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
 
     /// <summary>Gets the contribution threshold: entries of W ⊙ h̄ at or below it are masked.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public double Threshold
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return threshold;
-        }
-    }
+    public double Threshold => head.Guard(this, threshold);
 
     /// <summary>Gets the sparsity p the mask was fitted at, in [0, 100).</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public double Sparsity
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return sparsity;
-        }
-    }
+    public double Sparsity => head.Guard(this, sparsity);
 
     /// <summary>Gets the number of training samples h̄ was averaged over.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Count
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return count;
-        }
-    }
+    public long Count => head.Guard(this, count);
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Dimension
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return head.Dimension;
-        }
-    }
+    public long Dimension => head.Guard(this, head.Dimension);
 
     /// <summary>Gets a copy of the sparsified weight W ⊙ M <c>(C, F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor MaskedWeight
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return head.Weight.clone();
-        }
-    }
+    public Tensor MaskedWeight => head.GuardedCopy(this, head.Weight);
 
     /// <summary>Gets a copy of the final layer's bias <c>(C)</c>, float64 (zeros when none was given); the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Bias
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return head.Bias.clone();
-        }
-    }
+    public Tensor Bias => head.GuardedCopy(this, head.Bias);
 
     /// <summary>Fits the mask on training features.</summary>
     /// <param name="features">Training penultimate activations <c>(N, F)</c>, finite; not disposed.</param>
@@ -124,9 +81,7 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
         cancellationToken.ThrowIfCancellationRequested();
         options ??= DiceOptions.Default;
         options.Validate();
-        Preconditions.Tensor(features, nameof(features), 2, 2);
-        Preconditions.Finite(features, nameof(features));
-        using var layer = LinearHead.Create(weight, bias, features.shape[1]);
+        using var layer = LinearHead.ForTraining(features, weight, bias);
         using var scope = torch.NewDisposeScope();
         var mean = layer.ToHead(features).mean(new long[] { 0 });
         var contribution = layer.Weight.mul(mean);
@@ -150,15 +105,14 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
             var threshold = reader.Double("threshold");
             var sparsity = reader.Double("sparsity");
             var count = reader.Int64("count");
-            var weight = reader.Tensor("maskedWeight", 2, ScalarType.Float64);
-            var bias = reader.Tensor("bias", 1, ScalarType.Float64);
-            if (bias.shape[0] != weight.shape[0] || !double.IsFinite(threshold) || !(sparsity is >= 0 and < 100) || count < 1)
+            var head = LinearHead.Read(reader, "maskedWeight");
+            if (!double.IsFinite(threshold) || !(sparsity is >= 0 and < 100) || count < 1)
             {
                 throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
-                    $"masked weight {Preconditions.ShapeText(weight)}, bias {Preconditions.ShapeText(bias)}, threshold {threshold}, sparsity {sparsity} and count {count} do not fit together"));
+                    $"threshold {threshold}, sparsity {sparsity} and count {count} do not fit together"));
             }
 
-            return new DiceDetector(LinearHead.Wrap(weight, bias), threshold, sparsity, count);
+            return new DiceDetector(head, threshold, sparsity, count);
         });
     }
 
@@ -170,10 +124,9 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ThrowIfDisposed();
-        head.CheckFeatures(features);
-        using var scope = torch.NewDisposeScope();
-        return head.NegativeEnergy(head.ToHead(features)).MoveToOuterDisposeScope();
+        head.ThrowIfDisposed(this);
+        head.CheckShape(features);
+        return head.ScoreRows(features, x => head.NegativeEnergy(x));
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
@@ -184,14 +137,13 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         FittedFile.Save(path, Kind, Version, writer =>
         {
             writer.Number("threshold", Threshold);
             writer.Number("sparsity", Sparsity);
             writer.Number("count", Count);
-            writer.Tensor("maskedWeight", head.Weight);
-            writer.Tensor("bias", head.Bias);
+            head.Write(writer, "maskedWeight");
         });
     }
 
@@ -200,19 +152,10 @@ public sealed class DiceDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public override string ToString()
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         return string.Create(CultureInfo.InvariantCulture, $"DiceDetector(sparsity={Sparsity:G5}, threshold={Threshold:G5}, n={Count})");
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        disposed = true;
-        head.Dispose();
-    }
-
-    private void ThrowIfDisposed()
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-    }
+    public void Dispose() => head.Dispose();
 }

@@ -22,74 +22,36 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
     private const string Kind = "FdbdDetector";
     private const int Version = 1;
     private const long ChunkElements = 1L << 24;
-    private readonly Tensor weight;
-    private readonly Tensor bias;
+    private readonly LinearHead head;
     private readonly Tensor trainingMean;
     private readonly Tensor inverseDistances;
-    private bool disposed;
 
-    private FdbdDetector(Tensor weight, Tensor bias, Tensor trainingMean, Tensor inverseDistances)
+    private FdbdDetector(LinearHead head, Tensor trainingMean, Tensor inverseDistances)
     {
-        this.weight = weight;
-        this.bias = bias;
+        this.head = head;
         this.trainingMean = trainingMean;
         this.inverseDistances = inverseDistances;
     }
 
     /// <summary>Gets a copy of the final layer's weight <c>(C, F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Weight
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return weight.clone();
-        }
-    }
+    public Tensor Weight => head.GuardedCopy(this, head.Weight);
 
     /// <summary>Gets a copy of the final layer's bias <c>(C)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Bias
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return bias.clone();
-        }
-    }
+    public Tensor Bias => head.GuardedCopy(this, head.Bias);
 
     /// <summary>Gets a copy of the mean μ of the training features <c>(F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor TrainingMean
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return trainingMean.clone();
-        }
-    }
+    public Tensor TrainingMean => head.GuardedCopy(this, trainingMean);
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Dimension
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return weight.shape[1];
-        }
-    }
+    public long Dimension => head.Guard(this, head.Dimension);
 
     /// <summary>Gets the number of classes C.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long ClassCount
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return weight.shape[0];
-        }
-    }
+    public long ClassCount => head.Guard(this, head.Classes);
 
     /// <summary>Fits the detector: the mean of the training features, and the distances between the class weight vectors.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
@@ -104,20 +66,17 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
     public static FdbdDetector Fit(
         Tensor features, Tensor weight, Tensor? bias = null, IProgress<EstimationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        Preconditions.Tensor(features, nameof(features), 2, 2);
-        Preconditions.Finite(features, nameof(features));
-        var (w, b) = LinearHead.Copy(weight, bias, features.shape[1]);
-        using (w)
-        using (b)
+        var head = LinearHead.ForTraining(features, weight, bias);
+        try
         {
-            if (w.shape[0] < 2)
+            if (head.Classes < 2)
             {
                 throw new ArgumentException(
-                    $"weight must have at least 2 classes (rows) for a decision boundary to exist; found shape {Preconditions.ShapeText(w)}.", nameof(weight));
+                    $"weight must have at least 2 classes (rows) for a decision boundary to exist; found shape {Preconditions.ShapeText(head.Weight)}.", nameof(weight));
             }
 
             using var scope = torch.NewDisposeScope();
-            var sum = torch.zeros(w.shape[1], ScalarType.Float64, w.device);
+            var sum = torch.zeros(head.Dimension, ScalarType.Float64, head.Weight.device);
             var rows = Math.Max(1, ChunkElements / Math.Max(1, features.shape[1]));
             var n = features.shape[0];
             var batches = 0;
@@ -126,13 +85,17 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
                 cancellationToken.ThrowIfCancellationRequested();
                 using var chunkScope = torch.NewDisposeScope();
                 var length = Math.Min(rows, n - start);
-                sum.add_(features.narrow(0, start, length).to(ScalarType.Float64, w.device).sum(new long[] { 0 }));
+                sum.add_(head.ToHead(features.narrow(0, start, length)).sum(new long[] { 0 }));
                 progress?.Report(new EstimationProgress(++batches, start + length));
             }
 
             var mean = sum.div_(n);
-            return new FdbdDetector(w.clone().DetachFromDisposeScope(), b.clone().DetachFromDisposeScope(), mean.DetachFromDisposeScope(),
-                InverseDistances(w).DetachFromDisposeScope());
+            return new FdbdDetector(head, mean.DetachFromDisposeScope(), InverseDistances(head.Weight).DetachFromDisposeScope());
+        }
+        catch
+        {
+            head.Dispose();
+            throw;
         }
     }
 
@@ -146,18 +109,17 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
     {
         return FittedFile.Load(path, Kind, Version, reader =>
         {
-            var weight = reader.Tensor("weight", 2, ScalarType.Float64);
-            var bias = reader.Tensor("bias", 1, ScalarType.Float64);
+            var head = LinearHead.Read(reader);
             var mean = reader.Tensor("trainingMean", 1, ScalarType.Float64);
-            if (weight.shape[0] < 2 || bias.shape[0] != weight.shape[0] || mean.shape[0] != weight.shape[1])
+            if (head.Classes < 2 || mean.shape[0] != head.Dimension)
             {
                 throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
-                    $"the shapes of weight {Preconditions.ShapeText(weight)}, bias {Preconditions.ShapeText(bias)} and training mean {Preconditions.ShapeText(mean)} do not match"));
+                    $"the shapes of weight {Preconditions.ShapeText(head.Weight)} and training mean {Preconditions.ShapeText(mean)} do not match"));
             }
 
             try
             {
-                return new FdbdDetector(weight, bias, mean, InverseDistances(weight));
+                return new FdbdDetector(head, mean, InverseDistances(head.Weight));
             }
             catch (ArgumentException e)
             {
@@ -174,8 +136,8 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ThrowIfDisposed();
-        LinearHead.CheckFeatures(features, Dimension, "the final layer's weight has");
+        head.ThrowIfDisposed(this);
+        head.CheckShape(features);
         return ScoreCore(features);
     }
 
@@ -187,11 +149,10 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         FittedFile.Save(path, Kind, Version, writer =>
         {
-            writer.Tensor("weight", weight);
-            writer.Tensor("bias", bias);
+            head.Write(writer);
             writer.Tensor("trainingMean", trainingMean);
         });
     }
@@ -200,15 +161,13 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
     /// <returns>The description.</returns>
     public override string ToString()
     {
-        return disposed ? "FdbdDetector(disposed)" : string.Create(CultureInfo.InvariantCulture, $"FdbdDetector(C={weight.shape[0]}, F={weight.shape[1]})");
+        return head.IsDisposed ? "FdbdDetector(disposed)" : string.Create(CultureInfo.InvariantCulture, $"FdbdDetector(C={head.Classes}, F={head.Dimension})");
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        disposed = true;
-        weight.Dispose();
-        bias.Dispose();
+        head.Dispose();
         trainingMean.Dispose();
         inverseDistances.Dispose();
     }
@@ -233,23 +192,16 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
     private Tensor ScoreCore(Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        var n = features.shape[0];
-        var rows = Math.Max(1, ChunkElements / Math.Max(weight.shape[0], weight.shape[1]));
-        var scores = torch.empty(n, ScalarType.Float64, weight.device);
-        var classes = (double)weight.shape[0];
-        for (long start = 0; start < n; start += rows)
+        var classes = (double)head.Classes;
+        var scores = head.ScoreRows(features, x =>
         {
-            using var chunkScope = torch.NewDisposeScope();
-            var length = Math.Min(rows, n - start);
-            var x = features.narrow(0, start, length).to(ScalarType.Float64, weight.device);
-            var logits = torch.nn.functional.linear(x, weight, bias);
+            var logits = head.LogitsTransposed(x).t();
             var (top, predicted) = logits.max(1, keepdim: true);
             var boundary = top.sub(logits).mul_(inverseDistances.index_select(0, predicted.squeeze(1))).sum(new long[] { 1 }).div_(classes - 1);
-            var spread = x.sub(trainingMean);
+            var spread = x.sub_(trainingMean);
             var norms = spread.mul_(spread).sum(new long[] { 1 }).sqrt_();
-            scores.narrow(0, start, length).copy_(boundary.div_(norms).neg_());
-        }
-
+            return boundary.div_(norms).neg_();
+        });
         var undefined = scores.isnan();
         if (undefined.any().ToBoolean())
         {
@@ -261,10 +213,5 @@ public sealed class FdbdDetector : IDisposable, ILatentDetector
         }
 
         return scores.MoveToOuterDisposeScope();
-    }
-
-    private void ThrowIfDisposed()
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
     }
 }

@@ -1,8 +1,10 @@
 using System;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using TorchSharp;
+using Uqlib.Persistence;
 using static TorchSharp.torch;
 
 namespace Uqlib.Latent;
@@ -36,10 +38,13 @@ namespace Uqlib.Latent;
 /// temporaries (for kNN bounded by <see cref="KnnOptions.ChunkElements"/>), plus one sample's upsampled map in float64. Fitting holds a
 /// location-major copy of the training maps (N·h·w × F) and, for kNN, its normalised float32 copy before the bank is sampled.
 /// </para>
-/// <para>Thread-safe for reading.</para>
+/// <para>Saved state (<see cref="Save"/>): the inner detector's own fields (those <see cref="MahalanobisDetector.Save"/> or
+/// <see cref="KnnDetector.Save"/> write), the chunk of locations and the number of training locations. Thread-safe for reading.</para>
 /// </remarks>
 public sealed class FeatureMapDetector : IDisposable
 {
+    private const string Kind = "FeatureMapDetector";
+    private const int Version = 1;
     private readonly MahalanobisDetector? mahalanobis;
     private readonly KnnDetector? knn;
     private readonly long chunkLocations;
@@ -146,6 +151,41 @@ public sealed class FeatureMapDetector : IDisposable
         return new FeatureMapDetector(null, detector, options.ChunkLocations, locations.shape[0]);
     }
 
+    /// <summary>Loads a detector saved by <see cref="Save"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The detector, giving identical score maps; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a saved feature-map detector, or is truncated, corrupt (checksum), of a newer version or its fields are out of range; nothing is left allocated.</exception>
+    public static FeatureMapDetector Load(string path)
+    {
+        return FittedFile.Load(path, Kind, Version, reader =>
+        {
+            var method = reader.Enum<FeatureMapMethod>("method");
+            var chunk = reader.Int64("chunkLocations");
+            var locations = reader.Int64("trainingLocations");
+            if (chunk < 1 || chunk > Preconditions.MaxChunkElements || locations < 1)
+            {
+                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"chunkLocations = {chunk} and trainingLocations = {locations} are out of range"));
+            }
+
+            if (method == FeatureMapMethod.Knn)
+            {
+                return new FeatureMapDetector(null, KnnDetector.Read(reader.Object("detector"), ScalarType.Float64), chunk, locations);
+            }
+
+            var mahalanobis = MahalanobisDetector.Read(reader.Object("detector"));
+            if (!mahalanobis.IsClassAgnostic)
+            {
+                mahalanobis.Dispose();
+                throw reader.Invalid("its Mahalanobis detector is class-conditional, not class-agnostic");
+            }
+
+            return new FeatureMapDetector(mahalanobis, null, chunk, locations);
+        });
+    }
+
     /// <summary>Scores every location of feature maps and, when asked, upsamples the scores to the input's spatial size.</summary>
     /// <param name="featureMaps">Feature maps <c>(N, F, h, w)</c> or <c>(N, F, d, h, w)</c>, floating point, finite, F = <see cref="Dimension"/>; not disposed.</param>
     /// <param name="outputSize">The spatial size of the map returned, (H, W) for 2-D maps or (D, H, W) for 3-D maps, each at least 1; or <see langword="null"/> for the feature map's own size.</param>
@@ -196,6 +236,24 @@ public sealed class FeatureMapDetector : IDisposable
         }
 
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Saves the detector to a file (see <see cref="Load"/>), written atomically in the one envelope of <c>Uqlib.Persistence</c>.</summary>
+    /// <param name="path">The file; overwritten.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is blank.</exception>
+    /// <exception cref="IOException">The file cannot be written; an existing file is then left unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
+    public void Save(string path)
+    {
+        ThrowIfDisposed();
+        FittedFile.Save(path, Kind, Version, writer =>
+        {
+            writer.Enum("method", Method);
+            writer.Number("chunkLocations", chunkLocations);
+            writer.Number("trainingLocations", trainingLocations);
+            writer.Object("detector", knn is null ? mahalanobis!.Write : knn.Write);
+        });
     }
 
     /// <summary>Returns a scikit-learn-style summary, e.g. <c>FeatureMapDetector(method=Knn, F=64, k=50, bank=65536, locations=1048576)</c>.</summary>

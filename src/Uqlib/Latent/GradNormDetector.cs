@@ -24,7 +24,6 @@ public sealed class GradNormDetector : IDisposable
 {
     private readonly LinearHead head;
     private readonly double temperature;
-    private bool disposed;
 
     private GradNormDetector(LinearHead head, double temperature)
     {
@@ -34,25 +33,11 @@ public sealed class GradNormDetector : IDisposable
 
     /// <summary>Gets the softmax temperature T.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public double Temperature
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return temperature;
-        }
-    }
+    public double Temperature => head.Guard(this, temperature);
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Dimension
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return head.Dimension;
-        }
-    }
+    public long Dimension => head.Guard(this, head.Dimension);
 
     /// <summary>Creates the detector from the final linear layer.</summary>
     /// <param name="weight">The final linear layer's weight <c>(C, F)</c>, C ≥ 2, finite; copied.</param>
@@ -84,9 +69,9 @@ public sealed class GradNormDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor GradientNorms(Tensor features)
     {
-        ThrowIfDisposed();
-        head.CheckFeatures(features);
-        return Norms(features);
+        head.ThrowIfDisposed(this);
+        head.CheckShape(features);
+        return head.ScoreRows(features, Norms);
     }
 
     /// <summary>The GradNorm score −S(x).</summary>
@@ -97,10 +82,9 @@ public sealed class GradNormDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ThrowIfDisposed();
-        head.CheckFeatures(features);
-        using var norms = Norms(features);
-        return norms.neg();
+        head.ThrowIfDisposed(this);
+        head.CheckShape(features);
+        return head.ScoreRows(features, x => Norms(x).neg_());
     }
 
     /// <summary>Describes the detector, e.g. <c>GradNormDetector(T=1, classes=10, features=512)</c>.</summary>
@@ -108,29 +92,19 @@ public sealed class GradNormDetector : IDisposable
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public override string ToString()
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         return string.Create(CultureInfo.InvariantCulture, $"GradNormDetector(T={Temperature:G5}, classes={head.Weight.shape[0]}, features={head.Dimension})");
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        disposed = true;
-        head.Dispose();
-    }
+    public void Dispose() => head.Dispose();
 
-    private Tensor Norms(Tensor features)
+    /// <summary>S(x) of a float64 chunk <c>(B, F)</c> on the head's device, <c>(B)</c>.</summary>
+    private Tensor Norms(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var x = head.ToHead(features);
-        var classes = head.Weight.shape[0];
-        var p = torch.nn.functional.linear(x, head.Weight, head.Bias).div_(Temperature).softmax(1);
-        var deviation = p.sub_(1.0 / classes).abs_().sum(1);
-        return deviation.mul_(x.abs().sum(1)).div_(Temperature).MoveToOuterDisposeScope();
-    }
-
-    private void ThrowIfDisposed()
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        var p = head.LogitsTransposed(x).div_(temperature).softmax(0);
+        var deviation = p.sub_(1.0 / head.Classes).abs_().sum(new long[] { 0 });
+        return deviation.mul_(x.abs().sum(1)).div_(temperature).MoveToOuterDisposeScope();
     }
 }

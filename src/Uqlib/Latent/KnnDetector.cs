@@ -17,7 +17,8 @@ namespace Uqlib.Latent;
 /// <para>
 /// Two stages, so that the distances are exact in float64 at the speed of a float32 matrix product: (1) candidates — a chunked
 /// float32 product of the queries with a float32 copy of the bank and a running top-c of the similarities z·b, c = k + max(8, k/4)
-/// (at most the bank size), holding at most <see cref="KnnOptions.ChunkElements"/> similarities (or 256 × c, if more) at a time;
+/// (at most the bank size), holding at most <see cref="KnnOptions.ChunkElements"/> similarities (or 256 × c, if more) at a time (on
+/// the CPU, tiles of 1,024 queries × 1,024 bank rows, each tile's top c selected while it is still in cache);
 /// (2) refinement — with δ = (F + 2)·2⁻²⁴ the rounding bound of a float32 dot product of unit vectors, a candidate whose similarity
 /// is more than 2δ above the k-th is certainly among the k nearest and one more than 2δ below certainly not, so only the candidates
 /// in that band (usually the k-th alone) get their distances |z − b| computed exactly, as float64 differences of the float64
@@ -142,19 +143,8 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
     /// <exception cref="InvalidDataException">The file is not a saved kNN detector, or is truncated, corrupt (checksum), of a newer version or saved by Uqlib 0.1; nothing is left allocated.</exception>
     public static KnnDetector Load(string path)
     {
-        return FittedFile.Load(path, Kind, Version, reader =>
-        {
-            var k = reader.Int32("k");
-            var chunk = reader.Int64("chunkElements");
-            // Version 1 kept a float32 bank; its rows are widened as they are.
-            var stored = reader.Tensor("bank", 2, reader.Version == 1 ? ScalarType.Float32 : ScalarType.Float64);
-            if (k < 1 || k > stored.shape[0] || chunk < 1)
-            {
-                throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"k = {k} and chunkElements = {chunk} do not suit a bank of {stored.shape[0]} features"));
-            }
-
-            return new KnnDetector(stored.dtype == ScalarType.Float64 ? stored : Widen(stored), k, chunk);
-        });
+        // Version 1 kept a float32 bank; its rows are widened as they are.
+        return FittedFile.Load(path, Kind, Version, reader => Read(reader, reader.Version == 1 ? ScalarType.Float32 : ScalarType.Float64));
     }
 
     /// <summary>The score: the Euclidean distance of each normalised feature to its k-th nearest bank feature.</summary>
@@ -188,12 +178,7 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
     public void Save(string path)
     {
         ThrowIfDisposed();
-        FittedFile.Save(path, Kind, Version, writer =>
-        {
-            writer.Number("k", k);
-            writer.Number("chunkElements", chunkElements);
-            writer.Tensor("bank", bank);
-        });
+        FittedFile.Save(path, Kind, Version, Write);
     }
 
     /// <summary>Describes the detector as scikit-learn's repr would, e.g. <c>KnnDetector(k=50, bank=50000, dimension=512)</c>.</summary>
@@ -232,6 +217,28 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         {
             return stored.to(ScalarType.Float64);
         }
+    }
+
+    /// <summary>Reads a detector's fields (see <see cref="Write"/>), the bank stored in <paramref name="bankDtype"/>; the tensors read are the reader's until the detector owns them.</summary>
+    internal static KnnDetector Read(FittedReader reader, ScalarType bankDtype)
+    {
+        var k = reader.Int32("k");
+        var chunk = reader.Int64("chunkElements");
+        var stored = reader.Tensor("bank", 2, bankDtype);
+        if (k < 1 || k > stored.shape[0] || chunk < 1)
+        {
+            throw reader.Invalid(string.Create(CultureInfo.InvariantCulture, $"k = {k} and chunkElements = {chunk} do not suit a bank of {stored.shape[0]} features"));
+        }
+
+        return new KnnDetector(stored.dtype == ScalarType.Float64 ? stored : Widen(stored), k, chunk);
+    }
+
+    /// <summary>Writes the detector's fields: k, the chunk and the float64 bank.</summary>
+    internal void Write(FittedWriter writer)
+    {
+        writer.Number("k", k);
+        writer.Number("chunkElements", chunkElements);
+        writer.Tensor("bank", bank);
     }
 
     /// <summary>Builds a detector from a bank builder, checking that it holds at least k rows.</summary>
@@ -285,8 +292,9 @@ public sealed class KnnDetector : IDisposable, ILatentDetector
         var n = features.shape[0];
         var m = bank.shape[0];
         var candidates = (int)Math.Min(m, k + Math.Max(8L, k / 4));
-        var queryChunk = TopSimilarities.QueryChunk(n, m, chunkElements);
-        var bankChunk = TopSimilarities.BankChunk(queryChunk, m, candidates, chunkElements);
+        var fused = TopSimilarities.IsFused(bank32);
+        var queryChunk = TopSimilarities.QueryChunk(n, m, chunkElements, fused);
+        var bankChunk = TopSimilarities.BankChunk(queryChunk, m, candidates, chunkElements, fused);
         var slack = 2.0 * (bank.shape[1] + 4) * Math.Pow(2.0, -24);   // 2δ: twice the float32 dot-product rounding bound, and the key's own rounding
         var chunks = 0;
         for (long start = 0; start < n; start += queryChunk)

@@ -26,7 +26,8 @@ public sealed record KnnOptions
     /// <remarks>
     /// A chunk has at least 256 queries and c = k + max(8, k/4) bank features, so at most max(<see cref="ChunkElements"/>, 256 × c) float32
     /// similarities are held; each chunk's are freed before the next, and only the running top c of each query (similarity and bank row) is
-    /// kept. The float64 refinement of the candidates holds at most max(<see cref="ChunkElements"/> / 2, c × F) float64 numbers (the same
+    /// kept. On the CPU the product runs in tiles of at most 1,024 queries × 1,024 bank rows (4 MiB, far below the default bound), so
+    /// that the selection reads each tile from cache. The float64 refinement of the candidates holds at most max(<see cref="ChunkElements"/> / 2, c × F) float64 numbers (the same
     /// bytes; usually one bank row per query). Scoring N queries also holds the normalised float64 and float32 copies of one query chunk and the N float64 scores.
     /// </remarks>
     /// <value>The default value is 16,777,216 (64 MiB of float32).</value>

@@ -1,12 +1,15 @@
 using System;
+using System.Globalization;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Uqlib.Latent;
 
 /// <summary>
-/// The part every latent-space estimator shares once its detector is fitted: estimating a batch from the model's features, saving,
-/// loading (keeping the current fit when the file is refused), replacing and disposing the detector, and refusing use after dispose.
+/// The part every latent-space estimator shares once its detector is fitted: estimating a batch from the model's features, fitting from
+/// the collected training features, saving, loading (keeping the current fit when the file is refused), replacing and disposing the
+/// detector, describing itself, and refusing use after dispose.
 /// </summary>
 /// <typeparam name="TDetector">The fitted detector.</typeparam>
 internal sealed class LatentEstimator<TDetector> : IDisposable
@@ -53,12 +56,25 @@ internal sealed class LatentEstimator<TDetector> : IDisposable
     {
         ThrowIfDisposed();
         var fitted = LatentFeatures.Fitted(detector, name);
-        using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(inputs);
-        var features = LatentFeatures.Take(output, globalAveragePooling, name);
-        var scores = score(fitted, features);
-        var probabilities = LatentFeatures.Probabilities(output.Logits, model.OutputKind);
-        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
+        return LatentFeatures.Estimate(model, inputs, globalAveragePooling, name, features => score(fitted, features));
+    }
+
+    /// <summary>
+    /// Fits from the whole training set's features: streams the model over <see cref="FitData.Training"/>, collects the <c>(N, F)</c>
+    /// features (in the model's dtype) and hands them to <paramref name="fit"/>; the previous fit is kept on any failure.
+    /// </summary>
+    /// <param name="data">The data; the public parameter is named <c>data</c>.</param>
+    /// <param name="dimension">The feature dimension every batch must have (the final layer's F).</param>
+    /// <param name="fit">The detector's one-shot fit on the collected features, observing the token.</param>
+    /// <param name="progress">Receives the batches and samples collected.</param>
+    /// <param name="cancellationToken">Checked per batch and passed to <paramref name="fit"/>.</param>
+    public void Fit(FitData data, long dimension, Func<Tensor, CancellationToken, TDetector> fit, IProgress<EstimationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(data);
+        var batches = data.RequireTraining(name);
+        using var features = LatentFeatures.Collect(model, batches, globalAveragePooling, name, dimension, progress, cancellationToken);
+        Replace(fit(features, cancellationToken));
     }
 
     /// <summary>Saves the fitted detector.</summary>
@@ -84,6 +100,18 @@ internal sealed class LatentEstimator<TDetector> : IDisposable
         }
 
         Replace(loaded);
+    }
+
+    /// <summary>
+    /// Describes the public estimator as scikit-learn's repr would: <c>{type}({detector})</c> once fitted, <c>{type}({settings}, unfitted)</c>
+    /// before, <c>{type}(disposed)</c> after <see cref="Dispose"/>.
+    /// </summary>
+    public string Describe(Func<string> settings)
+    {
+        var type = owner.GetType().Name;
+        return disposed ? type + "(disposed)"
+            : detector is null ? string.Create(CultureInfo.InvariantCulture, $"{type}({settings()}, unfitted)")
+            : string.Create(CultureInfo.InvariantCulture, $"{type}({detector})");
     }
 
     /// <summary>Makes <paramref name="fitted"/> the fitted detector, disposing the previous one.</summary>

@@ -108,6 +108,49 @@ internal static class LatentFeatures
         }
     }
 
+    /// <summary>
+    /// Runs the model over the batches and collects every batch's <c>(N, F)</c> features, in the model's dtype and on its device, into one
+    /// <c>(ΣN, F)</c> tensor the caller owns; every batch must have dimension <paramref name="dimension"/> and finite features.
+    /// </summary>
+    public static Tensor Collect(
+        IModel model,
+        IEnumerable<Batch> batches,
+        bool globalAveragePooling,
+        string estimator,
+        long dimension,
+        IProgress<EstimationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        using var rows = new RowBuffer($"{estimator}'s training features", EstimationProgress.TotalOf(batches) ?? 0);
+        Stream(model, batches, globalAveragePooling, estimator, progress, cancellationToken, (features, _, _) =>
+        {
+            if (features.shape[1] != dimension)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"{estimator}: a training batch has features of shape {Preconditions.ShapeText(features)} but the final layer's weight expects dimension {dimension}."),
+                    "data");
+            }
+
+            Preconditions.Finite(features, "features");
+            rows.Append(features);
+        });
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return rows.Take();
+    }
+
+    /// <summary>Estimates a batch: runs the model, scores its <c>(N, F)</c> features with <paramref name="score"/> (float64 scores) and takes the model's probabilities.</summary>
+    public static UncertaintyEstimate Estimate(IModel model, Tensor inputs, bool globalAveragePooling, string estimator, Func<Tensor, Tensor> score)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var output = model.Forward(inputs);
+        var features = Take(output, globalAveragePooling, estimator);
+        var scores = score(features);
+        var probabilities = Probabilities(output.Logits, model.OutputKind);
+        return new UncertaintyEstimate(probabilities.MoveToOuterDisposeScope(), OutputDtype.PerCase(scores).MoveToOuterDisposeScope());
+    }
+
     /// <summary>Throws unless the estimator has been fitted.</summary>
     public static T Fitted<T>(T? detector, string estimator)
         where T : class

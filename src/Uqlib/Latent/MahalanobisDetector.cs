@@ -406,6 +406,12 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         }
     }
 
+    /// <summary>Gets the class means <c>(C, F)</c>, float64, as a view the caller must not modify or dispose.</summary>
+    internal Tensor MeansView => means;
+
+    /// <summary>The precision the scores use, P = AᵀA (the pseudo-inverse where the covariance is singular), <c>(F, F)</c> float64; the caller owns it.</summary>
+    internal Tensor ScoringPrecision() => whitenT.matmul(whitenT.t());
+
     /// <summary>The distances <c>(N, C)</c> in the dtype of <paramref name="arithmetic"/>.</summary>
     internal Tensor ClassDistancesCore(Tensor features, ScoreArithmetic arithmetic)
     {

@@ -24,86 +24,41 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
     private const string Kind = "NnGuideDetector";
     private const int Version = 1;
     private readonly Tensor bank;
-    private readonly Tensor weight;
-    private readonly Tensor bias;
+    private readonly LinearHead head;
     private readonly int k;
     private readonly long chunkElements;
-    private bool disposed;
 
-    private NnGuideDetector(Tensor bank, Tensor weight, Tensor bias, int k, long chunkElements)
+    private NnGuideDetector(Tensor bank, LinearHead head, int k, long chunkElements)
     {
         this.bank = bank;
-        this.weight = weight;
-        this.bias = bias;
+        this.head = head;
         this.k = k;
         this.chunkElements = chunkElements;
     }
 
     /// <summary>Gets a copy of the bank <c>(M, F)</c>, float32: normalised training features scaled by their energy confidence; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Bank
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return bank.clone();
-        }
-    }
+    public Tensor Bank => head.GuardedCopy(this, bank);
 
     /// <summary>Gets a copy of the final layer's weight <c>(C, F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Weight
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return weight.clone();
-        }
-    }
+    public Tensor Weight => head.GuardedCopy(this, head.Weight);
 
     /// <summary>Gets a copy of the final layer's bias <c>(C)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Bias
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return bias.clone();
-        }
-    }
+    public Tensor Bias => head.GuardedCopy(this, head.Bias);
 
     /// <summary>Gets the number k of nearest bank features averaged.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public int K
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return k;
-        }
-    }
+    public int K => head.Guard(this, k);
 
     /// <summary>Gets the number of features in the bank.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long BankSize
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return bank.shape[0];
-        }
-    }
+    public long BankSize => head.Guard(this, bank).shape[0];
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Dimension
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return bank.shape[1];
-        }
-    }
+    public long Dimension => head.Guard(this, head.Dimension);
 
     /// <summary>Builds the bank from training features and the final linear layer.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
@@ -126,16 +81,13 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
     {
         options ??= NnGuideOptions.Default;
         options.Validate();
-        Preconditions.Tensor(features, nameof(features), 2, 2);
-        Preconditions.Finite(features, nameof(features));
-        var (w, b) = LinearHead.Copy(weight, bias, features.shape[1]);
-        using (w)
-        using (b)
+        var head = LinearHead.ForTraining(features, weight, bias);
+        try
         {
             var bankOptions = options.BankOptions();
             using var builder = new KnnBankBuilder(bankOptions);
             var n = features.shape[0];
-            var rows = Math.Max(1, options.ChunkElements / Math.Max(w.shape[0], w.shape[1]));
+            var rows = Math.Max(1, options.ChunkElements / Math.Max(head.Classes, head.Dimension));
             var batches = 0;
             for (long start = 0; start < n; start += rows)
             {
@@ -143,8 +95,8 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
                 using var scope = torch.NewDisposeScope();
                 var length = Math.Min(rows, n - start);
                 var x = features.narrow(0, start, length);
-                var confidence = Confidence(x, w, b).to(ScalarType.Float32);
-                builder.Add(KnnDetector.Normalise(x).to(ScalarType.Float32, w.device).mul_(confidence.unsqueeze(1)));
+                var confidence = head.NegativeEnergy(head.ToHead(x)).neg_().to(ScalarType.Float32);
+                builder.Add(KnnDetector.Normalise(x).to(ScalarType.Float32, head.Weight.device).mul_(confidence.unsqueeze(1)));
                 progress?.Report(new EstimationProgress(++batches, start + length));
             }
 
@@ -156,7 +108,12 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
                     string.Create(CultureInfo.InvariantCulture, $"K = {options.K} needs at least {options.K} training features; found {builder.Count}."), nameof(features));
             }
 
-            return new NnGuideDetector(kept.DetachFromDisposeScope(), w.clone().DetachFromDisposeScope(), b.clone().DetachFromDisposeScope(), options.K, options.ChunkElements);
+            return new NnGuideDetector(kept.DetachFromDisposeScope(), head, options.K, options.ChunkElements);
+        }
+        catch
+        {
+            head.Dispose();
+            throw;
         }
     }
 
@@ -173,15 +130,14 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
             var k = reader.Int32("k");
             var chunk = reader.Int64("chunkElements");
             var bank = reader.Tensor("bank", 2, ScalarType.Float32);
-            var weight = reader.Tensor("weight", 2, ScalarType.Float64);
-            var bias = reader.Tensor("bias", 1, ScalarType.Float64);
-            if (k < 1 || k > bank.shape[0] || chunk < 1 || weight.shape[1] != bank.shape[1] || bias.shape[0] != weight.shape[0])
+            var head = LinearHead.Read(reader);
+            if (k < 1 || k > bank.shape[0] || chunk < 1 || head.Dimension != bank.shape[1])
             {
                 throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
-                    $"k = {k}, chunkElements = {chunk}, bank {Preconditions.ShapeText(bank)}, weight {Preconditions.ShapeText(weight)} and bias {Preconditions.ShapeText(bias)} do not match"));
+                    $"k = {k}, chunkElements = {chunk}, bank {Preconditions.ShapeText(bank)} and weight {Preconditions.ShapeText(head.Weight)} do not match"));
             }
 
-            return new NnGuideDetector(bank, weight, bias, k, chunk);
+            return new NnGuideDetector(bank, head, k, chunk);
         });
     }
 
@@ -193,8 +149,8 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Guidance(Tensor features)
     {
-        ThrowIfDisposed();
-        LinearHead.CheckFeatures(features, Dimension, "the bank has");
+        head.ThrowIfDisposed(this);
+        head.CheckFeatures(features);
         return GuidanceCore(features);
     }
 
@@ -206,11 +162,11 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ThrowIfDisposed();
-        LinearHead.CheckFeatures(features, Dimension, "the bank has");
+        head.ThrowIfDisposed(this);
+        head.CheckShape(features);
         using var scope = torch.NewDisposeScope();
-        var guidance = GuidanceCore(features);
-        return Confidence(features, weight, bias).mul_(guidance).neg_().MoveToOuterDisposeScope();
+        var negativeEnergy = head.ScoreRows(features, x => head.NegativeEnergy(x));
+        return negativeEnergy.mul_(GuidanceCore(features)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
@@ -221,14 +177,13 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         FittedFile.Save(path, Kind, Version, writer =>
         {
             writer.Number("k", k);
             writer.Number("chunkElements", chunkElements);
             writer.Tensor("bank", bank);
-            writer.Tensor("weight", weight);
-            writer.Tensor("bias", bias);
+            head.Write(writer);
         });
     }
 
@@ -236,25 +191,16 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
     /// <returns>The description.</returns>
     public override string ToString()
     {
-        return disposed
+        return head.IsDisposed
             ? "NnGuideDetector(disposed)"
-            : string.Create(CultureInfo.InvariantCulture, $"NnGuideDetector(k={k}, bank={bank.shape[0]}, C={weight.shape[0]}, F={bank.shape[1]})");
+            : string.Create(CultureInfo.InvariantCulture, $"NnGuideDetector(k={k}, bank={bank.shape[0]}, C={head.Classes}, F={bank.shape[1]})");
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        disposed = true;
+        head.Dispose();
         bank.Dispose();
-        weight.Dispose();
-        bias.Dispose();
-    }
-
-    /// <summary>The energy confidence logsumexp(Wx + b), float64 <c>(N)</c>.</summary>
-    private static Tensor Confidence(Tensor features, Tensor weight, Tensor bias)
-    {
-        using var scope = torch.NewDisposeScope();
-        return torch.nn.functional.linear(features.to(ScalarType.Float64, weight.device), weight, bias).logsumexp(1).MoveToOuterDisposeScope();
     }
 
     private Tensor GuidanceCore(Tensor features)
@@ -262,10 +208,5 @@ public sealed class NnGuideDetector : IDisposable, ILatentDetector
         using var scope = torch.NewDisposeScope();
         var queries = KnnDetector.Normalise(features.to(bank.device)).to(ScalarType.Float32);
         return TopSimilarities.Largest(queries, bank, k, chunkElements).to(ScalarType.Float64).mean(new long[] { 1 }).MoveToOuterDisposeScope();
-    }
-
-    private void ThrowIfDisposed()
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
     }
 }

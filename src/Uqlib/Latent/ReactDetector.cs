@@ -30,7 +30,6 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
     private readonly double threshold;
     private readonly double percentile;
     private readonly long count;
-    private bool disposed;
 
     private ReactDetector(LinearHead head, double threshold, double percentile, long count)
     {
@@ -42,69 +41,27 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
 
     /// <summary>Gets the clipping threshold c, the chosen percentile of the training activations.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public double Threshold
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return threshold;
-        }
-    }
+    public double Threshold => head.Guard(this, threshold);
 
     /// <summary>Gets the percentile p the threshold was fitted at, in [0, 100].</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public double Percentile
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return percentile;
-        }
-    }
+    public double Percentile => head.Guard(this, percentile);
 
     /// <summary>Gets the number of training samples the threshold was fitted on.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Count
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return count;
-        }
-    }
+    public long Count => head.Guard(this, count);
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Dimension
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return head.Dimension;
-        }
-    }
+    public long Dimension => head.Guard(this, head.Dimension);
 
     /// <summary>Gets a copy of the final layer's weight <c>(C, F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Weight
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return head.Weight.clone();
-        }
-    }
+    public Tensor Weight => head.GuardedCopy(this, head.Weight);
 
     /// <summary>Gets a copy of the final layer's bias <c>(C)</c>, float64 (zeros when none was given); the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Bias
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return head.Bias.clone();
-        }
-    }
+    public Tensor Bias => head.GuardedCopy(this, head.Bias);
 
     /// <summary>Fits the clipping threshold on training features.</summary>
     /// <param name="features">Training penultimate activations <c>(N, F)</c>, finite; not disposed.</param>
@@ -124,9 +81,7 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
         cancellationToken.ThrowIfCancellationRequested();
         options ??= ReactOptions.Default;
         options.Validate();
-        Preconditions.Tensor(features, nameof(features), 2, 2);
-        Preconditions.Finite(features, nameof(features));
-        var head = LinearHead.Create(weight, bias, features.shape[1]);
+        var head = LinearHead.ForTraining(features, weight, bias);
         try
         {
             using var scope = torch.NewDisposeScope();
@@ -156,15 +111,14 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
             var threshold = reader.Double("threshold");
             var percentile = reader.Double("percentile");
             var count = reader.Int64("count");
-            var weight = reader.Tensor("weight", 2, ScalarType.Float64);
-            var bias = reader.Tensor("bias", 1, ScalarType.Float64);
-            if (bias.shape[0] != weight.shape[0] || !double.IsFinite(threshold) || !(percentile is >= 0 and <= 100) || count < 1)
+            var head = LinearHead.Read(reader);
+            if (!double.IsFinite(threshold) || !(percentile is >= 0 and <= 100) || count < 1)
             {
                 throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
-                    $"weight {Preconditions.ShapeText(weight)}, bias {Preconditions.ShapeText(bias)}, threshold {threshold}, percentile {percentile} and count {count} do not fit together"));
+                    $"threshold {threshold}, percentile {percentile} and count {count} do not fit together"));
             }
 
-            return new ReactDetector(LinearHead.Wrap(weight, bias), threshold, percentile, count);
+            return new ReactDetector(head, threshold, percentile, count);
         });
     }
 
@@ -176,10 +130,9 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public Tensor Score(Tensor features)
     {
-        ThrowIfDisposed();
-        head.CheckFeatures(features);
-        using var scope = torch.NewDisposeScope();
-        return head.NegativeEnergy(head.ToHead(features).clamp_max(Threshold)).MoveToOuterDisposeScope();
+        head.ThrowIfDisposed(this);
+        head.CheckShape(features);
+        return head.ScoreRows(features, x => head.NegativeEnergy(x.clamp_max_(threshold)));
     }
 
     /// <summary>Saves the detector to a file (see <see cref="Load"/>).</summary>
@@ -190,14 +143,13 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         FittedFile.Save(path, Kind, Version, writer =>
         {
             writer.Number("threshold", Threshold);
             writer.Number("percentile", Percentile);
             writer.Number("count", Count);
-            writer.Tensor("weight", head.Weight);
-            writer.Tensor("bias", head.Bias);
+            head.Write(writer);
         });
     }
 
@@ -206,19 +158,10 @@ public sealed class ReactDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public override string ToString()
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         return string.Create(CultureInfo.InvariantCulture, $"ReactDetector(threshold={Threshold:G5}, percentile={Percentile:G5}, n={Count})");
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        disposed = true;
-        head.Dispose();
-    }
-
-    private void ThrowIfDisposed()
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-    }
+    public void Dispose() => head.Dispose();
 }

@@ -19,17 +19,14 @@ public sealed class VimDetector : IDisposable, ILatentDetector
 {
     private const string Kind = "VimDetector";
     private const int Version = 1;
-    private readonly Tensor weight;
-    private readonly Tensor bias;
+    private readonly LinearHead head;
     private readonly Tensor origin;
     private readonly Tensor residualBasis;
     private readonly double alpha;
-    private bool disposed;
 
-    private VimDetector(Tensor weight, Tensor bias, Tensor origin, Tensor residualBasis, double alpha)
+    private VimDetector(LinearHead head, Tensor origin, Tensor residualBasis, double alpha)
     {
-        this.weight = weight;
-        this.bias = bias;
+        this.head = head;
         this.origin = origin;
         this.residualBasis = residualBasis;
         this.alpha = alpha;
@@ -37,80 +34,31 @@ public sealed class VimDetector : IDisposable, ILatentDetector
 
     /// <summary>Gets a copy of the final layer's weight <c>(C, F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Weight
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return weight.clone();
-        }
-    }
+    public Tensor Weight => head.GuardedCopy(this, head.Weight);
 
     /// <summary>Gets a copy of the final layer's bias <c>(C)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Bias
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return bias.clone();
-        }
-    }
+    public Tensor Bias => head.GuardedCopy(this, head.Bias);
 
     /// <summary>Gets a copy of the origin u = −W⁺b <c>(F)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor Origin
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return origin.clone();
-        }
-    }
+    public Tensor Origin => head.GuardedCopy(this, origin);
 
     /// <summary>Gets a copy of an orthonormal basis of the residual space <c>(F, F − D)</c>, float64; the caller owns and disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public Tensor ResidualBasis
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return residualBasis.clone();
-        }
-    }
+    public Tensor ResidualBasis => head.GuardedCopy(this, residualBasis);
 
     /// <summary>Gets the scale α matching the virtual logit to the training logits.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public double Alpha
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return alpha;
-        }
-    }
+    public double Alpha => head.Guard(this, alpha);
 
     /// <summary>Gets the feature dimension F.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long Dimension
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return weight.shape[1];
-        }
-    }
+    public long Dimension => head.Guard(this, head.Dimension);
 
     /// <summary>Gets the principal dimension D.</summary>
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
-    public long PrincipalDimension
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return weight.shape[1] - residualBasis.shape[1];
-        }
-    }
+    public long PrincipalDimension => head.Dimension - head.Guard(this, residualBasis).shape[1];
 
     /// <summary>Fits the residual space and α on training features.</summary>
     /// <param name="features">Training features <c>(N, F)</c>, finite; not disposed.</param>
@@ -150,17 +98,16 @@ public sealed class VimDetector : IDisposable, ILatentDetector
         return FittedFile.Load(path, Kind, Version, reader =>
         {
             var alpha = reader.Double("alpha");
-            var weight = reader.Tensor("weight", 2, ScalarType.Float64);
-            var bias = reader.Tensor("bias", 1, ScalarType.Float64);
+            var head = LinearHead.Read(reader);
             var origin = reader.Tensor("origin", 1, ScalarType.Float64);
             var basis = reader.Tensor("residualBasis", 2, ScalarType.Float64);
-            if (bias.shape[0] != weight.shape[0] || origin.shape[0] != weight.shape[1] || basis.shape[0] != weight.shape[1])
+            if (origin.shape[0] != head.Dimension || basis.shape[0] != head.Dimension)
             {
                 throw reader.Invalid(string.Create(CultureInfo.InvariantCulture,
-                    $"the shapes of weight {Preconditions.ShapeText(weight)}, bias {Preconditions.ShapeText(bias)}, origin {Preconditions.ShapeText(origin)} and residual basis {Preconditions.ShapeText(basis)} do not match"));
+                    $"the shapes of weight {Preconditions.ShapeText(head.Weight)}, origin {Preconditions.ShapeText(origin)} and residual basis {Preconditions.ShapeText(basis)} do not match"));
             }
 
-            return new VimDetector(weight, bias, origin, basis, alpha);
+            return new VimDetector(head, origin, basis, alpha);
         });
     }
 
@@ -173,8 +120,7 @@ public sealed class VimDetector : IDisposable, ILatentDetector
     public Tensor VirtualLogits(Tensor features)
     {
         Check(features);
-        using var scope = torch.NewDisposeScope();
-        return ResidualNorms(features.to(ScalarType.Float64, origin.device)).mul_(alpha).MoveToOuterDisposeScope();
+        return head.ScoreRows(features, x => ResidualNorms(x).mul_(alpha));
     }
 
     /// <summary>The score α·|P⊥(x − u)| − logsumexp(Wx + b).</summary>
@@ -197,12 +143,11 @@ public sealed class VimDetector : IDisposable, ILatentDetector
     /// <exception cref="ObjectDisposedException">The detector has been disposed.</exception>
     public void Save(string path)
     {
-        ThrowIfDisposed();
+        head.ThrowIfDisposed(this);
         FittedFile.Save(path, Kind, Version, writer =>
         {
             writer.Number("alpha", alpha);
-            writer.Tensor("weight", weight);
-            writer.Tensor("bias", bias);
+            head.Write(writer);
             writer.Tensor("origin", origin);
             writer.Tensor("residualBasis", residualBasis);
         });
@@ -210,14 +155,12 @@ public sealed class VimDetector : IDisposable, ILatentDetector
 
     /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>
     /// <returns>The type name and its fitted parameters.</returns>
-    public override string ToString() => disposed ? "VimDetector(disposed)" : string.Create(CultureInfo.InvariantCulture, $"VimDetector(dim={Dimension}, principal={PrincipalDimension}, alpha={Alpha:0.####})");
+    public override string ToString() => head.IsDisposed ? "VimDetector(disposed)" : string.Create(CultureInfo.InvariantCulture, $"VimDetector(dim={Dimension}, principal={PrincipalDimension}, alpha={Alpha:0.####})");
 
     /// <inheritdoc />
     public void Dispose()
     {
-        disposed = true;
-        weight.Dispose();
-        bias.Dispose();
+        head.Dispose();
         origin.Dispose();
         residualBasis.Dispose();
     }
@@ -238,22 +181,19 @@ public sealed class VimDetector : IDisposable, ILatentDetector
             throw new ArgumentException("The training features have no residual outside the principal subspace; lower PrincipalDimension.", "features");
         }
 
-        return new VimDetector(layer.Weight.clone().DetachFromDisposeScope(), layer.Bias.clone().DetachFromDisposeScope(),
+        return new VimDetector(LinearHead.Wrap(layer.Weight.clone().DetachFromDisposeScope(), layer.Bias.clone().DetachFromDisposeScope()),
             layer.Origin.clone().DetachFromDisposeScope(), basis.clone().DetachFromDisposeScope(), maxLogitSum / normSum);
     }
 
     internal void Check(Tensor features)
     {
-        ThrowIfDisposed();
-        LinearHead.CheckFeatures(features, Dimension, "the final layer's weight has");
+        head.ThrowIfDisposed(this);
+        head.CheckShape(features);
     }
 
     internal Tensor ScoreCore(Tensor features)
     {
-        using var scope = torch.NewDisposeScope();
-        var x = features.to(ScalarType.Float64, origin.device);
-        var energy = torch.nn.functional.linear(x, weight, bias).logsumexp(1);
-        return ResidualNorms(x).mul_(alpha).sub_(energy).MoveToOuterDisposeScope();
+        return head.ScoreRows(features, x => ResidualNorms(x).mul_(alpha).add_(head.NegativeEnergy(x)));
     }
 
     private Tensor ResidualNorms(Tensor x)
@@ -261,11 +201,6 @@ public sealed class VimDetector : IDisposable, ILatentDetector
         using var scope = torch.NewDisposeScope();
         var r = x.sub(origin).matmul(residualBasis);
         return r.mul(r).sum(new long[] { 1 }).sqrt_().MoveToOuterDisposeScope();
-    }
-
-    private void ThrowIfDisposed()
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
     }
 
     /// <summary>The final linear layer in float64 with its origin u = −W⁺b; a validated copy.</summary>

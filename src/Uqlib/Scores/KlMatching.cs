@@ -105,12 +105,15 @@ public sealed class KlMatching : IDisposable
 
         ProbabilityConversion.ValidateProbabilities(probabilities, nameof(probabilities));
         using var scope = torch.NewDisposeScope();
-        var p = probabilities.to(ScalarType.Float64, _templates.device);
+        var logTemplates = _templates.clamp_min(double.Epsilon).log_();
 
-        // KL(p ‖ d_k) = Σ p log p − Σ p log d_k: one (N, C) × (C, T) product for every template.
-        var selfTerm = p.xlogy(p).sum(1, keepdim: true);
-        var cross = p.matmul(_templates.clamp_min(double.Epsilon).log().T);
-        return selfTerm.sub(cross).min(1).values.clamp_min(0).MoveToOuterDisposeScope();
+        // KL(p ‖ d_k) = Σ p log p − Σ p log d_k: one (T, C) × (C, B) product for every template, on cache-sized float64 chunks of rows.
+        var scores = RowChunks.Float64Scores(probabilities, nameof(probabilities), _templates.device, p =>
+        {
+            var cross = logTemplates.matmul(p.t());
+            return cross.neg_().add_(p.xlogy(p).sum(new long[] { 1 })).amin(new long[] { 0 }).clamp_min_(0);
+        });
+        return scores.MoveToOuterDisposeScope();
     }
 
     /// <summary>A one-line description of the fitted value (scikit-learn's repr style, invariant culture), e.g. for logs and notebooks.</summary>

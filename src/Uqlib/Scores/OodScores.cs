@@ -38,11 +38,13 @@ public static class OodScores
             throw new ArgumentOutOfRangeException(nameof(topClasses), topClasses, $"topClasses must be between 1 and 100000; found {topClasses}.");
         }
 
-        using var scope = torch.NewDisposeScope();
-        var p = probabilities.to(ScalarType.Float64);
-        long m = Math.Min(topClasses, p.shape[1]);
-        var top = m == p.shape[1] ? p : p.topk((int)m, 1).values;
-        return top.pow(gamma).mul(top.neg().add(1).clamp_min(0).pow(gamma)).sum(1).MoveToOuterDisposeScope();
+        var m = (int)Math.Min(topClasses, probabilities.shape[1]);
+        // p^γ (1 − p)^γ = (p (1 − p))^γ: one power per probability, on cache-sized float64 chunks of rows.
+        return RowChunks.Float64Scores(probabilities, nameof(probabilities), probabilities.device, p =>
+        {
+            var top = m == p.shape[1] ? p : p.topk(m, 1).values;
+            return top.neg().add_(1).clamp_min_(0).mul_(top).pow_(gamma).sum(new long[] { 1 });
+        });
     }
     /// <summary>MCM's default temperature τ.</summary>
     public const double DefaultMcmTemperature = 1.0;
@@ -73,13 +75,18 @@ public static class OodScores
                 nameof(conceptEmbeddings));
         }
 
-        Preconditions.Finite(imageEmbeddings, nameof(imageEmbeddings));
         Preconditions.Finite(conceptEmbeddings, nameof(conceptEmbeddings));
         Preconditions.Positive(temperature, nameof(temperature));
         using var scope = torch.NewDisposeScope();
-        var v = nn.functional.normalize(imageEmbeddings.to(ScalarType.Float64), 2.0, 1, 1e-12);
-        var z = nn.functional.normalize(conceptEmbeddings.to(ScalarType.Float64, v.device), 2.0, 1, 1e-12);
-        var matching = v.matmul(z.t()).div_(temperature).softmax(1).amax(new long[] { 1 });
-        return matching.neg_().add_(1.0).MoveToOuterDisposeScope();
+        // cos(v, z_c) / τ = (z_c / (|z_c| τ)) · v / |v|: the images are never normalised as a whole; each float64 chunk (which also
+        // refuses NaN and ∞ in imageEmbeddings) is multiplied once, as Z vᵀ (the faster orientation of libtorch's GEMM for few concepts).
+        var device = imageEmbeddings.device;
+        var z = nn.functional.normalize(conceptEmbeddings.to(ScalarType.Float64, device), 2.0, 1, 1e-12).div_(temperature);
+        var scores = RowChunks.Float64Scores(imageEmbeddings, nameof(imageEmbeddings), device, v =>
+        {
+            var norms = v.norm(1).clamp_min_(1e-12);
+            return z.matmul(v.t()).div_(norms).softmax(0).amax(new long[] { 0 }).neg_().add_(1.0);
+        });
+        return scores.MoveToOuterDisposeScope();
     }
 }

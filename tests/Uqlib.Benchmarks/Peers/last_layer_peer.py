@@ -5,7 +5,7 @@
 2023): the authors' topk/scatter/exp form at p = 90. DICE (Sun & Li 2022): x @ (W * mask).T + b. GradNorm (Huang et al. 2021):
 (a) the closed form |p - 1/C|_1 |x|_1 Uqlib uses, (b) the authors' one-backward-per-sample loop, timed on 1,000 samples.
 
-Run: OMP_NUM_THREADS=1 /usr/bin/python3 last_layer_peer.py [repeats]   (prints medians in ms and the peak RSS)
+Run: OMP_NUM_THREADS=1 /usr/bin/python3 last_layer_peer.py [repeats] [--only=NAME ...]   (prints medians in ms and the peak RSS)
 """
 import resource
 import statistics
@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 
 torch.set_num_threads(1)
-repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+repeats = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 5
+only = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--only=')]  # run only the rows whose name contains one of these
 g = torch.Generator().manual_seed(0)
 features = torch.randn(100_000, 512, generator=g).relu_()
 weight = (torch.randn(10, 512, generator=g) / 16).double()
@@ -78,6 +79,8 @@ def gradnorm_autograd(n=1000):
 
 for name, fn in [("ReAct fit (np.percentile)", react_fit), ("ReAct", react), ("ASH-S", ash_s), ("DICE", dice),
                  ("GradNorm (closed form)", gradnorm_closed), ("GradNorm (autograd loop, 1,000 samples)", gradnorm_autograd)]:
+    if only and not any(o in name for o in only):
+        continue
     fn()
     times = []
     for _ in range(repeats):

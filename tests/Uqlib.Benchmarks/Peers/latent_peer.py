@@ -7,7 +7,7 @@ Mahalanobis (Lee et al. 2018): 10,000 x 512 features, 10 classes, (a) the same w
 N x F x F matmul), (b) the per-class form (x - mu_c) P (x - mu_c) common in published code, (c) the one-GEMM whitened form
 in float32 (the peer of Uqlib's ScoreArithmetic.Float32), (d) relative Mahalanobis (Ren et al. 2021), whitened, float64.
 
-Run: OMP_NUM_THREADS=1 python3 latent_peer.py [repeats] [--full]   (prints medians in ms and the peak RSS)
+Run: OMP_NUM_THREADS=1 python3 latent_peer.py [repeats] [--only=NAME ...] [--full]   (prints medians in ms and the peak RSS)
 """
 import resource
 import statistics
@@ -24,7 +24,8 @@ except ImportError:
 torch.set_num_threads(1)
 if faiss is not None:
     faiss.omp_set_num_threads(1)
-repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+repeats = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 5
+only = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--only=')]  # run only the rows whose name contains one of these
 full = "--full" in sys.argv
 g = torch.Generator().manual_seed(0)
 
@@ -102,6 +103,8 @@ if faiss is not None:
 else:
     print("faiss is not installed: no IndexFlatL2 row")
 for name, fn in rows:
+    if only and not any(o in name for o in only):
+        continue
     fn()
     times, cpu = [], []
     for _ in range(repeats):

@@ -27,9 +27,9 @@ public sealed class EvaluateCommandTests
         var expected = RocEvaluator.Compare(
             new Dictionary<string, torch.Tensor>
             {
-                ["MSP"] = SoftmaxScores.OneMinusMaxProbability(p),
+                ["OneMinusMaxProbability"] = SoftmaxScores.OneMinusMaxProbability(p),
                 ["Entropy"] = SoftmaxScores.Entropy(p),
-                ["Margin"] = SoftmaxScores.OneMinusMargin(p),
+                ["OneMinusMargin"] = SoftmaxScores.OneMinusMargin(p),
                 ["Energy"] = SoftmaxScores.Energy(logits),
             },
             failures,

@@ -41,12 +41,16 @@ public sealed class ReportCommandTests
 
         var markdown = File.ReadAllText(Path.Combine(output, "report.md"));
         markdown.Should().Contain("## Calibration").And.Contain("## Failure detection").And.Contain("## Conformal prediction sets")
-            .And.Contain("| Mahalanobis |").And.Contain("| kNN (k=10) |").And.Contain("resample 60 clusters");
+            .And.Contain("| OneMinusMaxProbability |").And.Contain("| OneMinusMargin |").And.Contain("| Mahalanobis |").And.Contain("| kNN (k=10) |")
+            .And.Contain("| AUGRC |").And.Contain("resample 60 clusters").And.NotContain("MSP");
         using var json = JsonDocument.Parse(run.Output);
         using var logits = CliRun.Load("val_logits.npy");
         using var labels = CliRun.Load("val_labels.npy");
         json.RootElement.GetProperty("calibration").GetProperty("temperature").GetDouble().Should().Be(TemperatureScaling.Fit(logits, labels).Temperature);
-        json.RootElement.GetProperty("failureDetection").GetProperty("methods").GetArrayLength().Should().Be(6);
+        var methods = json.RootElement.GetProperty("failureDetection").GetProperty("methods").EnumerateArray().ToList();
+        methods.Select(m => m.GetProperty("method").GetString()).Should().Equal(
+            "OneMinusMaxProbability", "Entropy", "OneMinusMargin", "Energy", "Mahalanobis", "kNN (k=10)");
+        methods.Should().OnlyContain(m => m.GetProperty("augrc").GetDouble() > 0 && m.GetProperty("augrc").GetDouble() < 0.5);
         Directory.GetFileSystemEntries(folder.Path).Should().ContainSingle("no staging folder is left beside the report");
     }
 

@@ -44,7 +44,7 @@ public sealed class BiradsStudyTests
             .And.Contain("## Calibration: temperature scaling").And.Contain("## Failure detection").And.Contain("## Uncertainty-ranked external slices");
         report.Should().Contain("### Internal test set, without augmentation").And.Contain("### External set, with augmentation");
         report.Should().Contain("| accuracy |").And.Contain("| ROC AUC |").And.Contain("| sensitivity |").And.Contain("| specificity |");
-        report.Should().Contain("| Method | AUROC | AUROC CI | AUPR | FPR@95%TPR | AURC | E-AURC | p vs best |");
+        report.Should().Contain("| Method | AUROC | AUROC CI | AUPR | FPR@95%TPR | AURC | E-AURC | AUGRC | p vs best |");
         foreach (var method in Methods)
         {
             report.Should().Contain($"| {method} | ");

@@ -98,13 +98,19 @@ public sealed class CalibrationMetricsTests
         using var p = CalibrationFixtures.Probabilities(golden);
         using var y = CalibrationFixtures.Labels(golden);
         var reported = 0;
-        var first = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 7, progress: new SynchronousProgress(n => InterlockedMax(ref reported, n)));
+        var totals = 0;
+        var first = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 7, progress: new Uqlib.Tests.TestSupport.SynchronousProgress<EstimationProgress>(e =>
+        {
+            InterlockedMax(ref reported, (int)e.Samples);
+            InterlockedMax(ref totals, (int)e.TotalSamples!.Value);
+        }));
         var again = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 7);
         var other = CalibrationMetrics.EceWithInterval(p, y, resamples: 200, seed: 8);
 
         first.Should().Be(again);
         other.Should().NotBe(first);
         reported.Should().Be(200);
+        totals.Should().Be(200);
         first.Ece.Should().BeApproximately(golden.GetProperty("ece").GetDouble(), 1e-12);
         first.Lower.Should().BeLessThan(first.Ece);
         first.Upper.Should().BeGreaterThan(first.Ece);
@@ -222,11 +228,6 @@ public sealed class CalibrationMetricsTests
         while ((seen = System.Threading.Volatile.Read(ref target)) < value && System.Threading.Interlocked.CompareExchange(ref target, value, seen) != seen)
         {
         }
-    }
-
-    private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
     }
 
     [Fact]

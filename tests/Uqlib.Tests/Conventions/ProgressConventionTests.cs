@@ -48,6 +48,10 @@ public sealed class ProgressConventionTests
         ["kNN"] = () => new KnnEstimator(Classifier(), new KnnOptions { K = 5 }),
         ["Multi-layer Mahalanobis"] = () => new MultiLayerMahalanobisEstimator(
             new TorchModuleModel(nn.Sequential(("flatten", nn.Flatten()), ("fc", nn.Linear(4, 3))), OutputKind.MulticlassLogits), ["flatten", "fc"]),
+        ["ReAct"] = () => new ReactEstimator(Classifier(), torch.ones(3, 4)),
+        ["DICE"] = () => new DiceEstimator(Classifier(), torch.ones(3, 4)),
+        ["fDBD"] = () => new FdbdEstimator(Classifier(), torch.randn(3, 4, generator: torch.manual_seed(5))),
+        ["NNGuide"] = () => new NnGuideEstimator(Classifier(), torch.ones(3, 4), null, new NnGuideOptions { K = 5 }),
     };
 
     [Theory]

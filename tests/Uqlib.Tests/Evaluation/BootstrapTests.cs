@@ -118,11 +118,14 @@ public sealed class BootstrapTests
     public void Ci_ReportsProgress_AndCanBeCancelled()
     {
         var (scores, failures) = RocEvaluatorTests.Case(3);
-        var reports = new List<int>();
-        var progress = new SynchronousProgress(reports);
+        var reports = new List<EstimationProgress>();
+        var progress = new Uqlib.Tests.TestSupport.SynchronousProgress<EstimationProgress>(reports.Add);
         Bootstrap.Ci(scores, failures, FailureMetric.Aurc, new BootstrapOptions { Resamples = 300, MaxDegreeOfParallelism = 1 }, progress);
-        reports.Should().HaveCount(100).And.BeInAscendingOrder();
-        reports[^1].Should().Be(300);
+        reports.Should().HaveCount(100);
+        reports.Select(r => r.Samples).Should().BeInAscendingOrder().And.Equal(reports.Select(r => (long)r.Batches));
+        reports.Should().OnlyContain(r => r.TotalSamples == 300);
+        reports[^1].Should().Be(new EstimationProgress(300, 300) { TotalSamples = 300 });
+        reports[^1].Fraction.Should().Be(1.0);
 
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
@@ -383,17 +386,6 @@ public sealed class BootstrapTests
     private static double Gaussian(Random random)
     {
         return Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-    }
-
-    private sealed class SynchronousProgress(List<int> reports) : IProgress<int>
-    {
-        public void Report(int value)
-        {
-            lock (reports)
-            {
-                reports.Add(value);
-            }
-        }
     }
 
     [Fact]

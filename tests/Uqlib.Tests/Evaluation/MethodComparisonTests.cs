@@ -32,12 +32,33 @@ public sealed class MethodComparisonTests
         row.FprAt95Tpr.Should().Be(expected.FprAt95Tpr);
         row.Aurc.Should().Be(expected.Aurc);
         row.EAurc.Should().Be(expected.EAurc);
+        row.Augrc.Should().Be(expected.Augrc);
         var best = table.Rows.Single(r => r.PValueVersusBest is null);
         best.Auroc.Should().Be(table.Rows.Max(r => r.Auroc));
         table.Rows.Single(r => r.PValueVersusBest is not null).PValueVersusBest
             .Should().BeApproximately(DeLong.PairedTest(scores, scores2, failures).PValue, 1e-15);
         table.Cases.Should().Be(300);
         table.Failures.Should().Be(failures.Count(x => x));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Compare_Augrc_MatchesTheNumPyReferenceOfTraubEtAl(int index)
+    {
+        var golden = Uqlib.Tests.TestSupport.Golden.Load("ood_evaluation.json").GetProperty("failures")[index];
+        using var scores = Uqlib.Tests.TestSupport.Golden.VectorTensor(golden.GetProperty("scores"));
+        using var reversed = scores.neg();
+        using var failures = torch.tensor(golden.GetProperty("failures").EnumerateArray().Select(e => e.GetBoolean()).ToArray());
+
+        var table = RocEvaluator.Compare(new Dictionary<string, Tensor> { ["score"] = scores, ["reversed"] = reversed }, failures);
+
+        table.Rows[0].Augrc.Should().BeApproximately(golden.GetProperty("augrc").GetDouble(), 1e-12);
+        table.Rows[0].Augrc.Should().Be(RocEvaluator.Evaluate(scores, failures).Augrc);
+        table.Rows[1].Augrc.Should().Be(RocEvaluator.Evaluate(reversed, failures).Augrc);
+        table.ToCsv().Split('\n')[1].Split(',')[9].Should().Be(table.Rows[0].Augrc.ToString("R", CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -47,22 +68,24 @@ public sealed class MethodComparisonTests
 
         var text = table.ToText().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         text.Should().HaveCount(4);
-        text[0].Should().StartWith("Method").And.Contain("AUROC CI").And.Contain("E-AURC");
+        text[0].Should().StartWith("Method").And.Contain("AUROC CI").And.Contain("E-AURC  AUGRC  p vs best");
         text[1].Should().MatchRegex("^-+$");
         text.Select(l => l.Length).Distinct().Should().HaveCount(1, "columns are aligned");
 
         var markdown = table.ToMarkdown().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         markdown.Should().HaveCount(4);
-        markdown[1].Should().Be("|---|---:|---:|---:|---:|---:|---:|---:|");
+        markdown[0].Should().Be("| Method | AUROC | AUROC CI | AUPR | FPR@95%TPR | AURC | E-AURC | AUGRC | p vs best |");
+        markdown[1].Should().Be("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         markdown[2].Should().StartWith("| a | ");
         table.ToString().Should().Be(table.ToText());
 
         var csv = table.ToCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        csv[0].Should().Be("method,auroc,auroc_ci_lower,auroc_ci_upper,auroc_ci_level,aupr,fpr_at_95_tpr,aurc,e_aurc,p_vs_best");
+        csv[0].Should().Be("method,auroc,auroc_ci_lower,auroc_ci_upper,auroc_ci_level,aupr,fpr_at_95_tpr,aurc,e_aurc,augrc,p_vs_best");
         csv[2].Should().StartWith("\"b, \"\"quoted\"\"\",");
         var fields = csv[1].Split(',');
         double.Parse(fields[1], CultureInfo.InvariantCulture).Should().Be(table.Rows[0].Auroc);
         double.Parse(fields[7], CultureInfo.InvariantCulture).Should().Be(table.Rows[0].Aurc);
+        double.Parse(fields[9], CultureInfo.InvariantCulture).Should().Be(table.Rows[0].Augrc);
     }
 
     [Fact]

@@ -73,28 +73,12 @@ public sealed class DiceDetectorTests
     }
 
     [Fact]
-    public void SaveLoad_RoundTrip_GivesIdenticalScores_AndOtherKindsAreRefused()
+    public void SaveLoad_RoundTrip_GivesIdenticalScores_AndCorruptionIsRefused()
     {
         using var detector = Fitted();
         using var q = WhiteBoxGolden.Queries();
-        var path = Path.GetTempFileName();
-        try
-        {
-            detector.Save(path);
-            using (var loaded = DiceDetector.Load(path))
-            using (var expected = detector.Score(q))
-            using (var actual = loaded.Score(q))
-            {
-                actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
-                loaded.ToString().Should().Be(detector.ToString());
-            }
 
-            FluentActions.Invoking(() => ReactDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*ReactDetector*");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        SavedFiles.ShouldRoundTripScores_AndRefuseCorruptions(detector, detector.Save, DiceDetector.Load, (d, x) => d.Score(x), q, "DiceDetector");
     }
 
     [Fact]

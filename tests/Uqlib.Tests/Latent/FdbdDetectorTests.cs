@@ -149,23 +149,8 @@ public sealed class FdbdDetectorTests
     {
         using var detector = FitGolden();
         using var q = Golden.MatrixTensor(Reference.GetProperty("queries"));
-        var path = Path.GetTempFileName();
-        try
-        {
-            detector.Save(path);
-            using (var loaded = FdbdDetector.Load(path))
-            {
-                using var expected = detector.Score(q);
-                using var actual = loaded.Score(q);
-                actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
-            }
 
-            SavedFiles.ShouldRefuseCorruptions(detector.Save, FdbdDetector.Load, "FdbdDetector");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        SavedFiles.ShouldRoundTripScores_AndRefuseCorruptions(detector, detector.Save, FdbdDetector.Load, (d, x) => d.Score(x), q, "FdbdDetector");
     }
 
     [Fact]

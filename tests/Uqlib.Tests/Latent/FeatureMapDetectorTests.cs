@@ -100,6 +100,57 @@ public sealed class FeatureMapDetectorTests
             .Should().Be("FeatureMapDetector(method=Mahalanobis, F=2, covariance=Empirical, locations=108)");
     }
 
+    [Theory]
+    [MemberData(nameof(Maps))]
+    public void SaveThenLoad_EitherMethod_GivesIdenticalMapsAndSummary(string map)
+    {
+        var golden = Reference.GetProperty(map);
+        using var scope = torch.NewDisposeScope();
+        var train = Nested(golden.GetProperty("train"));
+        var test = Nested(golden.GetProperty("test")).to(ScalarType.Float32);
+        var options = new FeatureMapOptions { ChunkLocations = 5 };
+        using var mahalanobis = FeatureMapDetector.FitMahalanobis(train, CovarianceMethod.LedoitWolf, options);
+        using var knn = FeatureMapDetector.FitKnn(train, new KnnOptions { K = 3, BankSize = 20, Seed = 4 }, options);
+
+        foreach (var detector in new[] { mahalanobis, knn })
+        {
+            using var loaded = SavedFiles.RoundTrip(detector.Save, FeatureMapDetector.Load);
+
+            loaded.ToString().Should().Be(detector.ToString());
+            loaded.Method.Should().Be(detector.Method);
+            loaded.TrainingLocations.Should().Be(detector.TrainingLocations);
+            var before = detector.Score(test, OutputSize(golden));
+            var after = loaded.Score(test, OutputSize(golden));
+            after.dtype.Should().Be(ScalarType.Float32);
+            Golden.ToArray(after.flatten()).Should().Equal(Golden.ToArray(before.flatten()), "the loaded {0} detector scores bit for bit as the original", detector.Method);
+        }
+    }
+
+    [Fact]
+    public void Load_OtherKindOrOutOfRangeFields_IsRefused()
+    {
+        using var train = torch.randn(new long[] { 2, 3, 4, 4 }, generator: torch.manual_seed(5));
+        using var detector = FeatureMapDetector.FitKnn(train, new KnnOptions { K = 2 });
+        var directory = System.IO.Directory.CreateTempSubdirectory("uqlib-feature-map-").FullName;
+        try
+        {
+            var path = System.IO.Path.Combine(directory, "map.uqlib");
+            detector.Save(path);
+
+            FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<System.IO.InvalidDataException>().WithMessage("*not a valid MahalanobisDetector file*");
+            SavedFiles.ShouldRefuseFields(
+                "{\"method\": \"Knn\", \"chunkLocations\": 0, \"trainingLocations\": 32, \"detector\": {}}", FeatureMapDetector.Load, "FeatureMapDetector",
+                "*chunkLocations = 0 and trainingLocations = 32 are out of range*");
+            SavedFiles.ShouldRefuseFields(
+                "{\"method\": \"Euclid\", \"chunkLocations\": 1, \"trainingLocations\": 32, \"detector\": {}}", FeatureMapDetector.Load, "FeatureMapDetector",
+                "*not a FeatureMapMethod*");
+        }
+        finally
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public void Score_OutOfDistributionRegion_ScoresHigherThanTheRest()
     {
@@ -142,6 +193,7 @@ public sealed class FeatureMapDetectorTests
         detector.Dispose();
 
         FluentActions.Invoking(() => detector.Score(train)).Should().Throw<ObjectDisposedException>();
+        FluentActions.Invoking(() => detector.Save("unused.uqlib")).Should().Throw<ObjectDisposedException>();
         detector.ToString().Should().Be("FeatureMapDetector(disposed)");
     }
 

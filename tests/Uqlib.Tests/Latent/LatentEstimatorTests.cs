@@ -9,12 +9,12 @@ using static TorchSharp.torch;
 
 namespace Uqlib.Tests.Latent;
 
-/// <summary>The behaviour the four latent estimators share through <see cref="LatentEstimator{TDetector}"/>.</summary>
+/// <summary>The behaviour the latent estimators share through <see cref="LatentEstimator{TDetector}"/>.</summary>
 public sealed class LatentEstimatorTests
 {
     private static readonly DelegateModel Model = new(x => (x.narrow(1, 0, 3).clone(), x.clone()), OutputKind.MulticlassLogits);
 
-    public static TheoryData<string> Estimators => new() { "kNN", "Mahalanobis", "Relative Mahalanobis", "ViM" };
+    public static TheoryData<string> Estimators => new() { "kNN", "Mahalanobis", "Relative Mahalanobis", "ViM", "ReAct", "DICE", "fDBD", "NNGuide" };
 
     [Theory]
     [MemberData(nameof(Estimators))]
@@ -72,6 +72,10 @@ public sealed class LatentEstimatorTests
             "kNN" => new KnnEstimator(Model, new KnnOptions { K = 3 }),
             "Mahalanobis" => new MahalanobisEstimator(Model),
             "Relative Mahalanobis" => new RelativeMahalanobisEstimator(Model),
+            "ReAct" => new ReactEstimator(Model, weight),
+            "DICE" => new DiceEstimator(Model, weight),
+            "fDBD" => new FdbdEstimator(Model, weight),
+            "NNGuide" => new NnGuideEstimator(Model, weight, null, new NnGuideOptions { K = 3 }),
             _ => new VimEstimator(Model, weight, null, new VimOptions { PrincipalDimension = 2 }),
         };
     }

@@ -142,23 +142,8 @@ public sealed class NnGuideDetectorTests
     {
         using var detector = FitGolden();
         using var q = Golden.MatrixTensor(Reference.GetProperty("queries"));
-        var path = Path.GetTempFileName();
-        try
-        {
-            detector.Save(path);
-            using (var loaded = NnGuideDetector.Load(path))
-            {
-                using var expected = detector.Score(q);
-                using var actual = loaded.Score(q);
-                actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
-            }
 
-            SavedFiles.ShouldRefuseCorruptions(detector.Save, NnGuideDetector.Load, "NnGuideDetector");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        SavedFiles.ShouldRoundTripScores_AndRefuseCorruptions(detector, detector.Save, NnGuideDetector.Load, (d, x) => d.Score(x), q, "NnGuideDetector");
     }
 
     [Fact]

@@ -123,27 +123,8 @@ public sealed class ReactDetectorTests
     {
         using var detector = Fitted();
         using var q = WhiteBoxGolden.Queries();
-        var path = Path.GetTempFileName();
-        try
-        {
-            detector.Save(path);
-            using (var loaded = ReactDetector.Load(path))
-            using (var expected = detector.Score(q))
-            using (var actual = loaded.Score(q))
-            {
-                actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
-                loaded.ToString().Should().Be(detector.ToString());
-            }
 
-            var bytes = File.ReadAllBytes(path);
-            bytes[^3] ^= 0xFF;
-            File.WriteAllBytes(path, bytes);
-            FluentActions.Invoking(() => ReactDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*ReactDetector*");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        SavedFiles.ShouldRoundTripScores_AndRefuseCorruptions(detector, detector.Save, ReactDetector.Load, (d, x) => d.Score(x), q, "ReactDetector");
     }
 
     [Fact]

@@ -116,23 +116,8 @@ public sealed class VimDetectorTests
     {
         using var detector = FitGolden();
         using var q = Golden.MatrixTensor(Reference.GetProperty("queries"));
-        var path = Path.GetTempFileName();
-        try
-        {
-            detector.Save(path);
-            using (var loaded = VimDetector.Load(path))
-            {
-                using var expected = detector.Score(q);
-                using var actual = loaded.Score(q);
-                actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
-            }
 
-            SavedFiles.ShouldRefuseCorruptions(detector.Save, VimDetector.Load, "VimDetector");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        SavedFiles.ShouldRoundTripScores_AndRefuseCorruptions(detector, detector.Save, VimDetector.Load, (d, x) => d.Score(x), q, "VimDetector");
     }
 
     [Fact]

@@ -93,6 +93,15 @@ public sealed class SaveLoadConventionTests
             using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return DiceDetector.Fit(features, weight);
         }, (d, q) => ((DiceDetector)d).Score(q)),
+        [typeof(FeatureMapDetector)] = new(() =>
+        {
+            using var maps = torch.randn(new long[] { 3, 6, 4, 4 }, generator: new Generator(1));
+            return FeatureMapDetector.FitKnn(maps, new KnnOptions { K = 3 }, new FeatureMapOptions { ChunkLocations = 7 });
+        }, value =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return Golden.ToArray(((FeatureMapDetector)value).Score(torch.randn(new long[] { 2, 6, 4, 4 }, generator: new Generator(2)), [9, 9]).flatten());
+        }),
         [typeof(KnnEstimator)] = Estimator(model => new KnnEstimator(model, new KnnOptions { K = 3 })),
         [typeof(MahalanobisEstimator)] = Estimator(model => new MahalanobisEstimator(model)),
         [typeof(MultiLayerMahalanobisEstimator)] = Estimator(
@@ -103,6 +112,26 @@ public sealed class SaveLoadConventionTests
         {
             using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
             return new VimEstimator(model, weight, null, new VimOptions { PrincipalDimension = 2 });
+        }),
+        [typeof(ReactEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new ReactEstimator(model, weight);
+        }),
+        [typeof(DiceEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new DiceEstimator(model, weight);
+        }),
+        [typeof(FdbdEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new FdbdEstimator(model, weight);
+        }),
+        [typeof(NnGuideEstimator)] = Estimator(model =>
+        {
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            return new NnGuideEstimator(model, weight, null, new NnGuideOptions { K = 3 });
         }),
         [typeof(SigmaScaling)] = new(() =>
         {

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using FluentAssertions;
+using static TorchSharp.torch;
 
 namespace Uqlib.Tests.TestSupport;
 
@@ -33,6 +34,25 @@ internal static class SavedFiles
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The round trip every scoring type's tests share: saves <paramref name="fitted"/>, loads it back, asserts that the loaded value scores
+    /// <paramref name="queries"/> bit-identically and describes itself the same, then runs <see cref="ShouldRefuseCorruptions"/>.
+    /// </summary>
+    public static void ShouldRoundTripScores_AndRefuseCorruptions<T>(
+        T fitted, Action<string> save, Func<string, T> load, Func<T, Tensor, Tensor> score, Tensor queries, string kind)
+        where T : class, IDisposable
+    {
+        using (var loaded = RoundTrip(save, load))
+        using (var expected = score(fitted, queries))
+        using (var actual = score(loaded, queries))
+        {
+            actual.allclose(expected, rtol: 0, atol: 0).Should().BeTrue("a loaded {0} must give identical scores", kind);
+            loaded.ToString().Should().Be(fitted.ToString());
+        }
+
+        ShouldRefuseCorruptions(save, load, kind);
     }
 
     /// <summary>An envelope around the given metadata JSON (and optional raw tensor bytes), with a correct checksum.</summary>
