@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -6,28 +7,34 @@ using static TorchSharp.torch;
 namespace Uqlib;
 
 /// <summary>
-/// Rows appended along dimension 0 into one native tensor that grows geometrically, for results gathered over many batches.
+/// Rows appended along dimension 0 into a few native chunks, handed over at the end as one tensor, for results gathered over many batches.
 /// </summary>
 /// <remarks>
 /// Keeping one small tensor per batch and concatenating them at the end leaves hundreds of small long-lived native blocks
 /// between the large per-batch temporaries (model activations), so the C heap cannot reuse or return the freed space and the
 /// process grows with every batch (glibc's dynamic mmap threshold puts blocks of up to 32 MiB on that heap). Copying each
-/// batch's rows into one buffer frees every per-batch block before the next batch, and leaves O(log N) long-lived blocks.
-/// The buffer grows by half its size, so at most 2.5 times the rows' bytes are held at once (while growing or trimming).
+/// batch's rows into a chunk frees every per-batch block before the next batch. With the number of rows known in advance
+/// (<c>capacity</c>), one chunk of exactly that size is filled and handed over as it is: no copy, the rows' own bytes. Otherwise
+/// each new chunk holds a quarter of the rows so far (at least the batch that needs it), so there are O(log N) chunks, nothing
+/// is copied while growing, and at most a quarter more than the rows is allocated; <see cref="Take"/> then copies the chunks, in
+/// order, into one tensor of exactly the rows' size and frees each chunk as soon as it is copied, so that (the result's pages
+/// being touched only as they are written) the memory held peaks at about the rows' bytes plus one chunk.
 /// Not thread-safe.
 /// </remarks>
 internal sealed class RowBuffer : IDisposable
 {
     private readonly string what;
-    private Tensor? buffer;
+    private readonly long expected;
+    private readonly List<Tensor> chunks = new();
+    private long filled;
 
     /// <summary>Initializes a new instance of the <see cref="RowBuffer"/> class.</summary>
     /// <param name="what">Names the rows in error messages (e.g. "SoftmaxEstimator's probabilities").</param>
-    /// <param name="capacity">The rows to allocate for at the first <see cref="Append"/>, or 0 to size by the first batch; more are added as needed.</param>
+    /// <param name="capacity">The rows expected in all, allocated at the first <see cref="Append"/>, or 0 when unknown; more are added as needed.</param>
     public RowBuffer(string what, long capacity = 0)
     {
         this.what = what;
-        Capacity = capacity;
+        expected = capacity;
     }
 
     /// <summary>Gets the number of rows appended.</summary>
@@ -36,46 +43,78 @@ internal sealed class RowBuffer : IDisposable
     /// <summary>Gets the rows allocated (at least <see cref="Count"/>).</summary>
     public long Capacity { get; private set; }
 
+    /// <summary>Gets the number of chunks allocated.</summary>
+    public int Chunks => chunks.Count;
+
     /// <summary>Copies the rows of <paramref name="rows"/> (not disposed) after those already appended.</summary>
     /// <exception cref="InvalidOperationException">The rows differ from the earlier ones in shape beyond dimension 0, dtype or device.</exception>
     public void Append(Tensor rows)
     {
         var count = rows.shape[0];
-        if (buffer is null)
-        {
-            Capacity = Math.Max(Capacity, count);
-            buffer = Allocate(rows, Capacity);
-        }
-        else
+        if (chunks.Count > 0)
         {
             CheckLike(rows);
-            if (Count + count > Capacity)
-            {
-                Grow(Math.Max(Count + count, Capacity + Capacity / 2));
-            }
         }
 
-        using var target = buffer.narrow(0, Count, count);
-        target.copy_(rows);
-        Count += count;
+        long done = 0;
+        while (done < count)
+        {
+            if (chunks.Count == 0 || filled == chunks[^1].shape[0])
+            {
+                var size = chunks.Count == 0 ? Math.Max(expected, count) : Math.Max(count - done, Count / 4);
+                chunks.Add(Allocate(rows, size));
+                Capacity += size;
+                filled = 0;
+            }
+
+            var last = chunks[^1];
+            var length = Math.Min(count - done, last.shape[0] - filled);
+            using (var target = last.narrow(0, filled, length))
+            using (var source = rows.narrow(0, done, length))
+            {
+                target.copy_(source);
+            }
+
+            filled += length;
+            done += length;
+            Count += length;
+        }
     }
 
     /// <summary>Hands over the appended rows as one tensor of exactly <see cref="Count"/> rows, outside any dispose scope; the buffer is then empty.</summary>
     /// <exception cref="InvalidOperationException">Nothing was appended.</exception>
     public Tensor Take()
     {
-        if (buffer is null)
+        if (chunks.Count == 0)
         {
             throw new InvalidOperationException($"{what}: no rows were appended.");
         }
 
-        if (Count != Capacity)
+        Tensor result;
+        if (chunks.Count == 1 && Count == Capacity)
         {
-            Grow(Count);
+            result = chunks[0];
+        }
+        else
+        {
+            result = Allocate(chunks[0], Count);
+            long start = 0;
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                var length = Math.Min(chunks[i].shape[0], Count - start);
+                using (var target = result.narrow(0, start, length))
+                using (var source = chunks[i].narrow(0, 0, length))
+                {
+                    target.copy_(source);
+                }
+
+                chunks[i].Dispose();
+                start += length;
+            }
         }
 
-        var result = buffer;
-        buffer = null;
+        chunks.Clear();
+        filled = 0;
         Count = 0;
         Capacity = 0;
         return result;
@@ -84,8 +123,8 @@ internal sealed class RowBuffer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        buffer?.Dispose();
-        buffer = null;
+        chunks.ForEach(chunk => chunk.Dispose());
+        chunks.Clear();
     }
 
     /// <summary>Allocates a tensor shaped like <paramref name="like"/> with <paramref name="rows"/> rows, outside any dispose scope.</summary>
@@ -96,26 +135,12 @@ internal sealed class RowBuffer : IDisposable
         return torch.empty(shape, like.dtype, like.device).DetachFromDisposeScope();
     }
 
-    private void Grow(long capacity)
-    {
-        var grown = Allocate(buffer!, capacity);
-        using (var target = grown.narrow(0, 0, Count))
-        using (var source = buffer!.narrow(0, 0, Count))
-        {
-            target.copy_(source);
-        }
-
-        buffer!.Dispose();
-        buffer = grown;
-        Capacity = capacity;
-    }
-
     private void CheckLike(Tensor rows)
     {
-        var expected = buffer!.shape;
+        var expected = chunks[0].shape;
         var found = rows.shape;
-        var same = expected.Length == found.Length && rows.dtype == buffer.dtype
-            && rows.device_type == buffer.device_type && rows.device_index == buffer.device_index;
+        var same = expected.Length == found.Length && rows.dtype == chunks[0].dtype
+            && rows.device_type == chunks[0].device_type && rows.device_index == chunks[0].device_index;
         for (var i = 1; same && i < found.Length; i++)
         {
             same = expected[i] == found[i];
@@ -126,7 +151,7 @@ internal sealed class RowBuffer : IDisposable
             expected[0] = -1;
             found[0] = -1;
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"{what}: every batch must give rows of one shape, dtype and device; the first gave ({string.Join(", ", expected)}) {buffer.dtype} on {buffer.device}, a later one ({string.Join(", ", found)}) {rows.dtype} on {rows.device}."));
+                $"{what}: every batch must give rows of one shape, dtype and device; the first gave ({string.Join(", ", expected)}) {chunks[0].dtype} on {chunks[0].device}, a later one ({string.Join(", ", found)}) {rows.dtype} on {rows.device}."));
         }
     }
 }

@@ -16,9 +16,13 @@ public static class UncertaintyEstimatorExtensions
     /// <param name="cancellationToken">Cancels between batches.</param>
     /// <returns>The concatenated estimate over all batches, on the device of the first batch's estimate; the caller disposes it.</returns>
     /// <remarks>
-    /// Each batch runs in its own dispose scope, and its probabilities, scores and map are copied into one buffer per result that
-    /// grows by half its size when full, so nothing of a batch outlives it. Peak memory is the largest batch's working set plus at
-    /// most 2.5 times the size of the returned estimate, however many batches there are (measured in docs/benchmarks.md, "Peak memory").
+    /// Each batch runs in its own dispose scope, and its probabilities, scores and map are copied into buffers for the results, so
+    /// nothing of a batch outlives it. When <paramref name="batches"/> is a collection, the total is known and each result is one
+    /// tensor of exactly its size, filled in place: peak memory is the largest batch's working set plus the returned estimate. Over a
+    /// lazy sequence the results are gathered in chunks (each a quarter of the rows so far, none copied while growing) and copied into
+    /// tensors of exactly their size at the end, each chunk freed once copied: the estimate plus about one chunk, a quarter of it, are
+    /// held at the peak (resident memory; the allocation bound is 2.25 times the estimate). Measured by peak-memory tests and in
+    /// docs/benchmarks.md, "Peak memory".
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="batches"/> holds no batch.</exception>
@@ -33,12 +37,12 @@ public static class UncertaintyEstimatorExtensions
         ArgumentNullException.ThrowIfNull(estimator);
         ArgumentNullException.ThrowIfNull(batches);
 
-        using var probabilities = new RowBuffer($"{estimator.Name}'s probabilities");
-        using var scores = new RowBuffer($"{estimator.Name}'s scores");
-        using var maps = new RowBuffer($"{estimator.Name}'s maps");
+        var total = EstimationProgress.TotalOf(batches);
+        using var probabilities = new RowBuffer($"{estimator.Name}'s probabilities", total ?? 0);
+        using var scores = new RowBuffer($"{estimator.Name}'s scores", total ?? 0);
+        using var maps = new RowBuffer($"{estimator.Name}'s maps", total ?? 0);
         var done = 0;
         long samples = 0;
-        var total = EstimationProgress.TotalOf(batches);
         foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();

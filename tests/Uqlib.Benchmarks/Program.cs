@@ -9,7 +9,7 @@ namespace Uqlib.Benchmarks;
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/Uqlib.Benchmarks -- --filter '*'</c>; with <c>--peak-memory-rows</c>,
 /// the peak-memory rows instead (see <see cref="PeakMemoryRows"/>); with <c>--shard-merge-rows</c>, the sharded-pass cost rows of docs/scale.md
-/// (see <see cref="ShardMergeRows"/>).
+/// (see <see cref="ShardMergeRows"/>); with <c>--cold-start-rows</c>, first calls in fresh processes (see <see cref="ColdStartRows"/>).
 /// </summary>
 /// <remarks>
 /// Benchmarks run in process, in this build's output folder, where the TorchSharp natives of this machine were copied and
@@ -22,6 +22,18 @@ public static class Program
         if (args.Length > 0 && args[0] == PeakMemoryRows.Flag)
         {
             PeakMemoryRows.Print();
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == ColdStartRows.Flag)
+        {
+            ColdStartRows.Print(args);
+            return;
+        }
+
+        if (ColdStartRows.IsChild(args))
+        {
+            ColdStartRows.RunChild();
             return;
         }
 

@@ -21,7 +21,8 @@ public sealed class RowBufferTests
         }
 
         buffer.Count.Should().Be(1000);
-        buffer.Capacity.Should().BeLessThan(1500, "the buffer grows by half its size");
+        buffer.Capacity.Should().BeLessThanOrEqualTo(1250 + 7, "each new chunk holds a quarter of the rows so far, or the batch that needs it");
+        buffer.Chunks.Should().BeGreaterThan(1);
         using var taken = buffer.Take();
         taken.shape.Should().Equal(1000, 3, 2);
         taken.allclose(all, rtol: 0, atol: 0).Should().BeTrue();
@@ -44,7 +45,43 @@ public sealed class RowBufferTests
             }
         }
 
-        growths.Should().BeLessThan(30, "capacity grows 1 → 10,000 rows by factors of 1.5 (about 23 steps), not by one row at a time");
+        growths.Should().BeLessThan(45, "capacity grows 1 → 10,000 rows by factors of 1.25 (about 41 steps), not by one row at a time");
+        buffer.Chunks.Should().Be(growths);
+    }
+
+    [Fact]
+    public void Take_WithTheExactCapacity_HandsOverTheOneChunkFilled()
+    {
+        using var all = torch.randn(new long[] { 1000, 3 }, generator: torch.manual_seed(0));
+        using var buffer = new RowBuffer("rows", 1000);
+        for (long start = 0; start < 1000; start += 100)
+        {
+            using var rows = all.narrow(0, start, 100);
+            buffer.Append(rows);
+        }
+
+        buffer.Chunks.Should().Be(1);
+        buffer.Capacity.Should().Be(1000);
+        using var taken = buffer.Take();
+        taken.allclose(all, rtol: 0, atol: 0).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Append_ABatchStraddlingTwoChunks_SplitsIt()
+    {
+        using var all = torch.arange(30, dtype: ScalarType.Float32).reshape(10, 3);
+        using var buffer = new RowBuffer("rows", 4);
+        using (var first = all.narrow(0, 0, 3))
+        using (var second = all.narrow(0, 3, 7))
+        {
+            buffer.Append(first);
+            buffer.Append(second);
+        }
+
+        buffer.Chunks.Should().Be(2, "one row fills the first chunk, the other six start the second");
+        buffer.Capacity.Should().Be(10);
+        using var taken = buffer.Take();
+        taken.allclose(all, rtol: 0, atol: 0).Should().BeTrue();
     }
 
     [Fact]

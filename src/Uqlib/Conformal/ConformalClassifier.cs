@@ -209,8 +209,9 @@ public sealed class ConformalClassifier
     public ConformalSets Predict(Tensor probabilities, double alpha, Tensor? uniforms = null)
     {
         CheckShape(probabilities, nameof(probabilities), ClassCount);
-        // LAC on contiguous CPU floats: one pass validates each row and makes its set (the tensor path below makes about ten passes).
-        var fused = Options.Score == SetScore.Lac && probabilities.device_type == DeviceType.CPU && probabilities.is_contiguous()
+        // Contiguous CPU floats: one pass validates each row and makes its set (the tensor path below makes about ten passes, and for
+        // APS, RAPS and top-k sorts, gathers and scatters every row through float64 copies).
+        var fused = probabilities.device_type == DeviceType.CPU && probabilities.is_contiguous()
             && probabilities.dtype is ScalarType.Float32 or ScalarType.Float64;
         if (!fused)
         {
@@ -234,7 +235,7 @@ public sealed class ConformalClassifier
 
         if (fused)
         {
-            if (FusedLac(probabilities, alpha, uniforms, quantiles) is { } fusedSets)
+            if (Fused(probabilities, alpha, uniforms, quantiles) is { } fusedSets)
             {
                 return fusedSets;
             }
@@ -412,8 +413,8 @@ public sealed class ConformalClassifier
         }
     }
 
-    /// <summary>LAC sets of contiguous CPU probabilities in one pass per chunk of rows, validating each row on the way; <see langword="null"/> when a row is not finite, in [0, 1] and summing to 1.</summary>
-    private ConformalSets? FusedLac(Tensor probabilities, double alpha, Tensor? uniforms, (double Score, double Uniform)[] quantiles)
+    /// <summary>The sets of contiguous CPU probabilities in one pass per chunk of rows, validating each row on the way; <see langword="null"/> when a row is not finite, in [0, 1] and summing to 1.</summary>
+    private ConformalSets? Fused(Tensor probabilities, double alpha, Tensor? uniforms, (double Score, double Uniform)[] quantiles)
     {
         using var scope = torch.NewDisposeScope();
         var n = probabilities.shape[0];
@@ -439,6 +440,7 @@ public sealed class ConformalClassifier
         var sets = torch.empty(n, classes, ScalarType.Bool);
         var sizes = torch.empty(n, ScalarType.Int64);
         var rows = Math.Max(1, ChunkElements / classes);
+        var ranking = new Ranking(classes);
         for (long start = 0; start < n; start += rows)
         {
             var length = Math.Min(rows, n - start);
@@ -449,9 +451,13 @@ public sealed class ConformalClassifier
             var uniformSpan = uChunk is null ? ReadOnlySpan<double>.Empty : CalibrationInput.NativeSpan<double>(uChunk);
             var target = MemoryMarshal.Cast<byte, bool>(setChunk.bytes);
             var sizeSpan = MemoryMarshal.Cast<byte, long>(sizeChunk.bytes);
-            var valid = p.dtype == ScalarType.Float32
-                ? LacRows(CalibrationInput.NativeSpan<float>(p), classes, q, qu, uniformSpan, Options.AllowEmptySets, target, sizeSpan)
-                : LacRows(CalibrationInput.NativeSpan<double>(p), classes, q, qu, uniformSpan, Options.AllowEmptySets, target, sizeSpan);
+            var valid = (Options.Score, p.dtype) switch
+            {
+                (SetScore.Lac, ScalarType.Float32) => LacRows(CalibrationInput.NativeSpan<float>(p), classes, q, qu, uniformSpan, Options.AllowEmptySets, target, sizeSpan),
+                (SetScore.Lac, _) => LacRows(CalibrationInput.NativeSpan<double>(p), classes, q, qu, uniformSpan, Options.AllowEmptySets, target, sizeSpan),
+                (_, ScalarType.Float32) => RankedRows(CalibrationInput.NativeSpan<float>(p), Options, ranking, q, qu, uniformSpan, target, sizeSpan),
+                _ => RankedRows(CalibrationInput.NativeSpan<double>(p), Options, ranking, q, qu, uniformSpan, target, sizeSpan),
+            };
             if (!valid)
             {
                 return null;
@@ -522,6 +528,75 @@ public sealed class ConformalClassifier
         return true;
     }
 
+    /// <summary>
+    /// APS, RAPS and top-k sets of row-major probabilities, one row at a time: the row is validated while it is read, its classes ranked by
+    /// decreasing probability (ties by class index, as the stable sort of <see cref="SetScores.All"/>), and its scores accumulated in rank
+    /// order in float64 with the operations of <see cref="SetScores.All"/> in the same order (a sequential cumulative sum, then
+    /// (Σ − p) + u·p, then + λ·max(0, ρ − k_reg)), so that each score, and so each set, is bit for bit the tensor path's. False at the first
+    /// value not in [0, 1] or row not summing to 1.
+    /// </summary>
+    private static bool RankedRows<T>(
+        ReadOnlySpan<T> p, ConformalSetOptions options, Ranking ranking, double[] q, double[] qu, ReadOnlySpan<double> uniforms, Span<bool> sets, Span<long> sizes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var classes = ranking.Values.Length;
+        var perClass = q.Length > 1;
+        var lexicographic = options.Lexicographic;
+        var inScore = options.Randomized && !lexicographic;
+        var topK = options.Score == SetScore.TopK;
+        var regularised = options.Score == SetScore.Raps;
+        var values = ranking.Values;
+        var order = ranking.Order;
+        for (var row = 0; row < sizes.Length; row++)
+        {
+            if (!ranking.Rank(p.Slice(row * classes, classes)))
+            {
+                return false;
+            }
+
+            var target = sets.Slice(row * classes, classes);
+            var draw = uniforms.IsEmpty ? 0 : uniforms[row];
+            var total = 0.0;
+            long size = 0;
+            for (var k = 0; k < classes; k++)
+            {
+                var c = order[k];
+                var value = values[c];
+                double score;
+                if (topK)
+                {
+                    score = k + 1;
+                }
+                else
+                {
+                    total += value;
+                    score = inScore ? (total - value) + (value * draw) : total;
+                    if (regularised)
+                    {
+                        score += Math.Max(k + 1.0 - options.KReg, 0.0) * options.Lambda;
+                    }
+                }
+
+                var threshold = perClass ? q[c] : q[0];
+                var inside = lexicographic
+                    ? score < threshold || (score == threshold && draw <= (perClass ? qu[c] : qu[0]))
+                    : score <= threshold;
+                target[c] = inside;
+                size += inside ? 1 : 0;
+            }
+
+            if (size == 0 && !options.AllowEmptySets)
+            {
+                target[order[0]] = true;
+                size = 1;
+            }
+
+            sizes[row] = size;
+        }
+
+        return true;
+    }
+
     private static Tensor Uniforms(Tensor? given, long n, long seed, Device device, string name)
     {
         if (given is null)
@@ -579,10 +654,6 @@ public sealed class ConformalClassifier
         using var scope = torch.NewDisposeScope();
         return value.to(ScalarType.Int64).cpu().contiguous().data<long>().ToArray();
     }
-
-
-
-
 
     private string Describe(int group)
     {

@@ -133,14 +133,26 @@ public sealed class ConformalClassifierTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false, false, false)]
-    [InlineData(true, false, false)]
-    [InlineData(false, true, false)]
-    [InlineData(true, true, true)]
-    public void Predict_LacOnContiguousFloat32_EqualsTheTensorPathOfAStridedView(bool randomized, bool classConditional, bool allowEmpty)
+    [InlineData(SetScore.Lac, false, false, false)]
+    [InlineData(SetScore.Lac, true, false, false)]
+    [InlineData(SetScore.Lac, false, true, false)]
+    [InlineData(SetScore.Lac, true, true, true)]
+    [InlineData(SetScore.Aps, false, false, false)]
+    [InlineData(SetScore.Aps, true, false, false)]
+    [InlineData(SetScore.Aps, true, true, true)]
+    [InlineData(SetScore.Raps, true, false, false)]
+    [InlineData(SetScore.Raps, false, true, false)]
+    [InlineData(SetScore.TopK, false, false, false)]
+    [InlineData(SetScore.TopK, true, false, true)]
+    [InlineData(SetScore.TopK, true, true, false)]
+    public void Predict_OnContiguousFloat32_EqualsTheTensorPathOfAStridedView(SetScore score, bool randomized, bool classConditional, bool allowEmpty)
     {
-        // The one-pass LAC path takes contiguous CPU tensors; a transposed copy viewed back is strided and takes the tensor path.
-        var options = new ConformalSetOptions { Randomized = randomized, ClassConditional = classConditional, AllowEmptySets = allowEmpty, Seed = 5 };
+        // The one-pass path takes contiguous CPU tensors; a transposed copy viewed back is strided and takes the tensor path. The quantised
+        // probabilities tie often, so the ranking's tie order (class index) is exercised.
+        var options = new ConformalSetOptions
+        {
+            Score = score, Randomized = randomized, ClassConditional = classConditional, AllowEmptySets = allowEmpty, Seed = 5, KReg = 1, Lambda = 0.2,
+        };
         using var calibration = Quantised(3000, 4, 8);
         using var labels = Sampled(calibration, 9);
         var classifier = ConformalClassifier.Fit(calibration, labels, options);
@@ -158,10 +170,12 @@ public sealed class ConformalClassifierTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Predict_LacInvalidProbabilities_NamesTheProblemBeforeTheLevel()
+    [Theory]
+    [InlineData(SetScore.Lac)]
+    [InlineData(SetScore.Aps)]
+    public void Predict_InvalidProbabilities_NamesTheProblemBeforeTheLevel(SetScore score)
     {
-        var classifier = Fitted(new ConformalSetOptions());
+        var classifier = Fitted(new ConformalSetOptions { Score = score });
         using var nan = torch.tensor(new[] { 0.2, 0.3, 0.5, double.NaN, 0.5, 0.5 }).reshape(2, 3);
         using var unnormalised = torch.tensor(new[] { 0.2, 0.3, 0.5, 0.1, 0.1, 0.1 }).reshape(2, 3);
 
