@@ -72,7 +72,8 @@ internal static class ShardMergeRows
     {
         var (directory, index) = (arguments[0], int.Parse(arguments[1], CultureInfo.InvariantCulture));
         var (start, end) = ShardSpec.Of(index, Shards).CasesOf(Cases);
-        using var scores = torch.rand(end - start, ScalarType.Float64, generator: new Generator((ulong)index + 1));
+        using var generator = new Generator((ulong)index + 1);
+        using var scores = torch.rand(end - start, ScalarType.Float64, generator: generator);
         using var shard = ScoreShard.Create(scores, start);
         shard.Save(Path.Combine(directory, $"scores-{index}.uqlib"));
     }
@@ -121,8 +122,10 @@ internal static class ShardMergeRows
     {
         var (directory, index) = (arguments[0], int.Parse(arguments[1], CultureInfo.InvariantCulture));
         var (start, end) = ShardSpec.Of(index, Shards).CasesOf(Cases);
-        using var bank = torch.randn(new[] { end - start, BankDimension }, generator: new Generator((ulong)index + 21));
-        using var queries = torch.randn(new[] { Queries, BankDimension }, generator: new Generator(99));
+        using var generator = new Generator((ulong)index + 21);
+        using var bank = torch.randn(new[] { end - start, BankDimension }, generator: generator);
+        using var generator2 = new Generator(99);
+        using var queries = torch.randn(new[] { Queries, BankDimension }, generator: generator2);
         using var detector = KnnDetector.Fit(bank, new KnnOptions { K = K });
         using var state = KnnTopK.Compute(detector, queries, start);
         state.Save(Path.Combine(directory, $"knn-{index}.uqlib"));

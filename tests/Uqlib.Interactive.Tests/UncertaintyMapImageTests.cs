@@ -25,8 +25,10 @@ public sealed class UncertaintyMapImageTests
     [Fact]
     public void Overlay_ImageAndMap_HasTheSizeOfTheRenderedPng()
     {
-        using var picture = rand(new long[] { 1, 24, 40 }, generator: new Generator(3));
-        using var map = rand(new long[] { 24, 40 }, generator: new Generator(4));
+        using var generator = new Generator(3);
+        using var picture = rand(new long[] { 1, 24, 40 }, generator: generator);
+        using var generator2 = new Generator(4);
+        using var map = rand(new long[] { 24, 40 }, generator: generator2);
         var before = LiveTensors.Count;
 
         var image = UncertaintyMapImage.Overlay(picture, map, new Uqlib.Imaging.HeatMapOptions { ColorBar = false });

@@ -12,7 +12,8 @@ public sealed class TrainingAugmentationTests
     [Fact]
     public void Apply_SameSeed_SameOutput_OtherSeed_Differs()
     {
-        using var images = randn(8, 1, 16, 16, generator: new Generator(1));
+        using var generator = new Generator(1);
+        using var images = randn(8, 1, 16, 16, generator: generator);
         using var g1 = new Generator(5);
         using var g2 = new Generator(5);
         using var g3 = new Generator(6);
@@ -28,7 +29,8 @@ public sealed class TrainingAugmentationTests
     [Fact]
     public void Apply_DoesNotChangeInput()
     {
-        using var images = randn(4, 1, 16, 16, generator: new Generator(1));
+        using var generator = new Generator(1);
+        using var images = randn(4, 1, 16, 16, generator: generator);
         using var copy = images.clone();
         using var g = new Generator(2);
         using (TrainingAugmentation.Apply(images, g))

@@ -170,7 +170,8 @@ public sealed class SubEnsemblesTests
     [Fact]
     public void ScoreVariance_SegmentationMaps_GivePerPixelVariances()
     {
-        using var logits = torch.randn(new long[] { 5, 2, 3, 4, 4 }, generator: new Generator(3));
+        using var generator = new Generator(3);
+        using var logits = torch.randn(new long[] { 5, 2, 3, 4, 4 }, generator: generator);
         using var p = logits.softmax(2);
         using var maps = SubEnsembles.ScoreVariance(EnsembleScore.PredictiveEntropy, p, new SubEnsembleOptions { SubsetSize = 2 });
         using var prediction = SubEnsembles.PredictionVariance(p, new SubEnsembleOptions { SubsetSize = 2 });

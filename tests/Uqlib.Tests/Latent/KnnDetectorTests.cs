@@ -132,7 +132,8 @@ public sealed class KnnDetectorTests
     [Fact]
     public void Fit_BankSize_SubSamplesDeterministicallyBySeed()
     {
-        using var x = torch.randn(new long[] { 200, 4 }, generator: new Generator(9));
+        using var generator = new Generator(9);
+        using var x = torch.randn(new long[] { 200, 4 }, generator: generator);
         using var a = KnnDetector.Fit(x, new KnnOptions { K = 3, BankSize = 50, Seed = 1 });
         using var b = KnnDetector.Fit(x, new KnnOptions { K = 3, BankSize = 50, Seed = 1 });
         using var c = KnnDetector.Fit(x, new KnnOptions { K = 3, BankSize = 50, Seed = 2 });
@@ -171,7 +172,8 @@ public sealed class KnnDetectorTests
     [Fact]
     public void Fit_KLargerThanBank_Throws()
     {
-        using var x = torch.randn(4, 3, generator: new Generator(1));
+        using var generator = new Generator(1);
+        using var x = torch.randn(4, 3, generator: generator);
 
         var act = () => KnnDetector.Fit(x, new KnnOptions { K = 5 });
 

@@ -20,8 +20,10 @@ public sealed class KnnTopKTests
     public void Merge_BankSplitOverFourShards_ScoresEqualUnshardedBitForBit(int k, long chunkElements)
     {
         using var scope = torch.NewDisposeScope();
-        var bank = torch.randn(new long[] { 2003, 16 }, generator: new Generator(40));
-        var queries = torch.randn(new long[] { 517, 16 }, generator: new Generator(41));
+        using var generator = new Generator(40);
+        var bank = torch.randn(new long[] { 2003, 16 }, generator: generator);
+        using var generator2 = new Generator(41);
+        var queries = torch.randn(new long[] { 517, 16 }, generator: generator2);
         var options = new KnnOptions { K = k, ChunkElements = chunkElements };
         using var whole = KnnDetector.Fit(bank, options);
         var expected = whole.Score(queries);
@@ -49,8 +51,10 @@ public sealed class KnnTopKTests
     public void Merge_Indices_AreTheGlobalRowsOfTheKNearest()
     {
         using var scope = torch.NewDisposeScope();
-        var bank = torch.randn(new long[] { 400, 8 }, generator: new Generator(42));
-        var queries = torch.randn(new long[] { 30, 8 }, generator: new Generator(43));
+        using var generator = new Generator(42);
+        var bank = torch.randn(new long[] { 400, 8 }, generator: generator);
+        using var generator3 = new Generator(43);
+        var queries = torch.randn(new long[] { 30, 8 }, generator: generator3);
         var parts = new List<KnnTopK>();
         for (var i = 0; i < 4; i++)
         {
@@ -78,10 +82,13 @@ public sealed class KnnTopKTests
         // 40 bank rows within 1e-9 of one another around each query's nearest row: the float32 keys cannot rank them (the band around
         // the k-th spans every candidate), so each shard falls back to the exact float64 pass over its whole bank.
         using var scope = torch.NewDisposeScope();
-        var bank = torch.randn(new long[] { 600, 16 }, ScalarType.Float64, generator: new Generator(44));
+        using var generator = new Generator(44);
+        var bank = torch.randn(new long[] { 600, 16 }, ScalarType.Float64, generator: generator);
         var centre = bank.narrow(0, 0, 1);
-        bank.narrow(0, 0, 40).copy_(centre.add(torch.randn(new long[] { 40, 16 }, ScalarType.Float64, generator: new Generator(45)).mul_(1e-9)));
-        var queries = torch.cat(new[] { centre.add(0.01), centre.sub(0.02), torch.randn(new long[] { 20, 16 }, ScalarType.Float64, generator: new Generator(46)) }, 0);
+        using var generator4 = new Generator(45);
+        bank.narrow(0, 0, 40).copy_(centre.add(torch.randn(new long[] { 40, 16 }, ScalarType.Float64, generator: generator4).mul_(1e-9)));
+        using var generator5 = new Generator(46);
+        var queries = torch.cat(new[] { centre.add(0.01), centre.sub(0.02), torch.randn(new long[] { 20, 16 }, ScalarType.Float64, generator: generator5) }, 0);
         var options = new KnnOptions { K = k };
         using var whole = KnnDetector.Fit(bank, options);
         var parts = new List<KnnTopK>();
@@ -127,7 +134,8 @@ public sealed class KnnTopKTests
     public void SaveLoad_RoundTripsBitExactly_AndRefusesCorruptFiles()
     {
         using var scope = torch.NewDisposeScope();
-        var bank = torch.randn(new long[] { 50, 4 }, generator: new Generator(44));
+        using var generator = new Generator(44);
+        var bank = torch.randn(new long[] { 50, 4 }, generator: generator);
         using var detector = KnnDetector.Fit(bank, new KnnOptions { K = 3 });
         using var state = KnnTopK.Compute(detector, bank.narrow(0, 0, 10), 100);
 
@@ -145,7 +153,8 @@ public sealed class KnnTopKTests
     public void ComputeAndMerge_InvalidArguments_Throw()
     {
         using var scope = torch.NewDisposeScope();
-        var bank = torch.randn(new long[] { 20, 4 }, generator: new Generator(45));
+        using var generator = new Generator(45);
+        var bank = torch.randn(new long[] { 20, 4 }, generator: generator);
         using var detector = KnnDetector.Fit(bank, new KnnOptions { K = 3 });
         using var other = KnnDetector.Fit(bank, new KnnOptions { K = 2 });
         using var a = KnnTopK.Compute(detector, bank);
@@ -166,7 +175,8 @@ public sealed class KnnTopKTests
     [Fact]
     public void ComputeMergeScores_LeakNoTensors_AndDisposedStateThrows()
     {
-        using var bank = torch.randn(new long[] { 60, 4 }, generator: new Generator(46));
+        using var generator = new Generator(46);
+        using var bank = torch.randn(new long[] { 60, 4 }, generator: generator);
         using var detector = KnnDetector.Fit(bank, new KnnOptions { K = 3, ChunkElements = 40 });
         var before = LiveTensors.Count;
         using (var a = KnnTopK.Compute(detector, bank))

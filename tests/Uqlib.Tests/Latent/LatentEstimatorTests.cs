@@ -20,7 +20,8 @@ public sealed class LatentEstimatorTests
     [MemberData(nameof(Estimators))]
     public void EveryMember_AfterDispose_ThrowsObjectDisposedNamingTheEstimator(string name)
     {
-        using var features = torch.randn(new long[] { 60, 6 }, generator: new Generator(1));
+        using var generator = new Generator(1);
+        using var features = torch.randn(new long[] { 60, 6 }, generator: generator);
         using var labels = torch.arange(60, dtype: ScalarType.Int64).remainder_(3);
         var estimator = Create(name);
         estimator.Fit(new FitData { Training = [new Batch(features, labels)] });
@@ -44,7 +45,8 @@ public sealed class LatentEstimatorTests
     [MemberData(nameof(Estimators))]
     public void Load_OfARefusedFile_KeepsTheCurrentFit(string name)
     {
-        using var features = torch.randn(new long[] { 60, 6 }, generator: new Generator(1));
+        using var generator = new Generator(1);
+        using var features = torch.randn(new long[] { 60, 6 }, generator: generator);
         using var labels = torch.arange(60, dtype: ScalarType.Int64).remainder_(3);
         var estimator = Create(name);
         try
@@ -66,7 +68,8 @@ public sealed class LatentEstimatorTests
 
     private static IUncertaintyEstimator Create(string name)
     {
-        using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+        using var generator = new Generator(5);
+        using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
         return name switch
         {
             "kNN" => new KnnEstimator(Model, new KnnOptions { K = 3 }),

@@ -181,7 +181,8 @@ public sealed class MahalanobisDetectorTests
     [Fact]
     public void Fit_ClassWithoutSamples_Throws()
     {
-        using var x = torch.randn(10, 2, generator: new Generator(1));
+        using var generator = new Generator(1);
+        using var x = torch.randn(10, 2, generator: generator);
         using var y = torch.zeros(10, dtype: ScalarType.Int64);
 
         var act = () => MahalanobisDetector.Fit(x, y, 2);
@@ -255,8 +256,10 @@ public sealed class MahalanobisDetectorTests
         var x = LatentCases.Features(golden);
         var y = LatentCases.Labels(golden);
         var q = LatentCases.Queries(golden);
-        var m = torch.randn(new long[] { 6, 6 }, dtype: ScalarType.Float64, generator: new Generator(5)).add_(torch.eye(6, dtype: ScalarType.Float64).mul(3));
-        var b = torch.randn(new long[] { 6 }, dtype: ScalarType.Float64, generator: new Generator(6));
+        using var generator = new Generator(5);
+        var m = torch.randn(new long[] { 6, 6 }, dtype: ScalarType.Float64, generator: generator).add_(torch.eye(6, dtype: ScalarType.Float64).mul(3));
+        using var generator2 = new Generator(6);
+        var b = torch.randn(new long[] { 6 }, dtype: ScalarType.Float64, generator: generator2);
         using var plain = MahalanobisDetector.Fit(x, y, 3, CovarianceMethod.Empirical);
         using var mapped = MahalanobisDetector.Fit(x.matmul(m.t()).add(b), y, 3, CovarianceMethod.Empirical);
 
@@ -300,7 +303,8 @@ public sealed class MahalanobisDetectorTests
         {
             detector.Save(path);
             SavedFiles.ShouldRefuseCorruptions(detector.Save, MahalanobisDetector.Load, "MahalanobisDetector");
-            using var knn = KnnDetector.Fit(torch.randn(10, 6, generator: new Generator(2)), new KnnOptions { K = 3 });
+            using var generator = new Generator(2);
+            using var knn = KnnDetector.Fit(torch.randn(10, 6, generator: generator), new KnnOptions { K = 3 });
             knn.Save(path);
             FluentActions.Invoking(() => MahalanobisDetector.Load(path)).Should().Throw<InvalidDataException>().WithMessage("*it holds a KnnDetector, not a MahalanobisDetector.");
         }

@@ -109,8 +109,10 @@ public sealed class NnGuideDetectorTests
     [Fact]
     public void Fit_FewerFeaturesThanK_Throws()
     {
-        using var x = torch.randn(new long[] { 5, 4 }, generator: new Generator(1));
-        using var w = torch.randn(new long[] { 3, 4 }, generator: new Generator(2));
+        using var generator = new Generator(1);
+        using var x = torch.randn(new long[] { 5, 4 }, generator: generator);
+        using var generator2 = new Generator(2);
+        using var w = torch.randn(new long[] { 3, 4 }, generator: generator2);
 
         var act = () => NnGuideDetector.Fit(x, w, null, new NnGuideOptions { K = 6 });
 

@@ -16,8 +16,10 @@ public sealed class TopSimilaritiesTests
     public void OfBlock_CpuFloat32_KeepsTheKLargestOfTorchTopk(int queries, int bankRows, int k, long bankChunk)
     {
         using var scope = torch.NewDisposeScope();
-        var block = torch.randn(new long[] { queries, 24 }, generator: new Generator(7));
-        var bank = torch.randn(new long[] { bankRows, 24 }, generator: new Generator(8));
+        using var generator = new Generator(7);
+        var block = torch.randn(new long[] { queries, 24 }, generator: generator);
+        using var generator2 = new Generator(8);
+        var bank = torch.randn(new long[] { bankRows, 24 }, generator: generator2);
         var bias = torch.zeros(bankRows).index_fill_(0, torch.tensor(new long[] { 0, bankRows / 2, bankRows - 1 }), 0.5);
 
         var (values, indexes) = TopSimilarities.OfBlock(block, bank, k, bankChunk, bias);
@@ -39,8 +41,10 @@ public sealed class TopSimilaritiesTests
     public void OfBlock_TiedKeys_KeepsDistinctRowsOfTheTiedValue()
     {
         using var scope = torch.NewDisposeScope();
-        var row = torch.randn(new long[] { 1, 16 }, generator: new Generator(9));
-        var bank = torch.cat(new[] { torch.randn(new long[] { 100, 16 }, generator: new Generator(10)).mul_(0.01), row.expand(40, 16) }, 0);
+        using var generator = new Generator(9);
+        var row = torch.randn(new long[] { 1, 16 }, generator: generator);
+        using var generator3 = new Generator(10);
+        var bank = torch.cat(new[] { torch.randn(new long[] { 100, 16 }, generator: generator3).mul_(0.01), row.expand(40, 16) }, 0);
 
         var (values, indexes) = TopSimilarities.OfBlock(row, bank, 25, 64, null);
 
@@ -53,8 +57,10 @@ public sealed class TopSimilaritiesTests
     public void Largest_Float64TakesTheTorchTopkPath_AndAgreesWithTheFusedFloat32Path()
     {
         using var scope = torch.NewDisposeScope();
-        var queries = torch.randn(new long[] { 700, 32 }, generator: new Generator(11));
-        var bank = torch.randn(new long[] { 3_000, 32 }, generator: new Generator(12));
+        using var generator = new Generator(11);
+        var queries = torch.randn(new long[] { 700, 32 }, generator: generator);
+        using var generator4 = new Generator(12);
+        var bank = torch.randn(new long[] { 3_000, 32 }, generator: generator4);
 
         var fused = TopSimilarities.Largest(queries, bank, 9, 1 << 20);
         var merged = TopSimilarities.Largest(queries.to(ScalarType.Float64), bank.to(ScalarType.Float64), 9, 1 << 20);

@@ -246,7 +246,8 @@ public sealed class VimAlphaAccumulatorTests
     /// <summary>In- and out-of-distribution queries (15, 6) around the features.</summary>
     private static Tensor Queries(double offset)
     {
-        return torch.randn(new long[] { 15, 6 }, dtype: ScalarType.Float64, generator: new Generator(78)).mul_(4.0).add_(offset);
+        using var generator = new Generator(78);
+        return torch.randn(new long[] { 15, 6 }, dtype: ScalarType.Float64, generator: generator).mul_(4.0).add_(offset);
     }
 
     /// <summary>The projector onto the residual space, independent of the basis chosen within it.</summary>

@@ -24,8 +24,10 @@ public sealed class FittedFileTests : IDisposable
     {
         var path = Path.Combine(directory, "all.uqlib");
         double[] awkward = [0.1, 1.0 / 3.0, -0.0, double.Epsilon, double.MaxValue, -1e-300, 6.02214076e23];
-        using var floats = torch.randn(new long[] { 3, 4 }, generator: new Generator(1));
-        using var doubles = torch.randn(new long[] { 5 }, dtype: ScalarType.Float64, generator: new Generator(2));
+        using var generator = new Generator(1);
+        using var floats = torch.randn(new long[] { 3, 4 }, generator: generator);
+        using var generator2 = new Generator(2);
+        using var doubles = torch.randn(new long[] { 5 }, dtype: ScalarType.Float64, generator: generator2);
         using var longs = torch.arange(-3, 3, dtype: ScalarType.Int64).reshape(2, 3);
         using var empty = torch.zeros(new long[] { 0, 4 });
         FittedFile.Save(path, "Everything", 2, writer =>
@@ -77,8 +79,10 @@ public sealed class FittedFileTests : IDisposable
     public void SaveLoad_TensorsLargerThanOneChunk_RoundTripExactly()
     {
         var path = Path.Combine(directory, "large.uqlib");
-        using var floats = torch.randn(new long[] { (2 * FittedFile.ChunkBytes / 4) + 3 }, generator: new Generator(3));
-        using var doubles = torch.randn(new long[] { FittedFile.ChunkBytes / 8, 2 }, dtype: ScalarType.Float64, generator: new Generator(4)).t();
+        using var generator = new Generator(3);
+        using var floats = torch.randn(new long[] { (2 * FittedFile.ChunkBytes / 4) + 3 }, generator: generator);
+        using var generator3 = new Generator(4);
+        using var doubles = torch.randn(new long[] { FittedFile.ChunkBytes / 8, 2 }, dtype: ScalarType.Float64, generator: generator3).t();
         FittedFile.Save(path, "Large", 1, writer =>
         {
             writer.Tensor("floats", floats);

@@ -66,7 +66,8 @@ public sealed class SaveLoadConventionTests
             features => RelativeMahalanobisDetector.Fit(features, Labels(features), 3), (d, q) => ((RelativeMahalanobisDetector)d).Score(q)),
         [typeof(VimDetector)] = Detector(features =>
         {
-            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return VimDetector.Fit(features, weight, null, new VimOptions { PrincipalDimension = 2 });
         }, (d, q) => ((VimDetector)d).Score(q)),
         [typeof(FdbdDetector)] = Detector(features =>
@@ -95,12 +96,14 @@ public sealed class SaveLoadConventionTests
         }, (d, q) => ((DiceDetector)d).Score(q)),
         [typeof(FeatureMapDetector)] = new(() =>
         {
-            using var maps = torch.randn(new long[] { 3, 6, 4, 4 }, generator: new Generator(1));
+            using var generator = new Generator(1);
+            using var maps = torch.randn(new long[] { 3, 6, 4, 4 }, generator: generator);
             return FeatureMapDetector.FitKnn(maps, new KnnOptions { K = 3 }, new FeatureMapOptions { ChunkLocations = 7 });
         }, value =>
         {
             using var scope = torch.NewDisposeScope();
-            return Golden.ToArray(((FeatureMapDetector)value).Score(torch.randn(new long[] { 2, 6, 4, 4 }, generator: new Generator(2)), [9, 9]).flatten());
+            using var generator = new Generator(2);
+            return Golden.ToArray(((FeatureMapDetector)value).Score(torch.randn(new long[] { 2, 6, 4, 4 }, generator: generator), [9, 9]).flatten());
         }),
         [typeof(KnnEstimator)] = Estimator(model => new KnnEstimator(model, new KnnOptions { K = 3 })),
         [typeof(MahalanobisEstimator)] = Estimator(model => new MahalanobisEstimator(model)),
@@ -110,27 +113,32 @@ public sealed class SaveLoadConventionTests
         [typeof(RelativeMahalanobisEstimator)] = Estimator(model => new RelativeMahalanobisEstimator(model)),
         [typeof(VimEstimator)] = Estimator(model =>
         {
-            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return new VimEstimator(model, weight, null, new VimOptions { PrincipalDimension = 2 });
         }),
         [typeof(ReactEstimator)] = Estimator(model =>
         {
-            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return new ReactEstimator(model, weight);
         }),
         [typeof(DiceEstimator)] = Estimator(model =>
         {
-            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return new DiceEstimator(model, weight);
         }),
         [typeof(FdbdEstimator)] = Estimator(model =>
         {
-            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return new FdbdEstimator(model, weight);
         }),
         [typeof(NnGuideEstimator)] = Estimator(model =>
         {
-            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             return new NnGuideEstimator(model, weight, null, new NnGuideOptions { K = 3 });
         }),
         [typeof(SigmaScaling)] = new(() =>
@@ -169,7 +177,8 @@ public sealed class SaveLoadConventionTests
         }),
         [typeof(ConformalRiskControl)] = new(() =>
         {
-            using var maps = torch.rand(new long[] { 10, 4, 4 }, generator: new Generator(6));
+            using var generator = new Generator(6);
+            using var maps = torch.rand(new long[] { 10, 4, 4 }, generator: generator);
             using var masks = maps.gt(0.5);
             return ConformalRiskControl.Fit(maps, masks);
         }, value => [((ConformalRiskControl)value).Threshold(0.2), ((ConformalRiskControl)value).Threshold(0.5)]),
@@ -188,7 +197,8 @@ public sealed class SaveLoadConventionTests
         {
             var policy = (TtaPolicy)value;
             using var scope = torch.NewDisposeScope();
-            var image = torch.rand(new long[] { 2, 1, 16, 16 }, generator: new Generator(9));
+            using var generator = new Generator(9);
+            var image = torch.rand(new long[] { 2, 1, 16, 16 }, generator: generator);
             return [policy.Temperature!.Value, .. policy.Augmentations.SelectMany(a => Golden.ToArray(a.Apply(image).flatten()))];
         }),
         [typeof(FeatureStatisticsAccumulator)] = new(() =>
@@ -207,7 +217,8 @@ public sealed class SaveLoadConventionTests
         {
             using var features = Features(1, 60);
             using var statistics = FeatureStatistics.Compute(features, null, 1);
-            using var weight = torch.randn(new long[] { 3, 6 }, generator: new Generator(5));
+            using var generator = new Generator(5);
+            using var weight = torch.randn(new long[] { 3, 6 }, generator: generator);
             var accumulator = VimAlphaAccumulator.FromStatistics(statistics, weight, null, new VimOptions { PrincipalDimension = 2 });
             accumulator.Add(features);
             return accumulator;
@@ -403,12 +414,14 @@ public sealed class SaveLoadConventionTests
         return new(() =>
         {
             using var scope = torch.NewDisposeScope();
-            var logits = torch.randn(new long[] { 200, classes }, generator: new Generator(1)).mul_(3);
+            using var generator = new Generator(1);
+            var logits = torch.randn(new long[] { 200, classes }, generator: generator).mul_(3);
             return fit(logits, logits.argmax(1).remainder_(classes));
         }, value =>
         {
             using var scope = torch.NewDisposeScope();
-            return Golden.ToArray(((ICalibrator)value).Transform(torch.randn(new long[] { 50, classes }, generator: new Generator(2)).mul_(3)));
+            using var generator = new Generator(2);
+            return Golden.ToArray(((ICalibrator)value).Transform(torch.randn(new long[] { 50, classes }, generator: generator).mul_(3)));
         });
     }
 
@@ -458,7 +471,8 @@ public sealed class SaveLoadConventionTests
 
     private static Tensor Features(int seed, int rows)
     {
-        return torch.randn(new long[] { rows, 6 }, generator: new Generator((ulong)seed));
+        using var generator = new Generator((ulong)seed);
+        return torch.randn(new long[] { rows, 6 }, generator: generator);
     }
 
     private static Tensor Labels(Tensor features)

@@ -14,7 +14,8 @@ public sealed class ScoreShardTests
     [Fact]
     public void Merge_FourShardsGatheredOutOfOrder_GivesSingleProcessOrderBitExactly()
     {
-        using var all = torch.rand(new long[] { 1003, 5 }, dtype: ScalarType.Float64, generator: new Generator(3));
+        using var generator = new Generator(3);
+        using var all = torch.rand(new long[] { 1003, 5 }, dtype: ScalarType.Float64, generator: generator);
         var shards = new List<ScoreShard>();
         foreach (var i in new[] { 2, 0, 3, 1 })
         {
@@ -85,7 +86,8 @@ public sealed class ScoreShardTests
     [Fact]
     public void SaveLoad_RoundTripsBitExactly()
     {
-        using var values = torch.randn(new long[] { 40, 3 }, generator: new Generator(4));
+        using var generator = new Generator(4);
+        using var values = torch.randn(new long[] { 40, 3 }, generator: generator);
         using var shard = ScoreShard.Create(values, 100);
 
         using var loaded = SavedFiles.RoundTrip(shard.Save, ScoreShard.Load);
@@ -127,8 +129,10 @@ public sealed class ScoreShardTests
         // Each shard runs the model on its block of calibration cases and saves logits and labels; the merge gathers them, and the
         // (small) calibration and conformal fits run once on the gathered outputs.
         using var scope = torch.NewDisposeScope();
-        var logits = torch.randn(new long[] { 2001, 5 }, dtype: ScalarType.Float64, generator: new Generator(50)).mul_(3.0);
-        var labels = logits.softmax(1).multinomial(1, generator: new Generator(51)).squeeze(1);
+        using var generator = new Generator(50);
+        var logits = torch.randn(new long[] { 2001, 5 }, dtype: ScalarType.Float64, generator: generator).mul_(3.0);
+        using var generator2 = new Generator(51);
+        var labels = logits.softmax(1).multinomial(1, generator: generator2).squeeze(1);
         var logitShards = new List<ScoreShard>();
         var labelShards = new List<ScoreShard>();
         foreach (var i in new[] { 1, 3, 0, 2 })
@@ -160,7 +164,8 @@ public sealed class ScoreShardTests
         // Deep-ensemble and TTA passes split by cases: each shard job saves every member's (or augmentation's) probabilities of its
         // cases; the merge gathers them per member, and the ensemble measures run on the gathered (M, N, C) tensor.
         using var scope = torch.NewDisposeScope();
-        var probabilities = torch.randn(new long[] { 3, 1001, 4 }, dtype: ScalarType.Float64, generator: new Generator(52)).softmax(2);
+        using var generator = new Generator(52);
+        var probabilities = torch.randn(new long[] { 3, 1001, 4 }, dtype: ScalarType.Float64, generator: generator).softmax(2);
         var members = new List<Tensor>();
         for (var m = 0; m < 3; m++)
         {
