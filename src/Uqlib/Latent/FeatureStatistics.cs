@@ -81,27 +81,33 @@ public sealed class FeatureStatistics : IDisposable
         }
     }
 
-    /// <summary>Gets the class means <c>(C, F)</c>, float64 (zero for a class without samples).</summary>
+    /// <summary>Gets a copy of the class means <c>(C, F)</c>, float64 (zero for a class without samples); the caller disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
     public Tensor ClassMeans
     {
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return classMeans;
+            return classMeans.clone();
         }
     }
 
-    /// <summary>Gets the pooled within-class scatter Σ_i (x_i − μ_{y_i})(x_i − μ_{y_i})ᵀ, <c>(F, F)</c>, float64.</summary>
+    /// <summary>The statistics' own tensor behind <see cref="ClassMeans"/>, for the library's fits: read, never disposed or changed.</summary>
+    internal Tensor ClassMeansView => classMeans;
+
+    /// <summary>Gets a copy of the pooled within-class scatter Σ_i (x_i − μ_{y_i})(x_i − μ_{y_i})ᵀ, <c>(F, F)</c>, float64; the caller disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
     public Tensor WithinScatter
     {
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return withinScatter;
+            return withinScatter.clone();
         }
     }
+
+    /// <summary>The statistics' own tensor behind <see cref="WithinScatter"/>, for the library's fits: read, never disposed or changed.</summary>
+    internal Tensor WithinScatterView => withinScatter;
 
     /// <summary>Gets Σ_i |x_i − μ_{y_i}|⁴, the fourth moment of the class-centred features.</summary>
     /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
@@ -114,27 +120,33 @@ public sealed class FeatureStatistics : IDisposable
         }
     }
 
-    /// <summary>Gets the mean of all features <c>(F)</c>, float64.</summary>
+    /// <summary>Gets a copy of the mean of all features <c>(F)</c>, float64; the caller disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
     public Tensor Mean
     {
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return mean;
+            return mean.clone();
         }
     }
 
-    /// <summary>Gets the total scatter Σ_i (x_i − μ)(x_i − μ)ᵀ, <c>(F, F)</c>, float64.</summary>
+    /// <summary>The statistics' own tensor behind <see cref="Mean"/>, for the library's fits: read, never disposed or changed.</summary>
+    internal Tensor MeanView => mean;
+
+    /// <summary>Gets a copy of the total scatter Σ_i (x_i − μ)(x_i − μ)ᵀ, <c>(F, F)</c>, float64; the caller disposes it.</summary>
     /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>
     public Tensor TotalScatter
     {
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return totalScatter;
+            return totalScatter.clone();
         }
     }
+
+    /// <summary>The statistics' own tensor behind <see cref="TotalScatter"/>, for the library's fits: read, never disposed or changed.</summary>
+    internal Tensor TotalScatterView => totalScatter;
 
     /// <summary>Gets Σ_i |x_i − μ|⁴, the fourth moment of the centred features.</summary>
     /// <exception cref="ObjectDisposedException">The statistics has been disposed.</exception>

@@ -207,12 +207,12 @@ public sealed class MahalanobisDetector : IDisposable, ILatentDetector
         }
 
         var covariance = classAgnostic
-            ? CovarianceEstimate.FromScatter(statistics.TotalScatter, statistics.TotalFourthMoment, statistics.Count, method)
-            : CovarianceEstimate.FromScatter(statistics.WithinScatter, statistics.WithinFourthMoment, statistics.Count, method);
+            ? CovarianceEstimate.FromScatter(statistics.TotalScatterView, statistics.TotalFourthMoment, statistics.Count, method)
+            : CovarianceEstimate.FromScatter(statistics.WithinScatterView, statistics.WithinFourthMoment, statistics.Count, method);
         Tensor means;
         using (var scope = torch.NewDisposeScope())
         {
-            means = (classAgnostic ? statistics.Mean.unsqueeze(0).clone() : statistics.ClassMeans.clone()).DetachFromDisposeScope();
+            means = (classAgnostic ? statistics.MeanView.unsqueeze(0).clone() : statistics.ClassMeansView.clone()).DetachFromDisposeScope();
         }
 
         return Create(means, covariance, classAgnostic);

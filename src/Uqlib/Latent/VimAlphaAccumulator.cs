@@ -105,8 +105,8 @@ public sealed class VimAlphaAccumulator : IDisposable
         {
             using var scope = torch.NewDisposeScope();
             var n = (double)statistics.Count;
-            var mean = statistics.Mean;          // owned by the statistics: not disposed here
-            var scatter = statistics.TotalScatter;
+            var mean = statistics.MeanView;
+            var scatter = statistics.TotalScatterView;
             var offset = mean.to(ScalarType.Float64, layer.Origin.device).sub(layer.Origin);
             var moment = scatter.to(ScalarType.Float64, layer.Origin.device).div(n).add_(offset.outer(offset));
             var residual = VimDetector.ResidualBasisOf(moment, options.DimensionFor(statistics.Dimension));

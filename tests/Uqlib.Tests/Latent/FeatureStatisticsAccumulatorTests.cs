@@ -13,6 +13,36 @@ namespace Uqlib.Tests.Latent;
 public sealed class FeatureStatisticsAccumulatorTests
 {
     [Fact]
+    public void Statistics_TensorGetters_HandOutCopiesThatLeaveTheStatisticsUnchanged()
+    {
+        var golden = LatentCases.Case(0);
+        using var x = LatentCases.Features(golden);
+        using var y = LatentCases.Labels(golden);
+        using var statistics = FeatureStatistics.Compute(x, y, 3);
+        using var before = MahalanobisDetector.FromStatistics(statistics);
+        using var probe = x.narrow(0, 0, 10);
+        using var expected = before.Score(probe);
+        foreach (var get in new Func<Tensor>[] { () => statistics.ClassMeans, () => statistics.WithinScatter, () => statistics.Mean, () => statistics.TotalScatter })
+        {
+            using var copy = get();
+            copy.add_(100.0);
+        }
+
+        using var means = statistics.ClassMeans;
+        using var mean = statistics.Mean;
+        using var x64 = x.to(ScalarType.Float64);
+        using var classZero = y.eq(0).nonzero().squeeze(1);
+        using var rowsOfClassZero = x64.index_select(0, classZero);
+        using var meanOfClassZero = rowsOfClassZero.mean(new long[] { 0 });
+        using var overallMean = x64.mean(new long[] { 0 });
+        means[0].allclose(meanOfClassZero, rtol: 1e-12, atol: 1e-12).Should().BeTrue();
+        mean.allclose(overallMean, rtol: 1e-12, atol: 1e-12).Should().BeTrue();
+        using var after = MahalanobisDetector.FromStatistics(statistics);
+        using var scores = after.Score(probe);
+        scores.allclose(expected, rtol: 0, atol: 0).Should().BeTrue();
+    }
+
+    [Fact]
     public void ToStatistics_StreamedInBatches_EqualsOneShot()
     {
         var golden = LatentCases.Case(0);
